@@ -47,17 +47,17 @@ public class RatchetPropertyTests
                 var bob = new Side(p.Bob);
 
                 // The first message is delivered so Bob is the responder (simultaneous starts have their own tests).
-                Send(alice, bob, "first", 0);
-                Deliver(bob, alice, 0);
+                Send(alice, bob, "first");
+                Deliver(bob, 0);
                 var counter = 0;
                 foreach (var (op, pick) in ops)
                 {
                     switch (op)
                     {
-                        case Op.SendFromAlice: Send(alice, bob, $"a{counter}", counter++); break;
-                        case Op.SendFromBob: Send(bob, alice, $"b{counter}", counter++); break;
-                        case Op.DeliverToBob: Deliver(bob, alice, pick); break;
-                        case Op.DeliverToAlice: Deliver(alice, bob, pick); break;
+                        case Op.SendFromAlice: Send(alice, bob, $"a{counter++}"); break;
+                        case Op.SendFromBob: Send(bob, alice, $"b{counter++}"); break;
+                        case Op.DeliverToBob: Deliver(bob, pick); break;
+                        case Op.DeliverToAlice: Deliver(alice, pick); break;
                         case Op.DuplicateToBob: Duplicate(bob, pick); break;
                         case Op.DuplicateToAlice: Duplicate(alice, pick); break;
                         case Op.DropToBob: Drop(bob, pick); break;
@@ -90,15 +90,14 @@ public class RatchetPropertyTests
             iter: 150);
     }
 
-    // "to" is the side whose in-flight queue receives the message.
-    private static void Send(Side from, Side to, string text, int _)
+    // The message joins the in-flight list of the receiving side "to".
+    private static void Send(Side from, Side to, string text)
     {
         to.InFlight.Add((from.Session.Encrypt(Encoding.UTF8.GetBytes(text)), text));
     }
 
-    private static void Deliver(Side to, Side from, int pick)
+    private static void Deliver(Side to, int pick)
     {
-        _ = from;
         if (to.InFlight.Count == 0)
         {
             return;
