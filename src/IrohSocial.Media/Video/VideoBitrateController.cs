@@ -16,7 +16,8 @@ namespace IrohSocial.Media.Video;
 /// Hysteresis: steps down happen at once; a step up needs the next step's minimum times
 /// <see cref="VideoBitrateControllerOptions.UpgradeMargin"/> and <see cref="VideoBitrateControllerOptions.UpgradeHold"/>
 /// without congestion or step change. A step up followed by congestion within two holds counts as a failed probe
-/// and doubles the hold (up to <see cref="VideoBitrateControllerOptions.MaxUpgradeHold"/>). Time comes from the
+/// and doubles the hold (up to <see cref="VideoBitrateControllerOptions.MaxUpgradeHold"/>); a step up that holds for
+/// two holds resets it. Time comes from the
 /// <see cref="TimeProvider"/>, so tests script it. Not thread-safe.
 /// </para>
 /// </remarks>
@@ -123,9 +124,12 @@ public sealed class VideoBitrateController
         {
             _lastChange = now;
         }
-        else if (_time.GetElapsedTime(_lastChange, now) >= _options.MaxUpgradeHold)
+
+        if (!congested && _lastUpgrade is { } since && step >= Current.Step && _time.GetElapsedTime(since, now) >= 2 * _options.UpgradeHold)
         {
-            _hold = _options.UpgradeHold; // stable for long enough: forgive earlier failed probes
+            // The last step up held: it was a successful probe, so forget earlier failures.
+            _hold = _options.UpgradeHold;
+            _lastUpgrade = null;
         }
 
         var target = Target(step, budget);
