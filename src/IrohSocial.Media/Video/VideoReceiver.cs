@@ -1,4 +1,6 @@
 using IrohSocial.Media.Video.Internal;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace IrohSocial.Media.Video;
 
@@ -13,10 +15,15 @@ public sealed class VideoReceiver : IDisposable
 {
     private readonly Vp9Decoder _decoder;
     private readonly KeyframeRequestTracker _tracker;
+    private readonly ILogger _logger;
 
     /// <summary>Creates the receiver and its decoder.</summary>
-    public VideoReceiver(VideoReceiverOptions? options = null, TimeProvider? timeProvider = null)
+    /// <param name="options">Settings; <see cref="VideoReceiverOptions.Default"/> when null.</param>
+    /// <param name="timeProvider">Clock for the keyframe re-request interval.</param>
+    /// <param name="logger">Receives decode failures and drops.</param>
+    public VideoReceiver(VideoReceiverOptions? options = null, TimeProvider? timeProvider = null, ILogger? logger = null)
     {
+        _logger = logger ?? NullLogger.Instance;
         options ??= VideoReceiverOptions.Default;
         ArgumentOutOfRangeException.ThrowIfLessThan(options.KeyframeRequestInterval, TimeSpan.Zero);
         _decoder = new Vp9Decoder(options.DecoderThreads);
@@ -45,6 +52,7 @@ public sealed class VideoReceiver : IDisposable
                 return new VideoReceiveResult(VideoReceiveStatus.Stale, null, false);
             case FrameAction.DropAwaitingKeyframe:
                 FramesDropped++;
+                VideoLog.DroppedAwaitingKeyframe(_logger, header.Sequence, disposition.RequestKeyframe);
                 return new VideoReceiveResult(VideoReceiveStatus.AwaitingKeyframe, null, disposition.RequestKeyframe);
         }
 
@@ -58,6 +66,7 @@ public sealed class VideoReceiver : IDisposable
                 return new VideoReceiveResult(VideoReceiveStatus.NoFrame, null, false);
             default:
                 FramesDropped++;
+                VideoLog.DecodeFailed(_logger, header.Sequence, result.ErrorDetail);
                 return new VideoReceiveResult(VideoReceiveStatus.DecodeFailed, null, _tracker.OnDecodeError());
         }
     }

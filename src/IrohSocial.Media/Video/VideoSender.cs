@@ -1,3 +1,7 @@
+using IrohSocial.Media.Video.Internal;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
 namespace IrohSocial.Media.Video;
 
 /// <summary>
@@ -9,6 +13,7 @@ public sealed class VideoSender : IDisposable
 {
     private readonly Vp9Encoder _encoder;
     private readonly TimeProvider _time;
+    private readonly ILogger _logger;
     private readonly long _start;
     private uint _sequence;
     private bool _keyframeRequested;
@@ -18,9 +23,11 @@ public sealed class VideoSender : IDisposable
     /// <summary>Creates a sender.</summary>
     /// <param name="options">Encoder settings (initial size and bitrate).</param>
     /// <param name="timeProvider">Clock for the frame timestamps (microseconds since the sender was created).</param>
-    public VideoSender(Vp9EncoderOptions? options = null, TimeProvider? timeProvider = null)
+    /// <param name="logger">Receives target changes and keyframe requests.</param>
+    public VideoSender(Vp9EncoderOptions? options = null, TimeProvider? timeProvider = null, ILogger? logger = null)
     {
-        _encoder = new Vp9Encoder(options);
+        _logger = logger ?? NullLogger.Instance;
+        _encoder = new Vp9Encoder(options, _logger);
         _time = timeProvider ?? TimeProvider.System;
         _start = _time.GetTimestamp();
     }
@@ -50,13 +57,22 @@ public sealed class VideoSender : IDisposable
     public long FramesSent { get; private set; }
 
     /// <summary>The peer asked for a keyframe: the next frame sent is one.</summary>
-    public void RequestKeyframe() => _keyframeRequested = true;
+    public void RequestKeyframe()
+    {
+        VideoLog.KeyframeRequestedByPeer(_logger);
+        _keyframeRequested = true;
+    }
 
     /// <summary>Applies a target from <see cref="VideoBitrateController"/>: new size/bitrate, or pause when suspended.</summary>
     public void Apply(VideoEncodingTarget target)
     {
         if (!target.IsVideoEnabled)
         {
+            if (!_suspended)
+            {
+                VideoLog.TargetApplied(_logger, target.Step, 0, 0, 0);
+            }
+
             _suspended = true;
             return;
         }
@@ -70,6 +86,7 @@ public sealed class VideoSender : IDisposable
         if (target.Width != _encoder.Width || target.Height != _encoder.Height || target.BitrateKbps != _encoder.TargetBitrateKbps)
         {
             _encoder.Reconfigure(target.Width, target.Height, target.BitrateKbps);
+            VideoLog.TargetApplied(_logger, target.Step, target.Width, target.Height, target.BitrateKbps);
         }
     }
 

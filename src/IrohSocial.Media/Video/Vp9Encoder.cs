@@ -1,4 +1,6 @@
 using IrohSocial.Media.Video.Internal;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using VpxSharp;
 
 namespace IrohSocial.Media.Video;
@@ -26,6 +28,7 @@ public sealed unsafe class Vp9Encoder : IDisposable
     ];
 
     private readonly Vp9EncoderOptions _options;
+    private readonly ILogger _logger;
     private VpxCodecContextHandle? _context;
     private vpx_codec_enc_cfg_t _config;
     private VPX_SCALING_MODE _scaleMode = VPX_SCALING_MODE.VP8E_NORMAL;
@@ -33,10 +36,13 @@ public sealed unsafe class Vp9Encoder : IDisposable
     private bool _disposed;
 
     /// <summary>Creates an encoder; the libvpx context is created with the first frame.</summary>
+    /// <param name="options">Settings; <see cref="Vp9EncoderOptions.Default"/> when null.</param>
+    /// <param name="logger">Receives (re)initialisation and scaling events.</param>
     /// <exception cref="VideoException"><see cref="VideoError.CodecUnavailable"/> when libvpx is missing.</exception>
-    public Vp9Encoder(Vp9EncoderOptions? options = null)
+    public Vp9Encoder(Vp9EncoderOptions? options = null, ILogger? logger = null)
     {
         _options = options ?? Vp9EncoderOptions.Default;
+        _logger = logger ?? NullLogger.Instance;
         _options.Validate();
         VpxErrors.EnsureLibraryLoaded();
         Width = _options.Width;
@@ -253,6 +259,7 @@ public sealed unsafe class Vp9Encoder : IDisposable
         SourceHeight = sourceHeight;
         _scaleMode = VPX_SCALING_MODE.VP8E_NORMAL;
         InitializationCount++;
+        VideoLog.EncoderInitialized(_logger, sourceWidth, sourceHeight, _options.Threads, TargetBitrateKbps);
         ApplyScaleMode();
     }
 
@@ -268,6 +275,8 @@ public sealed unsafe class Vp9Encoder : IDisposable
         var status = Vpx.vpx_codec_control_(_context!, (int)vp8e_enc_control_id.VP8E_SET_SCALEMODE, &scaling);
         VpxErrors.ThrowIfFailed(status, _context!, VideoError.EncodeFailed, "VP8E_SET_SCALEMODE");
         _scaleMode = mode;
+        var (width, height) = GetEncodedSize(SourceWidth, SourceHeight);
+        VideoLog.EncoderScaled(_logger, SourceWidth, SourceHeight, width, height);
     }
 
     private static void Control(VpxCodecContextHandle context, vp8e_enc_control_id id, int value) =>

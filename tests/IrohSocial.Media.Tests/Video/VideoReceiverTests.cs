@@ -89,6 +89,21 @@ public sealed class VideoReceiverTests
     }
 
     [Fact]
+    public void Receive_DecodeFailureAndDrops_AreLoggedWithSequenceOnly()
+    {
+        var logger = new ListLogger();
+        using var sender = new Sender();
+        using var receiver = new VideoReceiver(timeProvider: new FakeTimeProvider(), logger: logger);
+        Receive(receiver, sender.Next());
+        var (header, _) = sender.Next();
+        receiver.Receive(header, new byte[] { 0xff, 0xee, 0xdd });
+        Receive(receiver, sender.Next());
+        Assert.Equal([6110, 6111], logger.Entries.Select(e => e.EventId));
+        Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Warning, logger.Entries[0].Level);
+        Assert.Contains("frame 1 ", logger.Entries[0].Message);
+    }
+
+    [Fact]
     public void Receive_EmptyPayload_IsADecodeFailureNotACrash()
     {
         using var sender = new Sender();
