@@ -3,7 +3,6 @@ using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Engines;
 using IrohSocial.Media.Video;
-using IrohSocial.Media.Video.Internal;
 
 namespace IrohSocial.Benchmarks.Video;
 
@@ -117,13 +116,6 @@ public class VideoBenchmarks
     [Benchmark(Baseline = true)]
     [BenchmarkCategory("Decode")]
     public int Decode_Vpxdec() => Run("vpxdec", "--codec=vp9", "--threads=1", "--noblit", _ivf);
-
-    /// <summary>Checks the fixtures once: the IVF replays through IvfReader with every frame.</summary>
-    public int CountIvfFrames()
-    {
-        using var stream = File.OpenRead(_ivf);
-        return IvfReader.Open(stream).FrameCount;
-    }
 
     private static Vp9Encoder NewEncoder() => new(new Vp9EncoderOptions
     {
