@@ -53,6 +53,14 @@ public sealed class OpusAudioDecoder : IDisposable
             return false;
         }
 
+        if (packet.Length == 1)
+        {
+            // A lone TOC byte is a DTX frame: libopus plays concealment for it, while Concentus' managed
+            // decoder throws, so do what libopus does for both.
+            _decoder.Decode(ReadOnlySpan<byte>.Empty, pcm, AudioFormat.SamplesPerFrame, false);
+            return true;
+        }
+
         try
         {
             int samples = _decoder.Decode(packet, pcm, AudioFormat.SamplesPerFrame, false);
