@@ -1,4 +1,3 @@
-using IrohSocial.Media.Audio.Internal;
 
 namespace IrohSocial.Media.Audio;
 

@@ -170,6 +170,24 @@ public sealed class AudioPipelineTests
         Assert.Equal(0, call.Receiver.JitterBuffer.ConcealedFrames);
     }
 
+    [Fact]
+    public async Task Sender_NotPacedForLiveDevices_SendsAsFastAsSourceDelivers()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var link = new FaultyLink(time, LinkFaults.Clean, seed: 1);
+        (CallKeys caller, _) = TestKeys.ForCall(TestKeys.CallId);
+        var push = new PushAudioSource();
+        await using AudioSender sender = await AudioSender.StartAsync(TestKeys.CallId, caller, link.Writer, push,
+            options: new AudioSenderOptions { PaceWithClock = false }, timeProvider: time, cancellationToken: Ct);
+
+        await push.PushAsync(new short[10 * AudioFormat.SamplesPerFrame], Ct);
+        push.Complete();
+        await sender.Completion.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+
+        Assert.Equal(10, sender.FramesSent);
+        Assert.Equal(11, link.Sent); // preamble + 10 frames, without the clock moving
+    }
+
     private static MemoryStream WavStream(short[] samples)
     {
         var stream = new MemoryStream();
