@@ -30,8 +30,7 @@ public sealed class AudioReceiver : IAsyncDisposable
     private readonly AdaptiveJitterBuffer _jitter;
     private readonly MediaFrameOpener _opener;
     private readonly MediaFrameSealer? _reportSealer;
-    private readonly Channel<byte[]> _outgoingReports = Channel.CreateBounded<byte[]>(
-        new BoundedChannelOptions(4) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+    private readonly Channel<byte[]> _outgoingReports;
     private readonly PeriodicTimer _timer;
     private readonly CancellationTokenSource _stop = new();
     private Task _ingest = Task.CompletedTask;
@@ -42,6 +41,7 @@ public sealed class AudioReceiver : IAsyncDisposable
     private long _lastArrival;
     private long _lastReportExpected, _lastReportReceived;
     private long _playedFrames;
+    private long _reportsQueued, _reportsDone;
     private long _ticks;
     private CallStats? _latest;
     private bool _disposed;
@@ -62,6 +62,11 @@ public sealed class AudioReceiver : IAsyncDisposable
         _jitter = new AdaptiveJitterBuffer(_decoder, options.JitterBuffer, time);
         _opener = new MediaFrameOpener(keys.Receive, MediaStreamKind.Audio);
         _reportSealer = reports is null ? null : new MediaFrameSealer(keys.Send, MediaStreamKind.AudioReport);
+        // Reports go out from their own loop so a stalled report stream can never stall playout; when they
+        // back up, the oldest is dropped (a newer report supersedes it).
+        _outgoingReports = Channel.CreateBounded<byte[]>(
+            new BoundedChannelOptions(4) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
+            _ => Interlocked.Increment(ref _reportsDone));
         // Created before StartAsync returns: the playout clock ticks every 20 ms from the start, whatever arrives.
         _timer = new PeriodicTimer(AudioFormat.FrameDuration, time);
     }
@@ -145,6 +150,9 @@ public sealed class AudioReceiver : IAsyncDisposable
 
     /// <summary>Whether the ingest loop stopped reading the media stream (end, refusal or error).</summary>
     internal bool IngestCompleted => _ingest.IsCompleted;
+
+    /// <summary>Whether every queued receiver report has been written (or dropped).</summary>
+    internal bool ReportsFlushed => Interlocked.Read(ref _reportsDone) >= Interlocked.Read(ref _reportsQueued);
 
     /// <summary>Playout clock ticks so far (one per 20 ms since the start, idle or not).</summary>
     internal long PlayoutTicks => Interlocked.Read(ref _ticks);
@@ -290,6 +298,7 @@ public sealed class AudioReceiver : IAsyncDisposable
             (uint)Math.Min(uint.MaxValue, snapshot.Jitter.Ticks / 10));
         Span<byte> plain = stackalloc byte[ReceiverReport.Size];
         report.WriteTo(plain);
+        Interlocked.Increment(ref _reportsQueued);
         _outgoingReports.Writer.TryWrite(_reportSealer.Seal(AudioSender.UnixMicroseconds(_time), plain));
     }
 
@@ -299,8 +308,15 @@ public sealed class AudioReceiver : IAsyncDisposable
         {
             await foreach (byte[] frame in _outgoingReports.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                await reports.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
-                await reports.FlushAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await reports.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
+                    await reports.FlushAsync(cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    Interlocked.Increment(ref _reportsDone);
+                }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

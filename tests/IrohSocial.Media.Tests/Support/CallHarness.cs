@@ -100,7 +100,7 @@ internal sealed class CallHarness : IAsyncDisposable
         bool senderDone = Sender.Completion.IsCompleted || Sender.FramesSent == ticks;
         bool receiverDone = Receiver.Completion.IsCompleted || Receiver.PlayoutTicks == ticks;
         bool mediaDone = Receiver.IngestCompleted || Media.ConsumerCaughtUp;
-        bool reportsDone = Sender.ReportLoopCompleted || Reports.ConsumerCaughtUp;
+        bool reportsDone = Receiver.ReportsFlushed && (Sender.ReportLoopCompleted || Reports.ConsumerCaughtUp);
         return senderDone && receiverDone && mediaDone && reportsDone;
     }
 }
