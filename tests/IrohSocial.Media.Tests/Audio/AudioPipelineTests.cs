@@ -53,14 +53,17 @@ public sealed class AudioPipelineTests
         Assert.False(call.Sender.InbandFec);
     }
 
-    [Fact]
-    public async Task Loopback_FivePercentLossAndJitter_ConcealsGapsAndReportsLoss()
+    [Theory]
+    [InlineData(7)]
+    [InlineData(21)]
+    [InlineData(42)]
+    public async Task Loopback_FivePercentLossAndJitter_ConcealsGapsAndReportsLoss(int seed)
     {
-        short[] input = SpeechLikeSignal.Generate(TimeSpan.FromSeconds(10), seed: 9);
+        short[] input = SpeechLikeSignal.Generate(TimeSpan.FromSeconds(10), seed: seed);
         (CallKeys caller, CallKeys callee) = TestKeys.ForCall(TestKeys.CallId);
         var faults = new LinkFaults { DropRate = 0.05, Delay = TimeSpan.FromMilliseconds(10), Jitter = TimeSpan.FromMilliseconds(30) };
         await using var source = new MemoryAudioSource(input);
-        await using CallHarness call = await CallHarness.StartAsync(source, faults, caller, callee, seed: 7);
+        await using CallHarness call = await CallHarness.StartAsync(source, faults, caller, callee, seed: seed);
 
         await call.RunAsync(TimeSpan.FromSeconds(12));
         await call.Receiver.Completion;
@@ -86,6 +89,25 @@ public sealed class AudioPipelineTests
         Assert.NotNull(call.Sender.Stats.RoundTripTime);
         // The sender heard about the loss and switched FEC on.
         Assert.True(call.Sender.InbandFec);
+    }
+
+    [Fact]
+    public async Task Sender_LossReportedThenClean_SwitchesFecOnThenOff()
+    {
+        (CallKeys caller, CallKeys callee) = TestKeys.ForCall(TestKeys.CallId);
+        await using var source = new MemoryAudioSource(SpeechLikeSignal.Generate(TimeSpan.FromSeconds(12)));
+        await using CallHarness call = await CallHarness.StartAsync(source, new LinkFaults { DropRate = 0.1 }, caller, callee, seed: 3);
+
+        Assert.False(call.Sender.InbandFec);
+        await call.RunAsync(TimeSpan.FromSeconds(3.5));
+        Assert.True(call.Sender.InbandFec);
+        Assert.True(call.Sender.Stats.Compute(null).RemoteLossFraction > 0.02);
+
+        call.Media.Faults = LinkFaults.Clean;
+        await call.RunAsync(TimeSpan.FromSeconds(8));
+        Assert.False(call.Sender.InbandFec);
+        Assert.Equal(0, call.Sender.Stats.Compute(null).RemoteLossFraction);
+        Assert.True(call.Sender.ReportsReceived >= 10);
     }
 
     [Fact]

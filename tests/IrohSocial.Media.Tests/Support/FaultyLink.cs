@@ -11,7 +11,7 @@ namespace IrohSocial.Media.Tests.Support;
 internal sealed class FaultyLink
 {
     private readonly FakeTimeProvider _time;
-    private readonly LinkFaults _faults;
+    private LinkFaults _faults;
     private readonly Random _random;
     private readonly Lock _lock = new();
     private readonly Queue<byte[]> _delivered = new();
@@ -34,6 +34,26 @@ internal sealed class FaultyLink
     }
 
     public Stream Writer { get; }
+
+    /// <summary>Changes the faults for writes from now on (for a link that gets better or worse mid-call).</summary>
+    public LinkFaults Faults
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _faults;
+            }
+        }
+
+        set
+        {
+            lock (_lock)
+            {
+                _faults = value;
+            }
+        }
+    }
 
     public Stream Reader { get; }
 
