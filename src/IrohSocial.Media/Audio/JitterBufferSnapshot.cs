@@ -21,7 +21,7 @@ public sealed record JitterBufferSnapshot
     /// <summary>Frames played from their own packet.</summary>
     public long DecodedFrames { get; init; }
 
-    /// <summary>Lost frames rebuilt from in-band FEC.</summary>
+    /// <summary>Lost frames decoded through the FEC path (rebuilt from the next packet's FEC when it carries some).</summary>
     public long FecRecoveredFrames { get; init; }
 
     /// <summary>Lost frames filled with packet-loss concealment.</summary>

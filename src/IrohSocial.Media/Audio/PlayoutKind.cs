@@ -9,7 +9,10 @@ public enum PlayoutKind
     /// <summary>The frame was decoded from its own packet.</summary>
     Decoded = 1,
 
-    /// <summary>The packet was lost; the frame was rebuilt from the in-band FEC of the next packet.</summary>
+    /// <summary>
+    /// The packet was lost and the next one was already here: the frame went through Opus' FEC decode, which
+    /// rebuilds it from the next packet's in-band FEC, or conceals when that packet carries none.
+    /// </summary>
     FecRecovered = 2,
 
     /// <summary>The packet was lost or unreadable; the frame is Opus packet-loss concealment.</summary>

@@ -62,6 +62,11 @@ public sealed class WavFileSink : IAudioSink
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         FrameCheck.ThrowIfNotFrame(frame.Length, nameof(frame));
+        if (_dataBytes > uint.MaxValue - 36 - (uint)_buffer.Length)
+        {
+            throw new InvalidOperationException("A WAV file holds at most 4 GiB (about 12 hours of 48 kHz mono).");
+        }
+
         ReadOnlySpan<short> pcm = frame.Span;
         for (int i = 0; i < pcm.Length; i++)
         {

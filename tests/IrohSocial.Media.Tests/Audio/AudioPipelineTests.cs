@@ -210,6 +210,29 @@ public sealed class AudioPipelineTests
         Assert.Equal(11, link.Sent); // preamble + 10 frames, without the clock moving
     }
 
+    [Fact]
+    public async Task SenderAndReceiver_OverPipeStreamsOnSystemClock_DeliverAudio()
+    {
+        // Any Stream pair works: here System.IO.Pipelines streams and the real clock (no timing asserted).
+        var media = new System.IO.Pipelines.Pipe();
+        var reports = new System.IO.Pipelines.Pipe();
+        (CallKeys caller, CallKeys callee) = TestKeys.ForCall(TestKeys.CallId);
+        var sink = new MemoryAudioSink();
+        await using AudioReceiver receiver = await AudioReceiver.StartAsync(TestKeys.CallId, callee, media.Reader.AsStream(), sink,
+            reports: reports.Writer.AsStream(), options: new AudioReceiverOptions { StatsInterval = TimeSpan.FromMilliseconds(100) }, cancellationToken: Ct);
+        await using AudioSender sender = await AudioSender.StartAsync(TestKeys.CallId, caller, media.Writer.AsStream(),
+            new ToneSource(duration: TimeSpan.FromMilliseconds(600)), reports: reports.Reader.AsStream(), cancellationToken: Ct);
+
+        await sender.Completion.WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        await receiver.Completion.WaitAsync(TimeSpan.FromSeconds(60), Ct);
+
+        Assert.Equal(30, sender.FramesSent);
+        Assert.Equal(30, receiver.JitterBuffer.ReceivedFrames);
+        Assert.True(receiver.JitterBuffer.DecodedFrames > 0);
+        Assert.True(sink.FrameCount > 0);
+        Assert.Equal(0, receiver.RejectedFrames);
+    }
+
     private static MemoryStream WavStream(short[] samples)
     {
         var stream = new MemoryStream();
