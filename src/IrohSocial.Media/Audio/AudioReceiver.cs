@@ -127,6 +127,9 @@ public sealed class AudioReceiver : IAsyncDisposable
     /// </summary>
     public Task Completion => Task.WhenAll(_ingest, _playout);
 
+    /// <summary>The statistics this receiver feeds (loss, jitter, latency, receive bitrate).</summary>
+    public CallStatsCalculator Stats => _stats;
+
     /// <summary>The most recent statistics, or null before the first interval.</summary>
     public CallStats? LatestStats => Volatile.Read(ref _latest);
 
