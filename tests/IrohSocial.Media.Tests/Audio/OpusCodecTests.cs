@@ -26,6 +26,22 @@ public sealed class OpusCodecTests
         Assert.False(decoder.IsNative);
     }
 
+    [Theory]
+    [InlineData(OpusImplementation.Auto, "native")]
+    [InlineData(OpusImplementation.Managed, "managed")]
+    public void Create_LogsWhichImplementationWasChosen(OpusImplementation implementation, string expected)
+    {
+        var logger = new ListLogger();
+        using var encoder = OpusAudioEncoder.Create(new OpusEncoderOptions { Implementation = implementation }, logger);
+        using var decoder = OpusAudioDecoder.Create(implementation, logger);
+
+        Assert.Collection(
+            logger.Entries,
+            e => Assert.Equal(("encoder", 5000), (e.Message.Split(' ')[1], e.Id.Id)),
+            e => Assert.Equal(("decoder", 5000), (e.Message.Split(' ')[1], e.Id.Id)));
+        Assert.All(logger.Entries, e => Assert.Contains($"uses the {expected} implementation", e.Message));
+    }
+
     [Fact]
     public void Create_Defaults_FollowCallDesign()
     {
