@@ -110,6 +110,7 @@ public sealed class AudioReceiver : IAsyncDisposable
 
         receiver._ingest = Task.Run(() => receiver.IngestLoopAsync(receiver._stop.Token));
         receiver._playout = Task.Run(() => receiver.PlayoutLoopAsync(receiver._stop.Token));
+        receiver.Completion = Task.WhenAll(receiver._ingest, receiver._playout);
         if (reports is not null)
         {
             receiver._reportWriter = Task.Run(() => receiver.ReportWriterLoopAsync(reports, receiver._stop.Token));
@@ -125,7 +126,7 @@ public sealed class AudioReceiver : IAsyncDisposable
     /// Completes when the sender closed the stream and everything received was played; faults with a
     /// <see cref="MediaException"/> when the stream was refused (<see cref="MediaError.UnexpectedStream"/>) or broken.
     /// </summary>
-    public Task Completion => Task.WhenAll(_ingest, _playout);
+    public Task Completion { get; private set; } = Task.CompletedTask;
 
     /// <summary>The statistics this receiver feeds (loss, jitter, latency, receive bitrate).</summary>
     public CallStatsCalculator Stats => _stats;
