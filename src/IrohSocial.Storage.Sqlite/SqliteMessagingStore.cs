@@ -165,6 +165,14 @@ public sealed class SqliteMessagingStore : IMessagingStore
             "SELECT id, peer, direction, timestamp_ms, status, body FROM messages WHERE id = $id AND deleted = 0;", ("$id", messageId)).FirstOrDefault(), cancellationToken);
 
     /// <inheritdoc />
+    public ValueTask<bool> ContainsMessageAsync(string messageId, CancellationToken cancellationToken = default) =>
+        ReadAsync(() =>
+        {
+            using var reader = Query("SELECT 1 FROM messages WHERE id = $id;", ("$id", messageId));
+            return reader.Read();
+        }, cancellationToken);
+
+    /// <inheritdoc />
     public ValueTask<IReadOnlyList<StoredMessage>> GetMessagesAsync(EndpointId peer, int limit, DateTimeOffset? before, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(limit);

@@ -6,6 +6,8 @@ namespace IrohSocial.Messaging.Internal;
 /// <remarks>Metadata mode: the fast-path serializer of this STJ version writes a null <c>byte[]?</c> as <c>""</c>, which the envelope KAT catches.</remarks>
 [JsonSerializable(typeof(EncryptedEnvelope))]
 [JsonSerializable(typeof(Control))]
+[JsonSerializable(typeof(ResponseError))]
+[JsonSerializable(typeof(AttachmentHeader))]
 [JsonSourceGenerationOptions(
     AllowOutOfOrderMetadataProperties = true,
     GenerationMode = JsonSourceGenerationMode.Metadata,

@@ -8,6 +8,9 @@ public interface IMessageStore
     /// <summary>One message by id, or <see langword="null"/>.</summary>
     ValueTask<StoredMessage?> GetMessageAsync(string messageId, CancellationToken cancellationToken = default);
 
+    /// <summary>Whether a message with this id was ever stored, including deleted ones (duplicate detection).</summary>
+    ValueTask<bool> ContainsMessageAsync(string messageId, CancellationToken cancellationToken = default);
+
     /// <summary>
     /// The newest <paramref name="limit"/> messages with <paramref name="peer"/> older than <paramref name="before"/>
     /// (all when null), returned oldest first. Ties on timestamp are ordered by arrival.

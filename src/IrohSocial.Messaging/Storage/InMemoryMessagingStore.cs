@@ -101,6 +101,15 @@ public sealed class InMemoryMessagingStore : IMessagingStore
     }
 
     /// <inheritdoc />
+    public ValueTask<bool> ContainsMessageAsync(string messageId, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return ValueTask.FromResult(_messages.ContainsKey(messageId));
+        }
+    }
+
+    /// <inheritdoc />
     public ValueTask<IReadOnlyList<StoredMessage>> GetMessagesAsync(EndpointId peer, int limit, DateTimeOffset? before, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(limit);

@@ -85,6 +85,9 @@ public abstract class MessagingStoreContractTests
         await store.ApplyAsync([new InsertMessage(Message("m1", Bob, MessageDirection.Incoming, 1))]);
         await store.ApplyAsync([new RemoveMessage("m1"), new RemoveMessage("never-seen")]);
         Assert.Null(await store.GetMessageAsync("m1"));
+        Assert.True(await store.ContainsMessageAsync("m1"));
+        Assert.True(await store.ContainsMessageAsync("never-seen"));
+        Assert.False(await store.ContainsMessageAsync("other"));
         await store.ApplyAsync([new InsertMessage(Message("m1", Bob, MessageDirection.Incoming, 1)), new InsertMessage(Message("never-seen", Bob, MessageDirection.Incoming, 2))]);
         Assert.Null(await store.GetMessageAsync("m1"));
         Assert.Null(await store.GetMessageAsync("never-seen"));
