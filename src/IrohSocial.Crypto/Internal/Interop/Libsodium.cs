@@ -1,0 +1,80 @@
+using System.Runtime.InteropServices;
+
+namespace IrohSocial.Crypto.Internal.Interop;
+
+/// <summary>
+/// Span-friendly imports of the native libsodium that Sodium.Core already ships (NuGet package
+/// <c>libsodium</c>, resolved by the same name Sodium.Core uses).
+/// </summary>
+/// <remarks>
+/// Why not Sodium.Core here: its API takes and returns <c>byte[]</c>, so every AEAD call and every
+/// scalar multiplication would copy keys, nonces and payloads into fresh arrays. The ratchet and the
+/// media cipher run once per message or per media frame, so those two families are imported
+/// directly on spans (no allocation, keys never copied to the GC heap). Everything that is not on
+/// the hot path (ed25519, key conversion, random bytes) stays on Sodium.Core.
+/// Each import carries its C signature from libsodium's headers.
+/// </remarks>
+internal static partial class Libsodium
+{
+    private const string Library = "libsodium";
+
+    static Libsodium()
+    {
+        // sodium_init is idempotent and thread-safe; it returns 1 when already initialised, -1 on failure.
+        if (sodium_init() < 0)
+        {
+            throw new InvalidOperationException("libsodium failed to initialise.");
+        }
+    }
+
+    /// <summary>Runs the static constructor (sodium_init) before the first native call.</summary>
+    public static void EnsureInitialized()
+    {
+    }
+
+    // int sodium_init(void);
+    [LibraryImport(Library)]
+    private static partial int sodium_init();
+
+    // int crypto_scalarmult(unsigned char *q, const unsigned char *n, const unsigned char *p);
+    // Returns -1 when the result is all-zero (p of small order).
+    [LibraryImport(Library)]
+    public static unsafe partial int crypto_scalarmult(byte* q, byte* n, byte* p);
+
+    // int crypto_scalarmult_base(unsigned char *q, const unsigned char *n);
+    [LibraryImport(Library)]
+    public static unsafe partial int crypto_scalarmult_base(byte* q, byte* n);
+
+    // int crypto_aead_chacha20poly1305_ietf_encrypt(unsigned char *c, unsigned long long *clen_p,
+    //     const unsigned char *m, unsigned long long mlen, const unsigned char *ad, unsigned long long adlen,
+    //     const unsigned char *nsec, const unsigned char *npub, const unsigned char *k);
+    [LibraryImport(Library)]
+    public static unsafe partial int crypto_aead_chacha20poly1305_ietf_encrypt(
+        byte* c, ulong* clen_p, byte* m, ulong mlen, byte* ad, ulong adlen, byte* nsec, byte* npub, byte* k);
+
+    // int crypto_aead_chacha20poly1305_ietf_decrypt(unsigned char *m, unsigned long long *mlen_p,
+    //     unsigned char *nsec, const unsigned char *c, unsigned long long clen,
+    //     const unsigned char *ad, unsigned long long adlen, const unsigned char *npub, const unsigned char *k);
+    [LibraryImport(Library)]
+    public static unsafe partial int crypto_aead_chacha20poly1305_ietf_decrypt(
+        byte* m, ulong* mlen_p, byte* nsec, byte* c, ulong clen, byte* ad, ulong adlen, byte* npub, byte* k);
+
+    // int crypto_aead_xchacha20poly1305_ietf_encrypt(... same shape, 24-byte npub ...);
+    [LibraryImport(Library)]
+    public static unsafe partial int crypto_aead_xchacha20poly1305_ietf_encrypt(
+        byte* c, ulong* clen_p, byte* m, ulong mlen, byte* ad, ulong adlen, byte* nsec, byte* npub, byte* k);
+
+    // int crypto_aead_xchacha20poly1305_ietf_decrypt(... same shape, 24-byte npub ...);
+    [LibraryImport(Library)]
+    public static unsafe partial int crypto_aead_xchacha20poly1305_ietf_decrypt(
+        byte* m, ulong* mlen_p, byte* nsec, byte* c, ulong clen, byte* ad, ulong adlen, byte* npub, byte* k);
+
+    // int crypto_auth_hmacsha256(unsigned char *out, const unsigned char *in, unsigned long long inlen, const unsigned char *k);
+    // Takes a fixed 32-byte key, which is exactly the ratchet's chain-key shape.
+    [LibraryImport(Library)]
+    public static unsafe partial int crypto_auth_hmacsha256(byte* output, byte* input, ulong inlen, byte* k);
+
+    // void randombytes_buf(void * const buf, const size_t size);
+    [LibraryImport(Library)]
+    public static unsafe partial void randombytes_buf(byte* buf, nuint size);
+}

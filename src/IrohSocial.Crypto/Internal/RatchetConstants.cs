@@ -1,0 +1,38 @@
+namespace IrohSocial.Crypto.Internal;
+
+/// <summary>Every label, size and limit of the session setup and the ratchet, in one place (as libsignal does).</summary>
+internal static class RatchetConstants
+{
+    /// <summary>HKDF info of the setup root key.</summary>
+    public static ReadOnlySpan<byte> SetupLabel => "iroh-social/dm/setup/v1"u8;
+
+    /// <summary>HKDF info of every root-chain step.</summary>
+    public static ReadOnlySpan<byte> RootLabel => "iroh-social/dm/root/v1"u8;
+
+    /// <summary>HMAC input that derives a message key from a chain key.</summary>
+    public const byte MessageKeyConstant = 0x01;
+
+    /// <summary>HMAC input that derives the next chain key from a chain key.</summary>
+    public const byte ChainKeyConstant = 0x02;
+
+    public const int KeySize = 32;
+
+    /// <summary>
+    /// Most message keys one header may make us skip in a chain, and most skipped keys kept per chain.
+    /// A header claiming a larger jump fails before any key is derived. See docs/protocol.md for the
+    /// comparison with libsignal (25 000 / 2 000) and vodozemac (2 000 / 40).
+    /// </summary>
+    public const int MaxSkip = 1000;
+
+    /// <summary>Most skipped message keys kept across all chains; the oldest is evicted first.</summary>
+    public const int MaxSkippedTotal = 2000;
+
+    /// <summary>Receiving chains kept: the current one plus four previous ones for late messages (libsignal and vodozemac keep 5).</summary>
+    public const int MaxReceivingChains = 5;
+
+    /// <summary>Setup ephemeral keys remembered per peer, so a replayed first message cannot restart a session.</summary>
+    public const int MaxRememberedSetupKeys = 32;
+
+    /// <summary>Format version of <see cref="PeerSession.Serialize"/>.</summary>
+    public const byte StateFormatVersion = 1;
+}

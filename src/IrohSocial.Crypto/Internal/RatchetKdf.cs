@@ -1,0 +1,50 @@
+using System.Security.Cryptography;
+
+namespace IrohSocial.Crypto.Internal;
+
+/// <summary>The key derivations of the setup and the Double Ratchet (labels in <see cref="RatchetConstants"/>).</summary>
+internal static class RatchetKdf
+{
+    private const int KeySize = RatchetConstants.KeySize;
+
+    /// <summary>
+    /// Setup root key: HKDF-SHA256(ikm = 0xFF * 32 || dh1 || dh2, salt = 32 zero bytes, info = setup label, L = 32),
+    /// where dh1 = DH(EK_a, IK_b) and dh2 = DH(IK_a, IK_b). The 0xFF prefix is X3DH's domain separator for X25519.
+    /// </summary>
+    public static void SetupRoot(ReadOnlySpan<byte> dh1, ReadOnlySpan<byte> dh2, Span<byte> rootKey)
+    {
+        Span<byte> ikm = stackalloc byte[3 * KeySize];
+        Span<byte> salt = stackalloc byte[KeySize];
+        salt.Clear();
+        ikm[..KeySize].Fill(0xFF);
+        dh1.CopyTo(ikm[KeySize..]);
+        dh2.CopyTo(ikm[(2 * KeySize)..]);
+        HkdfSha256.DeriveKey(ikm, salt, RatchetConstants.SetupLabel, rootKey[..KeySize]);
+        CryptographicOperations.ZeroMemory(ikm);
+    }
+
+    /// <summary>KDF_RK: HKDF-SHA256(ikm = dh, salt = root key, info = root label, L = 64) = new root key || chain key.</summary>
+    public static void RootStep(ReadOnlySpan<byte> rootKey, ReadOnlySpan<byte> dhOutput, Span<byte> newRootKey, Span<byte> chainKey)
+    {
+        Span<byte> okm = stackalloc byte[2 * KeySize];
+        HkdfSha256.DeriveKey(dhOutput, rootKey, RatchetConstants.RootLabel, okm);
+        okm[..KeySize].CopyTo(newRootKey);
+        okm[KeySize..].CopyTo(chainKey);
+        CryptographicOperations.ZeroMemory(okm);
+    }
+
+    /// <summary>
+    /// KDF_CK: message key = HMAC-SHA256(ck, 0x01), next chain key = HMAC-SHA256(ck, 0x02).
+    /// <paramref name="nextChainKey"/> may be the same memory as <paramref name="chainKey"/>.
+    /// </summary>
+    public static void ChainStep(ReadOnlySpan<byte> chainKey, Span<byte> messageKey, Span<byte> nextChainKey)
+    {
+        ReadOnlySpan<byte> messageInput = [RatchetConstants.MessageKeyConstant];
+        ReadOnlySpan<byte> chainInput = [RatchetConstants.ChainKeyConstant];
+        Span<byte> next = stackalloc byte[KeySize];
+        HmacSha256.ComputeWith32ByteKey(chainKey, messageInput, messageKey);
+        HmacSha256.ComputeWith32ByteKey(chainKey, chainInput, next);
+        next.CopyTo(nextChainKey);
+        CryptographicOperations.ZeroMemory(next);
+    }
+}

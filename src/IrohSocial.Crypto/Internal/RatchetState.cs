@@ -1,0 +1,516 @@
+using System.Buffers;
+using System.Security.Cryptography;
+
+namespace IrohSocial.Crypto.Internal;
+
+/// <summary>Why the last decrypt attempt failed (for tests and diagnostics; never key material).</summary>
+internal enum DecryptFailure
+{
+    None,
+    MalformedMessage,
+    Replay,
+    TooFarAhead,
+    BeyondChainEnd,
+    InvalidRatchetKey,
+    AuthenticationFailed,
+    UnknownSession,
+}
+
+/// <summary>
+/// The Double Ratchet state of one session (Signal specification, with the setup of DESIGN.md).
+/// Decryption computes every new key into temporaries and commits them only after the AEAD tag
+/// verified, so a failed decrypt leaves the state exactly as it was (no clone needed).
+/// Not thread-safe: <see cref="PeerSession"/> serializes access.
+/// </summary>
+internal sealed partial class RatchetState : IDisposable
+{
+    private const int KeySize = RatchetConstants.KeySize;
+    private const int MaxAssociatedDataSize = 1 + (2 * EndpointId.Size) + RatchetHeader.SetupSize;
+
+    private readonly byte[] _rootKey = NewSecret();
+    private byte[] _sendPrivate = NewSecret();
+    private byte[] _sendPublic = new byte[KeySize];
+    private readonly byte[] _sendChainKey = NewSecret();
+    private byte[]? _remoteRatchetKey;
+    private bool _hasSendChain;
+    private bool _sendRatchetPending;
+    private uint _sendNumber;
+    private uint _previousSendCount;
+
+    // Newest first; at most MaxReceivingChains.
+    private readonly List<ReceivingChain> _chains = [];
+
+    // Every skipped key in the order it was stored: the head is evicted first.
+    private readonly LinkedList<SkippedKey> _skipped = new();
+
+    private RatchetState(bool isInitiator, byte[] setupKey)
+    {
+        IsInitiator = isInitiator;
+        SetupKey = setupKey;
+    }
+
+    /// <summary>Whether the local side started this session.</summary>
+    public bool IsInitiator { get; }
+
+    /// <summary>The initiator's setup ephemeral public key that identifies this session.</summary>
+    public byte[] SetupKey { get; }
+
+    /// <summary>Whether a message has been decrypted in this session (for the initiator: the peer replied).</summary>
+    public bool HasReceived { get; private set; }
+
+    /// <summary>Number of chain-key steps computed so far (lets tests prove a rejected header derived nothing).</summary>
+    public long ChainStepCount { get; private set; }
+
+    /// <summary>Number of skipped keys held.</summary>
+    public int SkippedKeyCount => _skipped.Count;
+
+    /// <summary>Number of receiving chains held.</summary>
+    public int ReceivingChainCount => _chains.Count;
+
+    public DecryptFailure LastFailure { get; private set; }
+
+    private static byte[] NewSecret() => GC.AllocateArray<byte>(KeySize, pinned: true);
+
+    /// <summary>
+    /// Alice's side: fresh ephemeral EK, root = setup(DH(EK, IK_b), DH(IK_a, IK_b)), then a first ratchet
+    /// key pair whose DH with IK_b (Bob's first ratchet key) gives the first sending chain.
+    /// Randomness is drawn in this order: EK private key (32 bytes), first ratchet private key (32 bytes).
+    /// </summary>
+    public static RatchetState CreateInitiator(ReadOnlySpan<byte> localIdentityPrivate, ReadOnlySpan<byte> remoteIdentityPublic, IRandomSource random)
+    {
+        Span<byte> ephemeralPrivate = stackalloc byte[KeySize];
+        Span<byte> ephemeralPublic = stackalloc byte[KeySize];
+        Span<byte> dh1 = stackalloc byte[KeySize];
+        Span<byte> dh2 = stackalloc byte[KeySize];
+        Span<byte> setupRoot = stackalloc byte[KeySize];
+        try
+        {
+            X25519.GenerateKeyPair(random, ephemeralPrivate, ephemeralPublic);
+            if (!X25519.TryAgree(ephemeralPrivate, remoteIdentityPublic, dh1) || !X25519.TryAgree(localIdentityPrivate, remoteIdentityPublic, dh2))
+            {
+                throw new RatchetException(RatchetError.InvalidRemoteIdentity, "The remote identity key has small order.");
+            }
+
+            RatchetKdf.SetupRoot(dh1, dh2, setupRoot);
+            var state = new RatchetState(isInitiator: true, ephemeralPublic.ToArray());
+            X25519.GenerateKeyPair(random, state._sendPrivate, state._sendPublic);
+            if (!X25519.TryAgree(state._sendPrivate, remoteIdentityPublic, dh1))
+            {
+                state.Dispose();
+                throw new RatchetException(RatchetError.InvalidRemoteIdentity, "The remote identity key has small order.");
+            }
+
+            RatchetKdf.RootStep(setupRoot, dh1, state._rootKey, state._sendChainKey);
+            state._hasSendChain = true;
+            state._remoteRatchetKey = remoteIdentityPublic.ToArray();
+            return state;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(ephemeralPrivate);
+            CryptographicOperations.ZeroMemory(dh1);
+            CryptographicOperations.ZeroMemory(dh2);
+            CryptographicOperations.ZeroMemory(setupRoot);
+        }
+    }
+
+    /// <summary>
+    /// Bob's side, from the setup key of an incoming message: the same root key, and Bob's identity X25519
+    /// key pair as his first ratchet key pair. Returns <see langword="null"/> for a small-order setup key.
+    /// </summary>
+    public static RatchetState? TryCreateResponder(
+        ReadOnlySpan<byte> localIdentityPrivate, ReadOnlySpan<byte> localIdentityPublic, ReadOnlySpan<byte> remoteIdentityPublic, ReadOnlySpan<byte> setupKey)
+    {
+        Span<byte> dh1 = stackalloc byte[KeySize];
+        Span<byte> dh2 = stackalloc byte[KeySize];
+        try
+        {
+            if (!X25519.TryAgree(localIdentityPrivate, setupKey, dh1) || !X25519.TryAgree(localIdentityPrivate, remoteIdentityPublic, dh2))
+            {
+                return null;
+            }
+
+            var state = new RatchetState(isInitiator: false, setupKey.ToArray());
+            RatchetKdf.SetupRoot(dh1, dh2, state._rootKey);
+            localIdentityPrivate.CopyTo(state._sendPrivate);
+            localIdentityPublic.CopyTo(state._sendPublic);
+            return state;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(dh1);
+            CryptographicOperations.ZeroMemory(dh2);
+        }
+    }
+
+    /// <summary>Encrypts one message. Randomness: a new ratchet private key (32 bytes) when a DH step is due, then the nonce (12 bytes).</summary>
+    public RatchetMessage Encrypt(ReadOnlySpan<byte> plaintext, EndpointId sender, EndpointId receiver, IRandomSource random)
+    {
+        if (_sendRatchetPending)
+        {
+            SendRatchetStep(random);
+        }
+
+        if (!_hasSendChain)
+        {
+            throw new InvalidOperationException("This session has no sending chain yet.");
+        }
+
+        if (_sendNumber == uint.MaxValue)
+        {
+            throw new RatchetException(RatchetError.ChainExhausted, "The sending chain is exhausted; wait for the peer's reply.");
+        }
+
+        Span<byte> messageKey = stackalloc byte[KeySize];
+        Span<byte> associatedData = stackalloc byte[MaxAssociatedDataSize];
+        try
+        {
+            RatchetKdf.ChainStep(_sendChainKey, messageKey, _sendChainKey);
+            ChainStepCount++;
+            var header = new RatchetHeader(
+                (byte[])_sendPublic.Clone(),
+                _sendNumber,
+                _previousSendCount,
+                IsInitiator && !HasReceived ? (byte[])SetupKey.Clone() : null);
+            _sendNumber++;
+
+            var nonce = new byte[RatchetMessage.NonceSize];
+            random.Fill(nonce);
+            var adLength = WriteAssociatedData(associatedData, sender, receiver, header);
+            var ciphertext = new byte[plaintext.Length + RatchetMessage.TagSize];
+            ChaCha20Poly1305Ietf.Encrypt(messageKey, nonce, associatedData[..adLength], plaintext, ciphertext);
+            return new RatchetMessage(header, ciphertext, nonce);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(messageKey);
+        }
+    }
+
+    /// <summary>
+    /// Decrypts a message addressed to <paramref name="receiver"/> by <paramref name="sender"/>. On failure
+    /// nothing in the state changes (except <see cref="LastFailure"/>).
+    /// </summary>
+    public bool TryDecrypt(RatchetMessage message, EndpointId sender, EndpointId receiver, out byte[] plaintext)
+    {
+        plaintext = [];
+        var header = message.Header;
+        if (!header.HasValidShape || message.Nonce is not { Length: RatchetMessage.NonceSize } || message.Ciphertext is not { Length: >= RatchetMessage.TagSize })
+        {
+            return Fail(DecryptFailure.MalformedMessage);
+        }
+
+        Span<byte> associatedData = stackalloc byte[MaxAssociatedDataSize];
+        associatedData = associatedData[..WriteAssociatedData(associatedData, sender, receiver, header)];
+
+        var chain = FindChain(header.RatchetKey);
+        var number = header.MessageNumber;
+        if (chain is not null)
+        {
+            if (number < chain.NextNumber)
+            {
+                return TryDecryptSkipped(chain, message, associatedData, out plaintext);
+            }
+
+            if (number >= chain.EndNumber)
+            {
+                return Fail(DecryptFailure.BeyondChainEnd);
+            }
+
+            if (number - chain.NextNumber > RatchetConstants.MaxSkip)
+            {
+                return Fail(DecryptFailure.TooFarAhead);
+            }
+
+            Span<byte> nextChainKey = stackalloc byte[KeySize];
+            if (!TryDecryptForward(chain.ChainKey, chain.NextNumber, message, associatedData, nextChainKey, out var skipped, out plaintext))
+            {
+                return false;
+            }
+
+            nextChainKey.CopyTo(chain.ChainKey);
+            CryptographicOperations.ZeroMemory(nextChainKey);
+            var firstSkipped = chain.NextNumber;
+            chain.NextNumber = number + 1;
+            StoreSkipped(chain, firstSkipped, skipped);
+            HasReceived = true;
+            LastFailure = DecryptFailure.None;
+            return true;
+        }
+
+        // A new ratchet key from the peer: a DH ratchet step. The jump limit is checked before any DH or KDF.
+        if (number > RatchetConstants.MaxSkip)
+        {
+            return Fail(DecryptFailure.TooFarAhead);
+        }
+
+        Span<byte> dh = stackalloc byte[KeySize];
+        Span<byte> newRoot = stackalloc byte[KeySize];
+        Span<byte> chainKey = stackalloc byte[KeySize];
+        try
+        {
+            if (!X25519.TryAgree(_sendPrivate, header.RatchetKey, dh))
+            {
+                return Fail(DecryptFailure.InvalidRatchetKey);
+            }
+
+            RatchetKdf.RootStep(_rootKey, dh, newRoot, chainKey);
+            Span<byte> nextChainKey = stackalloc byte[KeySize];
+            if (!TryDecryptForward(chainKey, 0, message, associatedData, nextChainKey, out var skipped, out plaintext))
+            {
+                return false;
+            }
+
+            // Commit: the previous receiving chain now has a known end (PN), the new chain becomes current.
+            if (_chains.Count > 0)
+            {
+                _chains[0].EndNumber = Math.Min(_chains[0].EndNumber, Math.Max(header.PreviousChainLength, _chains[0].NextNumber));
+            }
+
+            var newChain = new ReceivingChain(header.RatchetKey, nextChainKey, number + 1);
+            CryptographicOperations.ZeroMemory(nextChainKey);
+            _chains.Insert(0, newChain);
+            while (_chains.Count > RatchetConstants.MaxReceivingChains)
+            {
+                DropChain(_chains[^1]);
+            }
+
+            StoreSkipped(newChain, 0, skipped);
+            newRoot.CopyTo(_rootKey);
+            _remoteRatchetKey = (byte[])header.RatchetKey.Clone();
+            _sendRatchetPending = true;
+            HasReceived = true;
+            LastFailure = DecryptFailure.None;
+            return true;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(dh);
+            CryptographicOperations.ZeroMemory(newRoot);
+            CryptographicOperations.ZeroMemory(chainKey);
+        }
+    }
+
+    private bool TryDecryptSkipped(ReceivingChain chain, RatchetMessage message, ReadOnlySpan<byte> associatedData, out byte[] plaintext)
+    {
+        plaintext = [];
+        if (!chain.Skipped.TryGetValue(message.Header.MessageNumber, out var node))
+        {
+            return Fail(DecryptFailure.Replay);
+        }
+
+        var output = new byte[message.Ciphertext.Length - RatchetMessage.TagSize];
+        if (!ChaCha20Poly1305Ietf.TryDecrypt(node.Value.Key, message.Nonce, associatedData, message.Ciphertext, output))
+        {
+            return Fail(DecryptFailure.AuthenticationFailed);
+        }
+
+        RemoveSkipped(node);
+        plaintext = output;
+        LastFailure = DecryptFailure.None;
+        return true;
+    }
+
+    /// <summary>
+    /// Derives keys from <paramref name="startChainKey"/> (message number <paramref name="startNumber"/>) up to the
+    /// message's number into temporaries and decrypts. Skipped keys come back in a pooled buffer the caller stores.
+    /// </summary>
+    private bool TryDecryptForward(
+        ReadOnlySpan<byte> startChainKey, uint startNumber, RatchetMessage message, ReadOnlySpan<byte> associatedData,
+        Span<byte> nextChainKey, out SkippedBuffer skipped, out byte[] plaintext)
+    {
+        plaintext = [];
+        var gap = (int)(message.Header.MessageNumber - startNumber);
+        skipped = new SkippedBuffer(gap);
+        Span<byte> messageKey = stackalloc byte[KeySize];
+        startChainKey.CopyTo(nextChainKey);
+        try
+        {
+            for (var i = 0; i < gap; i++)
+            {
+                RatchetKdf.ChainStep(nextChainKey, skipped.KeyAt(i), nextChainKey);
+            }
+
+            RatchetKdf.ChainStep(nextChainKey, messageKey, nextChainKey);
+            ChainStepCount += gap + 1;
+            var output = new byte[message.Ciphertext.Length - RatchetMessage.TagSize];
+            if (!ChaCha20Poly1305Ietf.TryDecrypt(messageKey, message.Nonce, associatedData, message.Ciphertext, output))
+            {
+                skipped.Dispose();
+                CryptographicOperations.ZeroMemory(nextChainKey);
+                return Fail(DecryptFailure.AuthenticationFailed);
+            }
+
+            plaintext = output;
+            return true;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(messageKey);
+        }
+    }
+
+    private void SendRatchetStep(IRandomSource random)
+    {
+        Span<byte> dh = stackalloc byte[KeySize];
+        var newPrivate = NewSecret();
+        var newPublic = new byte[KeySize];
+        try
+        {
+            X25519.GenerateKeyPair(random, newPrivate, newPublic);
+            if (!X25519.TryAgree(newPrivate, _remoteRatchetKey, dh))
+            {
+                // Unreachable for a key that already passed a DH in TryDecrypt; kept as a hard stop.
+                throw new CryptographicException("Ratchet DH produced an all-zero secret.");
+            }
+
+            RatchetKdf.RootStep(_rootKey, dh, _rootKey, _sendChainKey);
+            CryptographicOperations.ZeroMemory(_sendPrivate);
+            _sendPrivate = newPrivate;
+            _sendPublic = newPublic;
+            _previousSendCount = _hasSendChain ? _sendNumber : 0;
+            _sendNumber = 0;
+            _hasSendChain = true;
+            _sendRatchetPending = false;
+        }
+        catch
+        {
+            CryptographicOperations.ZeroMemory(newPrivate);
+            throw;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(dh);
+        }
+    }
+
+    private ReceivingChain? FindChain(byte[] ratchetKey)
+    {
+        foreach (var chain in _chains)
+        {
+            if (chain.RatchetKey.AsSpan().SequenceEqual(ratchetKey))
+            {
+                return chain;
+            }
+        }
+
+        return null;
+    }
+
+    private void StoreSkipped(ReceivingChain chain, uint firstNumber, SkippedBuffer skipped)
+    {
+        try
+        {
+            for (var i = 0; i < skipped.Count; i++)
+            {
+                AddSkipped(chain, firstNumber + (uint)i, skipped.KeyAt(i));
+            }
+        }
+        finally
+        {
+            skipped.Dispose();
+        }
+    }
+
+    private void AddSkipped(ReceivingChain chain, uint number, ReadOnlySpan<byte> key)
+    {
+        var node = _skipped.AddLast(new SkippedKey(chain, number, key.ToArray()));
+        chain.Skipped[number] = node;
+
+        // Per-chain cap: drop this chain's oldest key (the first one in eviction order).
+        if (chain.Skipped.Count > RatchetConstants.MaxSkip)
+        {
+            for (var n = _skipped.First; n is not null; n = n.Next)
+            {
+                if (n.Value.Chain == chain)
+                {
+                    RemoveSkipped(n);
+                    break;
+                }
+            }
+        }
+
+        while (_skipped.Count > RatchetConstants.MaxSkippedTotal)
+        {
+            RemoveSkipped(_skipped.First!);
+        }
+    }
+
+    private void RemoveSkipped(LinkedListNode<SkippedKey> node)
+    {
+        node.Value.Chain.Skipped.Remove(node.Value.Number);
+        _skipped.Remove(node);
+        CryptographicOperations.ZeroMemory(node.Value.Key);
+    }
+
+    private void DropChain(ReceivingChain chain)
+    {
+        foreach (var node in chain.Skipped.Values.ToArray())
+        {
+            RemoveSkipped(node);
+        }
+
+        _chains.Remove(chain);
+        chain.Dispose();
+    }
+
+    private bool Fail(DecryptFailure failure)
+    {
+        LastFailure = failure;
+        return false;
+    }
+
+    /// <summary>AD = [u8 version][32 sender ed25519 key][32 receiver ed25519 key][encoded header].</summary>
+    internal static int WriteAssociatedData(Span<byte> destination, EndpointId sender, EndpointId receiver, RatchetHeader header)
+    {
+        destination[0] = RatchetMessage.Version;
+        sender.CopyTo(destination[1..]);
+        receiver.CopyTo(destination[(1 + EndpointId.Size)..]);
+        return 1 + (2 * EndpointId.Size) + header.WriteTo(destination[(1 + (2 * EndpointId.Size))..]);
+    }
+
+    public void Dispose()
+    {
+        CryptographicOperations.ZeroMemory(_rootKey);
+        CryptographicOperations.ZeroMemory(_sendPrivate);
+        CryptographicOperations.ZeroMemory(_sendChainKey);
+        foreach (var node in _skipped)
+        {
+            CryptographicOperations.ZeroMemory(node.Key);
+        }
+
+        _skipped.Clear();
+        foreach (var chain in _chains)
+        {
+            chain.Skipped.Clear();
+            chain.Dispose();
+        }
+
+        _chains.Clear();
+    }
+
+    /// <summary>Skipped keys derived during one decrypt, in a pooled buffer wiped on dispose.</summary>
+    private readonly struct SkippedBuffer : IDisposable
+    {
+        private readonly byte[]? _buffer;
+
+        public SkippedBuffer(int count)
+        {
+            Count = count;
+            _buffer = count > 0 ? ArrayPool<byte>.Shared.Rent(count * KeySize) : null;
+        }
+
+        public int Count { get; }
+
+        public Span<byte> KeyAt(int index) => _buffer.AsSpan(index * KeySize, KeySize);
+
+        public void Dispose()
+        {
+            if (_buffer is not null)
+            {
+                CryptographicOperations.ZeroMemory(_buffer.AsSpan(0, Count * KeySize));
+                ArrayPool<byte>.Shared.Return(_buffer);
+            }
+        }
+    }
+}
