@@ -21,7 +21,10 @@ public sealed class AttachmentSource
     public string MimeType { get; }
 
     /// <summary>Receives upload progress (bytes sent so far) while the bytes go out.</summary>
-    public IProgress<AttachmentProgress>? Progress { get; init; }
+    public IProgress<AttachmentProgress>? Progress { get; private init; }
+
+    /// <summary>The same attachment, reporting upload progress to <paramref name="progress"/>.</summary>
+    public AttachmentSource WithProgress(IProgress<AttachmentProgress> progress) => new(Name, MimeType, _open) { Progress = progress };
 
     /// <summary>An attachment read from a file (opened once to hash, once to send).</summary>
     public static AttachmentSource FromFile(string path, string mimeType, string? name = null)

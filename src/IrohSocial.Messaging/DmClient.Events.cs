@@ -29,8 +29,8 @@ public sealed partial class DmClient
     public event EventHandler<AttachmentReceivedEvent>? AttachmentReceived;
 
     /// <summary>
-    /// Every event as one stream, in the order raised. Subscription starts when enumeration starts; each
-    /// enumerator has its own unbounded buffer, so read it promptly. Ends when the client is disposed.
+    /// Every event as one stream, in the order raised. The subscription starts when this method is called;
+    /// each call has its own unbounded buffer, so enumerate it promptly. Ends when the client is disposed.
     /// </summary>
     public IAsyncEnumerable<DmEvent> Events(CancellationToken cancellationToken = default) => _hub.Subscribe(cancellationToken);
 

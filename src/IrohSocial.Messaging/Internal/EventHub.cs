@@ -19,7 +19,8 @@ internal sealed class EventHub
         }
     }
 
-    public async IAsyncEnumerable<DmEvent> Subscribe([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>Registers at once (so nothing raised after this call is missed), then yields lazily.</summary>
+    public IAsyncEnumerable<DmEvent> Subscribe(CancellationToken cancellationToken)
     {
         var channel = Channel.CreateUnbounded<DmEvent>(new UnboundedChannelOptions { SingleReader = true });
         lock (_gate)
@@ -27,6 +28,11 @@ internal sealed class EventHub
             _subscribers.Add(channel);
         }
 
+        return ReadAsync(channel, cancellationToken);
+    }
+
+    private async IAsyncEnumerable<DmEvent> ReadAsync(Channel<DmEvent> channel, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         try
         {
             await foreach (var item in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
