@@ -120,16 +120,39 @@ public sealed partial class DmClient : IAsyncDisposable
     /// <summary>
     /// Queues a message durably and returns its id at once; the outbox delivers it (now, or when the peer is
     /// back). With attachments the peer must be reachable now: the message is delivered and each attachment
-    /// uploaded before this returns.
+    /// uploaded before this returns. The address is remembered (in memory and in the store) for redials.
     /// </summary>
     /// <exception cref="MessagingException"><see cref="MessagingError.TooLarge"/>, or with attachments
     /// <see cref="MessagingError.PeerUnreachable"/> / <see cref="MessagingError.AttachmentCorrupt"/>.</exception>
-    public async Task<string> SendMessageAsync(EndpointAddr peer, string content, IReadOnlyList<AttachmentSource>? attachments = null, string? replyTo = null, CancellationToken cancellationToken = default)
+    public Task<string> SendMessageAsync(EndpointAddr peer, string content, IReadOnlyList<AttachmentSource>? attachments = null, string? replyTo = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(peer);
-        ArgumentNullException.ThrowIfNull(content);
         ThrowIfDisposed();
-        if (peer.Id == LocalId)
+        _addresses[peer.Id] = peer;
+        return SendCoreAsync(peer.Id, peer, content, attachments, replyTo, cancellationToken);
+    }
+
+    /// <summary>
+    /// Sends to a peer known by id: one added with <see cref="AddPeer"/>, saved in the store from an earlier
+    /// send, or currently connected to us (a reply goes back over the peer's own connection).
+    /// </summary>
+    /// <exception cref="MessagingException"><see cref="MessagingError.UnknownPeer"/> when none of these holds.</exception>
+    public async Task<string> SendMessageAsync(EndpointId peer, string content, IReadOnlyList<AttachmentSource>? attachments = null, string? replyTo = null, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        var address = await ResolveAsync(peer, cancellationToken).ConfigureAwait(false);
+        if (address is null && !_connections.ContainsKey(peer))
+        {
+            throw new MessagingException(MessagingError.UnknownPeer, $"No address is known for {peer.ToShortString()} and it is not connected.");
+        }
+
+        return await SendCoreAsync(peer, address, content, attachments, replyTo, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<string> SendCoreAsync(EndpointId peer, EndpointAddr? address, string content, IReadOnlyList<AttachmentSource>? attachments, string? replyTo, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        if (peer == LocalId)
         {
             throw new ArgumentException("Cannot message yourself.", nameof(peer));
         }
@@ -144,7 +167,6 @@ public sealed partial class DmClient : IAsyncDisposable
             throw new ArgumentException("replyTo is not a message id.", nameof(replyTo));
         }
 
-        _addresses[peer.Id] = peer;
         var id = _runtime.NewId();
         var now = _options.TimeProvider.GetUtcNow();
         var descriptors = attachments is { Count: > 0 } ? await DescribeAsync(attachments, cancellationToken).ConfigureAwait(false) : null;
@@ -156,17 +178,21 @@ public sealed partial class DmClient : IAsyncDisposable
             throw new MessagingException(MessagingError.TooLarge, "The message does not fit in one frame.");
         }
 
-        var channel = Channel(peer.Id);
+        var channel = Channel(peer);
         if (descriptors is not null)
         {
             await channel.EnsureReachableAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        var message = new StoredMessage(id, peer.Id, MessageDirection.Outgoing, content, DateTimeOffset.FromUnixTimeMilliseconds(control.TimestampMs), replyTo,
+        var message = new StoredMessage(id, peer, MessageDirection.Outgoing, content, DateTimeOffset.FromUnixTimeMilliseconds(control.TimestampMs), replyTo,
             descriptors?.Select(d => new MediaAttachment(d.Id, d.Name, d.MimeType, d.Size, d.Sha256)).ToList() ?? [], MessageStatus.Pending);
-        await _options.Store.ApplyAsync(
-            [new SavePeerAddress(peer.Id, peer.ToTicket()), new InsertMessage(message), new EnqueueOutbox(new OutboxEntry(id, peer.Id, payload, now, 0, now))],
-            cancellationToken).ConfigureAwait(false);
+        var operations = new List<StoreOperation>(3) { new InsertMessage(message), new EnqueueOutbox(new OutboxEntry(id, peer, payload, now, 0, now)) };
+        if (address is not null)
+        {
+            operations.Insert(0, new SavePeerAddress(peer, address.ToTicket()));
+        }
+
+        await _options.Store.ApplyAsync(operations, cancellationToken).ConfigureAwait(false);
 
         if (descriptors is null)
         {
@@ -183,19 +209,11 @@ public sealed partial class DmClient : IAsyncDisposable
 
         for (var i = 0; i < descriptors.Count; i++)
         {
-            var stream = await OpenStreamAsync(peer.Id, StreamKind.Attachment, cancellationToken).ConfigureAwait(false);
+            var stream = await OpenStreamAsync(peer, StreamKind.Attachment, cancellationToken).ConfigureAwait(false);
             await channel.UploadAttachmentAsync(id, descriptors[i], attachments![i], stream, cancellationToken).ConfigureAwait(false);
         }
 
         return id;
-    }
-
-    /// <summary>Sends a message to a peer whose address is already known (see <see cref="AddPeer"/>).</summary>
-    public async Task<string> SendMessageAsync(EndpointId peer, string content, IReadOnlyList<AttachmentSource>? attachments = null, string? replyTo = null, CancellationToken cancellationToken = default)
-    {
-        var address = await ResolveAsync(peer, cancellationToken).ConfigureAwait(false)
-            ?? throw new MessagingException(MessagingError.UnknownPeer, $"No address is known for {peer.ToShortString()}.");
-        return await SendMessageAsync(address, content, attachments, replyTo, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<IReadOnlyList<AttachmentDescriptor>> DescribeAsync(IReadOnlyList<AttachmentSource> attachments, CancellationToken cancellationToken)

@@ -12,7 +12,11 @@ internal static class FrameCodec
     public const int HeaderSize = 4;
 
     /// <summary>Writes one frame in a single write call.</summary>
-    public static async ValueTask WriteFrameAsync(Stream stream, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    public static ValueTask WriteFrameAsync(Stream stream, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken) =>
+        WriteFrameAsync(stream, payload, flush: true, cancellationToken);
+
+    /// <summary>Writes one frame in a single write call, flushing when asked.</summary>
+    public static async ValueTask WriteFrameAsync(Stream stream, ReadOnlyMemory<byte> payload, bool flush, CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(HeaderSize + payload.Length);
         try
@@ -20,7 +24,10 @@ internal static class FrameCodec
             BinaryPrimitives.WriteUInt32BigEndian(buffer, (uint)payload.Length);
             payload.Span.CopyTo(buffer.AsSpan(HeaderSize));
             await stream.WriteAsync(buffer.AsMemory(0, HeaderSize + payload.Length), cancellationToken).ConfigureAwait(false);
-            await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+            if (flush)
+            {
+                await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
         }
         finally
         {

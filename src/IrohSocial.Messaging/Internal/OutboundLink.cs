@@ -1,84 +1,50 @@
+using System.Threading.Channels;
+
 namespace IrohSocial.Messaging.Internal;
 
 /// <summary>
-/// The stream we opened to a peer: our envelopes go out in order, the peer's responses (one per envelope, in the
-/// same order) come back and are matched to the head of the pending queue.
+/// The one envelope stream we write to a peer. Everything we send it — messages, receipts, acknowledgements,
+/// call signals, decrypt_failed answers — goes through this single queue in the order it was encrypted, so the
+/// peer sees our ratchet messages in order (the ratchet's first-contact rules rely on that). The peer never
+/// writes on it; its end of stream means the peer or the connection is gone.
 /// </summary>
 internal sealed class OutboundLink : IAsyncDisposable
 {
     private readonly Stream _stream;
-    private readonly PeerChannel _channel;
-    private readonly int _maxFrameSize;
-    private readonly Queue<PendingSend> _pending = new();
-    private readonly Lock _pendingGate = new();
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly Action<OutboundLink, Exception> _onFailure;
+    private readonly Channel<byte[]> _queue = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _cts = new();
-    private readonly Task _reader;
+    private readonly Task _writer;
+    private readonly Task _watcher;
     private Exception? _failure;
 
-    public OutboundLink(Stream stream, PeerChannel channel, int maxFrameSize)
+    public OutboundLink(Stream stream, Action<OutboundLink, Exception> onFailure)
     {
         _stream = stream;
-        _channel = channel;
-        _maxFrameSize = maxFrameSize;
-        _reader = Task.Run(ReadResponsesAsync);
+        _onFailure = onFailure;
+        _writer = Task.Run(WriteLoopAsync);
+        _watcher = Task.Run(WatchLoopAsync);
     }
 
     public bool IsAlive => Volatile.Read(ref _failure) is null;
 
-    /// <summary>Queues the items and writes their frames, in one ordered step.</summary>
-    public async Task WriteAsync(IReadOnlyList<PendingSend> items, IReadOnlyList<byte[]> frames, CancellationToken cancellationToken)
-    {
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            lock (_pendingGate)
-            {
-                if (_failure is not null)
-                {
-                    throw Unreachable(_failure);
-                }
+    /// <summary>Queues a frame; false when the link is dead.</summary>
+    public bool TryEnqueue(byte[] frame) => IsAlive && _queue.Writer.TryWrite(frame);
 
-                foreach (var item in items)
-                {
-                    _pending.Enqueue(item);
-                }
-            }
-
-            foreach (var frame in frames)
-            {
-                await FrameCodec.WriteFrameAsync(_stream, frame, cancellationToken).ConfigureAwait(false);
-            }
-        }
-        catch (Exception ex) when (ex is not MessagingException)
-        {
-            Fail(ex);
-            throw Unreachable(ex);
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-    }
-
-    private async Task ReadResponsesAsync()
+    private async Task WriteLoopAsync()
     {
         try
         {
-            while (true)
+            var reader = _queue.Reader;
+            while (await reader.WaitToReadAsync(_cts.Token).ConfigureAwait(false))
             {
-                var frame = await FrameCodec.ReadFrameAsync(_stream, _maxFrameSize, _cts.Token).ConfigureAwait(false)
-                    ?? throw new MessagingException(MessagingError.PeerUnreachable, "The peer closed the stream.");
-                PendingSend head;
-                lock (_pendingGate)
+                // Write everything queued, then flush once: cheap batching under load.
+                while (reader.TryRead(out var frame))
                 {
-                    if (!_pending.TryDequeue(out head!))
-                    {
-                        throw new MessagingException(MessagingError.MalformedFrame, "The peer sent a response nobody asked for.");
-                    }
+                    await FrameCodec.WriteFrameAsync(_stream, frame, flush: false, _cts.Token).ConfigureAwait(false);
                 }
 
-                await _channel.HandleResponseAsync(head, frame, _cts.Token).ConfigureAwait(false);
+                await _stream.FlushAsync(_cts.Token).ConfigureAwait(false);
             }
         }
         catch (Exception ex)
@@ -87,49 +53,46 @@ internal sealed class OutboundLink : IAsyncDisposable
         }
     }
 
-    /// <summary>Marks the link dead and fails everything still waiting.</summary>
-    public void Fail(Exception reason)
+    private async Task WatchLoopAsync()
     {
-        List<PendingSend> orphans;
-        lock (_pendingGate)
+        try
         {
-            if (_failure is not null)
-            {
-                return;
-            }
-
-            _failure = reason;
-            orphans = [.. _pending];
-            _pending.Clear();
+            var buffer = new byte[1];
+            _ = await _stream.ReadAsync(buffer, _cts.Token).ConfigureAwait(false);
+            Fail(new MessagingException(MessagingError.PeerUnreachable, "The peer closed the envelope stream."));
         }
-
-        foreach (var item in orphans)
+        catch (Exception ex)
         {
-            item.Acked.TrySetException(Unreachable(reason));
+            Fail(ex);
         }
-
-        _cts.Cancel();
-        _stream.Dispose();
     }
 
-    private static MessagingException Unreachable(Exception reason) =>
-        reason as MessagingException is { Error: MessagingError.PeerUnreachable or MessagingError.DecryptionFailed } m
-            ? m
-            : new MessagingException(MessagingError.PeerUnreachable, "The link to the peer broke: " + reason.Message, reason);
+    /// <summary>Marks the link dead (once) and tells the owner, which fails whatever waits on it.</summary>
+    public void Fail(Exception reason)
+    {
+        if (Interlocked.CompareExchange(ref _failure, reason, null) is not null)
+        {
+            return;
+        }
+
+        _queue.Writer.TryComplete();
+        _cts.Cancel();
+        try
+        {
+            _stream.Dispose();
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException)
+        {
+            // Already broken.
+        }
+
+        _onFailure(this, reason);
+    }
 
     public async ValueTask DisposeAsync()
     {
         Fail(new MessagingException(MessagingError.PeerUnreachable, "The DM client is shutting down."));
-        try
-        {
-            await _reader.ConfigureAwait(false);
-        }
-        catch (Exception)
-        {
-            // The reader reports through Fail; nothing more to observe.
-        }
-
+        await Task.WhenAll(_writer, _watcher).ConfigureAwait(false);
         _cts.Dispose();
-        _writeLock.Dispose();
     }
 }

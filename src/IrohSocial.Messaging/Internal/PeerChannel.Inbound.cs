@@ -5,8 +5,9 @@ namespace IrohSocial.Messaging.Internal;
 internal sealed partial class PeerChannel
 {
     /// <summary>
-    /// Serves an envelope stream the peer opened: one response per envelope, in order. Returns normally when the
-    /// peer ends the stream; throws <see cref="MessagingException"/> for input that forces the stream closed.
+    /// Reads an envelope stream the peer opened, in order. Acknowledgements and decrypt_failed answers go out on
+    /// our own link. Returns when the peer ends the stream; throws <see cref="MessagingException"/> for input that
+    /// forces the stream closed.
     /// </summary>
     public async Task ServeEnvelopeStreamAsync(Stream stream, CancellationToken cancellationToken)
     {
@@ -18,26 +19,67 @@ internal sealed partial class PeerChannel
                 return;
             }
 
+            if (ResponseError.TryParse(frame) is { } error)
+            {
+                await HandleErrorFrameAsync(error, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
             var envelope = EncryptedEnvelope.Parse(frame, out var sender);
             if (sender != Peer)
             {
                 throw new MessagingException(MessagingError.SenderMismatch, $"The envelope claims sender {sender.ToShortString()} on a connection proven to be {Peer.ToShortString()}.");
             }
 
-            var response = await ProcessEnvelopeAsync(envelope, cancellationToken).ConfigureAwait(false);
-            await FrameCodec.WriteFrameAsync(stream, response, cancellationToken).ConfigureAwait(false);
+            await ProcessEnvelopeAsync(envelope, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    /// <summary>
-    /// Decrypts, applies and acknowledges one envelope. The advanced session, the control's effects and the
-    /// session advanced again by encrypting the acknowledgement are committed in one batch before the
-    /// acknowledgement leaves; a crash before that commit makes the peer retry, and duplicates are dropped by id.
-    /// </summary>
-    private async Task<byte[]> ProcessEnvelopeAsync(EncryptedEnvelope envelope, CancellationToken cancellationToken)
+    private async Task HandleErrorFrameAsync(ResponseError error, CancellationToken cancellationToken)
     {
+        if (error.Error != ResponseError.DecryptFailed || error.RatchetKey is null)
+        {
+            return;
+        }
+
+        int generation;
+        await _sessionLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // Only an envelope of the current session proves the peer lost it; older ones are stale news.
+            if (!_keyGenerations.TryGetValue(Convert.ToBase64String(error.RatchetKey), out generation) || generation != _sessionGeneration)
+            {
+                return;
+            }
+        }
+        finally
+        {
+            _sessionLock.Release();
+        }
+
+        await ResetSessionAsync(generation, "the peer could not decrypt; it probably lost its state", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Decrypts and applies one envelope. For a control other than an acknowledgement, the advanced session, the
+    /// control's effects and the session advanced again by encrypting our acknowledgement are committed in one
+    /// batch, then the acknowledgement is queued. A crash before that commit makes the peer retry; duplicates are
+    /// dropped by id and acknowledged again.
+    /// </summary>
+    private async Task ProcessEnvelopeAsync(EncryptedEnvelope envelope, CancellationToken cancellationToken)
+    {
+        OutboundLink? link = null;
+        try
+        {
+            link = await GetLinkAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (MessagingException)
+        {
+            // We cannot answer right now; the control is still applied and the peer's retry gets the answer.
+        }
+
         var events = new List<DmEvent>();
-        byte[] response;
+        PendingSend? acked = null;
         await _sessionLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -45,7 +87,8 @@ internal sealed partial class PeerChannel
             if (!session.TryDecrypt(FromEnvelope(envelope), out var plaintext, out var reset))
             {
                 Log.DecryptFailed(_rt.Logger, Peer);
-                return new ResponseError(ResponseError.DecryptFailed).ToJson();
+                link?.TryEnqueue(new ResponseError(ResponseError.DecryptFailed, envelope.RatchetKey, envelope.MessageNumber).ToJson());
+                return;
             }
 
             if (reset)
@@ -68,23 +111,43 @@ internal sealed partial class PeerChannel
             }
 
             var operations = new List<StoreOperation> { new SaveSession(Peer, []) };
-            await ApplyControlAsync(control, operations, events, cancellationToken).ConfigureAwait(false);
-            var ack = new DeliveredControl(_rt.NewId(), control.Id);
-            response = ToEnvelope(session.Encrypt(ack.ToJson())).ToJson();
-            operations[0] = new SaveSession(Peer, session.Serialize());
-            await CommitAsync(operations, cancellationToken).ConfigureAwait(false);
+            if (control is DeliveredControl ack)
+            {
+                await ApplyAcknowledgementAsync(ack, operations, events, cancellationToken).ConfigureAwait(false);
+                operations[0] = new SaveSession(Peer, session.Serialize());
+                await CommitAsync(operations, cancellationToken).ConfigureAwait(false);
+                _pending.TryRemove(ack.AckedId, out acked);
+            }
+            else
+            {
+                await ApplyControlAsync(control, operations, events, cancellationToken).ConfigureAwait(false);
+                var frame = Seal(session, new DeliveredControl(_rt.NewId(), control.Id));
+                operations[0] = new SaveSession(Peer, session.Serialize());
+                await CommitAsync(operations, cancellationToken).ConfigureAwait(false);
+                link?.TryEnqueue(frame);
+            }
         }
         finally
         {
             _sessionLock.Release();
         }
 
+        acked?.Acked.TrySetResult();
         foreach (var dmEvent in events)
         {
             _rt.Raise(dmEvent);
         }
+    }
 
-        return response;
+    private async Task ApplyAcknowledgementAsync(DeliveredControl ack, List<StoreOperation> operations, List<DmEvent> events, CancellationToken cancellationToken)
+    {
+        operations.Add(new RemoveOutbox(ack.AckedId));
+        if (await _rt.Store.GetMessageAsync(ack.AckedId, cancellationToken).ConfigureAwait(false) is { Direction: MessageDirection.Outgoing, Status: MessageStatus.Pending } mine
+            && mine.Peer == Peer)
+        {
+            operations.Add(new SetMessageStatus(ack.AckedId, MessageStatus.Delivered));
+            events.Add(new MessageDeliveredEvent(Peer, ack.AckedId));
+        }
     }
 
     private async Task ApplyControlAsync(Control control, List<StoreOperation> operations, List<DmEvent> events, CancellationToken cancellationToken)
@@ -159,9 +222,6 @@ internal sealed partial class PeerChannel
                 events.Add(new CallSignalReceivedEvent(Peer, new CallSignal(c.CallId, c.Kind, c.AudioCodec, c.Video, c.MediaKey, c.Reason, c.Candidate)));
                 break;
 
-            case DeliveredControl:
-                Log.IgnoredControl(_rt.Logger, "delivered", Peer, "acknowledgements belong on the response path");
-                break;
         }
     }
 }

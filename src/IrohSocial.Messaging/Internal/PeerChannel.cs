@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using IrohSocial.Crypto;
 using IrohSocial.Messaging.Storage;
 
@@ -5,16 +6,26 @@ namespace IrohSocial.Messaging.Internal;
 
 /// <summary>
 /// Everything about one peer: the ratchet session (loaded lazily, saved in the same batch as whatever it
-/// protected), the outbound link, inbound envelope processing and the outbox worker.
+/// protected), our outbound link, processing of the peer's envelopes and the outbox worker.
 /// </summary>
+/// <remarks>
+/// Encrypting and queueing on the link happen under the session lock, so the link carries our ratchet
+/// messages in encryption order. Nothing blocks on the network while holding the lock: the link is a queue.
+/// </remarks>
 internal sealed partial class PeerChannel : IAsyncDisposable
 {
+    private const int RememberedRatchetKeys = 64;
+
     private readonly DmRuntime _rt;
     private readonly SemaphoreSlim _sessionLock = new(1, 1);
     private readonly SemaphoreSlim _linkLock = new(1, 1);
     private readonly SemaphoreSlim _deliveryLock = new(1, 1);
     private readonly AsyncSignal _wake = new();
     private readonly CancellationTokenSource _shutdown = new();
+    private readonly ConcurrentDictionary<string, PendingSend> _pending = new(StringComparer.Ordinal);
+    // Which session generation each of our recent ratchet keys belongs to, to tell a current decrypt_failed from a stale one.
+    private readonly Dictionary<string, int> _keyGenerations = new(StringComparer.Ordinal);
+    private readonly Queue<string> _keyOrder = new();
     private PeerSession? _session;
     private int _sessionGeneration;
     private OutboundLink? _link;
@@ -64,36 +75,95 @@ internal sealed partial class PeerChannel : IAsyncDisposable
         _session = null;
     }
 
+    private async Task CommitAsync(IReadOnlyList<StoreOperation> operations, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _rt.Store.ApplyAsync(operations, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            InvalidateSession();
+            throw;
+        }
+    }
+
+    private byte[] Seal(PeerSession session, Control control)
+    {
+        var message = session.Encrypt(control.ToJson());
+        var key = Convert.ToBase64String(message.Header.RatchetKey);
+        if (!_keyGenerations.ContainsKey(key))
+        {
+            _keyOrder.Enqueue(key);
+            if (_keyOrder.Count > RememberedRatchetKeys)
+            {
+                _keyGenerations.Remove(_keyOrder.Dequeue());
+            }
+        }
+
+        _keyGenerations[key] = _sessionGeneration;
+        return new EncryptedEnvelope(_rt.LocalId.ToString(), message.Header.RatchetKey, message.Header.SetupEphemeralKey, message.Header.MessageNumber,
+            message.Header.PreviousChainLength, message.Ciphertext, message.Nonce).ToJson();
+    }
+
+    private static RatchetMessage FromEnvelope(EncryptedEnvelope envelope) =>
+        new(new RatchetHeader(envelope.RatchetKey, envelope.MessageNumber, envelope.PreviousChainLength, envelope.EphemeralKey), envelope.Ciphertext, envelope.Nonce);
+
     // ---- sending ----
 
     /// <summary>
-    /// Encrypts the controls, commits the advanced session, then writes them in order. Returns one task per
-    /// control that completes when the peer's acknowledgement has been processed and committed.
+    /// Encrypts the controls, commits the advanced session, then queues them on the link, in order. Returns one
+    /// task per control that completes when the peer's acknowledgement has been processed and committed.
     /// </summary>
     public async Task<IReadOnlyList<Task>> SendControlsAsync(IReadOnlyList<Control> controls, CancellationToken cancellationToken)
     {
         var link = await GetLinkAsync(cancellationToken).ConfigureAwait(false);
-        var frames = new List<byte[]>(controls.Count);
         var items = new List<PendingSend>(controls.Count);
         await _sessionLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var session = await GetSessionAsync(cancellationToken).ConfigureAwait(false);
+            var frames = new List<byte[]>(controls.Count);
             foreach (var control in controls)
             {
-                frames.Add(ToEnvelope(session.Encrypt(control.ToJson())).ToJson());
+                frames.Add(Seal(session, control));
                 items.Add(new PendingSend(control, _sessionGeneration));
             }
 
             // The advanced chain is durable before any of its ciphertexts leaves, so a restart never reuses a key.
             await CommitAsync([new SaveSession(Peer, session.Serialize())], cancellationToken).ConfigureAwait(false);
+            foreach (var item in items)
+            {
+                if (_pending.TryGetValue(item.Control.Id, out var older))
+                {
+                    older.Acked.TrySetException(new MessagingException(MessagingError.PeerUnreachable, "Superseded by a retry."));
+                }
+
+                _pending[item.Control.Id] = item;
+            }
+
+            foreach (var frame in frames)
+            {
+                if (!link.TryEnqueue(frame))
+                {
+                    throw new MessagingException(MessagingError.PeerUnreachable, "The link to the peer broke.");
+                }
+            }
+        }
+        catch
+        {
+            foreach (var item in items)
+            {
+                _pending.TryRemove(new KeyValuePair<string, PendingSend>(item.Control.Id, item));
+            }
+
+            throw;
         }
         finally
         {
             _sessionLock.Release();
         }
 
-        await link.WriteAsync(items, frames, cancellationToken).ConfigureAwait(false);
         return items.Select(i => i.Acked.Task).ToList();
     }
 
@@ -101,11 +171,6 @@ internal sealed partial class PeerChannel : IAsyncDisposable
     public async Task SendAndWaitAsync(IReadOnlyList<Control> controls, CancellationToken cancellationToken)
     {
         var acks = await SendControlsAsync(controls, cancellationToken).ConfigureAwait(false);
-        await WaitAcksAsync(acks, cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task WaitAcksAsync(IReadOnlyList<Task> acks, CancellationToken cancellationToken)
-    {
         try
         {
             await Task.WhenAll(acks).WaitAsync(_rt.Options.AckTimeout, _rt.Time, cancellationToken).ConfigureAwait(false);
@@ -127,13 +192,6 @@ internal sealed partial class PeerChannel : IAsyncDisposable
     /// <summary>Opens (or reuses) the outbound link, so a caller can fail fast when the peer is away.</summary>
     public Task EnsureReachableAsync(CancellationToken cancellationToken) => GetLinkAsync(cancellationToken);
 
-    private EncryptedEnvelope ToEnvelope(RatchetMessage message) =>
-        new(_rt.LocalId.ToString(), message.Header.RatchetKey, message.Header.SetupEphemeralKey, message.Header.MessageNumber,
-            message.Header.PreviousChainLength, message.Ciphertext, message.Nonce);
-
-    private static RatchetMessage FromEnvelope(EncryptedEnvelope envelope) =>
-        new(new RatchetHeader(envelope.RatchetKey, envelope.MessageNumber, envelope.PreviousChainLength, envelope.EphemeralKey), envelope.Ciphertext, envelope.Nonce);
-
     private async Task<OutboundLink> GetLinkAsync(CancellationToken cancellationToken)
     {
         var link = Volatile.Read(ref _link);
@@ -150,12 +208,6 @@ internal sealed partial class PeerChannel : IAsyncDisposable
                 return _link;
             }
 
-            if (_link is not null)
-            {
-                await _link.DisposeAsync().ConfigureAwait(false);
-                _link = null;
-            }
-
             Stream stream;
             try
             {
@@ -166,8 +218,9 @@ internal sealed partial class PeerChannel : IAsyncDisposable
                 throw new MessagingException(MessagingError.PeerUnreachable, $"Could not reach {Peer.ToShortString()}: {ex.Message}", ex);
             }
 
-            _link = new OutboundLink(stream, this, _rt.Options.MaxFrameSize);
-            return _link;
+            var fresh = new OutboundLink(stream, OnLinkFailed);
+            Volatile.Write(ref _link, fresh);
+            return fresh;
         }
         finally
         {
@@ -175,78 +228,21 @@ internal sealed partial class PeerChannel : IAsyncDisposable
         }
     }
 
-    /// <summary>Handles the peer's response to <paramref name="head"/> (called by the link's reader, in order).</summary>
-    internal async Task HandleResponseAsync(PendingSend head, byte[] frame, CancellationToken cancellationToken)
+    /// <summary>Whatever waited for an acknowledgement through a dead link fails; the outbox will retry it.</summary>
+    private void OnLinkFailed(OutboundLink link, Exception reason)
     {
-        if (ResponseError.TryParse(frame) is { } error)
+        Interlocked.CompareExchange(ref _link, null, link);
+        var failure = reason as MessagingException ?? new MessagingException(MessagingError.PeerUnreachable, "The link to the peer broke: " + reason.Message, reason);
+        foreach (var item in _pending.Values)
         {
-            var failure = new MessagingException(MessagingError.DecryptionFailed, $"The peer could not decrypt our envelope ({error.Error}).");
-            if (error.Error == ResponseError.DecryptFailed)
+            if (_pending.TryRemove(new KeyValuePair<string, PendingSend>(item.Control.Id, item)))
             {
-                await ResetSessionAsync(head.SessionGeneration, "the peer could not decrypt; it probably lost its state", cancellationToken).ConfigureAwait(false);
+                item.Acked.TrySetException(failure);
             }
-
-            head.Acked.TrySetException(failure);
-            return;
         }
-
-        var envelope = EncryptedEnvelope.Parse(frame, out var sender);
-        if (sender != Peer)
-        {
-            throw new MessagingException(MessagingError.SenderMismatch, "An acknowledgement names another sender.");
-        }
-
-        var resetByPeer = false;
-        DeliveredControl ack;
-        await _sessionLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var session = await GetSessionAsync(cancellationToken).ConfigureAwait(false);
-            if (!session.TryDecrypt(FromEnvelope(envelope), out var plaintext, out resetByPeer))
-            {
-                throw new MessagingException(MessagingError.DecryptionFailed, "An acknowledgement did not decrypt.");
-            }
-
-            ack = Control.Parse(plaintext) as DeliveredControl
-                ?? throw new MessagingException(MessagingError.MalformedControl, "The response to an envelope is not an acknowledgement.");
-            if (ack.AckedId != head.Control.Id)
-            {
-                throw new MessagingException(MessagingError.MalformedControl, "The acknowledgement names another control.");
-            }
-
-            if (resetByPeer)
-            {
-                _sessionGeneration++;
-            }
-
-            var operations = new List<StoreOperation> { new SaveSession(Peer, session.Serialize()), new RemoveOutbox(head.Control.Id) };
-            if (head.Control is MessageControl && await _rt.Store.GetMessageAsync(head.Control.Id, cancellationToken).ConfigureAwait(false) is { Status: MessageStatus.Pending })
-            {
-                operations.Add(new SetMessageStatus(head.Control.Id, MessageStatus.Delivered));
-            }
-
-            await CommitAsync(operations, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _sessionLock.Release();
-        }
-
-        if (resetByPeer)
-        {
-            Log.SessionReset(_rt.Logger, Peer, "the peer started a new session");
-            _rt.Raise(new SessionResetEvent(Peer));
-        }
-
-        if (head.Control is MessageControl)
-        {
-            _rt.Raise(new MessageDeliveredEvent(Peer, head.Control.Id));
-        }
-
-        head.Acked.TrySetResult();
     }
 
-    /// <summary>Replaces the session with a fresh one, unless a newer generation already did.</summary>
+    /// <summary>Replaces the session with a fresh one and fails what was sent under the old one.</summary>
     private async Task ResetSessionAsync(int generationSeen, string why, CancellationToken cancellationToken)
     {
         await _sessionLock.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -268,21 +264,17 @@ internal sealed partial class PeerChannel : IAsyncDisposable
             _sessionLock.Release();
         }
 
+        var failure = new MessagingException(MessagingError.DecryptionFailed, "The peer could not decrypt our envelopes; the session was reset.");
+        foreach (var item in _pending.Values.Where(p => p.SessionGeneration < _sessionGeneration))
+        {
+            if (_pending.TryRemove(new KeyValuePair<string, PendingSend>(item.Control.Id, item)))
+            {
+                item.Acked.TrySetException(failure);
+            }
+        }
+
         Log.SessionReset(_rt.Logger, Peer, why);
         _rt.Raise(new SessionResetEvent(Peer));
-    }
-
-    private async Task CommitAsync(IReadOnlyList<StoreOperation> operations, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await _rt.Store.ApplyAsync(operations, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            InvalidateSession();
-            throw;
-        }
     }
 
     public async ValueTask DisposeAsync()
@@ -299,9 +291,10 @@ internal sealed partial class PeerChannel : IAsyncDisposable
             }
         }
 
-        if (_link is not null)
+        var link = Volatile.Read(ref _link);
+        if (link is not null)
         {
-            await _link.DisposeAsync().ConfigureAwait(false);
+            await link.DisposeAsync().ConfigureAwait(false);
         }
 
         _session?.Dispose();

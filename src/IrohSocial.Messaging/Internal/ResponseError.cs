@@ -4,11 +4,15 @@ using System.Text.Json.Serialization;
 namespace IrohSocial.Messaging.Internal;
 
 /// <summary>
-/// A plaintext response frame sent instead of an acknowledgement when an envelope could not be decrypted. It is
-/// unencrypted but rides a TLS-authenticated stream, so only the real peer can send it; its only effect is that
-/// the sender starts a fresh session (the peer lost its state) and retries.
+/// A plaintext frame sent (on our own envelope stream, in order with everything else) when an envelope from
+/// the peer could not be decrypted. It names the failed envelope's ratchet key and number. It is not
+/// ratchet-authenticated but rides a TLS-authenticated stream, so only the real peer can send it; its only
+/// effect is that the sender, if that key is from its current session, starts a fresh session and retries.
 /// </summary>
-internal sealed record ResponseError([property: JsonPropertyName("error")] string Error)
+internal sealed record ResponseError(
+    [property: JsonPropertyName("error")] string Error,
+    [property: JsonPropertyName("ratchet_key")] byte[]? RatchetKey,
+    [property: JsonPropertyName("message_number")] uint MessageNumber)
 {
     public const string DecryptFailed = "decrypt_failed";
 
@@ -17,7 +21,7 @@ internal sealed record ResponseError([property: JsonPropertyName("error")] strin
     /// <summary>Returns the error when <paramref name="json"/> is an error frame, else <see langword="null"/>.</summary>
     public static ResponseError? TryParse(ReadOnlySpan<byte> json)
     {
-        // Cheap pre-check: acknowledgements are envelopes and never start with {"error".
+        // Cheap pre-check: envelopes never start with {"error".
         if (!json.StartsWith("{\"error\""u8))
         {
             return null;

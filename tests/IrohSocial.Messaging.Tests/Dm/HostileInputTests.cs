@@ -14,13 +14,30 @@ namespace IrohSocial.Messaging.Tests.Dm;
 /// </summary>
 public sealed class HostileInputTests
 {
-    private static async Task<(Endpoint Endpoint, TransportStream Stream)> RawStreamAsync(SecretKey key, TestNode target, byte kind = 0x01)
+    private static async Task<(Endpoint Endpoint, Connection Connection, TransportStream Stream)> RawStreamAsync(SecretKey key, TestNode target, byte kind = 0x01)
     {
         var endpoint = await Endpoint.BindAsync(new EndpointOptions { SecretKey = key, BindAddress = new IPEndPoint(IPAddress.Loopback, 0), Alpns = [Alpns.DirectMessages] });
         var connection = await endpoint.ConnectAsync(target.Address, Alpns.DirectMessages);
         var stream = await connection.OpenBidirectionalStreamAsync();
         await stream.WriteAsync(new[] { kind });
-        return (endpoint, stream);
+        return (endpoint, connection, stream);
+    }
+
+    /// <summary>Bob answers on his own envelope stream (opened on our connection), in order with everything he sends us.</summary>
+    private static async Task<Stream> AcceptAnswersAsync(Connection connection)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var stream = await connection.AcceptStreamAsync(cts.Token) ?? throw new InvalidOperationException("No stream from the peer.");
+        var kind = new byte[1];
+        await stream.ReadExactlyAsync(kind, cts.Token);
+        Assert.Equal(0x01, kind[0]);
+        return stream;
+    }
+
+    private static async Task<byte[]> NextAnswerAsync(Stream answers)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        return await FrameCodec.ReadFrameAsync(answers, 1 << 20, cts.Token) ?? throw new InvalidOperationException("Answer stream ended.");
     }
 
     private static byte[] Envelope(PeerSession session, EndpointId claimedSender, Control control)
@@ -59,26 +76,27 @@ public sealed class HostileInputTests
         await using var bob = await TestNode.CreateAsync("bob");
         using var carol = SecretKey.Generate();
         using var session = PeerSession.Create(carol, bob.Id);
-        var (endpoint, stream) = await RawStreamAsync(carol, bob);
+        var (endpoint, connection, stream) = await RawStreamAsync(carol, bob);
         await using (endpoint)
         {
             var first = Envelope(session, carol.PublicKey, Text("c1", "genuine one"));
             await FrameCodec.WriteFrameAsync(stream, first, default);
-            var ack = await FrameCodec.ReadFrameAsync(stream, 1 << 20, default);
-            Assert.Null(ResponseError.TryParse(ack!));
-            EncryptedEnvelope.Parse(ack!, out var ackSender);
+            var answers = await AcceptAnswersAsync(connection);
+            var ack = await NextAnswerAsync(answers);
+            Assert.Null(ResponseError.TryParse(ack));
+            EncryptedEnvelope.Parse(ack, out var ackSender);
             Assert.Equal(bob.Id, ackSender);
 
             await FrameCodec.WriteFrameAsync(stream, first, default); // replay
-            Assert.Equal(ResponseError.DecryptFailed, ResponseError.TryParse((await FrameCodec.ReadFrameAsync(stream, 1 << 20, default))!)?.Error);
+            Assert.Equal(ResponseError.DecryptFailed, ResponseError.TryParse(await NextAnswerAsync(answers))?.Error);
 
             var tampered = EncryptedEnvelope.Parse(Envelope(session, carol.PublicKey, Text("c2", "tampered")), out _);
             tampered.Ciphertext[3] ^= 0x40;
             await FrameCodec.WriteFrameAsync(stream, tampered.ToJson(), default);
-            Assert.Equal(ResponseError.DecryptFailed, ResponseError.TryParse((await FrameCodec.ReadFrameAsync(stream, 1 << 20, default))!)?.Error);
+            Assert.Equal(ResponseError.DecryptFailed, ResponseError.TryParse(await NextAnswerAsync(answers))?.Error);
 
             await FrameCodec.WriteFrameAsync(stream, Envelope(session, carol.PublicKey, Text("c3", "genuine three")), default);
-            Assert.Null(ResponseError.TryParse((await FrameCodec.ReadFrameAsync(stream, 1 << 20, default))!));
+            Assert.Null(ResponseError.TryParse(await NextAnswerAsync(answers)));
         }
 
         Assert.Equal(["c1", "c3"], (await bob.C.GetMessagesAsync(carol.PublicKey)).Select(m => m.Id));
@@ -97,7 +115,7 @@ public sealed class HostileInputTests
         await GenuineTrafficStillFlowsAsync(alice, bob, "before");
         using var mallory = SecretKey.Generate();
         using var session = PeerSession.Create(mallory, bob.Id);
-        var (endpoint, stream) = await RawStreamAsync(mallory, bob, attack == "unknown-stream-kind" ? (byte)0x7f : (byte)0x01);
+        var (endpoint, _, stream) = await RawStreamAsync(mallory, bob, attack == "unknown-stream-kind" ? (byte)0x7f : (byte)0x01);
         await using (endpoint)
         {
             MessagingError expected;

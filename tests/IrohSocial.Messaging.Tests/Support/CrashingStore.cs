@@ -14,6 +14,10 @@ public sealed class CrashingStore(IMessagingStore inner, int crashAtWrite = int.
 {
     private readonly TaskCompletionSource _crashed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _writes;
+    private volatile int _crashAtWrite = crashAtWrite;
+
+    /// <summary>No crash from now on (when it has not happened yet).</summary>
+    public void Disarm() => _crashAtWrite = int.MaxValue;
 
     /// <summary>Completes when the crash happened.</summary>
     public Task Crashed => _crashed.Task;
@@ -31,7 +35,7 @@ public sealed class CrashingStore(IMessagingStore inner, int crashAtWrite = int.
     public ValueTask ApplyAsync(IReadOnlyList<StoreOperation> operations, CancellationToken cancellationToken = default)
     {
         Check();
-        if (Interlocked.Increment(ref _writes) == crashAtWrite)
+        if (Interlocked.Increment(ref _writes) == _crashAtWrite)
         {
             _crashed.TrySetResult();
             throw new SimulatedCrashException();
