@@ -186,7 +186,9 @@ internal sealed partial class PeerChannel
                 var read = new List<string>();
                 foreach (var id in r.MessageIds.Distinct())
                 {
-                    if (await store.GetMessageAsync(id, cancellationToken).ConfigureAwait(false) is { Direction: MessageDirection.Outgoing } mine && mine.Peer == Peer)
+                    // Already-read ones are skipped, so a duplicate receipt raises nothing.
+                    if (await store.GetMessageAsync(id, cancellationToken).ConfigureAwait(false) is { Direction: MessageDirection.Outgoing, Status: not MessageStatus.Read } mine
+                        && mine.Peer == Peer)
                     {
                         operations.Add(new SetMessageStatus(id, MessageStatus.Read));
                         read.Add(id);
