@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using IrohSocial.Messaging.Storage;
 
 namespace IrohSocial.Messaging.Internal;
@@ -42,32 +43,28 @@ internal sealed partial class PeerChannel
     }
 
     /// <summary>
-    /// One delivery round: sends everything queued for the peer, in order, <see cref="DmClientOptions.SendWindow"/>
-    /// envelopes at a time. On failure the head entry records the attempt and the next due time.
+    /// One delivery round: sends everything queued for the peer, in order, with at most
+    /// <see cref="DmClientOptions.SendWindow"/> envelopes awaiting acknowledgement. On failure the head entry
+    /// records the attempt and the next due time.
     /// </summary>
     public async Task<OutboxFlushResult> DeliverOutboxAsync(CancellationToken cancellationToken)
     {
         await _deliveryLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var sent = 0;
+            var progress = new StrongBox<int>();
             for (var round = 0; ; round++)
             {
                 var entries = await _rt.Store.GetOutboxAsync(Peer, cancellationToken).ConfigureAwait(false);
                 if (entries.Count == 0)
                 {
-                    return new OutboxFlushResult(sent, 0);
+                    return new OutboxFlushResult(progress.Value, 0);
                 }
 
                 var generation = _sessionGeneration;
                 try
                 {
-                    foreach (var chunk in entries.Chunk(_rt.Options.SendWindow))
-                    {
-                        var controls = chunk.Select(e => Control.Parse(e.Payload)).ToList();
-                        await SendAndWaitAsync(controls, cancellationToken).ConfigureAwait(false);
-                        sent += chunk.Length;
-                    }
+                    await SendWindowedAsync(entries, progress, cancellationToken).ConfigureAwait(false);
                 }
                 catch (MessagingException ex)
                 {
@@ -86,13 +83,46 @@ internal sealed partial class PeerChannel
                         Log.DeliveryFailed(_rt.Logger, Peer, attempts, delay, ex);
                     }
 
-                    return new OutboxFlushResult(sent, remaining.Count);
+                    return new OutboxFlushResult(progress.Value, remaining.Count);
                 }
             }
         }
         finally
         {
             _deliveryLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// Sliding window: whenever acknowledgements free slots, everything that fits is encrypted and committed as
+    /// one batch and queued. Counts acknowledged entries in <paramref name="acked"/>; throws on the first failure.
+    /// </summary>
+    private async Task SendWindowedAsync(IReadOnlyList<OutboxEntry> entries, StrongBox<int> acked, CancellationToken cancellationToken)
+    {
+        var window = _rt.Options.SendWindow;
+        var inFlight = new Queue<Task>(window);
+        var next = 0;
+        while (next < entries.Count || inFlight.Count > 0)
+        {
+            var free = Math.Min(window - inFlight.Count, entries.Count - next);
+            if (free > 0)
+            {
+                var controls = new List<Control>(free);
+                for (var i = 0; i < free; i++)
+                {
+                    controls.Add(Control.Parse(entries[next + i].Payload));
+                }
+
+                next += free;
+                foreach (var ack in await SendControlsAsync(controls, cancellationToken).ConfigureAwait(false))
+                {
+                    inFlight.Enqueue(ack);
+                }
+            }
+
+            // Acknowledgements come back in order; waiting for the oldest frees the next slot.
+            await AwaitAckAsync(inFlight.Dequeue(), cancellationToken).ConfigureAwait(false);
+            acked.Value++;
         }
     }
 }

@@ -167,25 +167,27 @@ internal sealed partial class PeerChannel : IAsyncDisposable
         return items.Select(i => i.Acked.Task).ToList();
     }
 
-    /// <summary>Sends controls and waits for all acknowledgements (bounded by the ack timeout).</summary>
+    /// <summary>Sends controls and waits for all acknowledgements (each bounded by the ack timeout).</summary>
     public async Task SendAndWaitAsync(IReadOnlyList<Control> controls, CancellationToken cancellationToken)
     {
-        var acks = await SendControlsAsync(controls, cancellationToken).ConfigureAwait(false);
+        foreach (var ack in await SendControlsAsync(controls, cancellationToken).ConfigureAwait(false))
+        {
+            await AwaitAckAsync(ack, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task AwaitAckAsync(Task ack, CancellationToken cancellationToken)
+    {
         try
         {
-            await Task.WhenAll(acks).WaitAsync(_rt.Options.AckTimeout, _rt.Time, cancellationToken).ConfigureAwait(false);
+            await ack.WaitAsync(_rt.Options.AckTimeout, _rt.Time, cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutException ex)
         {
-            // A silent peer: drop the link so the next attempt starts clean.
+            // A silent peer: drop the link so the next attempt starts clean (this also fails the rest in flight).
             var error = new MessagingException(MessagingError.Timeout, "The peer did not acknowledge in time.", ex);
             Volatile.Read(ref _link)?.Fail(error);
             throw error;
-        }
-        catch (MessagingException) when (acks.FirstOrDefault(t => t.IsFaulted) is { } faulted)
-        {
-            // Surface the first failure in send order, which is what the caller cares about.
-            await faulted.ConfigureAwait(false);
         }
     }
 
