@@ -1,38 +1,205 @@
+using System.Threading.Channels;
+using IrohSocial.Crypto;
 using IrohSocial.Messaging.Storage;
 
 namespace IrohSocial.Messaging.Internal;
 
 internal sealed partial class PeerChannel
 {
+    /// <summary>Most frames applied in one store batch (group commit).</summary>
+    private const int MaxBatch = 128;
+
     /// <summary>
-    /// Reads an envelope stream the peer opened, in order. Acknowledgements and decrypt_failed answers go out on
-    /// our own link. Returns when the peer ends the stream; throws <see cref="MessagingException"/> for input that
-    /// forces the stream closed.
+    /// Reads an envelope stream the peer opened, in order. Frames that are already waiting are processed as one
+    /// group: one session lock, one store batch, then their acknowledgements are queued on our own link. Returns
+    /// when the peer ends the stream; throws <see cref="MessagingException"/> for input that forces it closed.
     /// </summary>
     public async Task ServeEnvelopeStreamAsync(Stream stream, CancellationToken cancellationToken)
     {
-        while (true)
+        var frames = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(MaxBatch * 2) { SingleReader = true, SingleWriter = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var reader = Task.Run(async () =>
         {
-            var frame = await FrameCodec.ReadFrameAsync(stream, _rt.Options.MaxFrameSize, cancellationToken).ConfigureAwait(false);
-            if (frame is null)
+            try
             {
-                return;
-            }
+                while (await FrameCodec.ReadFrameAsync(stream, _rt.Options.MaxFrameSize, stop.Token).ConfigureAwait(false) is { } frame)
+                {
+                    await frames.Writer.WriteAsync(frame, stop.Token).ConfigureAwait(false);
+                }
 
-            if (ResponseError.TryParse(frame) is { } error)
+                frames.Writer.TryComplete();
+            }
+            catch (Exception ex)
             {
-                await HandleErrorFrameAsync(error, cancellationToken).ConfigureAwait(false);
-                continue;
+                frames.Writer.TryComplete(ex);
             }
+        }, CancellationToken.None);
 
-            var envelope = EncryptedEnvelope.Parse(frame, out var sender);
-            if (sender != Peer)
+        try
+        {
+            var batch = new List<byte[]>(MaxBatch);
+            while (await frames.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                throw new MessagingException(MessagingError.SenderMismatch, $"The envelope claims sender {sender.ToShortString()} on a connection proven to be {Peer.ToShortString()}.");
-            }
+                batch.Clear();
+                while (batch.Count < MaxBatch && frames.Reader.TryRead(out var frame))
+                {
+                    batch.Add(frame);
+                }
 
-            await ProcessEnvelopeAsync(envelope, cancellationToken).ConfigureAwait(false);
+                await ProcessFramesAsync(batch, cancellationToken).ConfigureAwait(false);
+            }
         }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            await reader.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Decrypts and applies a group of frames in order. For every control other than an acknowledgement, our
+    /// acknowledgement is encrypted right away; the advanced session, all effects and all acknowledgements'
+    /// ratchet steps are committed in one batch before any acknowledgement is queued. A crash before that commit
+    /// makes the peer retry; duplicates are dropped by id and acknowledged again. A frame that must close the
+    /// stream first lets the group before it commit, then throws.
+    /// </summary>
+    private async Task ProcessFramesAsync(List<byte[]> frames, CancellationToken cancellationToken)
+    {
+        OutboundLink? link = null;
+        try
+        {
+            link = await GetLinkAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (MessagingException)
+        {
+            // We cannot answer right now; controls are still applied and the peer's retry gets the answers.
+        }
+
+        var batch = new InboundBatch();
+        var staleErrors = new List<ResponseError>();
+        Exception? closeStream = null;
+        await _sessionLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var session = await GetSessionAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var frame in frames)
+            {
+                if (ResponseError.TryParse(frame) is { } error)
+                {
+                    staleErrors.Add(error);
+                    continue;
+                }
+
+                try
+                {
+                    var envelope = EncryptedEnvelope.Parse(frame, out var sender);
+                    if (sender != Peer)
+                    {
+                        throw new MessagingException(MessagingError.SenderMismatch, $"The envelope claims sender {sender.ToShortString()} on a connection proven to be {Peer.ToShortString()}.");
+                    }
+
+                    await ProcessEnvelopeAsync(session, envelope, batch, cancellationToken).ConfigureAwait(false);
+                }
+                catch (MessagingException ex)
+                {
+                    closeStream = ex;
+                    break;
+                }
+            }
+
+            if (batch.Operations.Count > 0 || batch.SessionChanged)
+            {
+                batch.Operations.Insert(0, new SaveSession(Peer, session.Serialize()));
+                await CommitAsync(batch.Operations, cancellationToken).ConfigureAwait(false);
+            }
+
+            foreach (var answer in batch.Answers)
+            {
+                link?.TryEnqueue(answer);
+            }
+        }
+        finally
+        {
+            _sessionLock.Release();
+        }
+
+        foreach (var pending in batch.Acked)
+        {
+            pending.Acked.TrySetResult();
+        }
+
+        foreach (var dmEvent in batch.Events)
+        {
+            _rt.Raise(dmEvent);
+        }
+
+        foreach (var error in staleErrors)
+        {
+            await HandleErrorFrameAsync(error, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (closeStream is not null)
+        {
+            throw closeStream;
+        }
+    }
+
+    /// <summary>What one group of frames does: store operations, answers to queue, events and acknowledged sends.</summary>
+    private sealed class InboundBatch
+    {
+        public List<StoreOperation> Operations { get; } = [];
+
+        public List<byte[]> Answers { get; } = [];
+
+        public List<DmEvent> Events { get; } = [];
+
+        public List<PendingSend> Acked { get; } = [];
+
+        public HashSet<string> SeenIds { get; } = new(StringComparer.Ordinal);
+
+        public bool SessionChanged { get; set; }
+    }
+
+    private async Task ProcessEnvelopeAsync(PeerSession session, EncryptedEnvelope envelope, InboundBatch batch, CancellationToken cancellationToken)
+    {
+        if (!session.TryDecrypt(FromEnvelope(envelope), out var plaintext, out var reset))
+        {
+            Log.DecryptFailed(_rt.Logger, Peer);
+            batch.Answers.Add(new ResponseError(ResponseError.DecryptFailed, envelope.RatchetKey, envelope.MessageNumber).ToJson());
+            return;
+        }
+
+        batch.SessionChanged = true;
+        if (reset)
+        {
+            _sessionGeneration++;
+            Log.SessionReset(_rt.Logger, Peer, "the peer started a new session");
+            batch.Events.Add(new SessionResetEvent(Peer));
+        }
+
+        // Authentic but meaningless input throws here; the session advance is still committed with the group.
+        var control = Control.Parse(plaintext);
+        if (control is DeliveredControl ack)
+        {
+            if (batch.SeenIds.Add("ack:" + ack.AckedId))
+            {
+                await ApplyAcknowledgementAsync(ack, batch.Operations, batch.Events, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (_pending.TryRemove(ack.AckedId, out var acked))
+            {
+                batch.Acked.Add(acked);
+            }
+
+            return;
+        }
+
+        if (batch.SeenIds.Add(control.Id))
+        {
+            await ApplyControlAsync(control, batch.Operations, batch.Events, cancellationToken).ConfigureAwait(false);
+        }
+
+        batch.Answers.Add(Seal(session, new DeliveredControl(_rt.NewId(), control.Id)));
     }
 
     private async Task HandleErrorFrameAsync(ResponseError error, CancellationToken cancellationToken)
@@ -58,85 +225,6 @@ internal sealed partial class PeerChannel
         }
 
         await ResetSessionAsync(generation, "the peer could not decrypt; it probably lost its state", cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// Decrypts and applies one envelope. For a control other than an acknowledgement, the advanced session, the
-    /// control's effects and the session advanced again by encrypting our acknowledgement are committed in one
-    /// batch, then the acknowledgement is queued. A crash before that commit makes the peer retry; duplicates are
-    /// dropped by id and acknowledged again.
-    /// </summary>
-    private async Task ProcessEnvelopeAsync(EncryptedEnvelope envelope, CancellationToken cancellationToken)
-    {
-        OutboundLink? link = null;
-        try
-        {
-            link = await GetLinkAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (MessagingException)
-        {
-            // We cannot answer right now; the control is still applied and the peer's retry gets the answer.
-        }
-
-        var events = new List<DmEvent>();
-        PendingSend? acked = null;
-        await _sessionLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var session = await GetSessionAsync(cancellationToken).ConfigureAwait(false);
-            if (!session.TryDecrypt(FromEnvelope(envelope), out var plaintext, out var reset))
-            {
-                Log.DecryptFailed(_rt.Logger, Peer);
-                link?.TryEnqueue(new ResponseError(ResponseError.DecryptFailed, envelope.RatchetKey, envelope.MessageNumber).ToJson());
-                return;
-            }
-
-            if (reset)
-            {
-                _sessionGeneration++;
-                Log.SessionReset(_rt.Logger, Peer, "the peer started a new session");
-                events.Add(new SessionResetEvent(Peer));
-            }
-
-            Control control;
-            try
-            {
-                control = Control.Parse(plaintext);
-            }
-            catch (MessagingException)
-            {
-                // Authentic but meaningless: keep the advanced session, then close the stream.
-                await CommitAsync([new SaveSession(Peer, session.Serialize())], cancellationToken).ConfigureAwait(false);
-                throw;
-            }
-
-            var operations = new List<StoreOperation> { new SaveSession(Peer, []) };
-            if (control is DeliveredControl ack)
-            {
-                await ApplyAcknowledgementAsync(ack, operations, events, cancellationToken).ConfigureAwait(false);
-                operations[0] = new SaveSession(Peer, session.Serialize());
-                await CommitAsync(operations, cancellationToken).ConfigureAwait(false);
-                _pending.TryRemove(ack.AckedId, out acked);
-            }
-            else
-            {
-                await ApplyControlAsync(control, operations, events, cancellationToken).ConfigureAwait(false);
-                var frame = Seal(session, new DeliveredControl(_rt.NewId(), control.Id));
-                operations[0] = new SaveSession(Peer, session.Serialize());
-                await CommitAsync(operations, cancellationToken).ConfigureAwait(false);
-                link?.TryEnqueue(frame);
-            }
-        }
-        finally
-        {
-            _sessionLock.Release();
-        }
-
-        acked?.Acked.TrySetResult();
-        foreach (var dmEvent in events)
-        {
-            _rt.Raise(dmEvent);
-        }
     }
 
     private async Task ApplyAcknowledgementAsync(DeliveredControl ack, List<StoreOperation> operations, List<DmEvent> events, CancellationToken cancellationToken)
