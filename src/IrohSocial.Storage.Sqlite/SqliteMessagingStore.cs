@@ -165,6 +165,16 @@ public sealed class SqliteMessagingStore : IMessagingStore
             "SELECT id, peer, direction, timestamp_ms, status, body FROM messages WHERE id = $id AND deleted = 0;", ("$id", messageId)).FirstOrDefault(), cancellationToken);
 
     /// <inheritdoc />
+    public ValueTask<MessageInfo?> GetMessageInfoAsync(string messageId, CancellationToken cancellationToken = default) =>
+        ReadAsync(() =>
+        {
+            using var reader = Query("SELECT peer, direction, status FROM messages WHERE id = $id AND deleted = 0;", ("$id", messageId));
+            return reader.Read()
+                ? new MessageInfo(messageId, new EndpointId((byte[])reader.GetValue(0)), (MessageDirection)reader.GetInt32(1), (MessageStatus)reader.GetInt32(2))
+                : null;
+        }, cancellationToken);
+
+    /// <inheritdoc />
     public ValueTask<bool> ContainsMessageAsync(string messageId, CancellationToken cancellationToken = default) =>
         ReadAsync(() =>
         {
