@@ -108,6 +108,11 @@ internal sealed partial class RatchetState
                 throw SpanReader.Invalid("sending chain without a remote ratchet key");
             }
 
+            if (!state._hasSendChain && !state._sendRatchetPending)
+            {
+                throw SpanReader.Invalid("no way to send");
+            }
+
             if (!state.IsInitiator && !state.HasReceived)
             {
                 throw SpanReader.Invalid("responder state that never received");

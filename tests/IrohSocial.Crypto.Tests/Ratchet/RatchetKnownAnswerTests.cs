@@ -48,6 +48,27 @@ public class RatchetKnownAnswerTests
     }
 
     [Fact]
+    public void SetupRootAndFirstMessageKey_MatchReference()
+    {
+        // EK = the first 32 bytes of the "kat/alice" stream; the identities' X25519 keys come from the seeds.
+        var ephemeral = new byte[32];
+        new DeterministicRandom("kat/alice").Fill(ephemeral);
+        var alicePrivate = new byte[32];
+        var bobPrivate = new byte[32];
+        var bobPublic = new byte[32];
+        KeyConversion.ConvertSeed(Convert.FromHexString(AliceSeed), alicePrivate);
+        KeyConversion.ConvertSeed(Convert.FromHexString(BobSeed), bobPrivate);
+        X25519.PublicKeyFromPrivate(bobPrivate, bobPublic);
+        var dh1 = new byte[32];
+        var dh2 = new byte[32];
+        Assert.True(X25519.TryAgree(ephemeral, bobPublic, dh1));
+        Assert.True(X25519.TryAgree(alicePrivate, bobPublic, dh2));
+        var root = new byte[32];
+        RatchetKdf.SetupRoot(dh1, dh2, root);
+        Assert.Equal("6f9ec25bf0ae63196c268d24670a33dcd6137d5ced0af54a645bf7202ebd68b7", Convert.ToHexStringLower(root));
+    }
+
+    [Fact]
     public void Kdfs_MatchIndependentValues()
     {
         var ck = Enumerable.Range(0, 32).Select(i => (byte)i).ToArray();
