@@ -24,7 +24,7 @@ public enum MessagingError
     /// <summary>The peer could not be reached, or the connection broke before the acknowledgement.</summary>
     PeerUnreachable = 7,
 
-    /// <summary>No address is known for the peer (call <c>DmClient.AddPeer</c> first).</summary>
+    /// <summary>No address is known for the peer (call <see cref="DmClient.AddPeer"/> first).</summary>
     UnknownPeer = 8,
 
     /// <summary>An attachment or message is larger than the configured limit.</summary>
