@@ -127,6 +127,16 @@ public sealed class AttachmentTests
         Assert.Empty(bob.Events.Of<AttachmentReceivedEvent>());
     }
 
+    /// <summary>Vectors computed independently with Python's <c>cryptography</c> ChaCha20Poly1305 (also in docs/protocol.md 5.6).</summary>
+    [Theory]
+    [InlineData(0UL, "hello", true, "70dd2e5dc2a26fcdc1445f60418563c7c7721a52de")]
+    [InlineData(1UL, "world", false, "1e330eb555383fccac830951fca8787ea443661367")]
+    public void AttachmentCipher_KnownAnswer(ulong index, string text, bool last, string expectedHex)
+    {
+        using var cipher = new AttachmentCipher(Enumerable.Range(0, 32).Select(i => (byte)i).ToArray(), "m1", "a0");
+        Assert.Equal(expectedHex, Convert.ToHexStringLower(cipher.Seal(index, System.Text.Encoding.ASCII.GetBytes(text), last)));
+    }
+
     [Fact]
     public void AttachmentCipher_TamperReorderTruncate_Rejected()
     {
