@@ -1,0 +1,14 @@
+namespace IrohSocial.Media.Framing;
+
+/// <summary>What a call/1 unidirectional stream carries; also the domain separator passed to the frame cipher.</summary>
+public enum MediaStreamKind : byte
+{
+    /// <summary>Opus audio frames.</summary>
+    Audio = 1,
+
+    /// <summary>VP9 video frames.</summary>
+    Video = 2,
+
+    /// <summary>Receiver reports for the audio stream flowing the other way (loss, jitter, RTT echo).</summary>
+    AudioReport = 3,
+}

@@ -1,0 +1,59 @@
+namespace IrohSocial.Media.Stats;
+
+/// <summary>Live statistics of one call direction pair, produced about once a second.</summary>
+public sealed record CallStats
+{
+    /// <summary>When the figures were taken.</summary>
+    public DateTimeOffset Timestamp { get; init; }
+
+    /// <summary>Time since the statistics started (the call timer).</summary>
+    public TimeSpan Elapsed { get; init; }
+
+    /// <summary>Latest smoothed round-trip time from receiver reports; null until the first report.</summary>
+    public TimeSpan? RoundTripTime { get; init; }
+
+    /// <summary>Share of incoming frames lost over the last interval (0-1).</summary>
+    public double LossFraction { get; init; }
+
+    /// <summary>Share of incoming frames lost since the start (0-1).</summary>
+    public double TotalLossFraction { get; init; }
+
+    /// <summary>Loss the peer reported for our outgoing audio (0-1); null until the first report.</summary>
+    public double? RemoteLossFraction { get; init; }
+
+    /// <summary>Interarrival jitter of incoming frames (RFC 3550 estimator).</summary>
+    public TimeSpan Jitter { get; init; }
+
+    /// <summary>Outgoing media bitrate over the last interval, bits per second (headers and tags included).</summary>
+    public double SendBitrate { get; init; }
+
+    /// <summary>Incoming media bitrate over the last interval, bits per second (headers and tags included).</summary>
+    public double ReceiveBitrate { get; init; }
+
+    /// <summary>Current jitter-buffer delay.</summary>
+    public TimeSpan JitterBufferDelay { get; init; }
+
+    /// <summary>Jitter-buffer target delay.</summary>
+    public TimeSpan JitterBufferTarget { get; init; }
+
+    /// <summary>Frames filled by packet-loss concealment since the start (lost, unreadable or inserted to grow the buffer).</summary>
+    public long ConcealedFrames { get; init; }
+
+    /// <summary>Lost frames rebuilt from in-band FEC since the start.</summary>
+    public long FecRecoveredFrames { get; init; }
+
+    /// <summary>Frames that arrived too late to play, since the start.</summary>
+    public long LateFrames { get; init; }
+
+    /// <summary>Frames dropped before the jitter buffer (wrong key or call, replayed, malformed), since the start.</summary>
+    public long RejectedFrames { get; init; }
+
+    /// <summary>Median capture-to-playout latency over recent frames (sender timestamp to local playout); null before playout.</summary>
+    public TimeSpan? LatencyP50 { get; init; }
+
+    /// <summary>95th percentile capture-to-playout latency over recent frames; null before playout.</summary>
+    public TimeSpan? LatencyP95 { get; init; }
+
+    /// <summary>The quality level these figures map to.</summary>
+    public CallQuality Quality { get; init; }
+}
