@@ -10,6 +10,7 @@ public static class FuzzTargets
     [
         .. RatchetTargets.All,
         .. VideoTargets.All,
+        .. MediaTargets.All,
     ];
 
     /// <summary>Finds a target by its name.</summary>

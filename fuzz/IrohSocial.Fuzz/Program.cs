@@ -6,7 +6,7 @@ using SharpFuzz;
 //   IrohSocial.Fuzz TARGET                    run under AFL++ (SharpFuzz out-of-process mode; what fuzz/run.sh starts)
 //   IrohSocial.Fuzz TARGET --libfuzzer        run under libfuzzer-dotnet
 //   IrohSocial.Fuzz TARGET --replay PATH...   run files or folders once each, print failures (crash triage)
-//   IrohSocial.Fuzz seed CORPUS FIXTURES      (re)write seed corpus and fixtures
+//   IrohSocial.Fuzz seed CORPUS FIXTURES [GROUP]  (re)write seed corpus and fixtures (all, or one group)
 if (args.Length == 0 || args[0] is "-h" or "--help")
 {
     Console.Error.WriteLine("usage: IrohSocial.Fuzz list | seed CORPUS FIXTURES | TARGET [--libfuzzer | --replay PATH...]");
@@ -23,9 +23,9 @@ if (args[0] == "list")
     return 0;
 }
 
-if (args[0] == "seed" && args.Length == 3)
+if (args[0] == "seed" && args.Length is 3 or 4)
 {
-    SeedWriter.Write(args[1], args[2]);
+    SeedWriter.Write(args[1], args[2], args.Length == 4 ? args[3] : null);
     return 0;
 }
 

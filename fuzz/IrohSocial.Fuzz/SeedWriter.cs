@@ -1,6 +1,7 @@
 using System.Text;
 using IrohSocial.Crypto;
 using IrohSocial.Fuzz.Fixtures;
+using IrohSocial.Media.Framing;
 using IrohSocial.Media.Video;
 
 namespace IrohSocial.Fuzz;
@@ -12,10 +13,54 @@ namespace IrohSocial.Fuzz;
 /// </summary>
 internal static class SeedWriter
 {
-    public static void Write(string corpusRoot, string fixtureDirectory)
+    /// <summary>Writes the seeds of every group, or of <paramref name="group"/> only (ratchet, video, media).</summary>
+    public static void Write(string corpusRoot, string fixtureDirectory, string? group = null)
     {
-        WriteRatchetSeeds(corpusRoot, fixtureDirectory);
-        WriteVideoSeeds(corpusRoot);
+        var writers = new Dictionary<string, Action>
+        {
+            ["ratchet"] = () => WriteRatchetSeeds(corpusRoot, fixtureDirectory),
+            ["video"] = () => WriteVideoSeeds(corpusRoot),
+            ["media"] = () => WriteMediaSeeds(corpusRoot),
+        };
+        foreach (var (name, write) in writers)
+        {
+            if (group is null || group == name)
+            {
+                write();
+            }
+        }
+    }
+
+    private static void WriteMediaSeeds(string corpusRoot)
+    {
+        using var keys = FuzzFixtures.CreateCallKeys(isCaller: true);
+        var audio = new MediaStreamPreamble(FuzzFixtures.CallId, MediaStreamKind.Audio).ToArray();
+        var video = new MediaStreamPreamble(FuzzFixtures.CallId, MediaStreamKind.Video).ToArray();
+        var audioSealer = new MediaFrameSealer(keys.Send, MediaStreamKind.Audio);
+        var a0 = audioSealer.Seal(0, new byte[40]);
+        var a1 = audioSealer.Seal(20_000, new byte[60]);
+        var a2 = audioSealer.Seal(40_000, [1, 2, 3]);
+        var videoSealer = new MediaFrameSealer(keys.Send, MediaStreamKind.Video);
+        var v0 = videoSealer.Seal(0, new byte[300]);
+        Seeds(corpusRoot, "media-preamble", new()
+        {
+            ["audio"] = audio,
+            ["video"] = video,
+            ["reports"] = new MediaStreamPreamble(Guid.Empty, MediaStreamKind.AudioReport).ToArray(),
+        });
+        Seeds(corpusRoot, "media-frame-header", new()
+        {
+            ["audio-frame"] = a0,
+            ["empty-frame"] = a2[..MediaFrameHeader.Size],
+        });
+        Seeds(corpusRoot, "media-stream", new()
+        {
+            ["audio-three-frames"] = [.. audio, .. a0, .. a1, .. a2],
+            ["audio-out-of-order-replay"] = [.. audio, .. a2, .. a0, .. a2],
+            ["video-one-frame"] = [.. video, .. v0],
+            ["audio-cut-mid-frame"] = [.. audio, .. a0, .. a1[..20]],
+            ["wrong-kind"] = [.. video, .. a0],
+        });
     }
 
     private static void WriteRatchetSeeds(string corpusRoot, string fixtureDirectory)

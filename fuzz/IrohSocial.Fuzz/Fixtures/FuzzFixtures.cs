@@ -19,6 +19,13 @@ public static class FuzzFixtures
     /// <summary>Bob's fixed identity (the receiver the decrypt target plays).</summary>
     public static SecretKey CreateBob() => SecretKey.Import(Seed(0xB0));
 
+    /// <summary>The fixed call id of the media-stream target.</summary>
+    public static Guid CallId { get; } = new("0f0e0d0c-0b0a-0908-0706-050403020100");
+
+    /// <summary>Per-call media keys for the fixed call; <paramref name="isCaller"/> picks the side.</summary>
+    public static CallKeys CreateCallKeys(bool isCaller) =>
+        CallKeys.Derive(Seed(0xCA), Seed(0xCE), CallId.ToByteArray(bigEndian: true), isCaller);
+
     /// <summary>Reads an embedded fixture.</summary>
     public static byte[] Read(string name)
     {

@@ -1,6 +1,7 @@
 using IrohSocial.Crypto;
 using IrohSocial.Fuzz;
 using IrohSocial.Fuzz.Fixtures;
+using IrohSocial.Media.Framing;
 
 namespace IrohSocial.Hardening.Tests.Corpus;
 
@@ -36,6 +37,23 @@ public sealed class TargetOracleTests
         }
 
         Assert.Equal(expected, decrypted);
+    }
+
+    [Fact]
+    public async Task MediaStreamSeed_OpensEveryFrameUnderTheFixtureKeys()
+    {
+        using var keys = FuzzFixtures.CreateCallKeys(isCaller: false);
+        using var stream = new MemoryStream(File.ReadAllBytes(Path.Combine(CorpusRoot, "media-stream", "seed-audio-three-frames.bin")));
+        var preamble = await MediaStreamPreamble.ReadAsync(stream, TestContext.Current.CancellationToken);
+        Assert.Equal(FuzzFixtures.CallId, preamble.CallId);
+        var opener = new MediaFrameOpener(keys.Receive, preamble.Kind);
+        var reader = new MediaFrameReader(stream);
+        while (await reader.ReadFrameAsync(TestContext.Current.CancellationToken) is { } frame)
+        {
+            Assert.Equal(MediaFrameOpenResult.Opened, opener.TryOpen(frame, out _));
+        }
+
+        Assert.Equal(3, opener.OpenedFrames);
     }
 
     [Fact]
