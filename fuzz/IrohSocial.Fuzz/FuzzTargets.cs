@@ -11,6 +11,7 @@ public static class FuzzTargets
         .. RatchetTargets.All,
         .. VideoTargets.All,
         .. MediaTargets.All,
+        .. TransportTargets.All,
     ];
 
     /// <summary>Finds a target by its name.</summary>

@@ -1,7 +1,12 @@
 using System.Text;
 using IrohSocial.Crypto;
 using IrohSocial.Fuzz.Fixtures;
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using IrohSocial.Fuzz.Targets;
 using IrohSocial.Media.Framing;
+using IrohSocial.Transport;
+using Nerdbank.Streams;
 using IrohSocial.Media.Video;
 
 namespace IrohSocial.Fuzz;
@@ -21,6 +26,7 @@ internal static class SeedWriter
             ["ratchet"] = () => WriteRatchetSeeds(corpusRoot, fixtureDirectory),
             ["video"] = () => WriteVideoSeeds(corpusRoot),
             ["media"] = () => WriteMediaSeeds(corpusRoot),
+            ["transport"] = () => WriteTransportSeeds(corpusRoot),
         };
         foreach (var (name, write) in writers)
         {
@@ -29,6 +35,152 @@ internal static class SeedWriter
                 write();
             }
         }
+    }
+
+    private static void WriteTransportSeeds(string corpusRoot)
+    {
+        var transport = typeof(EndpointAddr).Assembly;
+        using var identity = FuzzFixtures.CreateBob();
+        var addr = new EndpointAddr(identity.PublicKey, [new IPEndPoint(IPAddress.Loopback, 4433), new IPEndPoint(IPAddress.IPv6Loopback, 443)], new Uri("https://relay.example/"));
+        var plain = new EndpointAddr(identity.PublicKey, []);
+        var encodeBytes = transport.GetType("IrohSocial.Transport.Internal.TicketCodec", throwOnError: true)!.GetMethod("EncodeBytes")!;
+        Seeds(corpusRoot, "ticket", new()
+        {
+            ["bytes-two-addresses-relay"] = (byte[])encodeBytes.Invoke(null, [addr])!,
+            ["bytes-id-only"] = (byte[])encodeBytes.Invoke(null, [plain])!,
+            ["text-two-addresses-relay"] = Encoding.ASCII.GetBytes(addr.ToTicket()),
+            ["text-id-only"] = Encoding.ASCII.GetBytes(plain.ToTicket()),
+        });
+
+        var create = transport.GetType("IrohSocial.Transport.Internal.IdentityCertificate", throwOnError: true)!
+            .GetMethod("Create", [typeof(SecretKey), typeof(DateTimeOffset)])!;
+        using var certificate = (X509Certificate2)create.Invoke(null, [identity, TransportTargets.CertificateTime])!;
+        using var foreign = (X509Certificate2)create.Invoke(null, [identity, TransportTargets.CertificateTime.AddYears(-3)])!;
+        Seeds(corpusRoot, "certificate", new()
+        {
+            ["valid"] = certificate.RawData,
+            ["expired"] = foreign.RawData,
+        });
+
+        Seeds(corpusRoot, "control-message", new()
+        {
+            ["max-streams-ping-pong"] = Convert.FromHexString("010008000000000000006402000800000000000000070300080000000000000007"),
+            ["reset-stream"] = Convert.FromHexString("0400110000000000000000050000000000000009"),
+            ["close-with-reason"] = Convert.FromHexString("05000c000000000000000162796521"),
+        });
+
+        Seeds(corpusRoot, "frame-reader", new()
+        {
+            ["two-frames"] = Convert.FromHexString("0000000568656c6c6f00000000"),
+            ["cut-mid-frame"] = Convert.FromHexString("000000ff0102"),
+            ["oversized"] = Convert.FromHexString("7fffffff"),
+        });
+
+        Seeds(corpusRoot, "mux-frames", new()
+        {
+            ["channel-with-frame-and-ping"] = RecordMuxSession(),
+        });
+    }
+
+    /// <summary>The bytes a client MultiplexingStream sends: a control PING on channel 0, one channel with a frame, then close.</summary>
+    private static byte[] RecordMuxSession()
+    {
+        var (clientSide, serverSide) = FullDuplexStream.CreatePair();
+        var recorded = new MemoryStream();
+        var tee = FullDuplexStream.Splice(clientSide, new TeeStream(clientSide, recorded));
+        Task.Run(async () =>
+        {
+            var server = MultiplexingStream.CreateAsync(serverSide, MuxOptions()).ConfigureAwait(false);
+            var client = MultiplexingStream.CreateAsync(tee, MuxOptions()).ConfigureAwait(false);
+            await using var s = await server;
+            await using var c = await client;
+            s.ChannelOffered += (_, e) => _ = Drain(s.AcceptChannel(e.QualifiedId.Id));
+            s.StartListening();
+            c.StartListening();
+            _ = Drain(s.AcceptChannel(0));
+            var control = c.AcceptChannel(0);
+            await control.Output.WriteAsync(Convert.FromHexString("02000800000000000000ab"));
+            await control.Output.FlushAsync();
+            var offered = c.OfferChannelAsync(string.Empty);
+            var channel = await offered;
+            await channel.Output.WriteAsync(Convert.FromHexString("0000000568656c6c6f"));
+            await channel.Output.CompleteAsync();
+            await Task.Delay(200);
+        }).GetAwaiter().GetResult();
+        return recorded.ToArray();
+
+        static async Task Drain(MultiplexingStream.Channel channel)
+        {
+            while (true)
+            {
+                var result = await channel.Input.ReadAsync();
+                channel.Input.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private static MultiplexingStream.Options MuxOptions()
+    {
+        var options = new MultiplexingStream.Options
+        {
+            ProtocolMajorVersion = 3,
+            DefaultChannelReceivingWindowSize = 64 * 1024,
+            StartSuspended = true,
+            FaultOpenChannelsOnStreamDisposal = true,
+        };
+        options.SeededChannels.Add(new MultiplexingStream.ChannelOptions());
+        return options;
+    }
+
+    /// <summary>Writes to the real stream and to a recording.</summary>
+    private sealed class TeeStream(Stream inner, Stream copy) : Stream
+    {
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override void Flush() => inner.Flush();
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            lock (copy)
+            {
+                copy.Write(buffer, offset, count);
+            }
+
+            inner.Write(buffer, offset, count);
+        }
+
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            lock (copy)
+            {
+                copy.Write(buffer.Span);
+            }
+
+            await inner.WriteAsync(buffer, cancellationToken);
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
     }
 
     private static void WriteMediaSeeds(string corpusRoot)
