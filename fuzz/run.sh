@@ -25,7 +25,8 @@ engine=${3:-afl}
 build() {
   if [ ! -f "$BIN/.instrumented" ] || [ -n "$(find src fuzz/IrohSocial.Fuzz -newer "$BIN/.instrumented" -name '*.cs' -o -newer "$BIN/.instrumented" -name '*.bin' | head -1)" ]; then
     rm -rf "$BIN"
-    dotnet publish fuzz/IrohSocial.Fuzz -c Release -o "$BIN" -nologo -v:q >/dev/null
+    # A separate artifacts path keeps this build from racing a normal build of the same projects.
+    dotnet publish fuzz/IrohSocial.Fuzz -c Release -o "$BIN" --artifacts-path "$ROOT/artifacts/fuzz/build" -nologo -v:q >/dev/null
     command -v sharpfuzz >/dev/null || { echo "run.sh: install SharpFuzz.CommandLine (dotnet tool install -g SharpFuzz.CommandLine --version 2.3.0)" >&2; exit 1; }
     # Instrument the SDK assemblies only: the harness, SharpFuzz and the BCL stay as they are.
     for dll in "$BIN"/IrohSocial.*.dll "$BIN"/VpxSharp.dll; do

@@ -12,6 +12,7 @@ public static class FuzzTargets
         .. VideoTargets.All,
         .. MediaTargets.All,
         .. TransportTargets.All,
+        .. MessagingTargets.All,
     ];
 
     /// <summary>Finds a target by its name.</summary>

@@ -27,6 +27,7 @@ internal static class SeedWriter
             ["video"] = () => WriteVideoSeeds(corpusRoot),
             ["media"] = () => WriteMediaSeeds(corpusRoot),
             ["transport"] = () => WriteTransportSeeds(corpusRoot),
+            ["messaging"] = () => WriteMessagingSeeds(corpusRoot),
         };
         foreach (var (name, write) in writers)
         {
@@ -183,6 +184,51 @@ internal static class SeedWriter
             WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
     }
 
+    private static void WriteMessagingSeeds(string corpusRoot)
+    {
+        var messaging = typeof(IrohSocial.Messaging.MessagingException).Assembly;
+        object New(string type, params object?[] args) =>
+            Activator.CreateInstance(messaging.GetType("IrohSocial.Messaging.Internal." + type, throwOnError: true)!, args)!;
+        byte[] Json(object value) => (byte[])value.GetType().GetMethod("ToJson")!.Invoke(value, null)!;
+
+        using var aliceKey = FuzzFixtures.CreateAlice();
+        using var bobKey = FuzzFixtures.CreateBob();
+        using var alice = PeerSession.Create(aliceKey, bobKey.PublicKey);
+        var first = alice.Encrypt("{}"u8);
+        var second = alice.Encrypt("{\"type\":\"typing\",\"id\":\"t1\"}"u8);
+        object Envelope(RatchetMessage m) => New("EncryptedEnvelope", aliceKey.PublicKey.ToString(), m.Header.RatchetKey, m.Header.SetupEphemeralKey,
+            m.Header.MessageNumber, m.Header.PreviousChainLength, m.Ciphertext, m.Nonce);
+        var e1 = Json(Envelope(first));
+        var e2 = Json(Envelope(second));
+        byte[] Frame(byte[] payload) => [(byte)(payload.Length >> 24), (byte)(payload.Length >> 16), (byte)(payload.Length >> 8), (byte)payload.Length, .. payload];
+        Seeds(corpusRoot, "envelope", new()
+        {
+            ["two-frames"] = [.. Frame(e1), .. Frame(e2)],
+            ["bad-json-then-good"] = [.. Frame("{\"sender\":1}"u8.ToArray()), .. Frame(e2)],
+            ["cut-frame"] = Frame(e1)[..40],
+        });
+
+        var descriptorType = messaging.GetType("IrohSocial.Messaging.Internal.AttachmentDescriptor", throwOnError: true)!;
+        var descriptors = Array.CreateInstance(descriptorType, 1);
+        descriptors.SetValue(New("AttachmentDescriptor", "a0", "photo.jpg", "image/jpeg", 1234L, new string('a', 64), new byte[32]), 0);
+        var kind = Enum.ToObject(typeof(IrohSocial.Messaging.CallSignalKind), 0);
+        Seeds(corpusRoot, "control", new()
+        {
+            ["message"] = Json(New("MessageControl", "m1", "hello", 1_700_000_000_000L, null, null)),
+            ["message-reply"] = Json(New("MessageControl", "m2", "re", 1_700_000_000_001L, null, "m1")),
+            ["typing"] = Json(New("TypingControl", "t1")),
+            ["read"] = Json(New("ReadControl", "r1", new[] { "m1", "m2" })),
+            ["delete"] = Json(New("DeleteControl", "d1", "m1")),
+            ["delivered"] = Json(New("DeliveredControl", "k1", "m1")),
+            ["call-offer"] = Json(New("CallControl", "c1", "call-1", kind, "opus", true, new byte[32], null, null)),
+        });
+        Seeds(corpusRoot, "attachment-metadata", new()
+        {
+            ["attachment-header"] = Json(New("AttachmentHeader", "m1", "a0")),
+            ["message-with-attachment"] = Json(New("MessageControl", "m3", "see attached", 1_700_000_000_002L, descriptors, null)),
+        });
+    }
+
     private static void WriteMediaSeeds(string corpusRoot)
     {
         using var keys = FuzzFixtures.CreateCallKeys(isCaller: true);
@@ -288,7 +334,9 @@ internal static class SeedWriter
         Directory.CreateDirectory(directory);
         foreach (var (name, bytes) in seeds)
         {
-            File.WriteAllBytes(Path.Combine(directory, $"seed-{name}.bin"), bytes);
+            var path = Path.Combine(directory, $"seed-{name}.bin");
+            File.WriteAllBytes(path, bytes);
+            Console.WriteLine($"{path} ({bytes.Length} bytes)");
         }
     }
 
