@@ -12,7 +12,7 @@ namespace IrohSocial.Hardening.Tests.Faults;
 /// </summary>
 public sealed class FaultProxy : IAsyncDisposable
 {
-    private readonly IPEndPoint _target;
+    private IPEndPoint _target;
     private readonly TimeProvider _time;
     private readonly Random _random;
     private readonly Lock _gate = new();
@@ -36,6 +36,16 @@ public sealed class FaultProxy : IAsyncDisposable
 
     /// <summary>Where clients connect (127.0.0.1 and a port chosen at start, kept across <see cref="FaultPlan.Refuse"/>).</summary>
     public IPEndPoint EndPoint { get; private set; } = new(IPAddress.Loopback, 0);
+
+    /// <summary>
+    /// The server new connections are forwarded to. Changing it lets a restarted server (new port) stay reachable
+    /// at the same proxy address; open connections keep their server.
+    /// </summary>
+    public IPEndPoint Target
+    {
+        get => Volatile.Read(ref _target);
+        set => Volatile.Write(ref _target, value ?? throw new ArgumentNullException(nameof(value)));
+    }
 
     /// <summary>Connections accepted so far.</summary>
     public long AcceptedConnections => Interlocked.Read(ref _accepted);
@@ -266,7 +276,7 @@ public sealed class FaultProxy : IAsyncDisposable
             {
                 _client.NoDelay = true;
                 _server.NoDelay = true;
-                await _server.ConnectAsync(proxy._target, _abort.Token).ConfigureAwait(false);
+                await _server.ConnectAsync(proxy.Target, _abort.Token).ConfigureAwait(false);
                 await Task.WhenAll(
                     PumpAsync(_client, _server),
                     PumpAsync(_server, _client)).ConfigureAwait(false);

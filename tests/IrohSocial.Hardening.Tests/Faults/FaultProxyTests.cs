@@ -236,6 +236,28 @@ public sealed class FaultProxyTests
         await WaitUntilAsync(() => proxy.OpenConnections == 0);
     }
 
+    [Fact]
+    public async Task Target_CanMoveToARestartedServer_KeepingTheProxyAddress()
+    {
+        await using var first = new LoopbackServer();
+        await using var second = new LoopbackServer();
+        await using var proxy = FaultProxy.Start(first.EndPoint);
+        var address = proxy.EndPoint;
+        using (var client = await SocketTestExtensions.ConnectLoopbackAsync(address, Timeout))
+        {
+            using var upstream = await first.AcceptAsync(Timeout);
+            await client.SendAsync("one"u8.ToArray(), SocketFlags.None, Timeout);
+            Assert.Equal("one"u8.ToArray(), await upstream.ReadUpToAsync(3, Timeout));
+        }
+
+        proxy.Target = second.EndPoint;
+        using var again = await SocketTestExtensions.ConnectLoopbackAsync(address, Timeout);
+        using var moved = await second.AcceptAsync(Timeout);
+        await again.SendAsync("two"u8.ToArray(), SocketFlags.None, Timeout);
+        Assert.Equal("two"u8.ToArray(), await moved.ReadUpToAsync(3, Timeout));
+        Assert.Equal(address, proxy.EndPoint);
+    }
+
     /// <summary>Polls a condition the proxy reaches asynchronously (no time limit of its own: the test timeout applies).</summary>
     internal static async Task WaitUntilAsync(Func<bool> condition)
     {
