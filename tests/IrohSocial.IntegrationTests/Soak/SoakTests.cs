@@ -120,7 +120,7 @@ public sealed class SoakTests
 
             await killer;
 
-            output?.WriteLine($"soak: {total} messages requested, {quota} per directed pair, seed {seed}; events: {string.Join(", ", events)}");
+            output?.WriteLine($"soak: {total} messages requested, {quota} per directed pair, seed {seed}; events: {string.Join(", ", events.Take(40))}{(events.Count > 40 ? ", ..." : "")}");
 
             // Settle: everything delivered, every outbox empty.
             var deadline = TimeSpan.FromSeconds(60 + (total / 20));
