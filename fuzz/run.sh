@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs one fuzz target for a chosen time, locally.
 #
-#   fuzz/run.sh TARGET [SECONDS] [afl|libfuzzer]      (defaults: 300 s, afl)
+#   fuzz/run.sh TARGET [SECONDS] [afl|libfuzzer] [--promote]   (defaults: 300 s, afl)
 #   fuzz/run.sh list
 #
 # afl:       AFL++ (Debian `afl++`) drives SharpFuzz's out-of-process runner. Findings go to
@@ -11,6 +11,8 @@
 # The build is published to artifacts/fuzz/bin and the SDK assemblies there are instrumented with
 # SharpFuzz.CommandLine (`dotnet tool install -g SharpFuzz.CommandLine --version 2.3.0`); the
 # normal build output is never touched. Prints execs and crashes at the end.
+# --promote copies the inputs that found new coverage (up to 4 KiB each) into fuzz/corpus/TARGET as
+# queue-*.bin, so the CI replay keeps exercising them; crashes are never promoted (write a regression test).
 # Replay a crash: dotnet artifacts/fuzz/bin/IrohSocial.Fuzz.dll TARGET --replay FILE
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +23,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 PATH="$PATH:$HOME/.dotnet/t
 target=${1:?usage: fuzz/run.sh TARGET [SECONDS] [afl|libfuzzer] | list}
 seconds=${2:-300}
 engine=${3:-afl}
+promote=${4:-}
 
 build() {
   if [ ! -f "$BIN/.instrumented" ] || [ -n "$(find src fuzz/IrohSocial.Fuzz -newer "$BIN/.instrumented" -name '*.cs' -o -newer "$BIN/.instrumented" -name '*.bin' | head -1)" ]; then
@@ -63,6 +66,7 @@ case "$engine" in
     fi
     grep -E '^(run_time|execs_done|execs_per_sec|corpus_count|saved_crashes|saved_hangs|bitmap_cvg) ' "$stats"
     crashes=$(find "$out/findings/default/crashes" -type f -name 'id:*' 2>/dev/null | wc -l)
+    queue="$out/findings/default/queue"
     ;;
   libfuzzer)
     driver=${LIBFUZZER_DOTNET:-libfuzzer-dotnet}
@@ -72,9 +76,20 @@ case "$engine" in
       -max_total_time="$seconds" -timeout=10 -artifact_prefix="$out/" -print_final_stats=1 \
       "$out/corpus" "$corpus" 2>&1 | tee "$out/libfuzzer.log" | tail -15 || true
     crashes=$(find "$out" -maxdepth 1 -name 'crash-*' | wc -l)
+    queue="$out/corpus"
     ;;
   *) echo "run.sh: unknown engine $engine" >&2; exit 2 ;;
 esac
 
+if [ "$promote" = "--promote" ]; then
+  n=0
+  for f in "$queue"/*; do
+    case "$f" in *orig:*) continue ;; esac # the seeds themselves
+    [ -f "$f" ] && [ "$(stat -c %s "$f")" -le 4096 ] || continue
+    name="queue-$(sha256sum "$f" | cut -c1-16).bin"
+    cmp -s "$f" "$corpus/$name" 2>/dev/null || { cp "$f" "$corpus/$name"; n=$((n + 1)); }
+  done
+  echo "promoted: $n"
+fi
 echo "crashes: $crashes"
 [ "$crashes" -eq 0 ]
