@@ -28,6 +28,8 @@ public sealed class SkippedMessageJumpTests
         Assert.False(pair.Bob.TryDecrypt(forged, out _, out _));
         allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
 
+        TestContext.Current.TestOutputHelper?.WriteLine($"claimed N={claimed}: rejected, {allocated} bytes allocated");
+
         // Deriving even MAX_SKIP keys would allocate far more than this; the check comes first.
         Assert.True(allocated < 64 * 1024, $"rejecting the jump allocated {allocated} bytes");
         Assert.Equal(before, pair.Bob.Serialize());
@@ -82,6 +84,8 @@ public sealed class SkippedMessageJumpTests
             Assert.True(pair.Alice.TryDecrypt(pair.Bob.Encrypt("ack"u8), out _, out _));
             sizes.Add(pair.Bob.Serialize().Length);
         }
+
+        TestContext.Current.TestOutputHelper?.WriteLine($"stored session after each round of {MaxSkip - 1} skipped keys: {string.Join(", ", sizes)} bytes");
 
         // Eight rounds skipped ~8000 keys; at most MaxSkippedTotal are kept (each well under 128 bytes stored).
         Assert.True(sizes.Max() < (MaxSkippedTotal * 128) + (16 * 1024), $"state grew to {sizes.Max()} bytes");
