@@ -32,7 +32,8 @@ build() {
     dotnet publish fuzz/IrohSocial.Fuzz -c Release -o "$BIN" --artifacts-path "$ROOT/artifacts/fuzz/build" -nologo -v:q >/dev/null
     command -v sharpfuzz >/dev/null || { echo "run.sh: install SharpFuzz.CommandLine (dotnet tool install -g SharpFuzz.CommandLine --version 2.3.0)" >&2; exit 1; }
     # Instrument the SDK assemblies only: the harness, SharpFuzz and the BCL stay as they are.
-    for dll in "$BIN"/IrohSocial.*.dll "$BIN"/VpxSharp.dll; do
+    # Nerdbank.Streams parses the multiplexing frames a peer sends (mux-frames target): instrument it too.
+    for dll in "$BIN"/IrohSocial.*.dll "$BIN"/VpxSharp.dll "$BIN"/Nerdbank.Streams.dll; do
       case "$(basename "$dll")" in IrohSocial.Fuzz.dll) continue ;; esac
       [ -f "$dll" ] && sharpfuzz "$dll" >/dev/null
     done
