@@ -11,7 +11,7 @@
 # The build is published to artifacts/fuzz/bin and the SDK assemblies there are instrumented with
 # SharpFuzz.CommandLine (`dotnet tool install -g SharpFuzz.CommandLine --version 2.3.0`); the
 # normal build output is never touched. Prints execs and crashes at the end.
-# --promote copies the inputs that found new coverage (up to 4 KiB each) into fuzz/corpus/TARGET as
+# --promote copies up to 60 inputs that found new coverage (up to 4 KiB each) into fuzz/corpus/TARGET as
 # queue-*.bin, so the CI replay keeps exercising them; crashes are never promoted (write a regression test).
 # Replay a crash: dotnet artifacts/fuzz/bin/IrohSocial.Fuzz.dll TARGET --replay FILE
 set -euo pipefail
@@ -83,10 +83,12 @@ case "$engine" in
 esac
 
 if [ "$promote" = "--promote" ]; then
+  # At most 60 inputs per run, spread evenly over the queue, so the CI replay stays fast.
+  mapfile -t entries < <(find "$queue" -maxdepth 1 -type f ! -name '*orig:*' -size -4097c | sort)
+  step=$(( (${#entries[@]} + 59) / 60 )); [ "$step" -ge 1 ] || step=1
   n=0
-  for f in "$queue"/*; do
-    case "$f" in *orig:*) continue ;; esac # the seeds themselves
-    [ -f "$f" ] && [ "$(stat -c %s "$f")" -le 4096 ] || continue
+  for ((i = 0; i < ${#entries[@]}; i += step)); do
+    f=${entries[$i]}
     name="queue-$(sha256sum "$f" | cut -c1-16).bin"
     cmp -s "$f" "$corpus/$name" 2>/dev/null || { cp "$f" "$corpus/$name"; n=$((n + 1)); }
   done
