@@ -11,7 +11,8 @@ using Xunit.Sdk;
 namespace IrohSocial.IntegrationTests.Soak;
 
 /// <summary>
-/// Three nodes on SQLite exchange messages through fault proxies while connections are reset at random, the two
+/// Three nodes on SQLite exchange messages through jittery fault proxies while connections are reset or
+/// black-holed at random, the two
 /// in-process nodes are restarted (dispose + reopen the same database) and the third, a child process, is killed
 /// with SIGKILL while it sends and then restarted. Afterwards every message arrived exactly once, in per-sender
 /// order, every session still works and no outbox is left.
@@ -40,7 +41,10 @@ public sealed class SoakTests
 
             // Every node is reached through its own fault proxy, whose address never changes across restarts.
             var nowhere = new IPEndPoint(IPAddress.Loopback, 9);
-            var proxies = Names.ToDictionary(n => n, _ => FaultProxy.Start(nowhere, seed: random.Next()));
+            // Every link jitters a little all the time; now and then one is black-holed for a second.
+            var baseline = new FaultPlan { Jitter = TimeSpan.FromMilliseconds(2), ChunkSize = 8 * 1024 };
+            var proxies = Names.ToDictionary(n => n, _ => FaultProxy.Start(nowhere, baseline, seed: random.Next()));
+            var blackHoles = new List<Task>();
             var addresses = Names.ToDictionary(n => n, n => new EndpointAddr(ids[n], [proxies[n].EndPoint]));
             var nodes = new Dictionary<string, SoakNode>();
             foreach (var name in new[] { "A", "B" })
@@ -97,8 +101,9 @@ public sealed class SoakTests
 
             var next = Names.ToDictionary(n => n, _ => Names.ToDictionary(m => m, _ => 0));
             var order = pending.OrderBy(_ => random.Next()).ToList();
-            foreach (var (from, to) in order)
+            for (var i = 0; i < order.Count; i++)
             {
+                var (from, to) = order[i];
                 var content = SoakContent.Format(from, to, next[from][to]++);
                 await nodes[from].Client!.SendMessageAsync(addresses[to], content, cancellationToken: ct);
 
@@ -116,9 +121,19 @@ public sealed class SoakTests
                     proxies[victim].Target = nodes[victim].LocalEndPoint;
                     events.Enqueue($"restart {victim}");
                 }
+                else if (roll < 0.06 || i == order.Count / 2)
+                {
+                    // Silently swallow everything for a second: the bytes lost mid-TLS-record break those
+                    // connections, which must be noticed (ack timeout, TLS error) and replaced.
+                    var victim = proxies[Names[random.Next(3)]];
+                    victim.Plan = baseline with { BlackHole = true };
+                    blackHoles.Add(Task.Delay(1000, ct).ContinueWith(_ => victim.Plan = baseline, TaskScheduler.Default));
+                    events.Enqueue("black-hole");
+                }
             }
 
             await killer;
+            await Task.WhenAll(blackHoles);
 
             output?.WriteLine($"soak: {total} messages requested, {quota} per directed pair, seed {seed}; events: {string.Join(", ", events.Take(40))}{(events.Count > 40 ? ", ..." : "")}");
 
@@ -174,7 +189,7 @@ public sealed class SoakTests
             }
 
             Assert.True(child.KillsMidSend >= 1 && child.Starts == child.Kills + 1, $"child started {child.Starts} times, killed {child.Kills} ({child.KillsMidSend} mid-send)");
-            output?.WriteLine($"soak: settled and verified in {clock.Elapsed}; child killed {child.Kills} times ({child.KillsMidSend} mid-send); {events.Count(e => e.StartsWith("restart", StringComparison.Ordinal))} restarts, {events.Count(e => e.StartsWith("reset", StringComparison.Ordinal))} resets");
+            output?.WriteLine($"soak: settled and verified in {clock.Elapsed}; child killed {child.Kills} times ({child.KillsMidSend} mid-send); {events.Count(e => e.StartsWith("restart", StringComparison.Ordinal))} restarts, {events.Count(e => e.StartsWith("reset", StringComparison.Ordinal))} resets, {events.Count(e => e == "black-hole")} black-holes");
 
             foreach (var node in nodes.Values)
             {
