@@ -1,0 +1,11 @@
+namespace IrohSocial.Transport;
+
+/// <summary>Application-layer protocol names of the SDK, negotiated with TLS ALPN on every connection.</summary>
+public static class Alpns
+{
+    /// <summary>Direct messages.</summary>
+    public const string DirectMessages = "iroh-social/dm/1";
+
+    /// <summary>Voice and video calls.</summary>
+    public const string Calls = "iroh-social/call/1";
+}

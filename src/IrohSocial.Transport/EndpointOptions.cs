@@ -1,0 +1,94 @@
+using System.Net;
+using IrohSocial.Crypto;
+using Microsoft.Extensions.Logging;
+
+namespace IrohSocial.Transport;
+
+/// <summary>Options for <see cref="Endpoint.BindAsync"/>. Validated once, on bind.</summary>
+public sealed record EndpointOptions
+{
+    /// <summary>Default <see cref="HandshakeTimeout"/>.</summary>
+    public static readonly TimeSpan DefaultHandshakeTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>Default <see cref="IdleTimeout"/>.</summary>
+    public static readonly TimeSpan DefaultIdleTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>Default <see cref="KeepAliveInterval"/>.</summary>
+    public static readonly TimeSpan DefaultKeepAliveInterval = TimeSpan.FromSeconds(10);
+
+    /// <summary>The endpoint's identity; its public key is the <see cref="Endpoint.Id"/>. The endpoint does not dispose it.</summary>
+    public required SecretKey SecretKey { get; init; }
+
+    /// <summary>Local address to listen on. Default: all IPv4 interfaces, a port chosen by the OS.</summary>
+    public IPEndPoint BindAddress { get; init; } = new(IPAddress.Any, 0);
+
+    /// <summary>Network stack. <see cref="TransportProvider.Auto"/> picks QUIC when available, else TCP/TLS.</summary>
+    public TransportProvider Provider { get; init; } = TransportProvider.Auto;
+
+    /// <summary>ALPNs this endpoint accepts on inbound connections. Default: the SDK's DM and call protocols.</summary>
+    public IReadOnlyList<string> Alpns { get; init; } = [Transport.Alpns.DirectMessages, Transport.Alpns.Calls];
+
+    /// <summary>Longest time from TCP/QUIC connect to a usable, authenticated connection (both directions).</summary>
+    public TimeSpan HandshakeTimeout { get; init; } = DefaultHandshakeTimeout;
+
+    /// <summary>A connection with no traffic from the peer for this long is closed. <see cref="TimeSpan.Zero"/> disables it.</summary>
+    public TimeSpan IdleTimeout { get; init; } = DefaultIdleTimeout;
+
+    /// <summary>Interval of keep-alive pings that keep an otherwise idle connection open. <see cref="TimeSpan.Zero"/> disables them.</summary>
+    public TimeSpan KeepAliveInterval { get; init; } = DefaultKeepAliveInterval;
+
+    /// <summary>Streams (both kinds together) the peer may have open at once on one connection; opening more waits for credit.</summary>
+    public int MaxStreamsPerConnection { get; init; } = 100;
+
+    /// <summary>Inbound connections accepted from one remote id at once; more are refused with <see cref="TransportError.ConnectionLimitExceeded"/>.</summary>
+    public int MaxConnectionsPerPeer { get; init; } = 8;
+
+    /// <summary>Inbound connections (including those still handshaking) at once; more are dropped.</summary>
+    public int MaxConnections { get; init; } = 1000;
+
+    /// <summary>
+    /// Receive window per stream in bytes on the TCP provider (the multiplexer's flow-control window). A peer can make
+    /// this endpoint buffer at most this much per open stream, so memory per connection is bounded by
+    /// <see cref="MaxStreamsPerConnection"/> times this value.
+    /// </summary>
+    public int StreamReceiveWindow { get; init; } = 1024 * 1024;
+
+    /// <summary>Logging; null for none.</summary>
+    public ILoggerFactory? LoggerFactory { get; init; }
+
+    /// <summary>Clock for handshake, idle and keep-alive timers (tests pass a fake one).</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    internal void Validate()
+    {
+        ArgumentNullException.ThrowIfNull(SecretKey);
+        ArgumentNullException.ThrowIfNull(BindAddress);
+        ArgumentNullException.ThrowIfNull(Alpns);
+        ArgumentNullException.ThrowIfNull(TimeProvider);
+        if (!Enum.IsDefined(Provider))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Provider), Provider, "Unknown transport provider.");
+        }
+
+        foreach (var alpn in Alpns)
+        {
+            ValidateAlpn(alpn, nameof(Alpns));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(HandshakeTimeout, TimeSpan.Zero, nameof(HandshakeTimeout));
+        ArgumentOutOfRangeException.ThrowIfLessThan(IdleTimeout, TimeSpan.Zero, nameof(IdleTimeout));
+        ArgumentOutOfRangeException.ThrowIfLessThan(KeepAliveInterval, TimeSpan.Zero, nameof(KeepAliveInterval));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxStreamsPerConnection, 1, nameof(MaxStreamsPerConnection));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxConnectionsPerPeer, 1, nameof(MaxConnectionsPerPeer));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxConnections, 1, nameof(MaxConnections));
+        ArgumentOutOfRangeException.ThrowIfLessThan(StreamReceiveWindow, 64 * 1024, nameof(StreamReceiveWindow));
+    }
+
+    internal static void ValidateAlpn(string? alpn, string paramName)
+    {
+        if (string.IsNullOrEmpty(alpn) || System.Text.Encoding.UTF8.GetByteCount(alpn) > 255)
+        {
+            throw new ArgumentException("An ALPN is 1 to 255 bytes of UTF-8.", paramName);
+        }
+    }
+}

@@ -1,0 +1,229 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Quic;
+using System.Net.Security;
+using System.Runtime.Versioning;
+using System.Security.Authentication;
+using System.Threading.Channels;
+using IrohSocial.Crypto;
+
+namespace IrohSocial.Transport.Internal.Quic;
+
+/// <summary>The QUIC provider (System.Net.Quic over msquic): same identity certificates and ALPNs as TCP/TLS.</summary>
+[SupportedOSPlatform("linux")]
+[SupportedOSPlatform("windows")]
+[SupportedOSPlatform("macos")]
+internal sealed class QuicEndpoint : ProviderEndpoint
+{
+    private readonly EndpointContext _ctx;
+    private readonly QuicListener _listener;
+    private readonly Channel<ConnectionCore> _accepted = Channel.CreateUnbounded<ConnectionCore>();
+    private readonly ConcurrentDictionary<QuicConnectionCore, byte> _connections = new();
+    private readonly CancellationTokenSource _shutdown = new();
+    private readonly Task _acceptLoop;
+
+    private QuicEndpoint(EndpointContext ctx, QuicListener listener)
+    {
+        _ctx = ctx;
+        _listener = listener;
+        _acceptLoop = AcceptLoopAsync();
+    }
+
+    public override TransportProvider Kind => TransportProvider.Quic;
+
+    public override IPEndPoint LocalEndPoint => _listener.LocalEndPoint;
+
+    public static async ValueTask<QuicEndpoint> BindAsync(EndpointContext ctx, CancellationToken cancellationToken)
+    {
+        var listener = await QuicListener.ListenAsync(
+            new QuicListenerOptions
+            {
+                ListenEndPoint = ctx.Options.BindAddress,
+                ApplicationProtocols = ctx.Alpns.Select(a => new SslApplicationProtocol(a)).ToList(),
+                ListenBacklog = Math.Min(ctx.Options.MaxConnections, 512),
+                ConnectionOptionsCallback = (_, _, _) => ValueTask.FromResult(ServerConnectionOptions(ctx)),
+            },
+            cancellationToken).ConfigureAwait(false);
+        return new QuicEndpoint(ctx, listener);
+    }
+
+    private static QuicServerConnectionOptions ServerConnectionOptions(EndpointContext ctx)
+    {
+        var options = new QuicServerConnectionOptions
+        {
+            DefaultStreamErrorCode = 0,
+            DefaultCloseErrorCode = 0,
+            ServerAuthenticationOptions = ctx.ServerOptions(new PeerVerifier(ctx.Time, expected: null), allowMissingClientCertificate: false),
+        };
+        ApplyLimits(ctx, options);
+        return options;
+    }
+
+    private static void ApplyLimits(EndpointContext ctx, QuicConnectionOptions options)
+    {
+        options.MaxInboundBidirectionalStreams = ctx.Options.MaxStreamsPerConnection;
+        options.MaxInboundUnidirectionalStreams = ctx.Options.MaxStreamsPerConnection;
+        options.IdleTimeout = ctx.Options.IdleTimeout;
+        options.KeepAliveInterval = ctx.Options.KeepAliveInterval == TimeSpan.Zero ? Timeout.InfiniteTimeSpan : ctx.Options.KeepAliveInterval;
+        options.HandshakeTimeout = ctx.Options.HandshakeTimeout;
+    }
+
+    public override async ValueTask<ConnectionCore> ConnectAsync(IPEndPoint remote, EndpointId expected, string alpn, CancellationToken cancellationToken)
+    {
+        var verifier = new PeerVerifier(_ctx.Time, expected);
+        var options = new QuicClientConnectionOptions
+        {
+            RemoteEndPoint = remote,
+            DefaultStreamErrorCode = 0,
+            DefaultCloseErrorCode = 0,
+            ClientAuthenticationOptions = _ctx.ClientOptions(verifier, alpn),
+        };
+        ApplyLimits(_ctx, options);
+        QuicConnection connection;
+        try
+        {
+            connection = await QuicConnection.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is AuthenticationException or QuicException)
+        {
+            if (verifier.Mismatch)
+            {
+                throw new TransportException(TransportError.EndpointIdMismatch, "The peer proved a different endpoint id than the one dialed.", innerException: ex);
+            }
+
+            if (verifier.Result is not (CertificateCheck.Valid or CertificateCheck.Missing))
+            {
+                throw new TransportException(TransportError.PeerVerificationFailed, $"The peer's identity certificate is invalid ({verifier.Result}).", innerException: ex);
+            }
+
+            throw ex is QuicException quic
+                ? QuicErrors.Map(quic)
+                : new TransportException(TransportError.HandshakeFailed, ex.Message, innerException: ex);
+        }
+
+        if (verifier.ProvenId is not { } proven || connection.NegotiatedApplicationProtocol.ToString() != alpn)
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw new TransportException(TransportError.AlpnNotSupported, $"The peer did not negotiate ALPN \"{alpn}\".");
+        }
+
+        var core = new QuicConnectionCore(connection, proven, alpn, isClient: true, onClosed: null);
+        Track(core);
+        Log.Connected(_ctx.Logger, proven.ToShortString(), remote, alpn);
+        return core;
+    }
+
+    public override async ValueTask<ConnectionCore> AcceptAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _accepted.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException)
+        {
+            throw new TransportException(TransportError.EndpointClosed, "The endpoint was disposed.");
+        }
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (_shutdown.IsCancellationRequested)
+        {
+            return;
+        }
+
+        _shutdown.Cancel();
+        _accepted.Writer.TryComplete();
+        await _listener.DisposeAsync().ConfigureAwait(false);
+        try
+        {
+            await _acceptLoop.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+        }
+
+        while (_accepted.Reader.TryRead(out var pending))
+        {
+            await pending.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await Task.WhenAll(_connections.Keys.Select(c => c.CloseWithErrorAsync(TransportError.EndpointClosed).AsTask())).ConfigureAwait(false);
+    }
+
+    private void Track(QuicConnectionCore connection)
+    {
+        _connections.TryAdd(connection, 0);
+        _ = connection.Closed.ContinueWith((t, s) => ((QuicEndpoint)s!)._connections.TryRemove(connection, out _), this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_shutdown.IsCancellationRequested)
+        {
+            QuicConnection connection;
+            try
+            {
+                connection = await _listener.AcceptConnectionAsync(_shutdown.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is QuicException or AuthenticationException)
+            {
+                Log.HandshakeFailed(_ctx.Logger, null, ex.Message); // one failed handshake must not stop the listener
+                continue;
+            }
+
+            var check = IdentityCertificate.Verify(connection.RemoteCertificate, _ctx.Time.GetUtcNow(), out var id);
+            if (check != CertificateCheck.Valid)
+            {
+                Log.Refused(_ctx.Logger, connection.RemoteEndPoint, $"identity certificate {check}");
+                await connection.DisposeAsync().ConfigureAwait(false);
+                continue;
+            }
+
+            if (!_ctx.Limiter.TryReserveSlot())
+            {
+                Log.Refused(_ctx.Logger, connection.RemoteEndPoint, "too many connections");
+                await CloseQuietlyAsync(connection, CloseCodes.For(TransportError.ConnectionLimitExceeded)).ConfigureAwait(false);
+                continue;
+            }
+
+            if (!_ctx.Limiter.TryAddPeer(id))
+            {
+                _ctx.Limiter.ReleaseSlot();
+                Log.Refused(_ctx.Logger, connection.RemoteEndPoint, "too many connections from this endpoint id");
+                await CloseQuietlyAsync(connection, CloseCodes.For(TransportError.ConnectionLimitExceeded)).ConfigureAwait(false);
+                continue;
+            }
+
+            var alpn = connection.NegotiatedApplicationProtocol.ToString();
+            var core = new QuicConnectionCore(connection, id, alpn, isClient: false, onClosed: () =>
+            {
+                _ctx.Limiter.RemovePeer(id);
+                _ctx.Limiter.ReleaseSlot();
+            });
+            Track(core);
+            Log.Accepted(_ctx.Logger, id.ToShortString(), connection.RemoteEndPoint, alpn);
+            if (!_accepted.Writer.TryWrite(core))
+            {
+                await core.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static async Task CloseQuietlyAsync(QuicConnection connection, long code)
+    {
+        try
+        {
+            await connection.CloseAsync(code).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is QuicException or ObjectDisposedException)
+        {
+        }
+
+        await connection.DisposeAsync().ConfigureAwait(false);
+    }
+}

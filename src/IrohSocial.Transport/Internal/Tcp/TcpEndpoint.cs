@@ -1,0 +1,335 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Threading.Channels;
+using IrohSocial.Crypto;
+
+namespace IrohSocial.Transport.Internal.Tcp;
+
+/// <summary>The TCP/TLS provider: a TCP listener, TLS 1.3 handshakes with identity certificates, multiplexed connections.</summary>
+internal sealed class TcpEndpoint : ProviderEndpoint
+{
+    private readonly EndpointContext _ctx;
+    private readonly Socket _listener;
+    private readonly Channel<ConnectionCore> _accepted = Channel.CreateUnbounded<ConnectionCore>();
+    private readonly ConcurrentDictionary<MuxConnection, byte> _connections = new();
+    private readonly CancellationTokenSource _shutdown = new();
+    private readonly Task _acceptLoop;
+
+    private TcpEndpoint(EndpointContext ctx, Socket listener)
+    {
+        _ctx = ctx;
+        _listener = listener;
+        LocalEndPoint = (IPEndPoint)listener.LocalEndPoint!;
+        _acceptLoop = AcceptLoopAsync();
+    }
+
+    public override TransportProvider Kind => TransportProvider.TcpTls;
+
+    public override IPEndPoint LocalEndPoint { get; }
+
+    public static TcpEndpoint Bind(EndpointContext ctx)
+    {
+        var bind = ctx.Options.BindAddress;
+        var socket = new Socket(bind.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            if (bind.AddressFamily == AddressFamily.InterNetworkV6 && bind.Address.Equals(IPAddress.IPv6Any))
+            {
+                socket.DualMode = true;
+            }
+
+            socket.Bind(bind);
+            socket.Listen(512);
+            return new TcpEndpoint(ctx, socket);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    public override async ValueTask<ConnectionCore> ConnectAsync(IPEndPoint remote, EndpointId expected, string alpn, CancellationToken cancellationToken)
+    {
+        using var timeout = new CancellationTokenSource(_ctx.Options.HandshakeTimeout, _ctx.Time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken, _shutdown.Token);
+        var socket = new Socket(remote.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        SslStream? ssl = null;
+        MuxConnection? connection = null;
+        try
+        {
+            try
+            {
+                await socket.ConnectAsync(remote, linked.Token).ConfigureAwait(false);
+            }
+            catch (SocketException ex)
+            {
+                throw new TransportException(TransportError.ConnectionRefused, $"Could not connect to {remote}: {ex.SocketErrorCode}.", innerException: ex);
+            }
+
+            ssl = new SslStream(new NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
+            var verifier = new PeerVerifier(_ctx.Time, expected);
+            try
+            {
+                await ssl.AuthenticateAsClientAsync(_ctx.ClientOptions(verifier, alpn), linked.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is AuthenticationException or IOException)
+            {
+                throw HandshakeError(verifier, alpn, ex);
+            }
+
+            if (ssl.NegotiatedApplicationProtocol.ToString() != alpn)
+            {
+                throw new TransportException(TransportError.AlpnNotSupported, $"The peer does not accept ALPN \"{alpn}\".");
+            }
+
+            if (verifier.ProvenId is not { } proven)
+            {
+                throw new TransportException(TransportError.PeerVerificationFailed, "The peer presented no identity certificate.");
+            }
+
+            connection = await MuxConnection.CreateAsync(_ctx, ssl, proven, alpn, remote, isClient: true, onClosed: null, linked.Token).ConfigureAwait(false);
+            try
+            {
+                await connection.WaitForSettingsAsync(linked.Token).ConfigureAwait(false);
+            }
+            catch (TransportException ex) when (ex.Error == TransportError.ConnectionLost)
+            {
+                throw new TransportException(TransportError.HandshakeFailed, "The peer ended the connection during the handshake (it may have refused our identity).", innerException: ex);
+            }
+
+            Track(connection);
+            Log.Connected(_ctx.Logger, proven.ToShortString(), remote, alpn);
+            return connection;
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            await CleanupAsync().ConfigureAwait(false);
+            throw new TransportException(TransportError.HandshakeTimeout, $"The handshake with {remote} did not finish within {_ctx.Options.HandshakeTimeout}.");
+        }
+        catch (OperationCanceledException) when (_shutdown.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            await CleanupAsync().ConfigureAwait(false);
+            throw new TransportException(TransportError.EndpointClosed, "The endpoint was disposed.");
+        }
+        catch
+        {
+            await CleanupAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        async ValueTask CleanupAsync()
+        {
+            if (connection is not null)
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+            else if (ssl is not null)
+            {
+                await ssl.DisposeAsync().ConfigureAwait(false);
+            }
+            else
+            {
+                socket.Dispose();
+            }
+        }
+    }
+
+    public override async ValueTask<ConnectionCore> AcceptAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _accepted.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException)
+        {
+            throw new TransportException(TransportError.EndpointClosed, "The endpoint was disposed.");
+        }
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (_shutdown.IsCancellationRequested)
+        {
+            return;
+        }
+
+        _shutdown.Cancel();
+        _accepted.Writer.TryComplete();
+        _listener.Dispose();
+        try
+        {
+            await _acceptLoop.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+        }
+
+        while (_accepted.Reader.TryRead(out var pending))
+        {
+            await pending.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await Task.WhenAll(_connections.Keys.Select(c => c.CloseWithErrorAsync(TransportError.EndpointClosed, "endpoint closed"))).ConfigureAwait(false);
+    }
+
+    private static TransportException HandshakeError(PeerVerifier verifier, string alpn, Exception ex)
+    {
+        if (verifier.Mismatch)
+        {
+            return new TransportException(TransportError.EndpointIdMismatch, "The peer proved a different endpoint id than the one dialed.", innerException: ex);
+        }
+
+        if (verifier.Result is not (CertificateCheck.Valid or CertificateCheck.Missing))
+        {
+            return new TransportException(TransportError.PeerVerificationFailed, $"The peer's identity certificate is invalid ({verifier.Result}).", innerException: ex);
+        }
+
+        for (Exception? e = ex; e is not null; e = e.InnerException)
+        {
+            // OpenSSL/SChannel report the TLS alert 120 (no_application_protocol) in the message only.
+            if (e.Message.Contains("no application protocol", StringComparison.OrdinalIgnoreCase)
+                || e.Message.Contains("no_application_protocol", StringComparison.OrdinalIgnoreCase))
+            {
+                return new TransportException(TransportError.AlpnNotSupported, $"The peer does not accept ALPN \"{alpn}\".", innerException: ex);
+            }
+        }
+
+        return new TransportException(TransportError.HandshakeFailed, $"The TLS handshake failed: {ex.Message}", innerException: ex);
+    }
+
+    private void Track(MuxConnection connection)
+    {
+        _connections.TryAdd(connection, 0);
+        _ = connection.Closed.ContinueWith((t, s) => ((TcpEndpoint)s!)._connections.TryRemove(connection, out _), this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_shutdown.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await _listener.AcceptAsync(_shutdown.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException)
+            {
+                continue; // one failed accept (e.g. reset before accept) must not stop the listener
+            }
+
+            if (!_ctx.Limiter.TryReserveSlot())
+            {
+                Log.Refused(_ctx.Logger, socket.RemoteEndPoint as IPEndPoint, "too many connections");
+                socket.Dispose();
+                continue;
+            }
+
+            socket.NoDelay = true;
+            _ = HandleInboundAsync(socket);
+        }
+    }
+
+    private async Task HandleInboundAsync(Socket socket)
+    {
+        var remote = socket.RemoteEndPoint as IPEndPoint ?? new IPEndPoint(IPAddress.None, 0);
+        using var timeout = new CancellationTokenSource(_ctx.Options.HandshakeTimeout, _ctx.Time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _shutdown.Token);
+        var ssl = new SslStream(new NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
+        var handedOff = false;
+        try
+        {
+            var verifier = new PeerVerifier(_ctx.Time, expected: null);
+
+            // A client without a certificate may finish the TLS handshake (standard tools can inspect our certificate
+            // and ALPN) but is refused right after it; a client with a bad certificate fails the handshake itself.
+            await ssl.AuthenticateAsServerAsync(_ctx.ServerOptions(verifier, allowMissingClientCertificate: true), linked.Token).ConfigureAwait(false);
+            if (verifier.ProvenId is not { } id)
+            {
+                Log.Refused(_ctx.Logger, remote, "no identity certificate");
+                await ShutdownQuietlyAsync(ssl).ConfigureAwait(false);
+                return;
+            }
+
+            var alpn = ssl.NegotiatedApplicationProtocol.ToString();
+            if (alpn.Length == 0)
+            {
+                Log.Refused(_ctx.Logger, remote, "no ALPN");
+                await ShutdownQuietlyAsync(ssl).ConfigureAwait(false);
+                return;
+            }
+
+            var underPeerLimit = _ctx.Limiter.TryAddPeer(id);
+            Action onClosed = underPeerLimit
+                ? () =>
+                {
+                    _ctx.Limiter.RemovePeer(id);
+                    _ctx.Limiter.ReleaseSlot();
+                }
+                : _ctx.Limiter.ReleaseSlot;
+            MuxConnection connection;
+            try
+            {
+                connection = await MuxConnection.CreateAsync(_ctx, ssl, id, alpn, remote, isClient: false, onClosed, linked.Token).ConfigureAwait(false);
+            }
+            catch
+            {
+                if (underPeerLimit)
+                {
+                    _ctx.Limiter.RemovePeer(id);
+                }
+
+                throw;
+            }
+
+            handedOff = true;
+            if (!underPeerLimit)
+            {
+                Log.Refused(_ctx.Logger, remote, "too many connections from this endpoint id");
+                await connection.CloseWithErrorAsync(TransportError.ConnectionLimitExceeded, "too many connections from this endpoint id").ConfigureAwait(false);
+                return;
+            }
+
+            Track(connection);
+            Log.Accepted(_ctx.Logger, id.ToShortString(), remote, alpn);
+            if (!_accepted.Writer.TryWrite(connection))
+            {
+                await connection.CloseWithErrorAsync(TransportError.EndpointClosed, "endpoint closed").ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            Log.HandshakeFailed(_ctx.Logger, remote, "handshake timeout");
+        }
+        catch (Exception ex) when (ex is AuthenticationException or IOException or OperationCanceledException or ObjectDisposedException or InvalidOperationException or SocketException)
+        {
+            Log.HandshakeFailed(_ctx.Logger, remote, ex.Message);
+        }
+        finally
+        {
+            if (!handedOff)
+            {
+                await ssl.DisposeAsync().ConfigureAwait(false);
+                _ctx.Limiter.ReleaseSlot();
+            }
+        }
+    }
+
+    private static async Task ShutdownQuietlyAsync(SslStream ssl)
+    {
+        try
+        {
+            await ssl.ShutdownAsync().ConfigureAwait(false); // TLS close_notify
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or ObjectDisposedException)
+        {
+        }
+    }
+}

@@ -1,0 +1,237 @@
+using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using IrohSocial.Crypto;
+
+namespace IrohSocial.Transport.Internal;
+
+/// <summary>
+/// Ticket wire format (docs/protocol.md section 4.3):
+/// <c>[u8 version=1][32 id][u8 n ≤ 16]{ [u8 family 4|6][4|16 ip][u16 port] } × n [u8 hasRelay 0|1][u16 len][UTF-8 url]?</c>,
+/// then lowercase unpadded base32 behind the prefix.
+/// </summary>
+internal static class TicketCodec
+{
+    public const string Prefix = "irohsocial";
+    public const byte Version = 1;
+    public const int MaxAddresses = 16;
+    public const int MaxRelayUrlBytes = 1024;
+
+    public static string Encode(EndpointAddr addr)
+    {
+        ArgumentNullException.ThrowIfNull(addr);
+        ArgumentNullException.ThrowIfNull(addr.DirectAddresses);
+        return Prefix + Base32.Encode(EncodeBytes(addr));
+    }
+
+    public static byte[] EncodeBytes(EndpointAddr addr)
+    {
+        if (addr.DirectAddresses.Count > MaxAddresses)
+        {
+            throw new ArgumentException($"A ticket holds at most {MaxAddresses} addresses.", nameof(addr));
+        }
+
+        byte[]? relay = null;
+        if (addr.RelayUrl is not null)
+        {
+            if (!IsValidRelay(addr.RelayUrl))
+            {
+                throw new ArgumentException("The relay URL must be an absolute http or https URL.", nameof(addr));
+            }
+
+            relay = Encoding.UTF8.GetBytes(addr.RelayUrl.AbsoluteUri);
+            if (relay.Length > MaxRelayUrlBytes)
+            {
+                throw new ArgumentException($"The relay URL is longer than {MaxRelayUrlBytes} bytes.", nameof(addr));
+            }
+        }
+
+        using var buffer = new MemoryStream();
+        buffer.WriteByte(Version);
+        buffer.Write(addr.Id.ToArray());
+        buffer.WriteByte((byte)addr.DirectAddresses.Count);
+        Span<byte> scratch = stackalloc byte[16];
+        foreach (var ep in addr.DirectAddresses)
+        {
+            ArgumentNullException.ThrowIfNull(ep);
+            var family = ep.AddressFamily switch
+            {
+                AddressFamily.InterNetwork => (byte)4,
+                AddressFamily.InterNetworkV6 => (byte)6,
+                _ => throw new ArgumentException("Only IPv4 and IPv6 addresses fit in a ticket.", nameof(addr)),
+            };
+            if (family == 6 && ep.Address.ScopeId != 0)
+            {
+                throw new ArgumentException("IPv6 addresses with a scope id do not fit in a ticket.", nameof(addr));
+            }
+
+            buffer.WriteByte(family);
+            ep.Address.TryWriteBytes(scratch, out var written);
+            buffer.Write(scratch[..written]);
+            BinaryPrimitives.WriteUInt16BigEndian(scratch, (ushort)ep.Port);
+            buffer.Write(scratch[..2]);
+        }
+
+        if (relay is null)
+        {
+            buffer.WriteByte(0);
+        }
+        else
+        {
+            buffer.WriteByte(1);
+            BinaryPrimitives.WriteUInt16BigEndian(scratch, (ushort)relay.Length);
+            buffer.Write(scratch[..2]);
+            buffer.Write(relay);
+        }
+
+        return buffer.ToArray();
+    }
+
+    public static bool TryDecode(string ticket, [NotNullWhen(true)] out EndpointAddr? addr, out string reason)
+    {
+        addr = null;
+        if (!ticket.StartsWith(Prefix, StringComparison.Ordinal))
+        {
+            reason = $"it does not start with \"{Prefix}\"";
+            return false;
+        }
+
+        if (ticket.Length > 4096)
+        {
+            reason = "it is too long";
+            return false;
+        }
+
+        if (!Base32.TryDecode(ticket.AsSpan(Prefix.Length), out var bytes))
+        {
+            reason = "the body is not canonical lowercase base32";
+            return false;
+        }
+
+        return TryDecodeBytes(bytes, out addr, out reason);
+    }
+
+    public static bool TryDecodeBytes(ReadOnlySpan<byte> data, [NotNullWhen(true)] out EndpointAddr? addr, out string reason)
+    {
+        addr = null;
+        if (data.Length < 1 + EndpointId.Size + 1 + 1)
+        {
+            reason = "it is truncated";
+            return false;
+        }
+
+        if (data[0] != Version)
+        {
+            reason = $"unknown version {data[0]}";
+            return false;
+        }
+
+        var id = new EndpointId(data.Slice(1, EndpointId.Size));
+        var pos = 1 + EndpointId.Size;
+        int count = data[pos++];
+        if (count > MaxAddresses)
+        {
+            reason = "too many addresses";
+            return false;
+        }
+
+        var addresses = new List<IPEndPoint>(count);
+        for (var i = 0; i < count; i++)
+        {
+            if (pos >= data.Length)
+            {
+                reason = "it is truncated";
+                return false;
+            }
+
+            var size = data[pos++] switch
+            {
+                4 => 4,
+                6 => 16,
+                _ => -1,
+            };
+            if (size < 0)
+            {
+                reason = "unknown address family";
+                return false;
+            }
+
+            if (data.Length - pos < size + 2)
+            {
+                reason = "it is truncated";
+                return false;
+            }
+
+            var ip = new IPAddress(data.Slice(pos, size));
+            pos += size;
+            var port = BinaryPrimitives.ReadUInt16BigEndian(data[pos..]);
+            pos += 2;
+            addresses.Add(new IPEndPoint(ip, port));
+        }
+
+        if (pos >= data.Length)
+        {
+            reason = "it is truncated";
+            return false;
+        }
+
+        Uri? relay = null;
+        switch (data[pos++])
+        {
+            case 0:
+                break;
+            case 1:
+                if (data.Length - pos < 2)
+                {
+                    reason = "it is truncated";
+                    return false;
+                }
+
+                var length = BinaryPrimitives.ReadUInt16BigEndian(data[pos..]);
+                pos += 2;
+                if (length > MaxRelayUrlBytes || data.Length - pos < length)
+                {
+                    reason = "bad relay URL length";
+                    return false;
+                }
+
+                string text;
+                try
+                {
+                    text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(data.Slice(pos, length));
+                }
+                catch (DecoderFallbackException)
+                {
+                    reason = "the relay URL is not UTF-8";
+                    return false;
+                }
+
+                pos += length;
+                if (!Uri.TryCreate(text, UriKind.Absolute, out relay) || !IsValidRelay(relay) || relay.AbsoluteUri != text)
+                {
+                    reason = "the relay URL is not a canonical absolute http(s) URL";
+                    return false;
+                }
+
+                break;
+            default:
+                reason = "bad relay flag";
+                return false;
+        }
+
+        if (pos != data.Length)
+        {
+            reason = "trailing bytes";
+            return false;
+        }
+
+        addr = new EndpointAddr(id, addresses, relay);
+        reason = "";
+        return true;
+    }
+
+    private static bool IsValidRelay(Uri uri) =>
+        uri.IsAbsoluteUri && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
+}
