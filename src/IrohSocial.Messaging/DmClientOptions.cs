@@ -1,0 +1,76 @@
+using System.Net;
+using IrohSocial.Crypto;
+using IrohSocial.Messaging.Storage;
+using IrohSocial.Transport;
+using Microsoft.Extensions.Logging;
+
+namespace IrohSocial.Messaging;
+
+/// <summary>Settings of a <see cref="DmClient"/>. Validated once by <see cref="DmClient.StartAsync"/>.</summary>
+public sealed record DmClientOptions
+{
+    /// <summary>The local identity (must be the endpoint's identity when <see cref="Endpoint"/> is given). Not owned.</summary>
+    public required SecretKey SecretKey { get; init; }
+
+    /// <summary>Where messages, the outbox and sessions live. Not owned: dispose it after the client.</summary>
+    public required IMessagingStore Store { get; init; }
+
+    /// <summary>
+    /// A shared endpoint (not owned). The app then registers the client's handler on its own router with
+    /// <see cref="DmClient.Register"/> before starting it. When null the client binds its own endpoint on
+    /// <see cref="BindAddress"/>, runs its own router and disposes both.
+    /// </summary>
+    public Endpoint? Endpoint { get; init; }
+
+    /// <summary>Address to bind when the client owns its endpoint. Default: all interfaces, any port.</summary>
+    public IPEndPoint BindAddress { get; init; } = new(IPAddress.Any, 0);
+
+    /// <summary>Clock for timestamps, backoff and timeouts.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Logging; none when null.</summary>
+    public ILoggerFactory? LoggerFactory { get; init; }
+
+    /// <summary>Outbox backoff.</summary>
+    public OutboxRetryPolicy RetryPolicy { get; init; } = OutboxRetryPolicy.Default;
+
+    /// <summary>Largest frame accepted (checked before reading it). Default 256 KiB.</summary>
+    public int MaxFrameSize { get; init; } = 256 * 1024;
+
+    /// <summary>Longest message text, in UTF-16 chars. Default 64 Ki.</summary>
+    public int MaxMessageLength { get; init; } = 64 * 1024;
+
+    /// <summary>Largest attachment in bytes. Default 100 MiB.</summary>
+    public long MaxAttachmentSize { get; init; } = 100L * 1024 * 1024;
+
+    /// <summary>Folder where received attachments are written (created when needed). Default: a folder under the temp path.</summary>
+    public string? AttachmentDirectory { get; init; }
+
+    /// <summary>Receives progress of incoming attachments.</summary>
+    public IProgress<AttachmentProgress>? IncomingAttachmentProgress { get; init; }
+
+    /// <summary>Envelopes in flight per peer before waiting for acknowledgements. Default 64.</summary>
+    public int SendWindow { get; init; } = 64;
+
+    /// <summary>How long to wait for an acknowledgement before treating the link as broken. Default 15 s.</summary>
+    public TimeSpan AckTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    internal void Validate()
+    {
+        ArgumentNullException.ThrowIfNull(SecretKey);
+        ArgumentNullException.ThrowIfNull(Store);
+        ArgumentNullException.ThrowIfNull(TimeProvider);
+        ArgumentNullException.ThrowIfNull(BindAddress);
+        ArgumentNullException.ThrowIfNull(RetryPolicy);
+        RetryPolicy.Validate();
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxFrameSize, 1024, nameof(MaxFrameSize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxMessageLength, 1, nameof(MaxMessageLength));
+        ArgumentOutOfRangeException.ThrowIfNegative(MaxAttachmentSize, nameof(MaxAttachmentSize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(SendWindow, 1, nameof(SendWindow));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(AckTimeout, TimeSpan.Zero, nameof(AckTimeout));
+        if (Endpoint is not null && Endpoint.Id != SecretKey.PublicKey)
+        {
+            throw new ArgumentException("The endpoint's identity differs from SecretKey.", nameof(Endpoint));
+        }
+    }
+}

@@ -1,0 +1,39 @@
+using IrohSocial.Crypto;
+using IrohSocial.Messaging.Storage;
+
+namespace IrohSocial.Messaging;
+
+/// <summary>Base of everything <see cref="DmClient"/> reports; <see cref="DmClient.Events"/> yields these.</summary>
+/// <param name="Peer">The other side of the conversation.</param>
+public abstract record DmEvent(EndpointId Peer);
+
+/// <summary>A new message arrived (duplicates are never reported).</summary>
+public sealed record MessageReceivedEvent(EndpointId Peer, StoredMessage Message) : DmEvent(Peer);
+
+/// <summary>The peer acknowledged one of our messages.</summary>
+public sealed record MessageDeliveredEvent(EndpointId Peer, string MessageId) : DmEvent(Peer);
+
+/// <summary>The peer read some of our messages.</summary>
+public sealed record MessageReadEvent(EndpointId Peer, IReadOnlyList<string> MessageIds) : DmEvent(Peer);
+
+/// <summary>The peer is typing.</summary>
+public sealed record TypingEvent(EndpointId Peer) : DmEvent(Peer);
+
+/// <summary>The peer deleted a message of the conversation; it is gone locally too.</summary>
+public sealed record MessageDeletedEvent(EndpointId Peer, string MessageId) : DmEvent(Peer);
+
+/// <summary>
+/// The encrypted session with the peer was re-established (the peer lost its state, e.g. reinstalled). Apps
+/// should tell the user, as Signal does, since the peer's device may have changed.
+/// </summary>
+public sealed record SessionResetEvent(EndpointId Peer) : DmEvent(Peer);
+
+/// <summary>A call signal arrived through the DM session.</summary>
+public sealed record CallSignalReceivedEvent(EndpointId Peer, CallSignal Signal) : DmEvent(Peer);
+
+/// <summary>An attachment's bytes arrived and matched their announced hash.</summary>
+/// <param name="Peer">The sender.</param>
+/// <param name="MessageId">The message the attachment belongs to.</param>
+/// <param name="Attachment">Its metadata.</param>
+/// <param name="Path">Where the verified bytes were written.</param>
+public sealed record AttachmentReceivedEvent(EndpointId Peer, string MessageId, MediaAttachment Attachment, string Path) : DmEvent(Peer);

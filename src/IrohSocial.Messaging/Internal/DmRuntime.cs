@@ -1,0 +1,33 @@
+using IrohSocial.Crypto;
+using IrohSocial.Messaging.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace IrohSocial.Messaging.Internal;
+
+/// <summary>What every <see cref="PeerChannel"/> shares: identity, store, clock, limits and the ways out.</summary>
+internal sealed class DmRuntime(
+    SecretKey localKey,
+    IMessagingStore store,
+    DmClientOptions options,
+    ILogger logger,
+    Func<EndpointId, CancellationToken, Task<Stream>> openEnvelopeStream,
+    Action<DmEvent> raise)
+{
+    public SecretKey LocalKey { get; } = localKey;
+
+    public EndpointId LocalId { get; } = localKey.PublicKey;
+
+    public IMessagingStore Store { get; } = store;
+
+    public DmClientOptions Options { get; } = options;
+
+    public TimeProvider Time => Options.TimeProvider;
+
+    public ILogger Logger { get; } = logger;
+
+    public Task<Stream> OpenEnvelopeStreamAsync(EndpointId peer, CancellationToken cancellationToken) => openEnvelopeStream(peer, cancellationToken);
+
+    public void Raise(DmEvent dmEvent) => raise(dmEvent);
+
+    public string NewId() => Guid.NewGuid().ToString("N");
+}

@@ -1,0 +1,44 @@
+using IrohSocial.Crypto;
+using Microsoft.Extensions.Logging;
+
+namespace IrohSocial.Messaging.Internal;
+
+/// <summary>Log messages of IrohSocial.Messaging (EventIds 4000-4099). Never logs content or key material.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(4000, LogLevel.Information, "DM client {LocalId} started")]
+    public static partial void Started(ILogger logger, EndpointId localId);
+
+    [LoggerMessage(4001, LogLevel.Warning, "Rejected envelope stream from {Peer}: {Error} ({Reason})")]
+    public static partial void RejectedStream(ILogger logger, EndpointId peer, MessagingError error, string reason);
+
+    [LoggerMessage(4002, LogLevel.Warning, "Envelope from {Peer} did not decrypt (tampered, replayed or unknown session); answered decrypt_failed")]
+    public static partial void DecryptFailed(ILogger logger, EndpointId peer);
+
+    [LoggerMessage(4003, LogLevel.Warning, "Session with {Peer} was reset ({Why})")]
+    public static partial void SessionReset(ILogger logger, EndpointId peer, string why);
+
+    [LoggerMessage(4004, LogLevel.Debug, "Delivery to {Peer} failed after {Attempts} attempt(s); next try in {Delay}")]
+    public static partial void DeliveryFailed(ILogger logger, EndpointId peer, int attempts, TimeSpan delay, Exception exception);
+
+    [LoggerMessage(4005, LogLevel.Debug, "Dropped duplicate message {MessageId} from {Peer}")]
+    public static partial void DuplicateDropped(ILogger logger, string messageId, EndpointId peer);
+
+    [LoggerMessage(4006, LogLevel.Warning, "Outbound link to {Peer} failed")]
+    public static partial void LinkFailed(ILogger logger, EndpointId peer, Exception exception);
+
+    [LoggerMessage(4007, LogLevel.Error, "An event handler threw; the DM client keeps running")]
+    public static partial void HandlerFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(4008, LogLevel.Warning, "Connection from {Peer} failed")]
+    public static partial void ConnectionFailed(ILogger logger, EndpointId peer, Exception exception);
+
+    [LoggerMessage(4009, LogLevel.Warning, "Ignored {Control} from {Peer}: {Reason}")]
+    public static partial void IgnoredControl(ILogger logger, string control, EndpointId peer, string reason);
+
+    [LoggerMessage(4010, LogLevel.Warning, "Outbox worker for {Peer} hit an error")]
+    public static partial void WorkerError(ILogger logger, EndpointId peer, Exception exception);
+
+    [LoggerMessage(4011, LogLevel.Warning, "Attachment {AttachmentId} from {Peer} rejected: {Reason}")]
+    public static partial void AttachmentRejected(ILogger logger, string attachmentId, EndpointId peer, string reason);
+}

@@ -1,0 +1,98 @@
+using System.Threading.Channels;
+
+namespace IrohSocial.Messaging.Internal;
+
+/// <summary>
+/// The one envelope stream we write to a peer. Everything we send it — messages, receipts, acknowledgements,
+/// call signals, decrypt_failed answers — goes through this single queue in the order it was encrypted, so the
+/// peer sees our ratchet messages in order (the ratchet's first-contact rules rely on that). The peer never
+/// writes on it; its end of stream means the peer or the connection is gone.
+/// </summary>
+internal sealed class OutboundLink : IAsyncDisposable
+{
+    private readonly Stream _stream;
+    private readonly Action<OutboundLink, Exception> _onFailure;
+    private readonly Channel<byte[]> _queue = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly CancellationTokenSource _cts = new();
+    private readonly Task _writer;
+    private readonly Task _watcher;
+    private Exception? _failure;
+
+    public OutboundLink(Stream stream, Action<OutboundLink, Exception> onFailure)
+    {
+        _stream = stream;
+        _onFailure = onFailure;
+        _writer = Task.Run(WriteLoopAsync);
+        _watcher = Task.Run(WatchLoopAsync);
+    }
+
+    public bool IsAlive => Volatile.Read(ref _failure) is null;
+
+    /// <summary>Queues a frame; false when the link is dead.</summary>
+    public bool TryEnqueue(byte[] frame) => IsAlive && _queue.Writer.TryWrite(frame);
+
+    private async Task WriteLoopAsync()
+    {
+        try
+        {
+            var reader = _queue.Reader;
+            while (await reader.WaitToReadAsync(_cts.Token).ConfigureAwait(false))
+            {
+                // Write everything queued, then flush once: cheap batching under load.
+                while (reader.TryRead(out var frame))
+                {
+                    await FrameCodec.WriteFrameAsync(_stream, frame, flush: false, _cts.Token).ConfigureAwait(false);
+                }
+
+                await _stream.FlushAsync(_cts.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex)
+        {
+            Fail(ex);
+        }
+    }
+
+    private async Task WatchLoopAsync()
+    {
+        try
+        {
+            var buffer = new byte[1];
+            _ = await _stream.ReadAsync(buffer, _cts.Token).ConfigureAwait(false);
+            Fail(new MessagingException(MessagingError.PeerUnreachable, "The peer closed the envelope stream."));
+        }
+        catch (Exception ex)
+        {
+            Fail(ex);
+        }
+    }
+
+    /// <summary>Marks the link dead (once) and tells the owner, which fails whatever waits on it.</summary>
+    public void Fail(Exception reason)
+    {
+        if (Interlocked.CompareExchange(ref _failure, reason, null) is not null)
+        {
+            return;
+        }
+
+        _queue.Writer.TryComplete();
+        _cts.Cancel();
+        try
+        {
+            _stream.Dispose();
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException)
+        {
+            // Already broken.
+        }
+
+        _onFailure(this, reason);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Fail(new MessagingException(MessagingError.PeerUnreachable, "The DM client is shutting down."));
+        await Task.WhenAll(_writer, _watcher).ConfigureAwait(false);
+        _cts.Dispose();
+    }
+}

@@ -1,0 +1,317 @@
+using System.Threading.Channels;
+using IrohSocial.Crypto;
+using IrohSocial.Messaging.Storage;
+
+namespace IrohSocial.Messaging.Internal;
+
+internal sealed partial class PeerChannel
+{
+    /// <summary>Most frames applied in one store batch (group commit).</summary>
+    private const int MaxBatch = 128;
+
+    /// <summary>
+    /// Reads an envelope stream the peer opened, in order. Frames that are already waiting are processed as one
+    /// group: one session lock, one store batch, then their acknowledgements are queued on our own link. Returns
+    /// when the peer ends the stream; throws <see cref="MessagingException"/> for input that forces it closed.
+    /// </summary>
+    public async Task ServeEnvelopeStreamAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        var frames = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(MaxBatch * 2) { SingleReader = true, SingleWriter = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var reader = Task.Run(async () =>
+        {
+            try
+            {
+                while (await FrameCodec.ReadFrameAsync(stream, _rt.Options.MaxFrameSize, stop.Token).ConfigureAwait(false) is { } frame)
+                {
+                    await frames.Writer.WriteAsync(frame, stop.Token).ConfigureAwait(false);
+                }
+
+                frames.Writer.TryComplete();
+            }
+            catch (Exception ex)
+            {
+                frames.Writer.TryComplete(ex);
+            }
+        }, CancellationToken.None);
+
+        try
+        {
+            var batch = new List<byte[]>(MaxBatch);
+            while (await frames.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                batch.Clear();
+                while (batch.Count < MaxBatch && frames.Reader.TryRead(out var frame))
+                {
+                    batch.Add(frame);
+                }
+
+                await ProcessFramesAsync(batch, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            await reader.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Decrypts and applies a group of frames in order. For every control other than an acknowledgement, our
+    /// acknowledgement is encrypted right away; the advanced session, all effects and all acknowledgements'
+    /// ratchet steps are committed in one batch before any acknowledgement is queued. A crash before that commit
+    /// makes the peer retry; duplicates are dropped by id and acknowledged again. A frame that must close the
+    /// stream first lets the group before it commit, then throws.
+    /// </summary>
+    private async Task ProcessFramesAsync(List<byte[]> frames, CancellationToken cancellationToken)
+    {
+        OutboundLink? link = null;
+        try
+        {
+            link = await GetLinkAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (MessagingException)
+        {
+            // We cannot answer right now; controls are still applied and the peer's retry gets the answers.
+        }
+
+        var batch = new InboundBatch();
+        var staleErrors = new List<ResponseError>();
+        Exception? closeStream = null;
+        await _sessionLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var session = await GetSessionAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var frame in frames)
+            {
+                if (ResponseError.TryParse(frame) is { } error)
+                {
+                    staleErrors.Add(error);
+                    continue;
+                }
+
+                try
+                {
+                    var envelope = EncryptedEnvelope.Parse(frame, out var sender);
+                    if (sender != Peer)
+                    {
+                        throw new MessagingException(MessagingError.SenderMismatch, $"The envelope claims sender {sender.ToShortString()} on a connection proven to be {Peer.ToShortString()}.");
+                    }
+
+                    await ProcessEnvelopeAsync(session, envelope, batch, cancellationToken).ConfigureAwait(false);
+                }
+                catch (MessagingException ex)
+                {
+                    closeStream = ex;
+                    break;
+                }
+            }
+
+            if (batch.Operations.Count > 0 || batch.SessionChanged)
+            {
+                batch.Operations.Insert(0, new SaveSession(Peer, session.Serialize()));
+                await CommitAsync(batch.Operations, cancellationToken).ConfigureAwait(false);
+            }
+
+            foreach (var answer in batch.Answers)
+            {
+                link?.TryEnqueue(answer);
+            }
+        }
+        finally
+        {
+            _sessionLock.Release();
+        }
+
+        foreach (var pending in batch.Acked)
+        {
+            pending.Acked.TrySetResult();
+        }
+
+        foreach (var dmEvent in batch.Events)
+        {
+            _rt.Raise(dmEvent);
+        }
+
+        foreach (var error in staleErrors)
+        {
+            await HandleErrorFrameAsync(error, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (closeStream is not null)
+        {
+            throw closeStream;
+        }
+    }
+
+    /// <summary>What one group of frames does: store operations, answers to queue, events and acknowledged sends.</summary>
+    private sealed class InboundBatch
+    {
+        public List<StoreOperation> Operations { get; } = [];
+
+        public List<byte[]> Answers { get; } = [];
+
+        public List<DmEvent> Events { get; } = [];
+
+        public List<PendingSend> Acked { get; } = [];
+
+        public HashSet<string> SeenIds { get; } = new(StringComparer.Ordinal);
+
+        public bool SessionChanged { get; set; }
+    }
+
+    private async Task ProcessEnvelopeAsync(PeerSession session, EncryptedEnvelope envelope, InboundBatch batch, CancellationToken cancellationToken)
+    {
+        if (!session.TryDecrypt(FromEnvelope(envelope), out var plaintext, out var reset))
+        {
+            Log.DecryptFailed(_rt.Logger, Peer);
+            batch.Answers.Add(new ResponseError(ResponseError.DecryptFailed, envelope.RatchetKey, envelope.MessageNumber).ToJson());
+            return;
+        }
+
+        batch.SessionChanged = true;
+        if (reset)
+        {
+            _sessionGeneration++;
+            Log.SessionReset(_rt.Logger, Peer, "the peer started a new session");
+            batch.Events.Add(new SessionResetEvent(Peer));
+        }
+
+        // Authentic but meaningless input throws here; the session advance is still committed with the group.
+        var control = Control.Parse(plaintext);
+        if (control is DeliveredControl ack)
+        {
+            if (batch.SeenIds.Add("ack:" + ack.AckedId))
+            {
+                await ApplyAcknowledgementAsync(ack, batch.Operations, batch.Events, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (_pending.TryRemove(ack.AckedId, out var acked))
+            {
+                batch.Acked.Add(acked);
+            }
+
+            return;
+        }
+
+        if (batch.SeenIds.Add(control.Id))
+        {
+            await ApplyControlAsync(control, batch.Operations, batch.Events, cancellationToken).ConfigureAwait(false);
+        }
+
+        batch.Answers.Add(Seal(session, new DeliveredControl(_rt.NewId(), control.Id)));
+    }
+
+    private async Task HandleErrorFrameAsync(ResponseError error, CancellationToken cancellationToken)
+    {
+        if (error.Error != ResponseError.DecryptFailed || error.RatchetKey is null)
+        {
+            return;
+        }
+
+        int generation;
+        await _sessionLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // Only an envelope of the current session proves the peer lost it; older ones are stale news.
+            if (!_keyGenerations.TryGetValue(Convert.ToBase64String(error.RatchetKey), out generation) || generation != _sessionGeneration)
+            {
+                return;
+            }
+        }
+        finally
+        {
+            _sessionLock.Release();
+        }
+
+        await ResetSessionAsync(generation, "the peer could not decrypt; it probably lost its state", cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task ApplyAcknowledgementAsync(DeliveredControl ack, List<StoreOperation> operations, List<DmEvent> events, CancellationToken cancellationToken)
+    {
+        operations.Add(new RemoveOutbox(ack.AckedId));
+        if (await _rt.Store.GetMessageAsync(ack.AckedId, cancellationToken).ConfigureAwait(false) is { Direction: MessageDirection.Outgoing, Status: MessageStatus.Pending } mine
+            && mine.Peer == Peer)
+        {
+            operations.Add(new SetMessageStatus(ack.AckedId, MessageStatus.Delivered));
+            events.Add(new MessageDeliveredEvent(Peer, ack.AckedId));
+        }
+    }
+
+    private async Task ApplyControlAsync(Control control, List<StoreOperation> operations, List<DmEvent> events, CancellationToken cancellationToken)
+    {
+        var store = _rt.Store;
+        switch (control)
+        {
+            case MessageControl m:
+                if (m.Content.Length > _rt.Options.MaxMessageLength)
+                {
+                    Log.IgnoredControl(_rt.Logger, "message", Peer, "content over the length limit");
+                    return;
+                }
+
+                // Duplicates too: the retry of a message may be followed by the upload its first copy never got.
+                ExpectAttachments(m);
+
+                if (await store.ContainsMessageAsync(m.Id, cancellationToken).ConfigureAwait(false))
+                {
+                    Log.DuplicateDropped(_rt.Logger, m.Id, Peer);
+                    return;
+                }
+
+                var attachments = (m.Attachments ?? []).Select(a => new MediaAttachment(a.Id, a.Name, a.MimeType, a.Size, a.Sha256)).ToList();
+                var message = new StoredMessage(m.Id, Peer, MessageDirection.Incoming, m.Content, DateTimeOffset.FromUnixTimeMilliseconds(m.TimestampMs),
+                    m.ReplyTo, attachments, MessageStatus.Delivered);
+                operations.Add(new InsertMessage(message));
+                events.Add(new MessageReceivedEvent(Peer, message));
+                break;
+
+            case TypingControl:
+                events.Add(new TypingEvent(Peer));
+                break;
+
+            case ReadControl r:
+                var read = new List<string>();
+                foreach (var id in r.MessageIds.Distinct())
+                {
+                    // Already-read ones are skipped, so a duplicate receipt raises nothing.
+                    if (await store.GetMessageAsync(id, cancellationToken).ConfigureAwait(false) is { Direction: MessageDirection.Outgoing, Status: not MessageStatus.Read } mine
+                        && mine.Peer == Peer)
+                    {
+                        operations.Add(new SetMessageStatus(id, MessageStatus.Read));
+                        read.Add(id);
+                    }
+                }
+
+                if (read.Count > 0)
+                {
+                    events.Add(new MessageReadEvent(Peer, read));
+                }
+
+                break;
+
+            case DeleteControl d:
+                var target = await store.GetMessageAsync(d.MessageId, cancellationToken).ConfigureAwait(false);
+                if (target is not null && target.Peer != Peer)
+                {
+                    Log.IgnoredControl(_rt.Logger, "delete", Peer, "the message belongs to another conversation");
+                    return;
+                }
+
+                // Unknown ids are tombstoned too: the delete may overtake the message it deletes.
+                operations.Add(new RemoveMessage(d.MessageId));
+                operations.Add(new RemoveOutbox(d.MessageId));
+                if (target is not null)
+                {
+                    events.Add(new MessageDeletedEvent(Peer, d.MessageId));
+                }
+
+                break;
+
+            case CallControl c:
+                events.Add(new CallSignalReceivedEvent(Peer, new CallSignal(c.CallId, c.Kind, c.AudioCodec, c.Video, c.MediaKey, c.Reason, c.Candidate)));
+                break;
+
+        }
+    }
+}

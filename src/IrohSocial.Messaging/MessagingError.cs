@@ -1,0 +1,49 @@
+namespace IrohSocial.Messaging;
+
+/// <summary>What went wrong in a <see cref="MessagingException"/>.</summary>
+public enum MessagingError
+{
+    /// <summary>A frame announced a length above the limit (or zero); it was not read.</summary>
+    FrameTooLarge = 1,
+
+    /// <summary>The stream ended inside a frame or sent an unknown stream kind.</summary>
+    MalformedFrame = 2,
+
+    /// <summary>The envelope JSON is not valid or misses fields.</summary>
+    MalformedEnvelope = 3,
+
+    /// <summary>The envelope names a sender other than the TLS-proven remote identity.</summary>
+    SenderMismatch = 4,
+
+    /// <summary>The envelope did not decrypt (tampered, replayed or from an unknown session).</summary>
+    DecryptionFailed = 5,
+
+    /// <summary>The decrypted control is not valid JSON or has an unknown type.</summary>
+    MalformedControl = 6,
+
+    /// <summary>The peer could not be reached, or the connection broke before the acknowledgement.</summary>
+    PeerUnreachable = 7,
+
+    /// <summary>No address is known for the peer (call <c>DmClient.AddPeer</c> first).</summary>
+    UnknownPeer = 8,
+
+    /// <summary>An attachment or message is larger than the configured limit.</summary>
+    TooLarge = 9,
+
+    /// <summary>Received attachment bytes do not match the announced SHA-256 or size.</summary>
+    AttachmentCorrupt = 10,
+
+    /// <summary>The peer did not acknowledge in time.</summary>
+    Timeout = 11,
+}
+
+/// <summary>The one exception type of IrohSocial.Messaging.</summary>
+public sealed class MessagingException : Exception
+{
+    /// <summary>Creates an exception with an error code.</summary>
+    public MessagingException(MessagingError error, string message, Exception? innerException = null)
+        : base(message, innerException) => Error = error;
+
+    /// <summary>The error code.</summary>
+    public MessagingError Error { get; }
+}

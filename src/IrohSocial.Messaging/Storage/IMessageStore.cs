@@ -1,0 +1,22 @@
+using IrohSocial.Crypto;
+
+namespace IrohSocial.Messaging.Storage;
+
+/// <summary>Message bodies and their status.</summary>
+public interface IMessageStore
+{
+    /// <summary>One message by id, or <see langword="null"/>.</summary>
+    ValueTask<StoredMessage?> GetMessageAsync(string messageId, CancellationToken cancellationToken = default);
+
+    /// <summary>Whether a message with this id was ever stored, including deleted ones (duplicate detection).</summary>
+    ValueTask<bool> ContainsMessageAsync(string messageId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The newest <paramref name="limit"/> messages with <paramref name="peer"/> older than <paramref name="before"/>
+    /// (all when null), returned oldest first. Ties on timestamp are ordered by arrival.
+    /// </summary>
+    ValueTask<IReadOnlyList<StoredMessage>> GetMessagesAsync(EndpointId peer, int limit, DateTimeOffset? before, CancellationToken cancellationToken = default);
+
+    /// <summary>Ids of incoming messages from <paramref name="peer"/> not yet read, oldest first.</summary>
+    ValueTask<IReadOnlyList<string>> GetUnreadMessageIdsAsync(EndpointId peer, CancellationToken cancellationToken = default);
+}

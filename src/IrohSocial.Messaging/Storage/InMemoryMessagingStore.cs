@@ -1,0 +1,223 @@
+using IrohSocial.Crypto;
+
+namespace IrohSocial.Messaging.Storage;
+
+/// <summary>
+/// A store that keeps everything in memory: for tests and for apps that want no persistence. Batches are atomic
+/// (applied under one lock on a copy-free validate-then-apply path: the operations cannot fail half way).
+/// Disposing does not clear it, so tests can "restart" a client on the same instance.
+/// </summary>
+public sealed class InMemoryMessagingStore : IMessagingStore
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, MessageRow> _messages = new(StringComparer.Ordinal);
+    private readonly List<(long Seq, OutboxEntry Entry)> _outbox = [];
+    private readonly Dictionary<EndpointId, byte[]> _sessions = [];
+    private readonly Dictionary<EndpointId, string> _peers = [];
+    private readonly Dictionary<string, CallRecord> _calls = new(StringComparer.Ordinal);
+    private long _sequence;
+
+    /// <inheritdoc />
+    public ValueTask ApplyAsync(IReadOnlyList<StoreOperation> operations, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(operations);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            foreach (var operation in operations)
+            {
+                Apply(operation);
+            }
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private void Apply(StoreOperation operation)
+    {
+        switch (operation)
+        {
+            case SaveSession s:
+                _sessions[s.Peer] = s.State.ToArray();
+                break;
+            case InsertMessage m:
+                _messages.TryAdd(m.Message.Id, new MessageRow(++_sequence, m.Message, Deleted: false));
+                break;
+            case SetMessageStatus s:
+                if (_messages.TryGetValue(s.MessageId, out var row) && !row.Deleted)
+                {
+                    _messages[s.MessageId] = row with { Message = row.Message with { Status = s.Status } };
+                }
+
+                break;
+            case RemoveMessage r:
+                if (_messages.TryGetValue(r.MessageId, out var removed))
+                {
+                    _messages[r.MessageId] = removed with { Deleted = true };
+                }
+                else
+                {
+                    // Tombstone even unknown ids: a delete can overtake the message it deletes.
+                    _messages[r.MessageId] = new MessageRow(++_sequence, null!, Deleted: true);
+                }
+
+                break;
+            case EnqueueOutbox e:
+                if (!_outbox.Exists(x => x.Entry.Id == e.Entry.Id))
+                {
+                    _outbox.Add((++_sequence, e.Entry));
+                }
+
+                break;
+            case RemoveOutbox r:
+                _outbox.RemoveAll(x => x.Entry.Id == r.EntryId);
+                break;
+            case RecordOutboxAttempt a:
+                var index = _outbox.FindIndex(x => x.Entry.Id == a.EntryId);
+                if (index >= 0)
+                {
+                    _outbox[index] = (_outbox[index].Seq, _outbox[index].Entry with { Attempts = a.Attempts, NextAttemptAt = a.NextAttemptAt });
+                }
+
+                break;
+            case SavePeerAddress p:
+                _peers[p.Peer] = p.Ticket;
+                break;
+            case SaveCall c:
+                _calls[c.Call.CallId] = c.Call;
+                break;
+            default:
+                throw new ArgumentException($"Unknown store operation {operation.GetType().Name}.", nameof(operation));
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<StoredMessage?> GetMessageAsync(string messageId, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return ValueTask.FromResult(_messages.TryGetValue(messageId, out var row) && !row.Deleted ? row.Message : null);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<bool> ContainsMessageAsync(string messageId, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return ValueTask.FromResult(_messages.ContainsKey(messageId));
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<StoredMessage>> GetMessagesAsync(EndpointId peer, int limit, DateTimeOffset? before, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        lock (_gate)
+        {
+            IReadOnlyList<StoredMessage> result = Live()
+                .Where(r => r.Message.Peer == peer && (before is null || r.Message.Timestamp < before))
+                .OrderByDescending(r => r.Message.Timestamp).ThenByDescending(r => r.Seq)
+                .Take(limit)
+                .Reverse()
+                .Select(r => r.Message)
+                .ToList();
+            return ValueTask.FromResult(result);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<string>> GetUnreadMessageIdsAsync(EndpointId peer, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            IReadOnlyList<string> result = Live()
+                .Where(r => r.Message.Peer == peer && IsUnread(r.Message))
+                .OrderBy(r => r.Message.Timestamp).ThenBy(r => r.Seq)
+                .Select(r => r.Message.Id)
+                .ToList();
+            return ValueTask.FromResult(result);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<ConversationSummary>> GetConversationsAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            IReadOnlyList<ConversationSummary> result = Live()
+                .GroupBy(r => r.Message.Peer)
+                .Select(g =>
+                {
+                    var last = g.OrderByDescending(r => r.Message.Timestamp).ThenByDescending(r => r.Seq).First();
+                    return (last, summary: new ConversationSummary(g.Key, last.Message, g.Count(r => IsUnread(r.Message))));
+                })
+                .OrderByDescending(x => x.last.Message.Timestamp).ThenByDescending(x => x.last.Seq)
+                .Select(x => x.summary)
+                .ToList();
+            return ValueTask.FromResult(result);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<string?> GetPeerAddressAsync(EndpointId peer, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return ValueTask.FromResult(_peers.GetValueOrDefault(peer));
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<OutboxEntry>> GetOutboxAsync(EndpointId peer, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            IReadOnlyList<OutboxEntry> result = _outbox.Where(x => x.Entry.Peer == peer).OrderBy(x => x.Seq).Select(x => x.Entry).ToList();
+            return ValueTask.FromResult(result);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<EndpointId>> GetOutboxPeersAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            IReadOnlyList<EndpointId> result = _outbox.Select(x => x.Entry.Peer).Distinct().ToList();
+            return ValueTask.FromResult(result);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<byte[]?> LoadSessionAsync(EndpointId peer, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return ValueTask.FromResult(_sessions.TryGetValue(peer, out var state) ? state.ToArray() : null);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<CallRecord>> GetCallHistoryAsync(int limit, DateTimeOffset? before, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        lock (_gate)
+        {
+            IReadOnlyList<CallRecord> result = _calls.Values
+                .Where(c => before is null || c.StartedAt < before)
+                .OrderByDescending(c => c.StartedAt)
+                .Take(limit)
+                .ToList();
+            return ValueTask.FromResult(result);
+        }
+    }
+
+    /// <summary>Nothing to release; the contents stay for a later client.</summary>
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    private IEnumerable<MessageRow> Live() => _messages.Values.Where(r => !r.Deleted);
+
+    private static bool IsUnread(StoredMessage m) => m.Direction == MessageDirection.Incoming && m.Status != MessageStatus.Read;
+
+    private sealed record MessageRow(long Seq, StoredMessage Message, bool Deleted);
+}

@@ -1,0 +1,14 @@
+namespace IrohSocial.Messaging.Storage;
+
+/// <summary>Life cycle of a stored message.</summary>
+public enum MessageStatus
+{
+    /// <summary>Outgoing and waiting in the outbox for the peer's acknowledgement.</summary>
+    Pending = 0,
+
+    /// <summary>Outgoing and acknowledged by the peer, or incoming and not yet read locally.</summary>
+    Delivered = 1,
+
+    /// <summary>Outgoing and reported read by the peer, or incoming and marked read locally.</summary>
+    Read = 2,
+}

@@ -1,0 +1,41 @@
+using IrohSocial.Crypto;
+
+namespace IrohSocial.Messaging.Storage;
+
+/// <summary>
+/// One write in an atomic <see cref="IMessagingStore.ApplyAsync"/> batch. Every state change of the DM
+/// protocol is one batch, so "advance ratchet + store message" can never be half done.
+/// </summary>
+public abstract record StoreOperation
+{
+    private protected StoreOperation()
+    {
+    }
+}
+
+/// <summary>Replaces the serialized ratchet session with <paramref name="Peer"/>.</summary>
+public sealed record SaveSession(EndpointId Peer, byte[] State) : StoreOperation;
+
+/// <summary>Inserts a message; ignored when a message with the same id already exists.</summary>
+public sealed record InsertMessage(StoredMessage Message) : StoreOperation;
+
+/// <summary>Sets the status of a message (ignored when it no longer exists).</summary>
+public sealed record SetMessageStatus(string MessageId, MessageStatus Status) : StoreOperation;
+
+/// <summary>Deletes a message body but keeps its id as a tombstone, so a late duplicate is still recognised and dropped.</summary>
+public sealed record RemoveMessage(string MessageId) : StoreOperation;
+
+/// <summary>Appends an entry to the peer's outbox, after every entry already queued for that peer.</summary>
+public sealed record EnqueueOutbox(OutboxEntry Entry) : StoreOperation;
+
+/// <summary>Removes an outbox entry once the peer acknowledged it (ignored when absent).</summary>
+public sealed record RemoveOutbox(string EntryId) : StoreOperation;
+
+/// <summary>Records a failed attempt and when to try again.</summary>
+public sealed record RecordOutboxAttempt(string EntryId, int Attempts, DateTimeOffset NextAttemptAt) : StoreOperation;
+
+/// <summary>Remembers how to reach a peer (an address ticket) so the outbox can redial it after a restart.</summary>
+public sealed record SavePeerAddress(EndpointId Peer, string Ticket) : StoreOperation;
+
+/// <summary>Appends a call to the call history (replaces an entry with the same call id).</summary>
+public sealed record SaveCall(CallRecord Call) : StoreOperation;

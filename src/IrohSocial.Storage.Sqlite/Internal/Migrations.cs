@@ -1,0 +1,48 @@
+namespace IrohSocial.Storage.Sqlite.Internal;
+
+/// <summary>Schema versions, applied in order; <c>PRAGMA user_version</c> records the last one applied.</summary>
+internal static class Migrations
+{
+    /// <summary>Index i holds the script that takes the schema from version i to i + 1.</summary>
+    public static readonly IReadOnlyList<string> Scripts =
+    [
+        """
+        CREATE TABLE messages (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE,
+            peer BLOB NOT NULL,
+            direction INTEGER NOT NULL,
+            timestamp_ms INTEGER NOT NULL,
+            status INTEGER NOT NULL,
+            deleted INTEGER NOT NULL DEFAULT 0,
+            body BLOB NULL
+        );
+        CREATE INDEX ix_messages_peer_time ON messages(peer, deleted, timestamp_ms, seq);
+        CREATE TABLE outbox (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE,
+            peer BLOB NOT NULL,
+            created_ms INTEGER NOT NULL,
+            attempts INTEGER NOT NULL,
+            next_attempt_ms INTEGER NOT NULL,
+            payload BLOB NOT NULL
+        );
+        CREATE INDEX ix_outbox_peer ON outbox(peer, seq);
+        CREATE TABLE sessions (peer BLOB PRIMARY KEY, state BLOB NOT NULL);
+        CREATE TABLE peers (peer BLOB PRIMARY KEY, ticket TEXT NOT NULL);
+        CREATE TABLE calls (
+            call_id TEXT PRIMARY KEY,
+            peer BLOB NOT NULL,
+            direction INTEGER NOT NULL,
+            started_ms INTEGER NOT NULL,
+            duration_ms INTEGER NOT NULL,
+            had_video INTEGER NOT NULL,
+            ended_reason INTEGER NOT NULL
+        );
+        CREATE INDEX ix_calls_started ON calls(started_ms);
+        """,
+    ];
+
+    /// <summary>The schema version this build writes.</summary>
+    public static int CurrentVersion => Scripts.Count;
+}

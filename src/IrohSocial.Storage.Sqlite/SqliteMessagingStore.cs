@@ -1,0 +1,400 @@
+using System.Text;
+using System.Text.Json;
+using IrohSocial.Crypto;
+using IrohSocial.Messaging.Storage;
+using IrohSocial.Storage.Sqlite.Internal;
+using Microsoft.Data.Sqlite;
+
+namespace IrohSocial.Storage.Sqlite;
+
+/// <summary>
+/// The embedded default <see cref="IMessagingStore"/>: one SQLite file in WAL mode, schema versioned by
+/// migrations, every batch one transaction. Message bodies, outbox payloads and ratchet states are sealed with
+/// an <see cref="AtRestSealer"/> bound to their row, so the file holds no message text and no key bytes.
+/// </summary>
+/// <remarks>
+/// One connection serves all calls, serialized by a lock: SQLite serializes writers anyway and the DM service
+/// issues small statements. <c>synchronous=NORMAL</c> with WAL survives a process crash at any point; a power
+/// cut may lose the last commits but never corrupts the file.
+/// </remarks>
+public sealed class SqliteMessagingStore : IMessagingStore
+{
+    private readonly SqliteConnection _connection;
+    private readonly AtRestSealer _sealer;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+    private bool _disposed;
+
+    private SqliteMessagingStore(SqliteConnection connection, AtRestSealer sealer)
+    {
+        _connection = connection;
+        _sealer = sealer;
+    }
+
+    /// <summary>The schema version of the open file.</summary>
+    public int SchemaVersion { get; private set; }
+
+    /// <summary>
+    /// Opens (creating if needed) the database at <paramref name="path"/> and migrates it to the current schema.
+    /// </summary>
+    /// <param name="path">File path; its folder must exist.</param>
+    /// <param name="sealer">Seals rows at rest; not owned (the caller disposes it after the store).</param>
+    /// <param name="cancellationToken">Cancels opening.</param>
+    /// <exception cref="InvalidOperationException">The file has a newer schema than this build knows.</exception>
+    public static async Task<SqliteMessagingStore> OpenAsync(string path, AtRestSealer sealer, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(sealer);
+        var builder = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false };
+        var connection = new SqliteConnection(builder.ToString());
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            var store = new SqliteMessagingStore(connection, sealer);
+            await store.InitializeAsync(cancellationToken).ConfigureAwait(false);
+            return store;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        await ExecuteAsync("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;", cancellationToken).ConfigureAwait(false);
+        var version = Convert.ToInt32(await ScalarAsync("PRAGMA user_version;", cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+        if (version > Migrations.CurrentVersion)
+        {
+            throw new InvalidOperationException($"The database has schema version {version}; this build knows up to {Migrations.CurrentVersion}.");
+        }
+
+        for (var v = version; v < Migrations.CurrentVersion; v++)
+        {
+            using var transaction = _connection.BeginTransaction();
+            using (var command = _connection.CreateCommand())
+            {
+                command.Transaction = transaction;
+                command.CommandText = Migrations.Scripts[v] + $"\nPRAGMA user_version = {v + 1};";
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            transaction.Commit();
+        }
+
+        SchemaVersion = Migrations.CurrentVersion;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask ApplyAsync(IReadOnlyList<StoreOperation> operations, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(operations);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            using var transaction = _connection.BeginTransaction();
+            foreach (var operation in operations)
+            {
+                Apply(operation, transaction);
+            }
+
+            transaction.Commit();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private void Apply(StoreOperation operation, SqliteTransaction transaction)
+    {
+        switch (operation)
+        {
+            case SaveSession s:
+                Run(transaction, "INSERT INTO sessions(peer, state) VALUES($p, $s) ON CONFLICT(peer) DO UPDATE SET state = excluded.state;",
+                    ("$p", s.Peer.ToArray()), ("$s", _sealer.Seal(s.State, SessionBinding(s.Peer))));
+                break;
+            case InsertMessage m:
+                var msg = m.Message;
+                var body = JsonSerializer.SerializeToUtf8Bytes(new MessageBody(msg.Content, msg.ReplyTo, msg.Attachments), StorageJsonContext.Default.MessageBody);
+                Run(transaction, "INSERT OR IGNORE INTO messages(id, peer, direction, timestamp_ms, status, body) VALUES($id, $p, $d, $t, $s, $b);",
+                    ("$id", msg.Id), ("$p", msg.Peer.ToArray()), ("$d", (int)msg.Direction), ("$t", msg.Timestamp.ToUnixTimeMilliseconds()),
+                    ("$s", (int)msg.Status), ("$b", _sealer.Seal(body, MessageBinding(msg.Id))));
+                break;
+            case SetMessageStatus s:
+                Run(transaction, "UPDATE messages SET status = $s WHERE id = $id AND deleted = 0;", ("$s", (int)s.Status), ("$id", s.MessageId));
+                break;
+            case RemoveMessage r:
+                // Keep a tombstone row (no body) so a late duplicate is still recognised.
+                Run(transaction, "INSERT INTO messages(id, peer, direction, timestamp_ms, status, deleted, body) VALUES($id, zeroblob(32), 0, 0, 0, 1, NULL) " +
+                    "ON CONFLICT(id) DO UPDATE SET deleted = 1, body = NULL;", ("$id", r.MessageId));
+                break;
+            case EnqueueOutbox e:
+                var entry = e.Entry;
+                Run(transaction, "INSERT OR IGNORE INTO outbox(id, peer, created_ms, attempts, next_attempt_ms, payload) VALUES($id, $p, $c, $a, $n, $b);",
+                    ("$id", entry.Id), ("$p", entry.Peer.ToArray()), ("$c", entry.CreatedAt.ToUnixTimeMilliseconds()), ("$a", entry.Attempts),
+                    ("$n", entry.NextAttemptAt.ToUnixTimeMilliseconds()), ("$b", _sealer.Seal(entry.Payload, OutboxBinding(entry.Id))));
+                break;
+            case RemoveOutbox r:
+                Run(transaction, "DELETE FROM outbox WHERE id = $id;", ("$id", r.EntryId));
+                break;
+            case RecordOutboxAttempt a:
+                Run(transaction, "UPDATE outbox SET attempts = $a, next_attempt_ms = $n WHERE id = $id;",
+                    ("$a", a.Attempts), ("$n", a.NextAttemptAt.ToUnixTimeMilliseconds()), ("$id", a.EntryId));
+                break;
+            case SavePeerAddress p:
+                Run(transaction, "INSERT INTO peers(peer, ticket) VALUES($p, $t) ON CONFLICT(peer) DO UPDATE SET ticket = excluded.ticket;",
+                    ("$p", p.Peer.ToArray()), ("$t", p.Ticket));
+                break;
+            case SaveCall c:
+                var call = c.Call;
+                Run(transaction, "INSERT OR REPLACE INTO calls(call_id, peer, direction, started_ms, duration_ms, had_video, ended_reason) VALUES($id, $p, $d, $s, $u, $v, $r);",
+                    ("$id", call.CallId), ("$p", call.Peer.ToArray()), ("$d", (int)call.Direction), ("$s", call.StartedAt.ToUnixTimeMilliseconds()),
+                    ("$u", (long)call.Duration.TotalMilliseconds), ("$v", call.HadVideo ? 1 : 0), ("$r", (int)call.EndedReason));
+                break;
+            default:
+                throw new ArgumentException($"Unknown store operation {operation.GetType().Name}.", nameof(operation));
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<StoredMessage?> GetMessageAsync(string messageId, CancellationToken cancellationToken = default) =>
+        ReadAsync(() => QueryMessages(
+            "SELECT id, peer, direction, timestamp_ms, status, body FROM messages WHERE id = $id AND deleted = 0;", ("$id", messageId)).FirstOrDefault(), cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<bool> ContainsMessageAsync(string messageId, CancellationToken cancellationToken = default) =>
+        ReadAsync(() =>
+        {
+            using var reader = Query("SELECT 1 FROM messages WHERE id = $id;", ("$id", messageId));
+            return reader.Read();
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<StoredMessage>> GetMessagesAsync(EndpointId peer, int limit, DateTimeOffset? before, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        return ReadAsync<IReadOnlyList<StoredMessage>>(() =>
+        {
+            var rows = QueryMessages(
+                "SELECT id, peer, direction, timestamp_ms, status, body FROM messages WHERE peer = $p AND deleted = 0 AND timestamp_ms < $b " +
+                "ORDER BY timestamp_ms DESC, seq DESC LIMIT $l;",
+                ("$p", peer.ToArray()), ("$b", before?.ToUnixTimeMilliseconds() ?? long.MaxValue), ("$l", limit));
+            rows.Reverse();
+            return rows;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<string>> GetUnreadMessageIdsAsync(EndpointId peer, CancellationToken cancellationToken = default) =>
+        ReadAsync<IReadOnlyList<string>>(() =>
+        {
+            var result = new List<string>();
+            using var reader = Query("SELECT id FROM messages WHERE peer = $p AND deleted = 0 AND direction = 1 AND status <> 2 ORDER BY timestamp_ms, seq;", ("$p", peer.ToArray()));
+            while (reader.Read())
+            {
+                result.Add(reader.GetString(0));
+            }
+
+            return result;
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<ConversationSummary>> GetConversationsAsync(CancellationToken cancellationToken = default) =>
+        ReadAsync<IReadOnlyList<ConversationSummary>>(() =>
+        {
+            var peers = new List<(byte[] Peer, long Unread)>();
+            using (var reader = Query("SELECT peer, SUM(CASE WHEN direction = 1 AND status <> 2 THEN 1 ELSE 0 END) FROM messages WHERE deleted = 0 GROUP BY peer;"))
+            {
+                while (reader.Read())
+                {
+                    peers.Add(((byte[])reader.GetValue(0), reader.GetInt64(1)));
+                }
+            }
+
+            var result = new List<ConversationSummary>();
+            foreach (var (peer, unread) in peers)
+            {
+                var last = QueryMessages(
+                    "SELECT id, peer, direction, timestamp_ms, status, body FROM messages WHERE peer = $p AND deleted = 0 ORDER BY timestamp_ms DESC, seq DESC LIMIT 1;",
+                    ("$p", peer)).Single();
+                result.Add(new ConversationSummary(new EndpointId(peer), last, (int)unread));
+            }
+
+            return result.OrderByDescending(s => s.LastMessage.Timestamp).ToList();
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<string?> GetPeerAddressAsync(EndpointId peer, CancellationToken cancellationToken = default) =>
+        ReadAsync(() =>
+        {
+            using var reader = Query("SELECT ticket FROM peers WHERE peer = $p;", ("$p", peer.ToArray()));
+            return reader.Read() ? reader.GetString(0) : null;
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<OutboxEntry>> GetOutboxAsync(EndpointId peer, CancellationToken cancellationToken = default) =>
+        ReadAsync<IReadOnlyList<OutboxEntry>>(() =>
+        {
+            var result = new List<OutboxEntry>();
+            using var reader = Query("SELECT id, created_ms, attempts, next_attempt_ms, payload FROM outbox WHERE peer = $p ORDER BY seq;", ("$p", peer.ToArray()));
+            while (reader.Read())
+            {
+                var id = reader.GetString(0);
+                var payload = _sealer.Open((byte[])reader.GetValue(4), OutboxBinding(id));
+                result.Add(new OutboxEntry(id, peer, payload, DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)), reader.GetInt32(2),
+                    DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3))));
+            }
+
+            return result;
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<EndpointId>> GetOutboxPeersAsync(CancellationToken cancellationToken = default) =>
+        ReadAsync<IReadOnlyList<EndpointId>>(() =>
+        {
+            var result = new List<EndpointId>();
+            using var reader = Query("SELECT DISTINCT peer FROM outbox;");
+            while (reader.Read())
+            {
+                result.Add(new EndpointId((byte[])reader.GetValue(0)));
+            }
+
+            return result;
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<byte[]?> LoadSessionAsync(EndpointId peer, CancellationToken cancellationToken = default) =>
+        ReadAsync(() =>
+        {
+            using var reader = Query("SELECT state FROM sessions WHERE peer = $p;", ("$p", peer.ToArray()));
+            return reader.Read() ? _sealer.Open((byte[])reader.GetValue(0), SessionBinding(peer)) : null;
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<CallRecord>> GetCallHistoryAsync(int limit, DateTimeOffset? before, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        return ReadAsync<IReadOnlyList<CallRecord>>(() =>
+        {
+            var result = new List<CallRecord>();
+            using var reader = Query(
+                "SELECT call_id, peer, direction, started_ms, duration_ms, had_video, ended_reason FROM calls WHERE started_ms < $b ORDER BY started_ms DESC LIMIT $l;",
+                ("$b", before?.ToUnixTimeMilliseconds() ?? long.MaxValue), ("$l", limit));
+            while (reader.Read())
+            {
+                result.Add(new CallRecord(reader.GetString(0), new EndpointId((byte[])reader.GetValue(1)), (CallDirection)reader.GetInt32(2),
+                    DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)), TimeSpan.FromMilliseconds(reader.GetInt64(4)),
+                    reader.GetInt32(5) != 0, (CallEndReason)reader.GetInt32(6)));
+            }
+
+            return result;
+        }, cancellationToken);
+    }
+
+    /// <summary>Closes the file (checkpointing the WAL).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            foreach (var command in _commands.Values)
+            {
+                command.Dispose();
+            }
+
+            await _connection.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async ValueTask<T> ReadAsync<T>(Func<T> read, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return read();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private List<StoredMessage> QueryMessages(string sql, params (string Name, object Value)[] parameters)
+    {
+        var result = new List<StoredMessage>();
+        using var reader = Query(sql, parameters);
+        while (reader.Read())
+        {
+            var id = reader.GetString(0);
+            var body = JsonSerializer.Deserialize(_sealer.Open((byte[])reader.GetValue(5), MessageBinding(id)), StorageJsonContext.Default.MessageBody)
+                ?? throw new InvalidDataException($"Message {id} has an empty body.");
+            result.Add(new StoredMessage(id, new EndpointId((byte[])reader.GetValue(1)), (MessageDirection)reader.GetInt32(2), body.Content,
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)), body.ReplyTo, body.Attachments ?? [], (MessageStatus)reader.GetInt32(4)));
+        }
+
+        return result;
+    }
+
+    private SqliteDataReader Query(string sql, params (string Name, object Value)[] parameters)
+    {
+        var command = Prepare(sql, null, parameters);
+        return command.ExecuteReader();
+    }
+
+    private void Run(SqliteTransaction transaction, string sql, params (string Name, object Value)[] parameters) =>
+        Prepare(sql, transaction, parameters).ExecuteNonQuery();
+
+    // Commands are cached per SQL text so SQLite compiles each statement once.
+    private SqliteCommand Prepare(string sql, SqliteTransaction? transaction, (string Name, object Value)[] parameters)
+    {
+        if (!_commands.TryGetValue(sql, out var command))
+        {
+            command = _connection.CreateCommand();
+            command.CommandText = sql;
+            _commands[sql] = command;
+        }
+
+        command.Transaction = transaction;
+        command.Parameters.Clear();
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        return command;
+    }
+
+    private async Task ExecuteAsync(string sql, CancellationToken cancellationToken)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<object?> ScalarAsync(string sql, CancellationToken cancellationToken)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static byte[] SessionBinding(EndpointId peer) => Encoding.ASCII.GetBytes("sessions:" + peer);
+
+    private static byte[] MessageBinding(string id) => Encoding.UTF8.GetBytes("messages:" + id);
+
+    private static byte[] OutboxBinding(string id) => Encoding.UTF8.GetBytes("outbox:" + id);
+}

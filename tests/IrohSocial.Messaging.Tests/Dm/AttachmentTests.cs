@@ -1,0 +1,117 @@
+using System.Security.Cryptography;
+using IrohSocial.Messaging.Internal;
+using IrohSocial.Messaging.Storage;
+using IrohSocial.Messaging.Tests.Support;
+
+namespace IrohSocial.Messaging.Tests.Dm;
+
+public sealed class AttachmentTests
+{
+    private sealed class ProgressLog : IProgress<AttachmentProgress>
+    {
+        private readonly Lock _gate = new();
+        private readonly List<AttachmentProgress> _reports = [];
+
+        public IReadOnlyList<AttachmentProgress> Reports
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return _reports.ToList();
+                }
+            }
+        }
+
+        // Synchronous on purpose: Progress<T> would post to the thread pool and reorder reports.
+        public void Report(AttachmentProgress value)
+        {
+            lock (_gate)
+            {
+                _reports.Add(value);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task SendWithAttachments_BytesArriveVerifiedWithProgressOnBothSides()
+    {
+        var incoming = new ProgressLog();
+        await using var alice = await TestNode.CreateAsync("alice", sqlite: true);
+        await using var bob = await TestNode.CreateAsync("bob", sqlite: true, start: false);
+        await bob.StartAsync(configure: o => o with { IncomingAttachmentProgress = incoming });
+        var big = RandomNumberGenerator.GetBytes(300_000); // five chunks
+        var outgoing = new ProgressLog();
+        var file = Path.Combine(Path.GetTempPath(), "irohsocial-att-" + Guid.NewGuid().ToString("N") + ".bin");
+        await File.WriteAllBytesAsync(file, big);
+        try
+        {
+            var id = await alice.C.SendMessageAsync(bob.Address, "two files",
+            [
+                AttachmentSource.FromFile(file, "application/octet-stream", "big.bin").WithProgress(outgoing),
+                AttachmentSource.FromBytes("empty.txt", "text/plain", ReadOnlyMemory<byte>.Empty),
+            ]);
+
+            await bob.Events.WaitUntilAsync(e => e.Of<AttachmentReceivedEvent>().Count == 2, what: "both attachments");
+            var received = bob.Events.Of<AttachmentReceivedEvent>().OrderBy(a => a.Attachment.Id).ToList();
+            Assert.All(received, r => Assert.Equal(id, r.MessageId));
+            Assert.Equal(big, await File.ReadAllBytesAsync(received[0].Path));
+            Assert.Equal(0, new FileInfo(received[1].Path).Length);
+            Assert.StartsWith(bob.AttachmentFolder, received[0].Path, StringComparison.Ordinal);
+
+            var message = (await bob.C.GetMessagesAsync(alice.Id)).Single();
+            Assert.Equal(2, message.Attachments.Count);
+            Assert.Equal(new MediaAttachment("a0", "big.bin", "application/octet-stream", big.Length, Convert.ToHexStringLower(SHA256.HashData(big))), message.Attachments[0]);
+
+            Assert.Equal(big.Length, outgoing.Reports[^1].BytesTransferred);
+            Assert.True(outgoing.Reports.Count >= 5);
+            Assert.Equal(outgoing.Reports.Select(r => r.BytesTransferred).Order(), outgoing.Reports.Select(r => r.BytesTransferred));
+            Assert.Contains(incoming.Reports, r => r.AttachmentId == "a0" && r.BytesTransferred == big.Length && r.TotalBytes == big.Length);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task SendWithAttachment_OverLimit_TooLargeAndNothingQueued()
+    {
+        await using var alice = await TestNode.CreateAsync("alice", start: false);
+        await using var bob = await TestNode.CreateAsync("bob");
+        await alice.StartAsync(configure: o => o with { MaxAttachmentSize = 1000 });
+        var ex = await Assert.ThrowsAsync<MessagingException>(() =>
+            alice.C.SendMessageAsync(bob.Address, "too big", [AttachmentSource.FromBytes("x.bin", "application/octet-stream", new byte[1001])]));
+        Assert.Equal(MessagingError.TooLarge, ex.Error);
+        Assert.Empty(await alice.Store.GetOutboxAsync(bob.Id));
+    }
+
+    [Fact]
+    public async Task SendWithAttachment_PeerDown_PeerUnreachableAndNothingQueued()
+    {
+        await using var alice = await TestNode.CreateAsync("alice");
+        await using var bob = await TestNode.CreateAsync("bob", start: false);
+        var ex = await Assert.ThrowsAsync<MessagingException>(() =>
+            alice.C.SendMessageAsync(bob.Address, "file", [AttachmentSource.FromBytes("x.bin", "application/octet-stream", new byte[10])]));
+        Assert.Equal(MessagingError.PeerUnreachable, ex.Error);
+        Assert.Empty(await alice.Store.GetOutboxAsync(bob.Id));
+    }
+
+    [Fact]
+    public void AttachmentCipher_TamperReorderTruncate_Rejected()
+    {
+        var key = RandomNumberGenerator.GetBytes(32);
+        using var sender = new AttachmentCipher(key, "m1", "a0");
+        using var receiver = new AttachmentCipher(key, "m1", "a0");
+        using var otherMessage = new AttachmentCipher(key, "m2", "a0");
+        var chunk0 = sender.Seal(0, [1, 2, 3], last: false);
+        var chunk1 = sender.Seal(1, [4, 5], last: true);
+        Assert.True(receiver.TryOpen(0, chunk0, false, out var plain0));
+        Assert.Equal(new byte[] { 1, 2, 3 }, plain0);
+        Assert.False(receiver.TryOpen(1, chunk0, false, out _)); // reordered
+        Assert.False(receiver.TryOpen(0, chunk0, true, out _)); // truncated: chunk 0 presented as the last one
+        Assert.False(otherMessage.TryOpen(1, chunk1, true, out _)); // moved to another message
+        chunk1[0] ^= 1;
+        Assert.False(receiver.TryOpen(1, chunk1, true, out _)); // tampered
+    }
+}

@@ -1,0 +1,157 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Text;
+using IrohSocial.Crypto;
+using IrohSocial.Messaging.Internal;
+using IrohSocial.Messaging.Tests.Support;
+using IrohSocial.Transport;
+
+namespace IrohSocial.Messaging.Tests.Dm;
+
+/// <summary>
+/// A raw attacker endpoint speaks the DM protocol to Bob by hand. Each bad input is rejected with a logged
+/// reason while genuine traffic from Alice on the same node keeps flowing.
+/// </summary>
+public sealed class HostileInputTests
+{
+    private static async Task<(Endpoint Endpoint, Connection Connection, TransportStream Stream)> RawStreamAsync(SecretKey key, TestNode target, byte kind = 0x01)
+    {
+        var endpoint = await Endpoint.BindAsync(new EndpointOptions { SecretKey = key, BindAddress = new IPEndPoint(IPAddress.Loopback, 0), Alpns = [Alpns.DirectMessages] });
+        var connection = await endpoint.ConnectAsync(target.Address, Alpns.DirectMessages);
+        var stream = await connection.OpenBidirectionalStreamAsync();
+        await stream.WriteAsync(new[] { kind });
+        return (endpoint, connection, stream);
+    }
+
+    /// <summary>Bob answers on his own envelope stream (opened on our connection), in order with everything he sends us.</summary>
+    private static async Task<Stream> AcceptAnswersAsync(Connection connection)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var stream = await connection.AcceptStreamAsync(cts.Token) ?? throw new InvalidOperationException("No stream from the peer.");
+        var kind = new byte[1];
+        await stream.ReadExactlyAsync(kind, cts.Token);
+        Assert.Equal(0x01, kind[0]);
+        return stream;
+    }
+
+    private static async Task<byte[]> NextAnswerAsync(Stream answers)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        return await FrameCodec.ReadFrameAsync(answers, 1 << 20, cts.Token) ?? throw new InvalidOperationException("Answer stream ended.");
+    }
+
+    private static byte[] Envelope(PeerSession session, EndpointId claimedSender, Control control)
+    {
+        var m = session.Encrypt(control.ToJson());
+        return new EncryptedEnvelope(claimedSender.ToString(), m.Header.RatchetKey, m.Header.SetupEphemeralKey, m.Header.MessageNumber,
+            m.Header.PreviousChainLength, m.Ciphertext, m.Nonce).ToJson();
+    }
+
+    private static MessageControl Text(string id, string content) => new(id, content, 1767268800000, null, null);
+
+    /// <summary>True when the stream was closed on us (end of stream or an abort surfacing as an error).</summary>
+    private static async Task<bool> ClosedAsync(Stream stream)
+    {
+        try
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            return await FrameCodec.ReadFrameAsync(stream, 1 << 20, cts.Token) is null;
+        }
+        catch (Exception ex) when (ex is TransportException or IOException or MessagingException or ObjectDisposedException)
+        {
+            return true;
+        }
+    }
+
+    private static async Task GenuineTrafficStillFlowsAsync(TestNode alice, TestNode bob, string text)
+    {
+        var id = await alice.C.SendMessageAsync(bob.Address, text);
+        await bob.Events.WaitUntilAsync(e => e.Of<MessageReceivedEvent>().Any(m => m.Message.Id == id), what: "genuine message after the attack");
+    }
+
+    [Fact]
+    public async Task ReplayedAndTamperedEnvelopes_AnsweredDecryptFailed_StreamAndSessionSurvive()
+    {
+        await using var alice = await TestNode.CreateAsync("alice");
+        await using var bob = await TestNode.CreateAsync("bob");
+        using var carol = SecretKey.Generate();
+        using var session = PeerSession.Create(carol, bob.Id);
+        var (endpoint, connection, stream) = await RawStreamAsync(carol, bob);
+        await using (endpoint)
+        {
+            var first = Envelope(session, carol.PublicKey, Text("c1", "genuine one"));
+            await FrameCodec.WriteFrameAsync(stream, first, default);
+            var answers = await AcceptAnswersAsync(connection);
+            var ack = await NextAnswerAsync(answers);
+            Assert.Null(ResponseError.TryParse(ack));
+            EncryptedEnvelope.Parse(ack, out var ackSender);
+            Assert.Equal(bob.Id, ackSender);
+
+            await FrameCodec.WriteFrameAsync(stream, first, default); // replay
+            Assert.Equal(ResponseError.DecryptFailed, ResponseError.TryParse(await NextAnswerAsync(answers))?.Error);
+
+            var tampered = EncryptedEnvelope.Parse(Envelope(session, carol.PublicKey, Text("c2", "tampered")), out _);
+            tampered.Ciphertext[3] ^= 0x40;
+            await FrameCodec.WriteFrameAsync(stream, tampered.ToJson(), default);
+            Assert.Equal(ResponseError.DecryptFailed, ResponseError.TryParse(await NextAnswerAsync(answers))?.Error);
+
+            await FrameCodec.WriteFrameAsync(stream, Envelope(session, carol.PublicKey, Text("c3", "genuine three")), default);
+            Assert.Null(ResponseError.TryParse(await NextAnswerAsync(answers)));
+        }
+
+        Assert.Equal(["c1", "c3"], (await bob.C.GetMessagesAsync(carol.PublicKey)).Select(m => m.Id));
+        Assert.True(bob.Logs.Entries.Count(e => e.Id.Id == 4002) >= 2);
+        await GenuineTrafficStillFlowsAsync(alice, bob, "still fine");
+    }
+
+    public static TheoryData<string> StreamKillers() => ["forged-sender", "oversized-frame", "garbage-json", "unknown-stream-kind", "truncated-frame"];
+
+    [Theory]
+    [MemberData(nameof(StreamKillers))]
+    public async Task HostileFrame_StreamClosedReasonLogged_GenuineTrafficContinues(string attack)
+    {
+        await using var alice = await TestNode.CreateAsync("alice");
+        await using var bob = await TestNode.CreateAsync("bob");
+        await GenuineTrafficStillFlowsAsync(alice, bob, "before");
+        using var mallory = SecretKey.Generate();
+        using var session = PeerSession.Create(mallory, bob.Id);
+        var (endpoint, _, stream) = await RawStreamAsync(mallory, bob, attack == "unknown-stream-kind" ? (byte)0x7f : (byte)0x01);
+        await using (endpoint)
+        {
+            MessagingError expected;
+            switch (attack)
+            {
+                case "forged-sender":
+                    // Mallory's TLS identity, Alice's name in the envelope.
+                    await FrameCodec.WriteFrameAsync(stream, Envelope(session, alice.Id, Text("f1", "I am alice")), default);
+                    expected = MessagingError.SenderMismatch;
+                    break;
+                case "oversized-frame":
+                    var header = new byte[4];
+                    BinaryPrimitives.WriteUInt32BigEndian(header, 50_000_000);
+                    await stream.WriteAsync(header);
+                    expected = MessagingError.FrameTooLarge;
+                    break;
+                case "garbage-json":
+                    await FrameCodec.WriteFrameAsync(stream, Encoding.UTF8.GetBytes("{\"sender\": [1,2,3], \"oops\""), default);
+                    expected = MessagingError.MalformedEnvelope;
+                    break;
+                case "unknown-stream-kind":
+                    expected = MessagingError.MalformedFrame;
+                    break;
+                default:
+                    await stream.WriteAsync(new byte[] { 0, 0, 1, 0, 42 });
+                    stream.CompleteWrites();
+                    expected = MessagingError.MalformedFrame;
+                    break;
+            }
+
+            Assert.True(await ClosedAsync(stream));
+            await Eventually.WaitAsync(() => Task.FromResult(bob.Logs.Has(4001, expected.ToString())), $"logged {expected}");
+        }
+
+        Assert.Empty(await bob.C.GetMessagesAsync(mallory.PublicKey));
+        Assert.DoesNotContain(bob.Events.Of<MessageReceivedEvent>(), m => m.Message.Content == "I am alice");
+        await GenuineTrafficStillFlowsAsync(alice, bob, "after");
+    }
+}

@@ -1,0 +1,168 @@
+using IrohSocial.Crypto;
+using IrohSocial.Messaging.Storage;
+
+namespace IrohSocial.Messaging.Tests.Storage;
+
+/// <summary>Behaviour every <see cref="IMessagingStore"/> must have; run against each implementation.</summary>
+public abstract class MessagingStoreContractTests
+{
+    protected static readonly EndpointId Alice = SecretKey.Generate().PublicKey;
+    protected static readonly EndpointId Bob = SecretKey.Generate().PublicKey;
+    protected static readonly DateTimeOffset T0 = new(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);
+
+    /// <summary>Creates a store; <paramref name="name"/> identifies it so <see cref="ReopenAsync"/> can reopen the same data.</summary>
+    protected abstract Task<IMessagingStore> CreateAsync(string name);
+
+    /// <summary>Disposes <paramref name="store"/> and opens the same data again.</summary>
+    protected abstract Task<IMessagingStore> ReopenAsync(IMessagingStore store, string name);
+
+    protected static StoredMessage Message(string id, EndpointId peer, MessageDirection direction, int second, MessageStatus status = MessageStatus.Delivered, string? text = null) =>
+        new(id, peer, direction, text ?? $"text of {id}", T0.AddSeconds(second), null, [], status);
+
+    [Fact]
+    public async Task InsertMessage_SameIdTwice_KeepsFirst()
+    {
+        await using var store = await CreateAsync(nameof(InsertMessage_SameIdTwice_KeepsFirst));
+        await store.ApplyAsync([new InsertMessage(Message("m1", Bob, MessageDirection.Incoming, 1, text: "first"))]);
+        await store.ApplyAsync([new InsertMessage(Message("m1", Bob, MessageDirection.Incoming, 1, text: "second"))]);
+        var stored = await store.GetMessageAsync("m1");
+        Assert.Equal("first", stored!.Content);
+    }
+
+    [Fact]
+    public async Task GetMessages_Paging_ReturnsNewestPageOldestFirst()
+    {
+        await using var store = await CreateAsync(nameof(GetMessages_Paging_ReturnsNewestPageOldestFirst));
+        for (var i = 0; i < 10; i++)
+        {
+            await store.ApplyAsync([new InsertMessage(Message($"m{i}", Bob, i % 2 == 0 ? MessageDirection.Incoming : MessageDirection.Outgoing, i))]);
+        }
+
+        await store.ApplyAsync([new InsertMessage(Message("other", Alice, MessageDirection.Incoming, 5))]);
+        var page1 = await store.GetMessagesAsync(Bob, 4, null);
+        Assert.Equal(["m6", "m7", "m8", "m9"], page1.Select(m => m.Id));
+        var page2 = await store.GetMessagesAsync(Bob, 4, page1[0].Timestamp);
+        Assert.Equal(["m2", "m3", "m4", "m5"], page2.Select(m => m.Id));
+        var page3 = await store.GetMessagesAsync(Bob, 4, page2[0].Timestamp);
+        Assert.Equal(["m0", "m1"], page3.Select(m => m.Id));
+    }
+
+    [Fact]
+    public async Task GetMessages_EqualTimestamps_OrderedByArrival()
+    {
+        await using var store = await CreateAsync(nameof(GetMessages_EqualTimestamps_OrderedByArrival));
+        foreach (var id in new[] { "c", "a", "b" })
+        {
+            await store.ApplyAsync([new InsertMessage(Message(id, Bob, MessageDirection.Incoming, 1))]);
+        }
+
+        Assert.Equal(["c", "a", "b"], (await store.GetMessagesAsync(Bob, 10, null)).Select(m => m.Id));
+    }
+
+    [Fact]
+    public async Task Conversations_SortedByLastMessage_WithUnreadCounts()
+    {
+        await using var store = await CreateAsync(nameof(Conversations_SortedByLastMessage_WithUnreadCounts));
+        await store.ApplyAsync(
+        [
+            new InsertMessage(Message("b1", Bob, MessageDirection.Incoming, 1)),
+            new InsertMessage(Message("b2", Bob, MessageDirection.Incoming, 2)),
+            new InsertMessage(Message("b3", Bob, MessageDirection.Outgoing, 3)),
+            new InsertMessage(Message("a1", Alice, MessageDirection.Incoming, 5)),
+        ]);
+        await store.ApplyAsync([new SetMessageStatus("b1", MessageStatus.Read)]);
+        var conversations = await store.GetConversationsAsync();
+        Assert.Equal([Alice, Bob], conversations.Select(c => c.Peer));
+        Assert.Equal([1, 1], conversations.Select(c => c.UnreadCount));
+        Assert.Equal("b3", conversations[1].LastMessage.Id);
+        Assert.Equal(["b2"], await store.GetUnreadMessageIdsAsync(Bob));
+    }
+
+    [Fact]
+    public async Task RemoveMessage_LeavesTombstone_ThatBlocksReinsertion()
+    {
+        await using var store = await CreateAsync(nameof(RemoveMessage_LeavesTombstone_ThatBlocksReinsertion));
+        await store.ApplyAsync([new InsertMessage(Message("m1", Bob, MessageDirection.Incoming, 1))]);
+        await store.ApplyAsync([new RemoveMessage("m1"), new RemoveMessage("never-seen")]);
+        Assert.Null(await store.GetMessageAsync("m1"));
+        Assert.True(await store.ContainsMessageAsync("m1"));
+        Assert.True(await store.ContainsMessageAsync("never-seen"));
+        Assert.False(await store.ContainsMessageAsync("other"));
+        await store.ApplyAsync([new InsertMessage(Message("m1", Bob, MessageDirection.Incoming, 1)), new InsertMessage(Message("never-seen", Bob, MessageDirection.Incoming, 2))]);
+        Assert.Null(await store.GetMessageAsync("m1"));
+        Assert.Null(await store.GetMessageAsync("never-seen"));
+        Assert.Empty(await store.GetMessagesAsync(Bob, 10, null));
+        Assert.Empty(await store.GetConversationsAsync());
+    }
+
+    [Fact]
+    public async Task Outbox_KeepsPerPeerOrder_AndAttempts_AcrossReopen()
+    {
+        const string name = nameof(Outbox_KeepsPerPeerOrder_AndAttempts_AcrossReopen);
+        var store = await CreateAsync(name);
+        for (var i = 0; i < 5; i++)
+        {
+            await store.ApplyAsync([new EnqueueOutbox(new OutboxEntry($"o{i}", i % 2 == 0 ? Bob : Alice, [(byte)i, 42], T0, 0, T0))]);
+        }
+
+        await store.ApplyAsync([new RecordOutboxAttempt("o2", 3, T0.AddSeconds(8)), new RemoveOutbox("o0")]);
+        store = await ReopenAsync(store, name);
+        await using (store)
+        {
+            var bob = await store.GetOutboxAsync(Bob);
+            Assert.Equal(["o2", "o4"], bob.Select(e => e.Id));
+            Assert.Equal(3, bob[0].Attempts);
+            Assert.Equal(T0.AddSeconds(8), bob[0].NextAttemptAt);
+            Assert.Equal(new byte[] { 2, 42 }, bob[0].Payload);
+            Assert.Equal(["o1", "o3"], (await store.GetOutboxAsync(Alice)).Select(e => e.Id));
+            Assert.Equal(new HashSet<EndpointId> { Alice, Bob }, (await store.GetOutboxPeersAsync()).ToHashSet());
+        }
+    }
+
+    [Fact]
+    public async Task Sessions_PeersAndCalls_RoundTripAcrossReopen()
+    {
+        const string name = nameof(Sessions_PeersAndCalls_RoundTripAcrossReopen);
+        var store = await CreateAsync(name);
+        Assert.Null(await store.LoadSessionAsync(Bob));
+        await store.ApplyAsync(
+        [
+            new SaveSession(Bob, [1, 2, 3]),
+            new SaveSession(Bob, [4, 5]),
+            new SavePeerAddress(Bob, "ticket-1"),
+            new SaveCall(new CallRecord("c1", Bob, CallDirection.Outgoing, T0, TimeSpan.FromSeconds(61), true, CallEndReason.Completed)),
+            new SaveCall(new CallRecord("c2", Alice, CallDirection.Incoming, T0.AddMinutes(5), TimeSpan.Zero, false, CallEndReason.Missed)),
+        ]);
+        store = await ReopenAsync(store, name);
+        await using (store)
+        {
+            Assert.Equal(new byte[] { 4, 5 }, await store.LoadSessionAsync(Bob));
+            Assert.Equal("ticket-1", await store.GetPeerAddressAsync(Bob));
+            Assert.Null(await store.GetPeerAddressAsync(Alice));
+            var calls = await store.GetCallHistoryAsync(10, null);
+            Assert.Equal(["c2", "c1"], calls.Select(c => c.CallId));
+            Assert.Equal(new CallRecord("c1", Bob, CallDirection.Outgoing, T0, TimeSpan.FromSeconds(61), true, CallEndReason.Completed), calls[1]);
+            Assert.Equal(["c1"], (await store.GetCallHistoryAsync(10, T0.AddMinutes(1))).Select(c => c.CallId));
+        }
+    }
+
+    [Fact]
+    public async Task Messages_WithAttachmentsAndReply_RoundTripAcrossReopen()
+    {
+        const string name = nameof(Messages_WithAttachmentsAndReply_RoundTripAcrossReopen);
+        var store = await CreateAsync(name);
+        var message = new StoredMessage("m1", Bob, MessageDirection.Outgoing, "héllo ✓", T0, "m0",
+            [new MediaAttachment("a1", "cat.png", "image/png", 1234, new string('a', 64))], MessageStatus.Pending);
+        await store.ApplyAsync([new InsertMessage(message), new SetMessageStatus("m1", MessageStatus.Delivered)]);
+        store = await ReopenAsync(store, name);
+        await using (store)
+        {
+            var stored = await store.GetMessageAsync("m1");
+            Assert.NotNull(stored);
+            Assert.Equal(message.Content, stored.Content);
+            Assert.Equal("m0", stored.ReplyTo);
+            Assert.Equal(MessageStatus.Delivered, stored.Status);
+            Assert.Equal(message.Attachments, stored.Attachments);
+        }
+    }
+}

@@ -1,0 +1,69 @@
+using IrohSocial.Crypto;
+using IrohSocial.Messaging.Storage;
+
+namespace IrohSocial.Messaging.Tests.Support;
+
+/// <summary>Thrown by <see cref="CrashingStore"/> to simulate the process dying.</summary>
+public sealed class SimulatedCrashException() : Exception("Simulated crash.");
+
+/// <summary>
+/// Wraps a store and "kills the process" at a chosen write: that batch is not applied and every later call
+/// fails, as if the process had died between two storage steps. The inner store keeps what was committed.
+/// </summary>
+public sealed class CrashingStore(IMessagingStore inner, int crashAtWrite = int.MaxValue) : IMessagingStore
+{
+    private readonly TaskCompletionSource _crashed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _writes;
+    private volatile int _crashAtWrite = crashAtWrite;
+
+    /// <summary>No crash from now on (when it has not happened yet).</summary>
+    public void Disarm() => _crashAtWrite = int.MaxValue;
+
+    /// <summary>Completes when the crash happened.</summary>
+    public Task Crashed => _crashed.Task;
+
+    public int Writes => Volatile.Read(ref _writes);
+
+    private void Check()
+    {
+        if (_crashed.Task.IsCompleted)
+        {
+            throw new SimulatedCrashException();
+        }
+    }
+
+    public ValueTask ApplyAsync(IReadOnlyList<StoreOperation> operations, CancellationToken cancellationToken = default)
+    {
+        Check();
+        if (Interlocked.Increment(ref _writes) == _crashAtWrite)
+        {
+            _crashed.TrySetResult();
+            throw new SimulatedCrashException();
+        }
+
+        return inner.ApplyAsync(operations, cancellationToken);
+    }
+
+    public ValueTask<IReadOnlyList<ConversationSummary>> GetConversationsAsync(CancellationToken cancellationToken = default) { Check(); return inner.GetConversationsAsync(cancellationToken); }
+
+    public ValueTask<string?> GetPeerAddressAsync(EndpointId peer, CancellationToken cancellationToken = default) { Check(); return inner.GetPeerAddressAsync(peer, cancellationToken); }
+
+    public ValueTask<StoredMessage?> GetMessageAsync(string messageId, CancellationToken cancellationToken = default) { Check(); return inner.GetMessageAsync(messageId, cancellationToken); }
+
+    public ValueTask<bool> ContainsMessageAsync(string messageId, CancellationToken cancellationToken = default) { Check(); return inner.ContainsMessageAsync(messageId, cancellationToken); }
+
+    public ValueTask<IReadOnlyList<StoredMessage>> GetMessagesAsync(EndpointId peer, int limit, DateTimeOffset? before, CancellationToken cancellationToken = default) { Check(); return inner.GetMessagesAsync(peer, limit, before, cancellationToken); }
+
+    public ValueTask<IReadOnlyList<string>> GetUnreadMessageIdsAsync(EndpointId peer, CancellationToken cancellationToken = default) { Check(); return inner.GetUnreadMessageIdsAsync(peer, cancellationToken); }
+
+    public ValueTask<IReadOnlyList<OutboxEntry>> GetOutboxAsync(EndpointId peer, CancellationToken cancellationToken = default) { Check(); return inner.GetOutboxAsync(peer, cancellationToken); }
+
+    public ValueTask<IReadOnlyList<EndpointId>> GetOutboxPeersAsync(CancellationToken cancellationToken = default) { Check(); return inner.GetOutboxPeersAsync(cancellationToken); }
+
+    public ValueTask<byte[]?> LoadSessionAsync(EndpointId peer, CancellationToken cancellationToken = default) { Check(); return inner.LoadSessionAsync(peer, cancellationToken); }
+
+    public ValueTask<IReadOnlyList<CallRecord>> GetCallHistoryAsync(int limit, DateTimeOffset? before, CancellationToken cancellationToken = default) { Check(); return inner.GetCallHistoryAsync(limit, before, cancellationToken); }
+
+    /// <summary>Does not dispose the inner store: it outlives the "process".</summary>
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}

@@ -1,0 +1,133 @@
+using System.Text;
+using IrohSocial.Crypto;
+using IrohSocial.Messaging.Storage;
+using IrohSocial.Messaging.Tests.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace IrohSocial.Storage.Sqlite.Tests;
+
+public sealed class SqliteMessagingStoreTests : MessagingStoreContractTests, IDisposable
+{
+    private readonly TempFolder _folder = new();
+    private readonly SecretKey _identity = SecretKey.Generate();
+    private readonly AtRestSealer _sealer;
+
+    public SqliteMessagingStoreTests() => _sealer = new AtRestSealer(_identity);
+
+    protected override async Task<IMessagingStore> CreateAsync(string name) => await SqliteMessagingStore.OpenAsync(_folder.File(name + ".db"), _sealer);
+
+    protected override async Task<IMessagingStore> ReopenAsync(IMessagingStore store, string name)
+    {
+        await store.DisposeAsync();
+        return await CreateAsync(name);
+    }
+
+    [Fact]
+    public async Task OpenAsync_NewFile_MigratesToCurrentVersionInWalMode()
+    {
+        var path = _folder.File("fresh.db");
+        await using (var store = await SqliteMessagingStore.OpenAsync(path, _sealer))
+        {
+            Assert.Equal(1, store.SchemaVersion);
+        }
+
+        await using var raw = new SqliteConnection($"Data Source={path};Pooling=False");
+        await raw.OpenAsync();
+        using var command = raw.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode;";
+        Assert.Equal("wal", (string?)await command.ExecuteScalarAsync());
+        command.CommandText = "PRAGMA user_version;";
+        Assert.Equal(1L, (long?)await command.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task OpenAsync_NewerSchema_Throws()
+    {
+        var path = _folder.File("future.db");
+        await using (var raw = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            await raw.OpenAsync();
+            using var command = raw.CreateCommand();
+            command.CommandText = "PRAGMA user_version = 99;";
+            await command.ExecuteNonQueryAsync();
+        }
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => SqliteMessagingStore.OpenAsync(path, _sealer));
+    }
+
+    [Fact]
+    public async Task ApplyAsync_FailingOperation_RollsBackWholeBatch()
+    {
+        await using var store = await SqliteMessagingStore.OpenAsync(_folder.File("rollback.db"), _sealer);
+        // A second insert of the same outbox seq is ignored, but a NULL id violates NOT NULL and aborts the batch.
+        await Assert.ThrowsAnyAsync<Exception>(async () => await store.ApplyAsync(
+        [
+            new SaveSession(Bob, [9, 9]),
+            new InsertMessage(Message("m1", Bob, MessageDirection.Incoming, 1)),
+            new InsertMessage(Message(null!, Bob, MessageDirection.Incoming, 2)),
+        ]));
+        Assert.Null(await store.LoadSessionAsync(Bob));
+        Assert.Null(await store.GetMessageAsync("m1"));
+    }
+
+    [Fact]
+    public async Task File_HoldsNoPlaintextOrKeyBytes()
+    {
+        var path = _folder.File("scan.db");
+        const string secretText = "the eagle lands at midnight";
+        byte[] sessionState = Enumerable.Range(0, 64).Select(i => (byte)(i * 7 + 3)).ToArray();
+        byte[] outboxPayload = Encoding.UTF8.GetBytes("{\"type\":\"message\",\"content\":\"outbox secret words\"}");
+        await using (var store = await SqliteMessagingStore.OpenAsync(path, _sealer))
+        {
+            await store.ApplyAsync(
+            [
+                new InsertMessage(Message("m1", Bob, MessageDirection.Incoming, 1, text: secretText)),
+                new SaveSession(Bob, sessionState),
+                new EnqueueOutbox(new OutboxEntry("o1", Bob, outboxPayload, T0, 0, T0)),
+            ]);
+        }
+
+        var bytes = ReadAllFiles(path);
+        Assert.False(Contains(bytes, Encoding.UTF8.GetBytes(secretText)));
+        Assert.False(Contains(bytes, Encoding.UTF8.GetBytes("outbox secret")));
+        Assert.False(Contains(bytes, sessionState.AsSpan(0, 16).ToArray()));
+        // Positive control: the scan does find data that is stored in the clear.
+        Assert.True(Contains(bytes, Encoding.UTF8.GetBytes("m1")));
+    }
+
+    [Fact]
+    public async Task Read_WithOtherIdentity_FailsAuthentication()
+    {
+        var path = _folder.File("other.db");
+        await using (var store = await SqliteMessagingStore.OpenAsync(path, _sealer))
+        {
+            await store.ApplyAsync([new SaveSession(Bob, [1, 2, 3])]);
+        }
+
+        using var otherIdentity = SecretKey.Generate();
+        using var otherSealer = new AtRestSealer(otherIdentity);
+        await using var reopened = await SqliteMessagingStore.OpenAsync(path, otherSealer);
+        await Assert.ThrowsAsync<System.Security.Cryptography.CryptographicException>(async () => await reopened.LoadSessionAsync(Bob));
+    }
+
+    internal static byte[] ReadAllFiles(string dbPath)
+    {
+        using var buffer = new MemoryStream();
+        foreach (var file in new[] { dbPath, dbPath + "-wal", dbPath + "-shm" }.Where(System.IO.File.Exists))
+        {
+            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            stream.CopyTo(buffer);
+        }
+
+        return buffer.ToArray();
+    }
+
+    internal static bool Contains(byte[] haystack, byte[] needle) => haystack.AsSpan().IndexOf(needle) >= 0;
+
+    public void Dispose()
+    {
+        _sealer.Dispose();
+        _identity.Dispose();
+        _folder.Dispose();
+    }
+}
