@@ -181,8 +181,9 @@ public sealed class Endpoint : IAsyncDisposable
                 }
             }
         }
-        catch (NetworkInformationException)
+        catch (Exception ex) when (ex is NetworkInformationException or SocketException or PlatformNotSupportedException)
         {
+            // some sandboxes forbid interface enumeration; fall back to loopback below
         }
 
         if (result.Count == 0)

@@ -89,6 +89,19 @@ internal static class IdentityCertificate
         }
     }
 
+    /// <summary>Verifies raw DER (tests feed it garbage); never throws.</summary>
+    internal static CertificateCheck VerifyDerSafe(byte[] der)
+    {
+        try
+        {
+            return VerifyDer(der, DateTimeOffset.UtcNow, out _);
+        }
+        catch (Exception ex) when (ex is AsnContentException or CryptographicException or ArgumentException or FormatException)
+        {
+            return CertificateCheck.Malformed;
+        }
+    }
+
     internal static CertificateCheck VerifyDer(byte[] der, DateTimeOffset now, out EndpointId id)
     {
         id = default;

@@ -73,7 +73,7 @@ internal sealed class MuxConnection : ConnectionCore
 
     internal CloseInfo? CloseInfo => Volatile.Read(ref _closeInfo);
 
-    public static async Task<MuxConnection> CreateAsync(EndpointContext ctx, SslStream ssl, EndpointId remoteId, string alpn, IPEndPoint remoteAddress, bool isClient, Action? onClosed, CancellationToken cancellationToken)
+    public static async Task<MuxConnection> CreateAsync(EndpointContext ctx, SslStream ssl, EndpointId remoteId, string alpn, IPEndPoint remoteAddress, bool isClient, Action? onClosed, CancellationToken cancellationToken, bool grantStreams = true)
     {
         var transport = new ActivityTrackingStream(ssl, ctx.Time);
         var window = ctx.Options.StreamReceiveWindow;
@@ -91,14 +91,19 @@ internal sealed class MuxConnection : ConnectionCore
         mux.ChannelOffered += connection.OnChannelOffered;
         mux.StartListening();
         connection._control = mux.AcceptChannel(0);
-        connection.Start();
+        connection.Start(grantStreams);
         return connection;
     }
 
-    private void Start()
+    private void Start(bool grantStreams)
     {
         _ = RunControlLoopAsync();
         _ = WatchMultiplexerAsync();
+        if (!grantStreams)
+        {
+            return; // a refused connection only gets CLOSE: the dialer must not see it as accepted
+        }
+
         SendControl(new ControlMessage(ControlType.MaxStreams, (ulong)_ctx.Options.MaxStreamsPerConnection));
         if (_ctx.Options.IdleTimeout > TimeSpan.Zero)
         {

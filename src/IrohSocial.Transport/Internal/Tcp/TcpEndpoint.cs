@@ -277,7 +277,7 @@ internal sealed class TcpEndpoint : ProviderEndpoint
             MuxConnection connection;
             try
             {
-                connection = await MuxConnection.CreateAsync(_ctx, ssl, id, alpn, remote, isClient: false, onClosed, linked.Token).ConfigureAwait(false);
+                connection = await MuxConnection.CreateAsync(_ctx, ssl, id, alpn, remote, isClient: false, onClosed, linked.Token, grantStreams: underPeerLimit).ConfigureAwait(false);
             }
             catch
             {

@@ -1,0 +1,192 @@
+using System.Buffers;
+using System.Net.Sockets;
+using IrohSocial.Crypto;
+using IrohSocial.Transport.Internal;
+using IrohSocial.Transport.Internal.Tcp;
+using Microsoft.Extensions.Time.Testing;
+using Nerdbank.Streams;
+
+namespace IrohSocial.Transport.Tests;
+
+/// <summary>Hostile and idle peers on the TCP provider: they are closed with an error code and never block others.</summary>
+public sealed class LimitsTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task SilentTcpClient_IsDroppedAfterHandshakeTimeout_WhileOthersConnect()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = await TestEndpoints.BindAsync(TransportProvider.TcpTls, o => o with { TimeProvider = time, HandshakeTimeout = TimeSpan.FromSeconds(5) });
+        using var silent = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        await silent.ConnectAsync(server.LocalEndPoint, Ct);
+
+        // Another peer connects fine while the silent one holds its socket open.
+        await using var client = await TestEndpoints.BindAsync(TransportProvider.TcpTls);
+        var (c, s) = await TestEndpoints.ConnectPairAsync(client, server);
+        Assert.Equal(client.Id, s.RemoteId);
+
+        time.Advance(TimeSpan.FromSeconds(6));
+        await using var stream = new NetworkStream(silent);
+        Assert.True(await RawPeers.ServerClosesAsync(stream));
+
+        // The established connection is unaffected.
+        await using var outbound = await c.OpenBidirectionalStreamAsync(Ct);
+        await outbound.WriteAsync("still here"u8.ToArray(), completeWrites: true, Ct);
+        await using var inbound = await s.AcceptStreamAsync(Ct);
+        Assert.Equal("still here"u8.ToArray(), await TestEndpoints.ReadToEndAsync(inbound));
+    }
+
+    [Fact]
+    public async Task IdleConnection_IsClosedWithIdleTimeout()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = await TestEndpoints.BindAsync(TransportProvider.TcpTls, o => o with { TimeProvider = time, IdleTimeout = TimeSpan.FromSeconds(10), KeepAliveInterval = TimeSpan.Zero });
+        await using var client = await TestEndpoints.BindAsync(TransportProvider.TcpTls, o => o with { IdleTimeout = TimeSpan.Zero, KeepAliveInterval = TimeSpan.Zero });
+        var (c, s) = await TestEndpoints.ConnectPairAsync(client, server);
+
+        time.Advance(TimeSpan.FromSeconds(11));
+        var error = await Assert.ThrowsAsync<TransportException>(async () => await c.AcceptStreamAsync(Ct));
+        Assert.Equal(TransportError.IdleTimeout, error.Error);
+        await s.Closed.WaitAsync(Ct);
+    }
+
+    [Fact]
+    public async Task KeepAlive_KeepsAnIdleConnectionOpen()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = await TestEndpoints.BindAsync(TransportProvider.TcpTls, o => o with { TimeProvider = time, IdleTimeout = TimeSpan.FromSeconds(10), KeepAliveInterval = TimeSpan.Zero });
+        await using var client = await TestEndpoints.BindAsync(TransportProvider.TcpTls, o => o with { TimeProvider = time, IdleTimeout = TimeSpan.Zero, KeepAliveInterval = TimeSpan.FromSeconds(3) });
+        var (c, s) = await TestEndpoints.ConnectPairAsync(client, server);
+        var clientCore = (MuxConnection)c.Core;
+
+        for (var i = 1; i <= 6; i++)
+        {
+            time.Advance(TimeSpan.FromSeconds(3));
+            while (clientCore.PongsReceived < i)
+            {
+                await Task.Delay(5, Ct); // wait for the ping round trip on real sockets, not for time
+            }
+        }
+
+        Assert.Null(((MuxConnection)s.Core).CloseInfo); // 18 s of fake time, idle timeout 10 s, still open
+        await using var outbound = await c.OpenBidirectionalStreamAsync(Ct);
+        await outbound.WriteAsync("ok"u8.ToArray(), completeWrites: true, Ct);
+        await using var inbound = await s.AcceptStreamAsync(Ct);
+        Assert.Equal("ok"u8.ToArray(), await TestEndpoints.ReadToEndAsync(inbound));
+    }
+
+    [Fact]
+    public async Task SecondConnectionFromSamePeer_OverPerPeerLimit_IsRefused()
+    {
+        await using var server = await TestEndpoints.BindAsync(TransportProvider.TcpTls, o => o with { MaxConnectionsPerPeer = 1 });
+        await using var client = await TestEndpoints.BindAsync(TransportProvider.TcpTls);
+        var (c, s) = await TestEndpoints.ConnectPairAsync(client, server);
+        var error = await Assert.ThrowsAsync<TransportException>(async () => await client.ConnectAsync(server.Addr, TestEndpoints.TestAlpn, Ct));
+        Assert.Equal(TransportError.ConnectionLimitExceeded, error.Error);
+
+        // Another identity is still welcome, and the first connection still works.
+        await using var other = await TestEndpoints.BindAsync(TransportProvider.TcpTls);
+        await using var fine = await other.ConnectAsync(server.Addr, TestEndpoints.TestAlpn, Ct);
+        Assert.Equal(server.Id, fine.RemoteId);
+        await c.CloseAsync(0, "done", Ct);
+        await s.Closed.WaitAsync(Ct);
+
+        // Closing frees the slot for the same peer.
+        await using var again = await client.ConnectAsync(server.Addr, TestEndpoints.TestAlpn, Ct);
+        Assert.Equal(server.Id, again.RemoteId);
+    }
+
+    [Fact]
+    public async Task GarbageAfterHandshake_ClosesOnlyThatConnection()
+    {
+        await using var server = await TestEndpoints.BindAsync(TransportProvider.TcpTls);
+        using var key = SecretKey.Generate();
+        using var certificate = IdentityCertificate.Create(key, DateTimeOffset.UtcNow);
+        await using var raw = await RawPeers.ConnectTlsAsync(server.LocalEndPoint, certificate, TestEndpoints.TestAlpn);
+        var garbage = new byte[4096];
+        new Random(1).NextBytes(garbage);
+        garbage[0] = 0x94; // a MessagePack array header, so the multiplexer reads a frame and then chokes on its contents
+        await raw.WriteAsync(garbage, Ct);
+        Assert.True(await RawPeers.ServerClosesAsync(raw));
+
+        await using var client = await TestEndpoints.BindAsync(TransportProvider.TcpTls);
+        await using var connection = await client.ConnectAsync(server.Addr, TestEndpoints.TestAlpn, Ct);
+        Assert.Equal(server.Id, connection.RemoteId);
+    }
+
+    [Fact]
+    public async Task PeerIgnoringStreamCredit_IsClosedWithStreamLimitExceeded()
+    {
+        await using var server = await TestEndpoints.BindAsync(TransportProvider.TcpTls, o => o with { MaxStreamsPerConnection = 4 });
+        using var key = SecretKey.Generate();
+        using var certificate = IdentityCertificate.Create(key, DateTimeOffset.UtcNow);
+        await using var raw = await RawPeers.ConnectTlsAsync(server.LocalEndPoint, certificate, TestEndpoints.TestAlpn);
+
+        // A hand-driven multiplexer that opens far more channels than the 4 it was granted.
+        var options = new MultiplexingStream.Options { ProtocolMajorVersion = 3 };
+        options.SeededChannels.Add(new MultiplexingStream.ChannelOptions());
+        await using var mux = await MultiplexingStream.CreateAsync(raw, options, Ct);
+        var control = mux.AcceptChannel(0);
+        for (var i = 0; i < 50; i++)
+        {
+            var channel = mux.CreateChannel();
+            await channel.Output.WriteAsync(new byte[] { 0 }, Ct);
+        }
+
+        // The server explains itself with CLOSE(StreamLimitExceeded) on the control channel, then hangs up.
+        ControlMessage? close = null;
+        while (close is null)
+        {
+            var result = await control.Input.ReadAsync(Ct);
+            var buffer = result.Buffer;
+            while (ControlMessage.TryParse(ref buffer, out var message))
+            {
+                if (message.Type == ControlType.Close)
+                {
+                    close = message;
+                }
+            }
+
+            control.Input.AdvanceTo(buffer.Start, buffer.End);
+            Assert.False(result.IsCompleted && close is null, "the control channel ended without CLOSE");
+        }
+
+        Assert.Equal((ulong)CloseCodes.For(TransportError.StreamLimitExceeded), close.Value.Value);
+        await mux.Completion.WaitAsync(Ct);
+    }
+
+    [Fact]
+    public async Task ThousandConnectCloseCycles_LeaveNoSocketsOrConnectionsBehind()
+    {
+        await using var server = await TestEndpoints.BindAsync(TransportProvider.TcpTls);
+        await using var client = await TestEndpoints.BindAsync(TransportProvider.TcpTls);
+        await Cycle(20); // warm up pools and lazily created handles before counting
+        var before = OpenFileDescriptors();
+
+        await Cycle(1000);
+
+        Assert.Equal(0, server.Context.Limiter.Total);
+        var after = OpenFileDescriptors();
+        Assert.True(after <= before + 8, $"file descriptors grew from {before} to {after}");
+
+        async Task Cycle(int count)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var (c, s) = await TestEndpoints.ConnectPairAsync(client, server);
+                await c.DisposeAsync();
+                await s.Closed.WaitAsync(Ct);
+                await s.DisposeAsync();
+            }
+        }
+    }
+
+    private static int OpenFileDescriptors()
+    {
+        // Sockets are file descriptors on Linux; elsewhere fall back to the handle count.
+        return Directory.Exists("/proc/self/fd")
+            ? Directory.GetFiles("/proc/self/fd").Length
+            : System.Diagnostics.Process.GetCurrentProcess().HandleCount;
+    }
+}
