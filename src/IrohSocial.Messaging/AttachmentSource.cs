@@ -37,6 +37,16 @@ public sealed class AttachmentSource
     public static AttachmentSource FromBytes(string name, string mimeType, ReadOnlyMemory<byte> bytes) =>
         new(name, mimeType, () => new MemoryStream(bytes.ToArray(), writable: false));
 
+    /// <summary>
+    /// An attachment read from streams the caller opens: once to hash, once to send. Both must yield the same
+    /// bytes; otherwise the receiver's hash check rejects the upload.
+    /// </summary>
+    public static AttachmentSource FromStream(string name, string mimeType, Func<Stream> openRead)
+    {
+        ArgumentNullException.ThrowIfNull(openRead);
+        return new AttachmentSource(name, mimeType, openRead);
+    }
+
     internal Stream OpenRead() => _open();
 }
 

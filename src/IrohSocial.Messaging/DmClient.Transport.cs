@@ -81,19 +81,16 @@ public sealed partial class DmClient
         {
             while (!cancellationToken.IsCancellationRequested)
             {
+                // Throws once the connection is closed; that ends the loop.
                 var stream = await connection.AcceptStreamAsync(cancellationToken).ConfigureAwait(false);
-                if (stream is null)
-                {
-                    break;
-                }
-
                 streams.Add(Task.Run(() => ServeStreamAsync(channel, stream, cancellationToken), CancellationToken.None));
                 streams.RemoveAll(t => t.IsCompleted);
             }
         }
-        catch (Exception ex) when (ex is TransportException or IOException or OperationCanceledException or ObjectDisposedException)
+        catch (Exception ex)
         {
-            if (!cancellationToken.IsCancellationRequested)
+            // Whatever ended the connection ends only its loop; the outbox redials when needed.
+            if (!cancellationToken.IsCancellationRequested && ex is not TransportException)
             {
                 Log.ConnectionFailed(_logger, peer, ex);
             }

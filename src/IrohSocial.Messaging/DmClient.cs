@@ -107,7 +107,8 @@ public sealed partial class DmClient : IAsyncDisposable
     }
 
     /// <summary>
-    /// Remembers how to reach a peer (kept in memory and in the store) and retries its outbox right away.
+    /// Remembers how to reach a peer (in memory; a send to an <see cref="EndpointAddr"/> also saves it in the
+    /// store for later restarts) and retries its outbox right away.
     /// </summary>
     public void AddPeer(EndpointAddr address)
     {
@@ -128,8 +129,10 @@ public sealed partial class DmClient : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(peer);
         ThrowIfDisposed();
+        // Save the address only when it is new to this client (the store keeps the last one).
+        var known = _addresses.TryGetValue(peer.Id, out var previous) && previous.Equals(peer);
         _addresses[peer.Id] = peer;
-        return SendCoreAsync(peer.Id, peer, content, attachments, replyTo, cancellationToken);
+        return SendCoreAsync(peer.Id, known ? null : peer, content, attachments, replyTo, cancellationToken);
     }
 
     /// <summary>
@@ -146,7 +149,8 @@ public sealed partial class DmClient : IAsyncDisposable
             throw new MessagingException(MessagingError.UnknownPeer, $"No address is known for {peer.ToShortString()} and it is not connected.");
         }
 
-        return await SendCoreAsync(peer, address, content, attachments, replyTo, cancellationToken).ConfigureAwait(false);
+        // The address (if any) came from memory or the store: nothing new to save.
+        return await SendCoreAsync(peer, null, content, attachments, replyTo, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<string> SendCoreAsync(EndpointId peer, EndpointAddr? address, string content, IReadOnlyList<AttachmentSource>? attachments, string? replyTo, CancellationToken cancellationToken)

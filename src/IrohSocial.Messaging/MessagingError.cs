@@ -24,13 +24,16 @@ public enum MessagingError
     /// <summary>The peer could not be reached, or the connection broke before the acknowledgement.</summary>
     PeerUnreachable = 7,
 
-    /// <summary>No address is known for the peer (call <c>DmClient.AddPeer</c> first).</summary>
+    /// <summary>No address is known for the peer (call <see cref="DmClient.AddPeer"/> first).</summary>
     UnknownPeer = 8,
 
     /// <summary>An attachment or message is larger than the configured limit.</summary>
     TooLarge = 9,
 
-    /// <summary>Received attachment bytes do not match the announced SHA-256 or size.</summary>
+    /// <summary>
+    /// An attachment upload was refused: the bytes did not match the announced SHA-256 or size, or the receiver
+    /// would not take it (over its size limit, or no message of its announced it).
+    /// </summary>
     AttachmentCorrupt = 10,
 
     /// <summary>The peer did not acknowledge in time.</summary>

@@ -3,7 +3,7 @@ namespace IrohSocial.Messaging;
 /// <summary>
 /// When the outbox tries again after a failed delivery: exponential backoff from <see cref="BaseDelay"/>,
 /// doubling per failed attempt, capped at <see cref="MaxDelay"/>. Seeing the peer (an inbound connection from it)
-/// or <c>DmClient.FlushOutboxAsync</c> skips the wait.
+/// or <see cref="DmClient.FlushOutboxAsync"/> skips the wait.
 /// </summary>
 public sealed record OutboxRetryPolicy
 {

@@ -63,7 +63,7 @@ public sealed class SqliteMessagingStore : IMessagingStore
 
     private async Task InitializeAsync(CancellationToken cancellationToken)
     {
-        await ExecuteAsync("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;", cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=4096;", cancellationToken).ConfigureAwait(false);
         var version = Convert.ToInt32(await ScalarAsync("PRAGMA user_version;", cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
         if (version > Migrations.CurrentVersion)
         {
@@ -163,6 +163,16 @@ public sealed class SqliteMessagingStore : IMessagingStore
     public ValueTask<StoredMessage?> GetMessageAsync(string messageId, CancellationToken cancellationToken = default) =>
         ReadAsync(() => QueryMessages(
             "SELECT id, peer, direction, timestamp_ms, status, body FROM messages WHERE id = $id AND deleted = 0;", ("$id", messageId)).FirstOrDefault(), cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<MessageInfo?> GetMessageInfoAsync(string messageId, CancellationToken cancellationToken = default) =>
+        ReadAsync(() =>
+        {
+            using var reader = Query("SELECT peer, direction, status FROM messages WHERE id = $id AND deleted = 0;", ("$id", messageId));
+            return reader.Read()
+                ? new MessageInfo(messageId, new EndpointId((byte[])reader.GetValue(0)), (MessageDirection)reader.GetInt32(1), (MessageStatus)reader.GetInt32(2))
+                : null;
+        }, cancellationToken);
 
     /// <inheritdoc />
     public ValueTask<bool> ContainsMessageAsync(string messageId, CancellationToken cancellationToken = default) =>

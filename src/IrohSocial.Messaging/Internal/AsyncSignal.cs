@@ -19,6 +19,19 @@ internal sealed class AsyncSignal
         }
     }
 
+    /// <summary>Forgets a pending signal (the work it asked for is about to happen anyway).</summary>
+    public void Reset()
+    {
+        lock (_gate)
+        {
+            if (_set)
+            {
+                _set = false;
+                _tcs = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+        }
+    }
+
     /// <summary>Completes when set (consuming the signal) or when <paramref name="timeout"/> passes on <paramref name="time"/>.</summary>
     public async Task<bool> WaitAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
     {

@@ -85,10 +85,13 @@ internal sealed record DeleteControl(string Id, [property: JsonPropertyName("mes
     private protected override bool IsWellFormed() => MessageId is { Length: > 0 and <= MaxIdLength };
 }
 
-/// <summary>Acknowledges the control with id <see cref="AckedId"/> (sent for every received control except acks).</summary>
-internal sealed record DeliveredControl(string Id, [property: JsonPropertyName("acked_id")] string AckedId) : Control(Id)
+/// <summary>
+/// Acknowledges each control named in <see cref="AckedIds"/> (every received control except acknowledgements is
+/// named exactly once; controls that arrived together are acknowledged by one envelope).
+/// </summary>
+internal sealed record DeliveredControl(string Id, [property: JsonPropertyName("acked_ids")] IReadOnlyList<string> AckedIds) : Control(Id)
 {
-    private protected override bool IsWellFormed() => AckedId is { Length: > 0 and <= MaxIdLength };
+    private protected override bool IsWellFormed() => AckedIds is { Count: > 0 } && AckedIds.All(a => a is { Length: > 0 and <= MaxIdLength });
 }
 
 /// <summary>A call signal (offer, answer, reject, end, ICE candidate).</summary>

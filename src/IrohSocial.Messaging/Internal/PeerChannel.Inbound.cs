@@ -107,6 +107,12 @@ internal sealed partial class PeerChannel
                 }
             }
 
+            // One acknowledgement names every control of the group, in arrival order.
+            foreach (var ids in batch.ToAcknowledge.Chunk(MaxBatch))
+            {
+                batch.Answers.Add(Seal(session, new DeliveredControl(_rt.NewId(), ids)));
+            }
+
             if (batch.Operations.Count > 0 || batch.SessionChanged)
             {
                 batch.Operations.Insert(0, new SaveSession(Peer, session.Serialize()));
@@ -151,6 +157,8 @@ internal sealed partial class PeerChannel
 
         public List<byte[]> Answers { get; } = [];
 
+        public List<string> ToAcknowledge { get; } = [];
+
         public List<DmEvent> Events { get; } = [];
 
         public List<PendingSend> Acked { get; } = [];
@@ -181,14 +189,17 @@ internal sealed partial class PeerChannel
         var control = Control.Parse(plaintext);
         if (control is DeliveredControl ack)
         {
-            if (batch.SeenIds.Add("ack:" + ack.AckedId))
+            foreach (var ackedId in ack.AckedIds)
             {
-                await ApplyAcknowledgementAsync(ack, batch.Operations, batch.Events, cancellationToken).ConfigureAwait(false);
-            }
+                if (batch.SeenIds.Add("ack:" + ackedId))
+                {
+                    await ApplyAcknowledgementAsync(ackedId, batch.Operations, batch.Events, cancellationToken).ConfigureAwait(false);
+                }
 
-            if (_pending.TryRemove(ack.AckedId, out var acked))
-            {
-                batch.Acked.Add(acked);
+                if (_pending.TryRemove(ackedId, out var acked))
+                {
+                    batch.Acked.Add(acked);
+                }
             }
 
             return;
@@ -199,7 +210,7 @@ internal sealed partial class PeerChannel
             await ApplyControlAsync(control, batch.Operations, batch.Events, cancellationToken).ConfigureAwait(false);
         }
 
-        batch.Answers.Add(Seal(session, new DeliveredControl(_rt.NewId(), control.Id)));
+        batch.ToAcknowledge.Add(control.Id);
     }
 
     private async Task HandleErrorFrameAsync(ResponseError error, CancellationToken cancellationToken)
@@ -227,14 +238,14 @@ internal sealed partial class PeerChannel
         await ResetSessionAsync(generation, "the peer could not decrypt; it probably lost its state", cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task ApplyAcknowledgementAsync(DeliveredControl ack, List<StoreOperation> operations, List<DmEvent> events, CancellationToken cancellationToken)
+    private async Task ApplyAcknowledgementAsync(string ackedId, List<StoreOperation> operations, List<DmEvent> events, CancellationToken cancellationToken)
     {
-        operations.Add(new RemoveOutbox(ack.AckedId));
-        if (await _rt.Store.GetMessageAsync(ack.AckedId, cancellationToken).ConfigureAwait(false) is { Direction: MessageDirection.Outgoing, Status: MessageStatus.Pending } mine
+        operations.Add(new RemoveOutbox(ackedId));
+        if (await _rt.Store.GetMessageInfoAsync(ackedId, cancellationToken).ConfigureAwait(false) is { Direction: MessageDirection.Outgoing, Status: MessageStatus.Pending } mine
             && mine.Peer == Peer)
         {
-            operations.Add(new SetMessageStatus(ack.AckedId, MessageStatus.Delivered));
-            events.Add(new MessageDeliveredEvent(Peer, ack.AckedId));
+            operations.Add(new SetMessageStatus(ackedId, MessageStatus.Delivered));
+            events.Add(new MessageDeliveredEvent(Peer, ackedId));
         }
     }
 
@@ -275,7 +286,7 @@ internal sealed partial class PeerChannel
                 foreach (var id in r.MessageIds.Distinct())
                 {
                     // Already-read ones are skipped, so a duplicate receipt raises nothing.
-                    if (await store.GetMessageAsync(id, cancellationToken).ConfigureAwait(false) is { Direction: MessageDirection.Outgoing, Status: not MessageStatus.Read } mine
+                    if (await store.GetMessageInfoAsync(id, cancellationToken).ConfigureAwait(false) is { Direction: MessageDirection.Outgoing, Status: not MessageStatus.Read } mine
                         && mine.Peer == Peer)
                     {
                         operations.Add(new SetMessageStatus(id, MessageStatus.Read));
@@ -291,7 +302,7 @@ internal sealed partial class PeerChannel
                 break;
 
             case DeleteControl d:
-                var target = await store.GetMessageAsync(d.MessageId, cancellationToken).ConfigureAwait(false);
+                var target = await store.GetMessageInfoAsync(d.MessageId, cancellationToken).ConfigureAwait(false);
                 if (target is not null && target.Peer != Peer)
                 {
                     Log.IgnoredControl(_rt.Logger, "delete", Peer, "the message belongs to another conversation");

@@ -27,6 +27,8 @@ internal sealed partial class PeerChannel
                     await _wake.WaitAsync(wait, _rt.Time, cancellationToken).ConfigureAwait(false);
                 }
 
+                // Wakes that came before this round are answered by it; later ones trigger another.
+                _wake.Reset();
                 await DeliverOutboxAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

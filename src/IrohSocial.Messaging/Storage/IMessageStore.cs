@@ -8,6 +8,9 @@ public interface IMessageStore
     /// <summary>One message by id, or <see langword="null"/>.</summary>
     ValueTask<StoredMessage?> GetMessageAsync(string messageId, CancellationToken cancellationToken = default);
 
+    /// <summary>Id, peer, direction and status of a live message, or <see langword="null"/>; cheaper than <see cref="GetMessageAsync"/>.</summary>
+    ValueTask<MessageInfo?> GetMessageInfoAsync(string messageId, CancellationToken cancellationToken = default);
+
     /// <summary>Whether a message with this id was ever stored, including deleted ones (duplicate detection).</summary>
     ValueTask<bool> ContainsMessageAsync(string messageId, CancellationToken cancellationToken = default);
 

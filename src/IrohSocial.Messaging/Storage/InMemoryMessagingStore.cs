@@ -101,6 +101,17 @@ public sealed class InMemoryMessagingStore : IMessagingStore
     }
 
     /// <inheritdoc />
+    public ValueTask<MessageInfo?> GetMessageInfoAsync(string messageId, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return ValueTask.FromResult(_messages.TryGetValue(messageId, out var row) && !row.Deleted
+                ? new MessageInfo(row.Message.Id, row.Message.Peer, row.Message.Direction, row.Message.Status)
+                : null);
+        }
+    }
+
+    /// <inheritdoc />
     public ValueTask<bool> ContainsMessageAsync(string messageId, CancellationToken cancellationToken = default)
     {
         lock (_gate)

@@ -8,7 +8,7 @@ internal static class Migrations
     [
         """
         CREATE TABLE messages (
-            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            seq INTEGER PRIMARY KEY,
             id TEXT NOT NULL UNIQUE,
             peer BLOB NOT NULL,
             direction INTEGER NOT NULL,
@@ -19,7 +19,7 @@ internal static class Migrations
         );
         CREATE INDEX ix_messages_peer_time ON messages(peer, deleted, timestamp_ms, seq);
         CREATE TABLE outbox (
-            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            seq INTEGER PRIMARY KEY,
             id TEXT NOT NULL UNIQUE,
             peer BLOB NOT NULL,
             created_ms INTEGER NOT NULL,

@@ -98,6 +98,46 @@ public sealed class AttachmentTests
     }
 
     [Fact]
+    public async Task Upload_BytesDifferFromAnnouncedHash_ReceiverRejectsSenderGetsAttachmentCorrupt()
+    {
+        await using var alice = await TestNode.CreateAsync("alice");
+        await using var bob = await TestNode.CreateAsync("bob");
+        var opens = 0;
+        // First open (hashing) and second open (upload) yield different bytes of the same length.
+        var source = AttachmentSource.FromStream("shifty.bin", "application/octet-stream",
+            () => new MemoryStream(Interlocked.Increment(ref opens) == 1 ? new byte[1000] : Enumerable.Repeat((byte)7, 1000).ToArray()));
+        var ex = await Assert.ThrowsAsync<MessagingException>(() => alice.C.SendMessageAsync(bob.Address, "see attached", [source]));
+        Assert.Equal(MessagingError.AttachmentCorrupt, ex.Error);
+        await Eventually.WaitAsync(() => Task.FromResult(bob.Logs.Has(4011, "SHA-256")), "bob logs the rejection");
+        Assert.Empty(bob.Events.Of<AttachmentReceivedEvent>());
+        Assert.Empty(Directory.Exists(bob.AttachmentFolder) ? Directory.GetFiles(bob.AttachmentFolder) : []);
+        Assert.Single(bob.Events.Of<MessageReceivedEvent>()); // the message itself arrived; only its bytes were refused
+    }
+
+    [Fact]
+    public async Task Upload_OverReceiverLimit_Rejected()
+    {
+        await using var alice = await TestNode.CreateAsync("alice");
+        await using var bob = await TestNode.CreateAsync("bob", start: false);
+        await bob.StartAsync(configure: o => o with { MaxAttachmentSize = 100 });
+        var ex = await Assert.ThrowsAsync<MessagingException>(() =>
+            alice.C.SendMessageAsync(bob.Address, "big one", [AttachmentSource.FromBytes("big.bin", "application/octet-stream", new byte[5000])]));
+        Assert.Equal(MessagingError.AttachmentCorrupt, ex.Error);
+        await Eventually.WaitAsync(() => Task.FromResult(bob.Logs.Has(4011, "size limit")), "bob logs the rejection");
+        Assert.Empty(bob.Events.Of<AttachmentReceivedEvent>());
+    }
+
+    /// <summary>Vectors computed independently with Python's <c>cryptography</c> ChaCha20Poly1305 (also in docs/protocol.md 5.6).</summary>
+    [Theory]
+    [InlineData(0UL, "hello", true, "70dd2e5dc2a26fcdc1445f60418563c7c7721a52de")]
+    [InlineData(1UL, "world", false, "1e330eb555383fccac830951fca8787ea443661367")]
+    public void AttachmentCipher_KnownAnswer(ulong index, string text, bool last, string expectedHex)
+    {
+        using var cipher = new AttachmentCipher(Enumerable.Range(0, 32).Select(i => (byte)i).ToArray(), "m1", "a0");
+        Assert.Equal(expectedHex, Convert.ToHexStringLower(cipher.Seal(index, System.Text.Encoding.ASCII.GetBytes(text), last)));
+    }
+
+    [Fact]
     public void AttachmentCipher_TamperReorderTruncate_Rejected()
     {
         var key = RandomNumberGenerator.GetBytes(32);

@@ -10,19 +10,23 @@ namespace IrohSocial.Messaging.Tests.Dm;
 /// </summary>
 public sealed class CrashRecoveryTests
 {
-    public static TheoryData<string, int> CrashPoints()
+    public static TheoryData<string, int, bool> CrashPoints()
     {
         // The exchange below makes about 11 writes at Alice and 9 at Bob (each send, each session advance before
         // sending, each receive, each acknowledgement); every one of them is a crash point.
-        var data = new TheoryData<string, int>();
-        for (var write = 1; write <= 10; write++)
+        // In memory, and on SQLite files that are closed and reopened at the "restart".
+        var data = new TheoryData<string, int, bool>();
+        foreach (var sqlite in new[] { false, true })
         {
-            data.Add("alice", write);
-        }
+            for (var write = 1; write <= 10; write++)
+            {
+                data.Add("alice", write, sqlite);
+            }
 
-        for (var write = 1; write <= 8; write++)
-        {
-            data.Add("bob", write);
+            for (var write = 1; write <= 8; write++)
+            {
+                data.Add("bob", write, sqlite);
+            }
         }
 
         return data;
@@ -30,10 +34,10 @@ public sealed class CrashRecoveryTests
 
     [Theory]
     [MemberData(nameof(CrashPoints))]
-    public async Task CrashAtStorageStep_NoLossNoDuplicatesSessionsIntact(string victim, int crashAtWrite)
+    public async Task CrashAtStorageStep_NoLossNoDuplicatesSessionsIntact(string victim, int crashAtWrite, bool sqlite)
     {
-        await using var alice = await TestNode.CreateAsync("alice", start: false);
-        await using var bob = await TestNode.CreateAsync("bob", start: false);
+        await using var alice = await TestNode.CreateAsync("alice", sqlite, start: false);
+        await using var bob = await TestNode.CreateAsync("bob", sqlite, start: false);
         var crashing = victim == "alice" ? alice : bob;
         await alice.StartAsync(victim == "alice" ? crashAtWrite : int.MaxValue);
         await bob.StartAsync(victim == "bob" ? crashAtWrite : int.MaxValue);

@@ -154,6 +154,8 @@ public abstract class MessagingStoreContractTests
         var message = new StoredMessage("m1", Bob, MessageDirection.Outgoing, "héllo ✓", T0, "m0",
             [new MediaAttachment("a1", "cat.png", "image/png", 1234, new string('a', 64))], MessageStatus.Pending);
         await store.ApplyAsync([new InsertMessage(message), new SetMessageStatus("m1", MessageStatus.Delivered)]);
+        Assert.Equal(new MessageInfo("m1", Bob, MessageDirection.Outgoing, MessageStatus.Delivered), await store.GetMessageInfoAsync("m1"));
+        Assert.Null(await store.GetMessageInfoAsync("nope"));
         store = await ReopenAsync(store, name);
         await using (store)
         {

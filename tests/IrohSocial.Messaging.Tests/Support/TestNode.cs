@@ -107,9 +107,16 @@ public sealed class TestNode : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops the client and starts a new one; a SQLite store is closed and reopened from its file in between.</summary>
     public async Task RestartAsync(int crashAtWrite = int.MaxValue)
     {
         await StopAsync();
+        if (_sqlite)
+        {
+            await Store.DisposeAsync();
+            Store = await SqliteMessagingStore.OpenAsync(DatabasePath, _sealer!);
+        }
+
         await StartAsync(crashAtWrite);
     }
 
