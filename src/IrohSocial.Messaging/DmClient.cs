@@ -349,7 +349,16 @@ public sealed partial class DmClient : IAsyncDisposable
         return new OutboxFlushResult(results.Sum(r => r.Sent), results.Sum(r => r.Failed));
     }
 
-    /// <summary>Call history, newest first (written by the call service through the same store).</summary>
+    /// <summary>Adds (or replaces, by call id) an entry of the call history; for the call service.</summary>
+    public async Task RecordCallAsync(CallRecord call, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        ArgumentException.ThrowIfNullOrEmpty(call.CallId);
+        ThrowIfDisposed();
+        await _options.Store.ApplyAsync([new SaveCall(call)], cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Call history, newest first (written by the call service with <see cref="RecordCallAsync"/>).</summary>
     public async Task<IReadOnlyList<CallRecord>> GetCallHistoryAsync(int limit = 50, DateTimeOffset? before = null, CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();

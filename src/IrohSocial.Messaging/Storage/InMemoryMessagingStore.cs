@@ -11,7 +11,9 @@ public sealed class InMemoryMessagingStore : IMessagingStore
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, MessageRow> _messages = new(StringComparer.Ordinal);
-    private readonly List<(long Seq, OutboxEntry Entry)> _outbox = [];
+    // Queue order by sequence, plus an index by id, so enqueue/remove stay cheap with long queues.
+    private readonly SortedDictionary<long, OutboxEntry> _outbox = [];
+    private readonly Dictionary<string, long> _outboxIndex = new(StringComparer.Ordinal);
     private readonly Dictionary<EndpointId, byte[]> _sessions = [];
     private readonly Dictionary<EndpointId, string> _peers = [];
     private readonly Dictionary<string, CallRecord> _calls = new(StringComparer.Ordinal);
@@ -63,20 +65,23 @@ public sealed class InMemoryMessagingStore : IMessagingStore
 
                 break;
             case EnqueueOutbox e:
-                if (!_outbox.Exists(x => x.Entry.Id == e.Entry.Id))
+                if (_outboxIndex.TryAdd(e.Entry.Id, ++_sequence))
                 {
-                    _outbox.Add((++_sequence, e.Entry));
+                    _outbox.Add(_sequence, e.Entry);
                 }
 
                 break;
             case RemoveOutbox r:
-                _outbox.RemoveAll(x => x.Entry.Id == r.EntryId);
+                if (_outboxIndex.Remove(r.EntryId, out var removedSeq))
+                {
+                    _outbox.Remove(removedSeq);
+                }
+
                 break;
             case RecordOutboxAttempt a:
-                var index = _outbox.FindIndex(x => x.Entry.Id == a.EntryId);
-                if (index >= 0)
+                if (_outboxIndex.TryGetValue(a.EntryId, out var seq))
                 {
-                    _outbox[index] = (_outbox[index].Seq, _outbox[index].Entry with { Attempts = a.Attempts, NextAttemptAt = a.NextAttemptAt });
+                    _outbox[seq] = _outbox[seq] with { Attempts = a.Attempts, NextAttemptAt = a.NextAttemptAt };
                 }
 
                 break;
@@ -184,7 +189,7 @@ public sealed class InMemoryMessagingStore : IMessagingStore
     {
         lock (_gate)
         {
-            IReadOnlyList<OutboxEntry> result = _outbox.Where(x => x.Entry.Peer == peer).OrderBy(x => x.Seq).Select(x => x.Entry).ToList();
+            IReadOnlyList<OutboxEntry> result = _outbox.Values.Where(e => e.Peer == peer).ToList();
             return ValueTask.FromResult(result);
         }
     }
@@ -194,7 +199,7 @@ public sealed class InMemoryMessagingStore : IMessagingStore
     {
         lock (_gate)
         {
-            IReadOnlyList<EndpointId> result = _outbox.Select(x => x.Entry.Peer).Distinct().ToList();
+            IReadOnlyList<EndpointId> result = _outbox.Values.Select(e => e.Peer).Distinct().ToList();
             return ValueTask.FromResult(result);
         }
     }

@@ -126,6 +126,22 @@ public sealed class DmClientTests
     }
 
     [Fact]
+    public async Task CallHistory_RecordedAndPagedNewestFirst()
+    {
+        await using var alice = await TestNode.CreateAsync("alice", sqlite: true);
+        var t0 = new DateTimeOffset(2026, 3, 1, 10, 0, 0, TimeSpan.Zero);
+        await alice.C.RecordCallAsync(new CallRecord("c1", SomePeer(), CallDirection.Outgoing, t0, TimeSpan.FromMinutes(3), true, CallEndReason.Completed));
+        await alice.C.RecordCallAsync(new CallRecord("c2", SomePeer(), CallDirection.Incoming, t0.AddHours(1), TimeSpan.Zero, false, CallEndReason.Missed));
+        await alice.C.RecordCallAsync(new CallRecord("c2", SomePeer(), CallDirection.Incoming, t0.AddHours(1), TimeSpan.Zero, false, CallEndReason.Rejected));
+        var all = await alice.C.GetCallHistoryAsync();
+        Assert.Equal(["c2", "c1"], all.Select(c => c.CallId));
+        Assert.Equal(CallEndReason.Rejected, all[0].EndedReason);
+        Assert.Equal(["c1"], (await alice.C.GetCallHistoryAsync(10, t0.AddMinutes(30))).Select(c => c.CallId));
+
+        static Crypto.EndpointId SomePeer() { using var key = Crypto.SecretKey.Generate(); return key.PublicKey; }
+    }
+
+    [Fact]
     public async Task CallSignal_PeerDown_FailsAtOnceAndIsNotQueued()
     {
         await using var alice = await TestNode.CreateAsync("alice");
