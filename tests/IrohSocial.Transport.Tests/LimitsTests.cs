@@ -134,9 +134,18 @@ public sealed class LimitsTests
             await channel.Output.WriteAsync(new byte[] { 0 }, Ct);
         }
 
-        // The server explains itself with CLOSE(StreamLimitExceeded) on the control channel, then hangs up.
-        ControlMessage? close = null;
-        while (close is null)
+        // The server decides StreamLimitExceeded and hangs up; the peer's transport ends.
+        await using var accepted = await server.AcceptAsync(Ct);
+        await accepted.Closed.WaitAsync(Ct);
+        var info = ((MuxConnection)accepted.Core).CloseInfo;
+        Assert.NotNull(info);
+        Assert.Equal(TransportError.StreamLimitExceeded, info.Error);
+        Assert.False(info.ByPeer);
+        await mux.Completion.WaitAsync(Ct);
+
+        // Before hanging up the server explained itself: CLOSE with the reserved StreamLimitExceeded code.
+        var closes = new List<ControlMessage>();
+        while (true)
         {
             var result = await control.Input.ReadAsync(Ct);
             var buffer = result.Buffer;
@@ -144,16 +153,18 @@ public sealed class LimitsTests
             {
                 if (message.Type == ControlType.Close)
                 {
-                    close = message;
+                    closes.Add(message);
                 }
             }
 
             control.Input.AdvanceTo(buffer.Start, buffer.End);
-            Assert.False(result.IsCompleted && close is null, "the control channel ended without CLOSE");
+            if (result.IsCompleted || closes.Count > 0)
+            {
+                break;
+            }
         }
 
-        Assert.Equal((ulong)CloseCodes.For(TransportError.StreamLimitExceeded), close.Value.Value);
-        await mux.Completion.WaitAsync(Ct);
+        Assert.Equal((ulong)CloseCodes.For(TransportError.StreamLimitExceeded), Assert.Single(closes).Value);
     }
 
     [Fact]

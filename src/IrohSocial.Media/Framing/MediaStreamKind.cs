@@ -11,4 +11,7 @@ public enum MediaStreamKind : byte
 
     /// <summary>Receiver reports for the audio stream flowing the other way (loss, jitter, RTT echo).</summary>
     AudioReport = 3,
+
+    /// <summary>Call control (section 7 calls): connection epoch, keyframe requests, video on/off; one per direction.</summary>
+    Control = 4,
 }

@@ -17,7 +17,9 @@ namespace IrohSocial.Transport.Internal.Tcp;
 /// </summary>
 internal sealed class MuxConnection : ConnectionCore
 {
-    private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(2);
+    // How long a closing side waits for the peer to hang up after CLOSE; generous because CLOSE first has to get
+    // through the multiplexer on a possibly busy machine, and a responsive peer hangs up at once anyway.
+    private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
 
     private readonly EndpointContext _ctx;
     private readonly SslStream _ssl;
@@ -32,7 +34,9 @@ internal sealed class MuxConnection : ConnectionCore
     private readonly TaskCompletionSource _settings = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _lifetime = new();
-    private MxChannel _control = null!;
+    private readonly List<ulong> _offersBeforeStart = [];
+    private MxChannel? _control;
+    private bool _started;
     private TaskCompletionSource _credit = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _peerMaxStreams;
     private long _opened;
@@ -97,6 +101,20 @@ internal sealed class MuxConnection : ConnectionCore
 
     private void Start(bool grantStreams)
     {
+        // Offers that arrived between StartListening and now (the control channel did not exist yet) are handled here.
+        ulong[] early;
+        lock (_gate)
+        {
+            _started = true;
+            early = [.. _offersBeforeStart];
+            _offersBeforeStart.Clear();
+        }
+
+        foreach (var id in early)
+        {
+            HandleOffer(id);
+        }
+
         _ = RunControlLoopAsync();
         _ = WatchMultiplexerAsync();
         if (!grantStreams)
@@ -238,6 +256,20 @@ internal sealed class MuxConnection : ConnectionCore
 
     private void OnChannelOffered(object? sender, MultiplexingStream.ChannelOfferEventArgs e)
     {
+        lock (_gate)
+        {
+            if (!_started)
+            {
+                _offersBeforeStart.Add(e.QualifiedId.Id);
+                return;
+            }
+        }
+
+        HandleOffer(e.QualifiedId.Id);
+    }
+
+    private void HandleOffer(ulong channelId)
+    {
         bool overLimit;
         lock (_gate)
         {
@@ -255,7 +287,7 @@ internal sealed class MuxConnection : ConnectionCore
         MxChannel channel;
         try
         {
-            channel = _mux.AcceptChannel(e.QualifiedId.Id);
+            channel = _mux.AcceptChannel(channelId);
         }
         catch (Exception ex) when (ex is InvalidOperationException or ObjectDisposedException)
         {
@@ -318,7 +350,7 @@ internal sealed class MuxConnection : ConnectionCore
 
     private async Task RunControlLoopAsync()
     {
-        var reader = _control.Input;
+        var reader = _control!.Input;
         try
         {
             while (true)
@@ -368,7 +400,10 @@ internal sealed class MuxConnection : ConnectionCore
         // Let the control loop drain what arrived before the end (a CLOSE explains the end better).
         try
         {
-            await _control.Completion.WaitAsync(CloseTimeout, _ctx.Time).ConfigureAwait(false);
+            if (_control is { } control)
+            {
+                await control.Completion.WaitAsync(CloseTimeout, _ctx.Time).ConfigureAwait(false);
+            }
         }
         catch (Exception)
         {
@@ -446,13 +481,18 @@ internal sealed class MuxConnection : ConnectionCore
 
     private async Task SendControlAsync(ControlMessage message)
     {
+        if (_control is not { } control)
+        {
+            return; // not started: nothing can be sent yet (a refusal before start just closes)
+        }
+
         var bytes = message.Encode();
         try
         {
             await _controlWriteLock.WaitAsync(_lifetime.Token).ConfigureAwait(false);
             try
             {
-                await _control.Output.WriteAsync(bytes, _lifetime.Token).ConfigureAwait(false);
+                await control.Output.WriteAsync(bytes, _lifetime.Token).ConfigureAwait(false);
             }
             finally
             {

@@ -1,0 +1,350 @@
+using IrohSocial.Crypto;
+using IrohSocial.Media.Audio;
+using IrohSocial.Media.Calls.Internal;
+using IrohSocial.Media.Stats;
+using IrohSocial.Messaging.Storage;
+using IrohSocial.Transport;
+
+namespace IrohSocial.Media.Calls;
+
+/// <summary>One voice (and maybe video) call, from the offer to its end. Created by <see cref="CallManager"/>.</summary>
+public sealed class Call
+{
+    private readonly Lock _gate = new();
+    private readonly TaskCompletionSource<CallEndReason> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _receivedAudioEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TimeProvider _time;
+    private readonly CallManager _manager;
+    private CallState _state = CallState.Ringing;
+    private bool _muted;
+    private bool _videoEnabled;
+    private long _answeredAt;
+    private TimeSpan _duration;
+    private CallStats? _latestStats;
+    private CallVideoStats? _latestVideoStats;
+    private CallLeg? _leg;
+    private long _audioSentBefore;
+    private long _audioPlayedBefore;
+    private long _concealedBefore;
+    private long _videoSentBefore;
+    private long _videoDecodedBefore;
+
+    internal Call(CallManager manager, Guid callId, EndpointId peer, CallDirection direction, CallMedia media, bool offeredVideo, byte[] callerSecret, TimeProvider time)
+    {
+        _manager = manager;
+        CallGuid = callId;
+        Id = callId.ToString();
+        Peer = peer;
+        Direction = direction;
+        Media = media;
+        _time = time;
+        CallerSecret = callerSecret;
+        OfferedVideo = offeredVideo;
+        StartedAt = time.GetUtcNow();
+        _videoEnabled = direction == CallDirection.Outgoing && media.Video && media.VideoSource is not null;
+    }
+
+    /// <summary>The call id (a UUID string, as in the Offer).</summary>
+    public string Id { get; }
+
+    /// <summary>The other side.</summary>
+    public EndpointId Peer { get; }
+
+    /// <summary>Whether this side placed or received the call.</summary>
+    public CallDirection Direction { get; }
+
+    /// <summary>Ringing, active or ended.</summary>
+    public CallState State
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _state;
+            }
+        }
+    }
+
+    /// <summary>When the call was offered (or the offer arrived).</summary>
+    public DateTimeOffset StartedAt { get; }
+
+    /// <summary>Mute: silence (DTX) is sent instead of the source; the stream and statistics stay alive.</summary>
+    public bool Muted
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _muted;
+            }
+        }
+
+        set
+        {
+            CallLeg? leg;
+            lock (_gate)
+            {
+                _muted = value;
+                leg = _leg;
+            }
+
+            leg?.SetMuted(value);
+        }
+    }
+
+    /// <summary>Whether this side sends video right now.</summary>
+    public bool VideoEnabled
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _videoEnabled;
+            }
+        }
+    }
+
+    /// <summary>Whether the peer offered (caller) or anyone used video so far; stored as had_video.</summary>
+    public bool HadVideo { get; private set; }
+
+    /// <summary>Time since the answer (the call timer); zero while ringing, frozen once ended.</summary>
+    public TimeSpan Elapsed
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _state switch
+                {
+                    CallState.Active => _time.GetElapsedTime(_answeredAt),
+                    CallState.Ended => _duration,
+                    _ => TimeSpan.Zero,
+                };
+            }
+        }
+    }
+
+    /// <summary>The latest audio statistics (every <see cref="CallOptions.StatsInterval"/>), or null before the first.</summary>
+    public CallStats? LatestStats => Volatile.Read(ref _latestStats);
+
+    /// <summary>The latest video statistics, or null when no video flowed.</summary>
+    public CallVideoStats? LatestVideoStats => Volatile.Read(ref _latestVideoStats);
+
+    /// <summary>Running totals over the whole call.</summary>
+    public CallCounters Counters
+    {
+        get
+        {
+            lock (_gate)
+            {
+                var stats = _latestStats;
+                return new CallCounters(
+                    _audioSentBefore + (_leg?.AudioFramesSent ?? 0),
+                    _audioPlayedBefore + (_leg?.AudioFramesPlayed ?? 0),
+                    _concealedBefore + (_leg?.ConcealedFrames ?? 0),
+                    _videoSentBefore + (_leg?.VideoFramesSent ?? 0),
+                    _videoDecodedBefore + (_leg?.VideoFramesDecoded ?? 0),
+                    stats?.LatencyP50,
+                    stats?.LatencyP95);
+            }
+        }
+    }
+
+    /// <summary>Completes with the end reason when the call is over (its history row is written by then).</summary>
+    public Task<CallEndReason> Completion => _completion.Task;
+
+    /// <summary>
+    /// Completes when the peer's audio stream ended normally and everything received was played (for example,
+    /// the peer's file source ran out).
+    /// </summary>
+    public Task ReceivedAudioEnded => _receivedAudioEnded.Task;
+
+    /// <summary>Turns this side's video on or off mid-call; the peer sees the stream stop or resume.</summary>
+    /// <exception cref="InvalidOperationException">Turning video on without a <see cref="CallMedia.VideoSource"/>.</exception>
+    public async Task SetVideoEnabledAsync(bool enabled, CancellationToken cancellationToken = default)
+    {
+        if (enabled && Media.VideoSource is null)
+        {
+            throw new InvalidOperationException("The call has no video source.");
+        }
+
+        CallLeg? leg;
+        lock (_gate)
+        {
+            if (_state == CallState.Ended)
+            {
+                throw new InvalidOperationException("The call has ended.");
+            }
+
+            _videoEnabled = enabled;
+            HadVideo |= enabled;
+            leg = _leg;
+        }
+
+        if (leg is not null)
+        {
+            await leg.SetVideoEnabledAsync(enabled, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    internal Guid CallGuid { get; }
+
+    internal CallMedia Media { get; }
+
+    internal bool OfferedVideo { get; }
+
+    internal byte[] CallerSecret { get; }
+
+    internal byte[]? CalleeSecret { get; set; }
+
+    /// <summary>Where the caller dials (and redials after a drop); null on the callee's side.</summary>
+    internal EndpointAddr? PeerAddress { get; init; }
+
+    internal bool IsCaller => Direction == CallDirection.Outgoing;
+
+    internal IAudioSource AudioSource => Media.AudioSource ?? _silence;
+
+    internal IAudioSink AudioSink => Media.AudioSink ?? _discard;
+
+    internal CallLeg? Leg
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _leg;
+            }
+        }
+    }
+
+    /// <summary>Epoch of the next leg this side would open (the caller) or accept (the callee).</summary>
+    internal uint NextEpoch { get; set; }
+
+    private readonly SilenceSource _silence = new();
+    private readonly DiscardAudioSink _discard = new();
+
+    internal bool TryActivate()
+    {
+        lock (_gate)
+        {
+            if (_state != CallState.Ringing)
+            {
+                return false;
+            }
+
+            _state = CallState.Active;
+            _answeredAt = _time.GetTimestamp();
+            HadVideo |= _videoEnabled;
+            return true;
+        }
+    }
+
+    /// <summary>Moves to Ended once; returns false when it already ended.</summary>
+    internal bool TryEnd(out CallLeg? leg)
+    {
+        lock (_gate)
+        {
+            leg = null;
+            if (_state == CallState.Ended)
+            {
+                return false;
+            }
+
+            _duration = _state == CallState.Active ? _time.GetElapsedTime(_answeredAt) : TimeSpan.Zero;
+            _state = CallState.Ended;
+            leg = DetachLegLocked();
+            return true;
+        }
+    }
+
+    internal void Complete(CallEndReason reason) => _completion.TrySetResult(reason);
+
+    /// <summary>Installs a new leg; returns the one it replaces. Fails when the call is not active.</summary>
+    internal bool TryAttachLeg(CallLeg leg, out CallLeg? previous)
+    {
+        lock (_gate)
+        {
+            previous = null;
+            if (_state != CallState.Active)
+            {
+                return false;
+            }
+
+            previous = DetachLegLocked();
+            _leg = leg;
+            return true;
+        }
+    }
+
+    /// <summary>Removes a lost leg (if still current), keeping its counters.</summary>
+    internal bool TryDetachLeg(CallLeg leg)
+    {
+        lock (_gate)
+        {
+            if (!ReferenceEquals(_leg, leg))
+            {
+                return false;
+            }
+
+            DetachLegLocked();
+            return true;
+        }
+    }
+
+    private CallLeg? DetachLegLocked()
+    {
+        var leg = _leg;
+        if (leg is not null)
+        {
+            _audioSentBefore += leg.AudioFramesSent;
+            _audioPlayedBefore += leg.AudioFramesPlayed;
+            _concealedBefore += leg.ConcealedFrames;
+            _videoSentBefore += leg.VideoFramesSent;
+            _videoDecodedBefore += leg.VideoFramesDecoded;
+            _leg = null;
+        }
+
+        return leg;
+    }
+
+    internal TimeSpan Duration
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _duration;
+            }
+        }
+    }
+
+    internal void OnStats(CallStats stats, CallVideoStats? video)
+    {
+        Volatile.Write(ref _latestStats, stats);
+        if (video is not null)
+        {
+            Volatile.Write(ref _latestVideoStats, video);
+        }
+
+        _manager.OnStats(this, stats, video);
+    }
+
+    internal void OnReceivedAudioCompleted(Task completion)
+    {
+        if (completion.IsCompletedSuccessfully)
+        {
+            _receivedAudioEnded.TrySetResult();
+        }
+    }
+
+    internal void MarkVideoUsed()
+    {
+        lock (_gate)
+        {
+            HadVideo = true;
+        }
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"{Id} ({Direction}, {State}) with {Peer.ToShortString()}";
+}

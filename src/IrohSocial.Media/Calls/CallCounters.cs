@@ -1,0 +1,18 @@
+namespace IrohSocial.Media.Calls;
+
+/// <summary>Running totals of a call, summed over every connection it used.</summary>
+/// <param name="AudioFramesSent">Audio frames sent.</param>
+/// <param name="AudioFramesPlayed">Audio frames written to the sink (decoded or concealed).</param>
+/// <param name="ConcealedFrames">Audio frames filled by packet-loss concealment.</param>
+/// <param name="VideoFramesSent">Video frames sent.</param>
+/// <param name="VideoFramesDecoded">Video frames received and decoded.</param>
+/// <param name="LatencyP50">Median capture-to-playout audio delay, when known.</param>
+/// <param name="LatencyP95">95th percentile capture-to-playout audio delay, when known.</param>
+public sealed record CallCounters(
+    long AudioFramesSent,
+    long AudioFramesPlayed,
+    long ConcealedFrames,
+    long VideoFramesSent,
+    long VideoFramesDecoded,
+    TimeSpan? LatencyP50,
+    TimeSpan? LatencyP95);

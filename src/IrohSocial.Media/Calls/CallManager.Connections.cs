@@ -1,0 +1,316 @@
+using System.Buffers.Binary;
+using IrohSocial.Media.Calls.Internal;
+using IrohSocial.Media.Framing;
+using IrohSocial.Messaging;
+using IrohSocial.Messaging.Storage;
+using IrohSocial.Transport;
+
+namespace IrohSocial.Media.Calls;
+
+public sealed partial class CallManager
+{
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>The caller's side: opens a call connection (retrying until <paramref name="window"/> is over) or fails the call.</summary>
+    private async Task DialAsync(Call call, TimeSpan window)
+    {
+        var start = _time.GetTimestamp();
+        while (call.State == CallState.Active && !_stop.IsCancellationRequested)
+        {
+            using var attempt = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+            attempt.CancelAfter(_options.ConnectTimeout);
+            Connection? connection = null;
+            try
+            {
+                if (call.CalleeSecret is null || call.PeerAddress is null)
+                {
+                    break;
+                }
+
+                connection = await _endpoint.ConnectAsync(call.PeerAddress, Alpns.Calls, attempt.Token).ConfigureAwait(false);
+                var epoch = call.NextEpoch++;
+                var leg = new CallLeg(call, connection, epoch,
+                    CallLeg.DeriveKeys(call.CallerSecret, call.CalleeSecret, call.CallGuid, epoch, isCaller: true), _options, _time, _logger);
+                if (!await InstallLegAsync(call, leg, attempt.Token).ConfigureAwait(false))
+                {
+                    return;
+                }
+
+                _ = Task.Run(() => ServeConnectionAsync(connection, leg, _stop.Token));
+                return;
+            }
+            catch (Exception ex) when (ex is TransportException or OperationCanceledException or IOException or MessagingException)
+            {
+                if (connection is not null)
+                {
+                    await connection.DisposeAsync().ConfigureAwait(false);
+                }
+
+                if (_time.GetElapsedTime(start) >= window)
+                {
+                    break;
+                }
+
+                try
+                {
+                    await Task.Delay(RetryDelay, _time, _stop.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+
+        await FailAsync(call).ConfigureAwait(false);
+    }
+
+    /// <summary>The callee's side: waits for the caller's connection for <paramref name="window"/>, else fails the call.</summary>
+    private async Task AwaitLegAsync(Call call, TimeSpan window)
+    {
+        var start = _time.GetTimestamp();
+        try
+        {
+            while (call.State == CallState.Active && call.Leg is null)
+            {
+                if (_time.GetElapsedTime(start) >= window)
+                {
+                    await FailAsync(call).ConfigureAwait(false);
+                    return;
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(50), _time, _stop.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // shutting down
+        }
+    }
+
+    private async Task FailAsync(Call call)
+    {
+        if (call.State == CallState.Ended)
+        {
+            return;
+        }
+
+        await SendBestEffortAsync(call, new CallSignal(call.Id, CallSignalKind.End, Reason: "failed"), CancellationToken.None).ConfigureAwait(false);
+        await FinishAsync(call, CallEndReason.Failed, "connection lost").ConfigureAwait(false);
+    }
+
+    /// <summary>Starts a leg's media and makes it the call's current leg; watches its connection for a drop.</summary>
+    private async Task<bool> InstallLegAsync(Call call, CallLeg leg, CancellationToken cancellationToken)
+    {
+        if (!call.TryAttachLeg(leg, out var previous))
+        {
+            await CloseLegAsync(leg).ConfigureAwait(false);
+            return false;
+        }
+
+        if (previous is not null)
+        {
+            await CloseLegAsync(previous).ConfigureAwait(false);
+        }
+
+        try
+        {
+            await leg.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TransportException or OperationCanceledException or IOException or ObjectDisposedException)
+        {
+            Log.MediaFailed(_logger, ex, call.Id);
+        }
+
+        Log.LegUp(_logger, call.Id, leg.Epoch);
+        _ = leg.Connection.Closed.ContinueWith(
+            _ => Task.Run(() => OnLegLostAsync(call, leg)), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return true;
+    }
+
+    private async Task OnLegLostAsync(Call call, CallLeg leg)
+    {
+        if (!call.TryDetachLeg(leg))
+        {
+            return; // ended or replaced already
+        }
+
+        await CloseLegAsync(leg).ConfigureAwait(false);
+        if (call.State != CallState.Active || _stop.IsCancellationRequested)
+        {
+            return;
+        }
+
+        Log.Restoring(_logger, call.Id, _options.ReconnectWindow);
+        if (call.IsCaller)
+        {
+            await DialAsync(call, _options.ReconnectWindow).ConfigureAwait(false);
+        }
+        else
+        {
+            await AwaitLegAsync(call, _options.ReconnectWindow).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Accepts the peer's media streams on a call connection. Every stream starts with the preamble; a stream for
+    /// an unknown or unanswered call, or from a peer that is not the call's, is refused, and a connection that
+    /// never carried a valid stream is closed. On the callee's side the first control stream names the epoch.
+    /// </summary>
+    internal async Task ServeConnectionAsync(Connection connection, CallLeg? leg, CancellationToken cancellationToken)
+    {
+        var legReady = new TaskCompletionSource<CallLeg>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (leg is not null)
+        {
+            legReady.SetResult(leg);
+        }
+
+        var handlers = new List<Task>();
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                TransportStream stream;
+                try
+                {
+                    stream = await connection.AcceptStreamAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is TransportException or OperationCanceledException or IOException or ObjectDisposedException)
+                {
+                    return;
+                }
+
+                handlers.Add(Task.Run(() => ServeStreamAsync(connection, stream, legReady, cancellationToken), CancellationToken.None));
+                handlers.RemoveAll(t => t.IsCompleted);
+            }
+        }
+        finally
+        {
+            if (leg is null && legReady.Task.IsCompletedSuccessfully)
+            {
+                // The callee's leg ends with its connection; the drop watcher restores or fails the call.
+                await connection.Closed.WaitAsync(cancellationToken).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            }
+
+            legReady.TrySetCanceled(CancellationToken.None);
+            await Task.WhenAll(handlers).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+        }
+    }
+
+    private async Task ServeStreamAsync(Connection connection, TransportStream stream, TaskCompletionSource<CallLeg> legReady, CancellationToken cancellationToken)
+    {
+        MediaStreamPreamble preamble;
+        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            timeout.CancelAfter(_options.PreambleTimeout);
+            try
+            {
+                preamble = await MediaStreamPreamble.ReadAsync(stream, timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is MediaException or TransportException or OperationCanceledException or IOException)
+            {
+                await RefuseAsync(connection, stream, legReady, "bad preamble: " + ex.Message).ConfigureAwait(false);
+                return;
+            }
+        }
+
+        if (!_calls.TryGetValue(preamble.CallId, out var call) || call.State != CallState.Active || call.Peer != connection.RemoteId
+            || call.CalleeSecret is null)
+        {
+            await RefuseAsync(connection, stream, legReady, $"stream for unknown or unanswered call {preamble.CallId}").ConfigureAwait(false);
+            return;
+        }
+
+        CallLeg leg;
+        if (!legReady.Task.IsCompleted && preamble.Kind == MediaStreamKind.Control && !call.IsCaller)
+        {
+            var epochBytes = new byte[4];
+            try
+            {
+                await stream.ReadExactlyAsync(epochBytes, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is EndOfStreamException or TransportException or OperationCanceledException or IOException)
+            {
+                await RefuseAsync(connection, stream, legReady, "control stream without epoch").ConfigureAwait(false);
+                return;
+            }
+
+            var epoch = BinaryPrimitives.ReadUInt32BigEndian(epochBytes);
+            if (epoch < call.NextEpoch)
+            {
+                await RefuseAsync(connection, stream, legReady, $"stale epoch {epoch}").ConfigureAwait(false);
+                return;
+            }
+
+            call.NextEpoch = epoch + 1;
+            leg = new CallLeg(call, connection, epoch, CallLeg.DeriveKeys(call.CallerSecret, call.CalleeSecret, call.CallGuid, epoch, isCaller: false),
+                _options, _time, _logger);
+            if (!legReady.TrySetResult(leg) || !await InstallLegAsync(call, leg, cancellationToken).ConfigureAwait(false))
+            {
+                await RefuseAsync(connection, stream, legReady, "a second control stream").ConfigureAwait(false);
+                return;
+            }
+        }
+        else
+        {
+            try
+            {
+                leg = await legReady.Task.WaitAsync(_options.PreambleTimeout, _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+            {
+                await RefuseAsync(connection, stream, legReady, "media before the control stream").ConfigureAwait(false);
+                return;
+            }
+
+            if (preamble.Kind == MediaStreamKind.Control)
+            {
+                // The callee's control stream echoes the epoch before its messages.
+                var echo = new byte[4];
+                try
+                {
+                    await stream.ReadExactlyAsync(echo, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is EndOfStreamException or TransportException or OperationCanceledException or IOException)
+                {
+                    await RefuseAsync(connection, stream, legReady, "control stream without epoch").ConfigureAwait(false);
+                    return;
+                }
+
+                if (BinaryPrimitives.ReadUInt32BigEndian(echo) != leg.Epoch)
+                {
+                    await RefuseAsync(connection, stream, legReady, "control stream of another epoch").ConfigureAwait(false);
+                    return;
+                }
+            }
+        }
+
+        try
+        {
+            await leg.AcceptAsync(preamble.Kind, stream, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TransportException or OperationCanceledException or IOException or ObjectDisposedException or MediaException)
+        {
+            Log.MediaFailed(_logger, ex, call.Id);
+        }
+    }
+
+    private async Task RefuseAsync(Connection connection, TransportStream stream, TaskCompletionSource<CallLeg> legReady, string reason)
+    {
+        Interlocked.Increment(ref _refusedStreams);
+        Log.StreamRefused(_logger, connection.RemoteId.ToShortString(), reason);
+        stream.Abort(CallStreamErrors.Refused);
+        await stream.DisposeAsync().ConfigureAwait(false);
+        if (!legReady.Task.IsCompleted)
+        {
+            try
+            {
+                await connection.CloseAsync(CallStreamErrors.UnknownCall, "no such call").ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is TransportException or ObjectDisposedException or IOException)
+            {
+                // already closed
+            }
+        }
+    }
+}

@@ -1,0 +1,126 @@
+using IrohSocial.Crypto;
+using IrohSocial.Media.Calls.Internal;
+using IrohSocial.Messaging;
+using IrohSocial.Messaging.Storage;
+
+namespace IrohSocial.Media.Calls;
+
+public sealed partial class CallManager
+{
+    private void OnSignalReceived(object? sender, CallSignalReceivedEvent e)
+    {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return;
+        }
+
+        _ = Task.Run(() => HandleSignalAsync(e.Peer, e.Signal));
+    }
+
+    private async Task HandleSignalAsync(EndpointId peer, CallSignal signal)
+    {
+        try
+        {
+            if (!Guid.TryParse(signal.CallId, out var callId))
+            {
+                Log.SignalIgnored(_logger, signal.Kind.ToString(), signal.CallId, peer.ToShortString(), "call id is not a UUID");
+                return;
+            }
+
+            _calls.TryGetValue(callId, out var call);
+            if (call is not null && call.Peer != peer)
+            {
+                Log.SignalIgnored(_logger, signal.Kind.ToString(), signal.CallId, peer.ToShortString(), "another peer's call");
+                return;
+            }
+
+            switch (signal.Kind)
+            {
+                case CallSignalKind.Offer:
+                    await OnOfferAsync(peer, callId, signal, call).ConfigureAwait(false);
+                    break;
+                case CallSignalKind.Answer when call is { Direction: CallDirection.Outgoing, State: CallState.Ringing }:
+                    await OnAnswerAsync(call, signal).ConfigureAwait(false);
+                    break;
+                case CallSignalKind.Reject when call is { Direction: CallDirection.Outgoing, State: CallState.Ringing }:
+                    await FinishAsync(call, CallEndReason.Rejected, signal.Reason ?? "declined").ConfigureAwait(false);
+                    break;
+                case CallSignalKind.End when call is { State: CallState.Ringing }:
+                    await FinishAsync(call, CallEndReason.Missed, signal.Reason ?? "canceled").ConfigureAwait(false);
+                    break;
+                case CallSignalKind.End when call is { State: CallState.Active }:
+                    await FinishAsync(call, signal.Reason == "failed" ? CallEndReason.Failed : CallEndReason.Completed, signal.Reason ?? "hangup")
+                        .ConfigureAwait(false);
+                    break;
+                case CallSignalKind.IceCandidate:
+                    // Reserved: direct addresses come from the endpoint ticket; candidates are ignored.
+                    break;
+                default:
+                    Log.SignalIgnored(_logger, signal.Kind.ToString(), signal.CallId, peer.ToShortString(), "no call in a matching state");
+                    break;
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Log.SignalFailed(_logger, ex, signal.CallId, signal.Kind.ToString());
+        }
+    }
+
+    private async Task OnOfferAsync(EndpointId peer, Guid callId, CallSignal signal, Call? existing)
+    {
+        if (existing is not null)
+        {
+            return; // a repeated offer
+        }
+
+        if (signal.MediaKey is not { Length: CallKeys.SecretSize })
+        {
+            Log.SignalIgnored(_logger, signal.Kind.ToString(), signal.CallId, peer.ToShortString(), "media key missing or of the wrong size");
+            return;
+        }
+
+        var call = new Call(this, callId, peer, CallDirection.Incoming, new CallMedia(), signal.Video, signal.MediaKey, _time);
+        bool busy;
+        lock (_calls)
+        {
+            busy = CurrentCall is not null;
+            if (!busy)
+            {
+                _calls[callId] = call;
+            }
+        }
+
+        if (busy)
+        {
+            // Rejected on the caller's side; a missed call on ours.
+            await SendBestEffortAsync(call, new CallSignal(call.Id, CallSignalKind.Reject, Reason: "busy"), CancellationToken.None).ConfigureAwait(false);
+            _calls[callId] = call;
+            await FinishAsync(call, CallEndReason.Missed, "busy").ConfigureAwait(false);
+            return;
+        }
+
+        StartRingTimer(call);
+        Log.CallState(_logger, call.Id, peer.ToShortString(), "ringing");
+        Raise(new IncomingCallEvent(call.Id, peer, signal.Video, call), IncomingCall);
+    }
+
+    private async Task OnAnswerAsync(Call call, CallSignal signal)
+    {
+        if (signal.MediaKey is not { Length: CallKeys.SecretSize })
+        {
+            Log.SignalIgnored(_logger, signal.Kind.ToString(), signal.CallId, call.Peer.ToShortString(), "media key missing or of the wrong size");
+            return;
+        }
+
+        call.CalleeSecret = signal.MediaKey;
+        if (!call.TryActivate())
+        {
+            return;
+        }
+
+        StopRingTimer(call);
+        Log.CallState(_logger, call.Id, call.Peer.ToShortString(), "answered");
+        Raise(new CallAnsweredEvent(call.Id, call.Peer), CallAnswered);
+        await DialAsync(call, _options.ConnectTimeout + _options.ReconnectWindow).ConfigureAwait(false);
+    }
+}

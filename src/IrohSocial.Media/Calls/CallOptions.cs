@@ -1,0 +1,32 @@
+namespace IrohSocial.Media.Calls;
+
+/// <summary>Timing and media settings of the call service.</summary>
+public sealed record CallOptions
+{
+    /// <summary>The defaults: 30 s ring timeout, 5 s reconnect window, stats every second.</summary>
+    public static CallOptions Default { get; } = new();
+
+    /// <summary>How long an unanswered call rings before it ends as missed (on both sides).</summary>
+    public TimeSpan RingTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long both sides try to restore a dropped call connection before the call ends as failed.</summary>
+    public TimeSpan ReconnectWindow { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often statistics are computed and raised as events.</summary>
+    public TimeSpan StatsInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long one attempt to open the call connection may take.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>How long an incoming media stream may take to send its preamble before it is refused.</summary>
+    public TimeSpan PreambleTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    internal void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(RingTimeout, TimeSpan.Zero, nameof(RingTimeout));
+        ArgumentOutOfRangeException.ThrowIfLessThan(ReconnectWindow, TimeSpan.Zero, nameof(ReconnectWindow));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(StatsInterval, TimeSpan.Zero, nameof(StatsInterval));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ConnectTimeout, TimeSpan.Zero, nameof(ConnectTimeout));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(PreambleTimeout, TimeSpan.Zero, nameof(PreambleTimeout));
+    }
+}

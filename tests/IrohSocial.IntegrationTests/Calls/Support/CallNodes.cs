@@ -1,0 +1,80 @@
+using System.Net;
+using IrohSocial.Crypto;
+using IrohSocial.Media.Audio;
+using IrohSocial.Media.Calls;
+using IrohSocial.Messaging.Storage;
+
+namespace IrohSocial.IntegrationTests.Calls.Support;
+
+/// <summary>Two nodes on loopback sockets, ready to call each other.</summary>
+internal sealed class CallNodes : IAsyncDisposable
+{
+    private CallNodes(IrohSocialNode alice, IrohSocialNode bob)
+    {
+        Alice = alice;
+        Bob = bob;
+    }
+
+    public IrohSocialNode Alice { get; }
+
+    public IrohSocialNode Bob { get; }
+
+    public static readonly CallOptions FastOptions = new()
+    {
+        RingTimeout = TimeSpan.FromSeconds(2),
+        ReconnectWindow = TimeSpan.FromSeconds(1),
+        ConnectTimeout = TimeSpan.FromSeconds(2),
+    };
+
+    public static async Task<CallNodes> StartAsync(CallOptions? options = null)
+    {
+        var alice = await StartNodeAsync(options ?? FastOptions);
+        var bob = await StartNodeAsync(options ?? FastOptions);
+        return new CallNodes(alice, bob);
+    }
+
+    public static Task<IrohSocialNode> StartNodeAsync(CallOptions options, IMessagingStore? store = null) =>
+        IrohSocialNode.StartAsync(new IrohSocialNodeOptions
+        {
+            SecretKey = SecretKey.Generate(),
+            BindAddress = new IPEndPoint(IPAddress.Loopback, 0),
+            Calls = options,
+            Store = store,
+        });
+
+    /// <summary>Answers every incoming call on <paramref name="node"/> with the media <paramref name="media"/> gives.</summary>
+    public static TaskCompletionSource<Call> AutoAnswer(IrohSocialNode node, Func<CallMedia> media)
+    {
+        var answered = new TaskCompletionSource<Call>(TaskCreationOptions.RunContinuationsAsynchronously);
+        node.Calls.IncomingCall += async (_, e) =>
+        {
+            try
+            {
+                answered.TrySetResult(await node.Calls.AnswerAsync(e.CallId, media()));
+            }
+            catch (Exception ex)
+            {
+                answered.TrySetException(ex);
+            }
+        };
+        return answered;
+    }
+
+    public static async Task<short[]> ReadAllAsync(IAudioSource source)
+    {
+        var all = new List<short>();
+        var frame = new short[AudioFormat.SamplesPerFrame];
+        while (await source.ReadFrameAsync(frame))
+        {
+            all.AddRange(frame);
+        }
+
+        return [.. all];
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Alice.DisposeAsync();
+        await Bob.DisposeAsync();
+    }
+}
