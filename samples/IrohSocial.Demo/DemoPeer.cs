@@ -1,5 +1,6 @@
 using System.Net;
 using IrohSocial.Crypto;
+using IrohSocial.Media.Calls;
 using IrohSocial.Messaging;
 using IrohSocial.Storage.Sqlite;
 using IrohSocial.Transport;
@@ -9,7 +10,7 @@ namespace IrohSocial.Demo;
 
 /// <summary>
 /// One demo user: an identity saved next to its SQLite store, a loopback port that stays the same across a
-/// restart (so the other side finds it again at the address it has), and a running <see cref="DmClient"/>.
+/// restart (so the other side finds it again at the address it has), and a running <see cref="IrohSocialNode"/>.
 /// </summary>
 public sealed class DemoPeer : IAsyncDisposable
 {
@@ -17,7 +18,7 @@ public sealed class DemoPeer : IAsyncDisposable
     private readonly ILoggerFactory? _loggerFactory;
     private AtRestSealer? _sealer;
     private SqliteMessagingStore? _store;
-    private DmClient? _client;
+    private IrohSocialNode? _node;
     private int _port;
 
     private DemoPeer(string name, string folder, SecretKey key, ILoggerFactory? loggerFactory)
@@ -35,7 +36,13 @@ public sealed class DemoPeer : IAsyncDisposable
     public SecretKey Key { get; }
 
     /// <summary>The running client; throws while the peer is stopped.</summary>
-    public DmClient Client => _client ?? throw new InvalidOperationException($"{Name} is offline.");
+    public DmClient Client => Node.Messages;
+
+    /// <summary>Calls of the running node.</summary>
+    public CallManager Calls => Node.Calls;
+
+    /// <summary>The running node; throws while the peer is stopped.</summary>
+    public IrohSocialNode Node => _node ?? throw new InvalidOperationException($"{Name} is offline.");
 
     /// <summary>Every event raised by the current client.</summary>
     public EventRecorder Events { get; private set; } = new();
@@ -83,38 +90,36 @@ public sealed class DemoPeer : IAsyncDisposable
         }
     }
 
-    /// <summary>Opens the store and starts the client (again after <see cref="StopAsync"/>, on the same port).</summary>
+    /// <summary>Opens the store and starts the node (again after <see cref="StopAsync"/>, on the same port).</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         _sealer = new AtRestSealer(Key);
         _store = await SqliteMessagingStore.OpenAsync(DatabasePath, _sealer, cancellationToken);
         Events = new EventRecorder();
-        var client = await DmClient.StartAsync(
-            new DmClientOptions
+        var node = await IrohSocialNode.StartAsync(
+            new IrohSocialNodeOptions
             {
                 SecretKey = Key,
                 Store = _store,
                 BindAddress = new IPEndPoint(IPAddress.Loopback, _port),
                 AttachmentDirectory = AttachmentDirectory,
                 LoggerFactory = _loggerFactory,
-                // Short backoff: the demo's peers come back within seconds.
-                RetryPolicy = new OutboxRetryPolicy { BaseDelay = TimeSpan.FromMilliseconds(100), MaxDelay = TimeSpan.FromSeconds(1) },
             },
             cancellationToken);
-        _port = client.Endpoint.LocalEndPoint.Port;
-        Events.Attach(client);
-        _client = client;
+        _port = node.Messages.Endpoint.LocalEndPoint.Port;
+        Events.Attach(node.Messages);
+        _node = node;
         IsOnline = true;
     }
 
-    /// <summary>Stops the client and closes the store, as if the app were quit.</summary>
+    /// <summary>Stops the node and closes the store, as if the app were quit.</summary>
     public async Task StopAsync()
     {
         IsOnline = false;
-        if (_client is { } client)
+        if (_node is { } node)
         {
-            _client = null;
-            await client.DisposeAsync();
+            _node = null;
+            await node.DisposeAsync();
         }
 
         if (_store is not null)

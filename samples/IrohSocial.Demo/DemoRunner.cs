@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.Json;
 using IrohSocial.Messaging;
@@ -26,7 +25,7 @@ public sealed class DemoRunner
     private readonly DemoOptions _options;
     private readonly TextWriter _out;
     private readonly ILoggerFactory? _loggerFactory;
-    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly DemoProgress _progress;
     private int _sent;
     private int _delivered;
     private int _received;
@@ -37,6 +36,7 @@ public sealed class DemoRunner
         _options = options;
         _out = output;
         _loggerFactory = loggerFactory;
+        _progress = new DemoProgress(output);
     }
 
     /// <summary>Runs every step; returns the process exit code and prints why when it is not 0.</summary>
@@ -69,15 +69,13 @@ public sealed class DemoRunner
             var summaryPath = Path.Combine(_options.OutputDirectory, "summary.json");
             await File.WriteAllTextAsync(summaryPath, JsonSerializer.Serialize(summary, DemoSummary.Json), cancellationToken);
             _out.WriteLine();
-            _out.WriteLine($"done in {_clock.Elapsed.TotalSeconds:0.0}s. Results in {Path.GetFullPath(_options.OutputDirectory)}:");
+            _out.WriteLine($"done in {_progress.Elapsed.TotalSeconds:0.0}s. Results in {Path.GetFullPath(_options.OutputDirectory)}:");
             _out.WriteLine($"  summary.json  messages sent {summary.MessagesSent}, delivered {summary.MessagesDelivered}, received {summary.MessagesReceived}, offline delivered {summary.OfflineDelivered}");
-            if (summary.Call is { } call)
+            var call = summary.Call;
+            _out.WriteLine($"  received.wav  {call.AudioFramesPlayed} audio frames played ({call.ConcealedFrames} concealed), latency p50 {call.LatencyMsP50} ms / p95 {call.LatencyMsP95} ms");
+            if (call.Video)
             {
-                _out.WriteLine($"  received.wav  {call.AudioFramesPlayed} audio frames played ({call.ConcealedFrames} concealed)");
-                if (call.Video)
-                {
-                    _out.WriteLine($"  received.ivf  {call.VideoFramesDecoded} VP9 frames decoded");
-                }
+                _out.WriteLine($"  received.ivf  {call.VideoFramesDecoded} VP9 frames decoded (play it with: vpxdec --i420 -o out.y4m received.ivf)");
             }
 
             return Success;
@@ -149,6 +147,7 @@ public sealed class DemoRunner
         var readReceipts = alice.Events.Count<MessageReadEvent>();
         var offline = await OfflineDeliveryAsync(alice, bob, timeout, cancellationToken);
         var attachmentBytes = await AttachmentAsync(alice, bob, timeout, cancellationToken);
+        var call = await DemoCall.RunAsync(alice, bob, _options, _progress, cancellationToken);
 
         return new DemoSummary
         {
@@ -160,6 +159,7 @@ public sealed class DemoRunner
             TypingSeen = typingSeen,
             DeletesApplied = 1,
             AttachmentBytes = attachmentBytes,
+            Call = call,
         };
     }
 
@@ -235,9 +235,9 @@ public sealed class DemoRunner
         return got.Message;
     }
 
-    private void Step(string text) => _out.WriteLine($"[{_clock.Elapsed.TotalSeconds,5:0.0}s] {text}");
+    private void Step(string text) => _progress.Step(text);
 
-    private void Detail(string text) => _out.WriteLine($"         {text}");
+    private void Detail(string text) => _progress.Detail(text);
 
     private static void TryDelete(string folder)
     {

@@ -38,7 +38,7 @@ public sealed record DemoSummary
     public long AttachmentBytes { get; init; }
 
     /// <summary>The call's numbers.</summary>
-    public CallSummary? Call { get; init; }
+    public required CallSummary Call { get; init; }
 }
 
 /// <summary>The call part of summary.json.</summary>

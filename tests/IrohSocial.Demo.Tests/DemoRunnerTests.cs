@@ -28,6 +28,16 @@ public sealed class DemoRunnerTests : IDisposable
         Assert.Equal(1, root.GetProperty("typing_seen").GetInt32());
         Assert.Equal(256 * 1024, root.GetProperty("attachment_bytes").GetInt64());
         Assert.Contains("Bob got \"custom first message\"", console.ToString());
+        var call = root.GetProperty("call");
+        Assert.True(call.GetProperty("duration_s").GetDouble() >= 2);
+        Assert.False(call.GetProperty("video").GetBoolean());
+        Assert.True(call.GetProperty("audio_frames_sent").GetInt64() > 0);
+        var played = call.GetProperty("audio_frames_played").GetInt64();
+        Assert.True(played > call.GetProperty("concealed_frames").GetInt64());
+        Assert.Equal(0, call.GetProperty("video_frames_sent").GetInt64());
+        Assert.True(call.GetProperty("latency_ms_p95").GetDouble() >= call.GetProperty("latency_ms_p50").GetDouble());
+        AssertWav(Path.Combine(Out, "received.wav"), played);
+        Assert.False(File.Exists(Path.Combine(Out, "received.ivf")));
         // --data keeps both stores (sealed SQLite files) and identities.
         Assert.True(File.Exists(Path.Combine(data, "alice.db")));
         Assert.True(File.Exists(Path.Combine(data, "bob.db")));
@@ -70,6 +80,21 @@ public sealed class DemoRunnerTests : IDisposable
         Assert.Equal(DemoRunner.Failure, exit);
         Assert.Contains("--audio-in file", console.ToString());
         Assert.False(File.Exists(Path.Combine(Out, "summary.json")));
+    }
+
+    // 48 kHz mono 16-bit PCM, one 20 ms frame (960 samples) per played frame.
+    private static void AssertWav(string path, long playedFrames)
+    {
+        var wav = File.ReadAllBytes(path);
+        Assert.Equal("RIFF"u8.ToArray(), wav[..4]);
+        Assert.Equal("WAVE"u8.ToArray(), wav[8..12]);
+        Assert.Equal(1, BitConverter.ToInt16(wav, 20));
+        Assert.Equal(1, BitConverter.ToInt16(wav, 22));
+        Assert.Equal(48000, BitConverter.ToInt32(wav, 24));
+        Assert.Equal(16, BitConverter.ToInt16(wav, 34));
+        var dataBytes = BitConverter.ToInt32(wav, 40);
+        Assert.Equal(playedFrames * 960 * 2, dataBytes);
+        Assert.Equal(44 + dataBytes, wav.Length);
     }
 
     private static string AliceLine(string output) => output.Split('\n').First(l => l.TrimStart().StartsWith("Alice ", StringComparison.Ordinal)).Split("ticket")[0];
