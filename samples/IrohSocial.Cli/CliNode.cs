@@ -7,7 +7,7 @@ namespace IrohSocial.Cli;
 
 /// <summary>
 /// The tool's state in its data folder: the identity (<c>identity.key</c>, created on first use, readable by
-/// the user only) and the sealed SQLite store (<c>irohsocial.db</c>). Optionally a running <see cref="DmClient"/>.
+/// the user only) and the sealed SQLite store (<c>irohsocial.db</c>). Optionally a running <see cref="IrohSocialNode"/>.
 /// </summary>
 public sealed class CliNode : IAsyncDisposable
 {
@@ -30,8 +30,8 @@ public sealed class CliNode : IAsyncDisposable
     /// <summary>The data folder.</summary>
     public string DataDirectory { get; }
 
-    /// <summary>The running client, when started with <see cref="StartClientAsync"/>.</summary>
-    public DmClient? Client { get; private set; }
+    /// <summary>The running node, when started with <see cref="StartClientAsync"/>.</summary>
+    public IrohSocialNode? Node { get; private set; }
 
     /// <summary>The default data folder: the platform's per-user data folder + <c>irohsocial</c>.</summary>
     public static string DefaultDataDirectory =>
@@ -56,11 +56,11 @@ public sealed class CliNode : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts a DM client bound to <paramref name="bind"/>.</summary>
+    /// <summary>Starts a node (messages and calls) bound to <paramref name="bind"/>; returns its DM client.</summary>
     public async Task<DmClient> StartClientAsync(IPEndPoint bind, CancellationToken cancellationToken)
     {
-        Client = await DmClient.StartAsync(
-            new DmClientOptions
+        Node = await IrohSocialNode.StartAsync(
+            new IrohSocialNodeOptions
             {
                 SecretKey = Key,
                 Store = Store,
@@ -68,7 +68,7 @@ public sealed class CliNode : IAsyncDisposable
                 AttachmentDirectory = Path.Combine(DataDirectory, "attachments"),
             },
             cancellationToken);
-        return Client;
+        return Node.Messages;
     }
 
     private static async Task<SecretKey> LoadOrCreateKeyAsync(string path, CancellationToken cancellationToken)
@@ -120,13 +120,20 @@ public sealed class CliNode : IAsyncDisposable
         return key;
     }
 
+    /// <summary>Stops the node (ends calls, closes connections); the store stays open.</summary>
+    public async Task StopNodeAsync()
+    {
+        if (Node is { } node)
+        {
+            Node = null;
+            await node.DisposeAsync();
+        }
+    }
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        if (Client is not null)
-        {
-            await Client.DisposeAsync();
-        }
+        await StopNodeAsync();
 
         await Store.DisposeAsync();
         _sealer.Dispose();

@@ -22,6 +22,7 @@ public static class IrohSocialCli
             ListenCommand.Create(console, data),
             SendCommand.Create(console, data),
             ChatCommand.Create(console, data),
+            CallCommand.Create(console, data),
             ConversationsCommand.Create(console, data),
             MessagesCommand.Create(console, data),
             HistoryCommand.Create(console, data),

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using IrohSocial.Media.Calls;
 using IrohSocial.Messaging;
 using IrohSocial.Messaging.Storage;
 
@@ -68,6 +69,76 @@ public sealed class Output(TextWriter writer, bool json)
                     new JsonObject { ["type"] = "attachment", ["peer"] = e.Peer.ToString(), ["message_id"] = a.MessageId, ["name"] = a.Attachment.Name, ["size"] = a.Attachment.Size, ["path"] = a.Path });
                 break;
         }
+    }
+
+    /// <summary>One line describing a call event.</summary>
+    public void CallEvent(CallEvent e)
+    {
+        var peer = e.Peer.ToShortString();
+        switch (e)
+        {
+            case IncomingCallEvent i:
+                Write($"  incoming {(i.Video ? "video" : "audio")} call {i.CallId} from {peer}",
+                    new JsonObject { ["type"] = "incoming_call", ["call_id"] = i.CallId, ["peer"] = e.Peer.ToString(), ["video"] = i.Video });
+                break;
+            case CallAnsweredEvent:
+                Write($"  call {e.CallId} with {peer} answered", new JsonObject { ["type"] = "call_answered", ["call_id"] = e.CallId, ["peer"] = e.Peer.ToString() });
+                break;
+            case CallEndedEvent end:
+                Write($"  call {e.CallId} with {peer} ended: {end.Reason.ToString().ToLowerInvariant()}{(end.Detail is null ? "" : $" ({end.Detail})")} after {end.Duration.TotalSeconds:0.0}s",
+                    new JsonObject
+                    {
+                        ["type"] = "call_ended", ["call_id"] = e.CallId, ["peer"] = e.Peer.ToString(),
+                        ["reason"] = end.Reason.ToString().ToLowerInvariant(), ["detail"] = end.Detail, ["duration_s"] = end.Duration.TotalSeconds,
+                    });
+                break;
+            case CallStatsEvent stats:
+                Write($"  {Stats(stats)}", StatsJson(stats));
+                break;
+        }
+    }
+
+    /// <summary>A compact line of live call statistics.</summary>
+    public static string Stats(CallStatsEvent e)
+    {
+        var s = e.Stats;
+        var line = $"{s.Elapsed.TotalSeconds,5:0.0}s  {s.Quality.ToString().ToLowerInvariant()}  rtt {(s.RoundTripTime is { } rtt ? $"{rtt.TotalMilliseconds:0}ms" : "-")}"
+            + $"  loss {s.LossFraction:P0}  jitter {s.Jitter.TotalMilliseconds:0}ms  audio {s.SendBitrate / 1000:0}/{s.ReceiveBitrate / 1000:0} kbps";
+        if (e.Video is { } v)
+        {
+            line += $"  video {v.SendWidth}x{v.SendHeight}@{v.SendFramesPerSecond:0} {v.SendBitrateKbps:0}kbps, in {v.ReceiveWidth}x{v.ReceiveHeight}@{v.ReceiveFramesPerSecond:0}";
+        }
+
+        return line;
+    }
+
+    private static JsonObject StatsJson(CallStatsEvent e)
+    {
+        var s = e.Stats;
+        var obj = new JsonObject
+        {
+            ["type"] = "call_stats",
+            ["call_id"] = e.CallId,
+            ["peer"] = e.Peer.ToString(),
+            ["elapsed_s"] = s.Elapsed.TotalSeconds,
+            ["quality"] = s.Quality.ToString().ToLowerInvariant(),
+            ["rtt_ms"] = s.RoundTripTime?.TotalMilliseconds,
+            ["loss"] = s.LossFraction,
+            ["jitter_ms"] = s.Jitter.TotalMilliseconds,
+            ["send_kbps"] = s.SendBitrate / 1000,
+            ["receive_kbps"] = s.ReceiveBitrate / 1000,
+            ["concealed_frames"] = s.ConcealedFrames,
+        };
+        if (e.Video is { } v)
+        {
+            obj["video"] = new JsonObject
+            {
+                ["send_width"] = v.SendWidth, ["send_height"] = v.SendHeight, ["send_fps"] = v.SendFramesPerSecond, ["send_kbps"] = v.SendBitrateKbps,
+                ["receive_width"] = v.ReceiveWidth, ["receive_height"] = v.ReceiveHeight, ["receive_fps"] = v.ReceiveFramesPerSecond,
+            };
+        }
+
+        return obj;
     }
 
     private static JsonObject With(string type, JsonObject body)
