@@ -1,5 +1,6 @@
 using IrohSocial.Crypto;
 using IrohSocial.Hosting.Internal;
+using IrohSocial.Media.Calls;
 using IrohSocial.Messaging;
 using IrohSocial.Messaging.Storage;
 using IrohSocial.Storage.Sqlite;
@@ -12,8 +13,9 @@ using Microsoft.Extensions.Options;
 namespace IrohSocial.Hosting;
 
 /// <summary>
-/// The IrohSocial node of a .NET host: loads the identity, opens the store and starts messaging when the host
-/// starts; stops them gracefully (workers, connections, endpoint, store) when it stops. Registered by
+/// The IrohSocial node of a .NET host: loads the identity, opens the store and starts an <see cref="IrohSocialNode"/>
+/// (messages and calls) when the host starts; stops it gracefully (calls, workers, connections, endpoint, store)
+/// when the host stops. Registered by
 /// <see cref="IrohSocialServiceCollectionExtensions.AddIrohSocial"/>; inject it to send and receive.
 /// </summary>
 public sealed class IrohSocialHost : IHostedService, IAsyncDisposable, IDisposable
@@ -40,11 +42,11 @@ public sealed class IrohSocialHost : IHostedService, IAsyncDisposable, IDisposab
 
     /// <summary>This node's identity.</summary>
     /// <exception cref="InvalidOperationException">The host has not started (or has stopped).</exception>
-    public EndpointId Id => Current.Client.LocalId;
+    public EndpointId Id => Current.Node.Id;
 
     /// <summary>How peers reach this node.</summary>
     /// <exception cref="InvalidOperationException">The host has not started (or has stopped).</exception>
-    public EndpointAddr Address => Current.Client.LocalAddress;
+    public EndpointAddr Address => Current.Node.Addr;
 
     /// <summary>The copy-pasteable form of <see cref="Address"/>.</summary>
     /// <exception cref="InvalidOperationException">The host has not started (or has stopped).</exception>
@@ -52,11 +54,19 @@ public sealed class IrohSocialHost : IHostedService, IAsyncDisposable, IDisposab
 
     /// <summary>Direct messages: send, read, events.</summary>
     /// <exception cref="InvalidOperationException">The host has not started (or has stopped).</exception>
-    public DmClient Messages => Current.Client;
+    public DmClient Messages => Current.Node.Messages;
+
+    /// <summary>Voice and video calls.</summary>
+    /// <exception cref="InvalidOperationException">The host has not started (or has stopped).</exception>
+    public CallManager Calls => Current.Node.Calls;
+
+    /// <summary>The running node (messages, calls, id, ticket).</summary>
+    /// <exception cref="InvalidOperationException">The host has not started (or has stopped).</exception>
+    public IrohSocialNode Node => Current.Node;
 
     private Running Current => Volatile.Read(ref _running) ?? throw new InvalidOperationException("The IrohSocial node is not running; it starts with the host.");
 
-    /// <summary>Loads the identity, opens the store and starts messaging. A failed start cleans up what it opened.</summary>
+    /// <summary>Loads the identity, opens the store and starts the node. A failed start cleans up what it opened.</summary>
     /// <exception cref="OptionsValidationException">The options are invalid.</exception>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -89,8 +99,8 @@ public sealed class IrohSocialHost : IHostedService, IAsyncDisposable, IDisposab
                     store = new InMemoryMessagingStore();
                 }
 
-                var client = await DmClient.StartAsync(
-                    new DmClientOptions
+                var node = await IrohSocialNode.StartAsync(
+                    new IrohSocialNodeOptions
                     {
                         SecretKey = key,
                         Store = store,
@@ -100,8 +110,8 @@ public sealed class IrohSocialHost : IHostedService, IAsyncDisposable, IDisposab
                         TimeProvider = _time,
                     },
                     cancellationToken).ConfigureAwait(false);
-                Volatile.Write(ref _running, new Running(key, sealer, store, client));
-                Log.Started(_logger, key.PublicKey, client.Endpoint.LocalEndPoint.ToString(), options.DatabasePath is null ? "in-memory" : "SQLite");
+                Volatile.Write(ref _running, new Running(key, sealer, store, node));
+                Log.Started(_logger, key.PublicKey, node.Messages.Endpoint.LocalEndPoint.ToString(), options.DatabasePath is null ? "in-memory" : "SQLite");
             }
             catch
             {
@@ -121,7 +131,7 @@ public sealed class IrohSocialHost : IHostedService, IAsyncDisposable, IDisposab
         }
     }
 
-    /// <summary>Stops messaging (workers, connections, endpoint), then closes the store and wipes the identity from memory.</summary>
+    /// <summary>Stops the node (calls, workers, connections, endpoint), then closes the store and wipes the identity from memory.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -155,12 +165,12 @@ public sealed class IrohSocialHost : IHostedService, IAsyncDisposable, IDisposab
     /// </summary>
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
-    private sealed record Running(SecretKey Key, AtRestSealer? Sealer, IMessagingStore Store, DmClient Client) : IAsyncDisposable
+    private sealed record Running(SecretKey Key, AtRestSealer? Sealer, IMessagingStore Store, IrohSocialNode Node) : IAsyncDisposable
     {
-        // Order matters: the client uses the store and the key, the store uses the sealer.
+        // Order matters: the node uses the store and the key, the store uses the sealer.
         public async ValueTask DisposeAsync()
         {
-            await Client.DisposeAsync().ConfigureAwait(false);
+            await Node.DisposeAsync().ConfigureAwait(false);
             await Store.DisposeAsync().ConfigureAwait(false);
             Sealer?.Dispose();
             Key.Dispose();

@@ -40,6 +40,37 @@ public sealed class IrohSocialHostTests : IDisposable
     }
 
     [Fact]
+    public async Task Calls_BetweenTwoHosts_CompleteAndStopEndsNothingAbruptly()
+    {
+        using var alice = BuildHost("alice");
+        using var bob = BuildHost("bob");
+        await alice.StartAsync();
+        await bob.StartAsync();
+        var aliceNode = alice.Services.GetRequiredService<IrohSocialHost>();
+        var bobNode = bob.Services.GetRequiredService<IrohSocialHost>();
+        var heard = new Media.Audio.MemoryAudioSink();
+        var answered = new TaskCompletionSource<Media.Calls.Call>(TaskCreationOptions.RunContinuationsAsynchronously);
+        bobNode.Calls.IncomingCall += async (_, e) => answered.TrySetResult(await bobNode.Calls.AnswerAsync(e.CallId, new Media.Calls.CallMedia { AudioSink = heard }));
+        await using var tone = new Media.Audio.ToneSource(440);
+
+        var call = await aliceNode.Calls.StartCallAsync(bobNode.Address, new Media.Calls.CallMedia { AudioSource = tone });
+        var bobCall = await answered.Task.WaitAsync(Wait);
+        while (bobCall.Counters.AudioFramesPlayed < 10 && !bobCall.Completion.IsCompleted)
+        {
+            await Task.Delay(20);
+        }
+
+        await aliceNode.Calls.EndAsync(call.Id);
+        Assert.Equal(CallEndReason.Completed, await call.Completion.WaitAsync(Wait));
+        Assert.Equal(CallEndReason.Completed, await bobCall.Completion.WaitAsync(Wait));
+        Assert.True(bobCall.Counters.AudioFramesPlayed >= 10);
+        var history = await bobNode.Calls.GetHistoryAsync(10);
+        Assert.Equal(call.Id, Assert.Single(history).CallId);
+        await alice.StopAsync();
+        await bob.StopAsync();
+    }
+
+    [Fact]
     public async Task Restart_SameFiles_KeepsIdentityAndMessages()
     {
         Transport.EndpointAddr bobAddress;
