@@ -1,14 +1,37 @@
-// Temporary demo: exercises what the SDK already has (identity keys). It grows into the full
-// Alice/Bob demo (messages, offline delivery, attachment, call) as those packages land.
-using IrohSocial.Crypto;
+using System.CommandLine;
+using IrohSocial.Demo;
 
-using var alice = SecretKey.Generate();
-using var bob = SecretKey.Generate();
-Console.WriteLine($"alice: {alice.PublicKey}");
-Console.WriteLine($"bob:   {bob.PublicKey}");
+var data = new Option<string?>("--data") { Description = "Keep both stores in this folder (default: a temp folder that is removed)." };
+var output = new Option<string>("--out") { Description = "Where received.wav, received.ivf and summary.json go.", DefaultValueFactory = _ => "demo-out" };
+var message = new Option<string>("--message") { Description = "Text of the first message.", DefaultValueFactory = _ => new DemoOptions().Message };
+var audioIn = new Option<string?>("--audio-in") { Description = "WAV file Alice speaks into the call (default: a generated signal)." };
+var videoIn = new Option<string?>("--video-in") { Description = "Y4M file Alice shows in the call (default: a generated test pattern)." };
+var seconds = new Option<double>("--seconds") { Description = "Call length in seconds.", DefaultValueFactory = _ => 5 };
+var noVideo = new Option<bool>("--no-video") { Description = "Audio-only call (no libvpx needed)." };
+seconds.Validators.Add(r =>
+{
+    if (r.GetValueOrDefault<double>() is <= 0 or > 3600)
+    {
+        r.AddError("--seconds must be between 0 and 3600.");
+    }
+});
 
-var message = "hello bob"u8.ToArray();
-var signature = alice.Sign(message);
-var ok = alice.PublicKey.Verify(message, signature);
-Console.WriteLine($"alice's signature verifies: {ok}");
-return ok ? 0 : 1;
+var root = new RootCommand("IrohSocial demo: two peers on loopback exchange encrypted messages, an attachment and a call.")
+{
+    data, output, message, audioIn, videoIn, seconds, noVideo,
+};
+root.SetAction(async (parse, cancellationToken) =>
+{
+    var options = new DemoOptions
+    {
+        DataDirectory = parse.GetValue(data),
+        OutputDirectory = parse.GetValue(output)!,
+        Message = parse.GetValue(message)!,
+        AudioInput = parse.GetValue(audioIn),
+        VideoInput = parse.GetValue(videoIn),
+        CallDuration = TimeSpan.FromSeconds(parse.GetValue(seconds)),
+        NoVideo = parse.GetValue(noVideo),
+    };
+    return await new DemoRunner(options, Console.Out).RunAsync(cancellationToken);
+});
+return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,35 @@
+using System.CommandLine;
+using System.Net;
+
+namespace IrohSocial.Cli.Commands;
+
+/// <summary>Options several commands share (each command gets its own instance).</summary>
+internal static class CommonOptions
+{
+    /// <summary>Where <c>listen</c> (and the ticket <c>id</c> prints) is reachable unless told otherwise.</summary>
+    public const string DefaultListen = "0.0.0.0:7011";
+
+    public static Option<bool> Json() => new("--json") { Description = "One JSON object per line." };
+
+    public static Option<string> Bind(string defaultValue, string description)
+    {
+        var option = new Option<string>("--bind") { Description = description, DefaultValueFactory = _ => defaultValue };
+        option.Validators.Add(r =>
+        {
+            var text = r.GetValueOrDefault<string>();
+            if (!IPEndPoint.TryParse(text, out _) || !text.Contains(':'))
+            {
+                r.AddError($"--bind wants ADDRESS:PORT (e.g. 127.0.0.1:7011), not '{text}'.");
+            }
+        });
+        return option;
+    }
+
+    public static Option<double> Timeout(double seconds) => new("--timeout")
+    {
+        Description = "Seconds to wait for delivery before leaving the message in the outbox.",
+        DefaultValueFactory = _ => seconds,
+    };
+
+    public static IPEndPoint ParseBind(string text) => IPEndPoint.Parse(text);
+}

@@ -1,0 +1,45 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+
+namespace IrohSocial.Cli.Commands;
+
+/// <summary><c>irohsocial history</c>: the call history, newest first.</summary>
+internal static class HistoryCommand
+{
+    public static Command Create(CliConsole console, Option<string> data)
+    {
+        var limit = new Option<int>("--limit") { Description = "How many calls.", DefaultValueFactory = _ => 50 };
+        var json = CommonOptions.Json();
+        var command = new Command("history", "Show the call history (newest first).") { limit, json };
+        command.SetAction((parse, ct) => IrohSocialCli.GuardAsync(console, async () =>
+        {
+            var output = new Output(console.Out, parse.GetValue(json));
+            await using var node = await CliNode.OpenAsync(parse.GetValue(data)!, ct);
+            var calls = await node.Store.GetCallHistoryAsync(Math.Max(1, parse.GetValue(limit)), null, ct);
+            foreach (var c in calls)
+            {
+                output.Write(
+                    $"{c.StartedAt.ToLocalTime():yyyy-MM-dd HH:mm}  {c.Direction.ToString().ToLowerInvariant(),-8} {c.Peer.ToShortString()}  {c.Duration:hh\\:mm\\:ss}  {(c.HadVideo ? "video" : "audio")}  {c.EndedReason.ToString().ToLowerInvariant()}",
+                    new JsonObject
+                    {
+                        ["type"] = "call",
+                        ["call_id"] = c.CallId,
+                        ["peer"] = c.Peer.ToString(),
+                        ["direction"] = c.Direction.ToString().ToLowerInvariant(),
+                        ["started_at"] = c.StartedAt.ToString("O"),
+                        ["duration_s"] = c.Duration.TotalSeconds,
+                        ["had_video"] = c.HadVideo,
+                        ["ended_reason"] = c.EndedReason.ToString().ToLowerInvariant(),
+                    });
+            }
+
+            if (calls.Count == 0 && !output.Json)
+            {
+                await console.Out.WriteLineAsync("no calls yet");
+            }
+
+            return ExitCodes.Success;
+        }, ct));
+        return command;
+    }
+}

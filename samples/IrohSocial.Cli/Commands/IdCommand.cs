@@ -1,0 +1,32 @@
+using System.CommandLine;
+using System.Net;
+using System.Text.Json.Nodes;
+using IrohSocial.Transport;
+
+namespace IrohSocial.Cli.Commands;
+
+/// <summary><c>irohsocial id</c>: prints this identity and the ticket <c>listen</c> will be reachable at.</summary>
+internal static class IdCommand
+{
+    public static Command Create(CliConsole console, Option<string> data)
+    {
+        var bind = CommonOptions.Bind(CommonOptions.DefaultListen, "The address `listen --bind` will use; the ticket points there.");
+        var json = CommonOptions.Json();
+        var command = new Command("id", "Print this identity's id and ticket.") { bind, json };
+        command.SetAction((parse, ct) => IrohSocialCli.GuardAsync(console, async () =>
+        {
+            await using var node = await CliNode.OpenAsync(parse.GetValue(data)!, ct);
+            var target = CommonOptions.ParseBind(parse.GetValue(bind)!);
+            // Bind on a free port only to learn which addresses this machine has, then point them at the target port.
+            await using var probe = await Endpoint.BindAsync(
+                new EndpointOptions { SecretKey = node.Key, BindAddress = new IPEndPoint(target.Address, 0), Alpns = [Alpns.DirectMessages] }, ct);
+            var addr = probe.Addr with { DirectAddresses = [.. probe.Addr.DirectAddresses.Select(a => new IPEndPoint(a.Address, target.Port))] };
+            var ticket = addr.ToTicket();
+            new Output(console.Out, parse.GetValue(json)).Write(
+                $"id:     {node.Key.PublicKey}\nticket: {ticket}",
+                new JsonObject { ["type"] = "id", ["id"] = node.Key.PublicKey.ToString(), ["ticket"] = ticket });
+            return ExitCodes.Success;
+        }, ct));
+        return command;
+    }
+}

@@ -1,0 +1,157 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using IrohSocial.Media.Calls;
+using IrohSocial.Messaging;
+using IrohSocial.Messaging.Storage;
+
+namespace IrohSocial.Cli;
+
+/// <summary>Prints either human-readable lines or one JSON object per line (<c>--json</c>).</summary>
+public sealed class Output(TextWriter writer, bool json)
+{
+    private readonly Lock _gate = new();
+
+    /// <summary>Whether lines are JSON.</summary>
+    public bool Json => json;
+
+    /// <summary>Writes <paramref name="text"/> in text mode or <paramref name="obj"/> in JSON mode, as one line.</summary>
+    public void Write(string text, JsonObject obj)
+    {
+        var line = json ? obj.ToJsonString(JsonOptions) : text;
+        lock (_gate)
+        {
+            writer.WriteLine(line);
+            writer.Flush();
+        }
+    }
+
+    /// <summary>The JSON form of a message.</summary>
+    public static JsonObject Message(StoredMessage m) => new()
+    {
+        ["id"] = m.Id,
+        ["peer"] = m.Peer.ToString(),
+        ["direction"] = m.Direction == MessageDirection.Incoming ? "in" : "out",
+        ["text"] = m.Content,
+        ["timestamp"] = m.Timestamp.ToString("O"),
+        ["reply_to"] = m.ReplyTo,
+        ["status"] = m.Status.ToString().ToLowerInvariant(),
+        ["attachments"] = new JsonArray([.. m.Attachments.Select(a => (JsonNode)new JsonObject { ["name"] = a.Name, ["mime_type"] = a.MimeType, ["size"] = a.Size })]),
+    };
+
+    /// <summary>One line describing a DM event, or null for events the tool does not show.</summary>
+    public void Event(DmEvent e)
+    {
+        var peer = e.Peer.ToShortString();
+        switch (e)
+        {
+            case MessageReceivedEvent r:
+                var reply = r.Message.ReplyTo is null ? "" : $" (reply to {r.Message.ReplyTo})";
+                var files = r.Message.Attachments.Count == 0 ? "" : $" [+{r.Message.Attachments.Count} attachment(s)]";
+                Write($"{r.Message.Timestamp.ToLocalTime():HH:mm:ss} {peer}: {r.Message.Content}{reply}{files}", With("message", Message(r.Message)));
+                break;
+            case MessageDeliveredEvent d:
+                Write($"  delivered {d.MessageId} to {peer}", new JsonObject { ["type"] = "delivered", ["peer"] = e.Peer.ToString(), ["id"] = d.MessageId });
+                break;
+            case MessageReadEvent rd:
+                Write($"  {peer} read {rd.MessageIds.Count} message(s)", new JsonObject { ["type"] = "read", ["peer"] = e.Peer.ToString(), ["ids"] = new JsonArray([.. rd.MessageIds.Select(i => (JsonNode)i)]) });
+                break;
+            case TypingEvent:
+                Write($"  {peer} is typing…", new JsonObject { ["type"] = "typing", ["peer"] = e.Peer.ToString() });
+                break;
+            case MessageDeletedEvent del:
+                Write($"  {peer} deleted {del.MessageId}", new JsonObject { ["type"] = "deleted", ["peer"] = e.Peer.ToString(), ["id"] = del.MessageId });
+                break;
+            case SessionResetEvent:
+                Write($"  warning: {peer} started a new session (their device or data may have changed)", new JsonObject { ["type"] = "session_reset", ["peer"] = e.Peer.ToString() });
+                break;
+            case AttachmentReceivedEvent a:
+                Write($"  attachment {a.Attachment.Name} ({a.Attachment.Size} bytes) from {peer} saved to {a.Path}",
+                    new JsonObject { ["type"] = "attachment", ["peer"] = e.Peer.ToString(), ["message_id"] = a.MessageId, ["name"] = a.Attachment.Name, ["size"] = a.Attachment.Size, ["path"] = a.Path });
+                break;
+        }
+    }
+
+    /// <summary>One line describing a call event.</summary>
+    public void CallEvent(CallEvent e)
+    {
+        var peer = e.Peer.ToShortString();
+        switch (e)
+        {
+            case IncomingCallEvent i:
+                Write($"  incoming {(i.Video ? "video" : "audio")} call {i.CallId} from {peer}",
+                    new JsonObject { ["type"] = "incoming_call", ["call_id"] = i.CallId, ["peer"] = e.Peer.ToString(), ["video"] = i.Video });
+                break;
+            case CallAnsweredEvent:
+                Write($"  call {e.CallId} with {peer} answered", new JsonObject { ["type"] = "call_answered", ["call_id"] = e.CallId, ["peer"] = e.Peer.ToString() });
+                break;
+            case CallEndedEvent end:
+                Write($"  call {e.CallId} with {peer} ended: {end.Reason.ToString().ToLowerInvariant()}{(end.Detail is null ? "" : $" ({end.Detail})")} after {end.Duration.TotalSeconds:0.0}s",
+                    new JsonObject
+                    {
+                        ["type"] = "call_ended", ["call_id"] = e.CallId, ["peer"] = e.Peer.ToString(),
+                        ["reason"] = end.Reason.ToString().ToLowerInvariant(), ["detail"] = end.Detail, ["duration_s"] = end.Duration.TotalSeconds,
+                    });
+                break;
+            case CallStatsEvent stats:
+                Write($"  {Stats(stats)}", StatsJson(stats));
+                break;
+        }
+    }
+
+    /// <summary>A compact line of live call statistics.</summary>
+    public static string Stats(CallStatsEvent e)
+    {
+        var s = e.Stats;
+        var line = $"{s.Elapsed.TotalSeconds,5:0.0}s  {s.Quality.ToString().ToLowerInvariant()}  rtt {(s.RoundTripTime is { } rtt ? $"{rtt.TotalMilliseconds:0}ms" : "-")}"
+            + $"  loss {s.LossFraction:P0}  jitter {s.Jitter.TotalMilliseconds:0}ms  audio {s.SendBitrate / 1000:0}/{s.ReceiveBitrate / 1000:0} kbps";
+        if (e.Video is { } v)
+        {
+            line += $"  video {v.SendWidth}x{v.SendHeight}@{v.SendFramesPerSecond:0} {v.SendBitrateKbps:0}kbps, in {v.ReceiveWidth}x{v.ReceiveHeight}@{v.ReceiveFramesPerSecond:0}";
+        }
+
+        return line;
+    }
+
+    private static JsonObject StatsJson(CallStatsEvent e)
+    {
+        var s = e.Stats;
+        var obj = new JsonObject
+        {
+            ["type"] = "call_stats",
+            ["call_id"] = e.CallId,
+            ["peer"] = e.Peer.ToString(),
+            ["elapsed_s"] = s.Elapsed.TotalSeconds,
+            ["quality"] = s.Quality.ToString().ToLowerInvariant(),
+            ["rtt_ms"] = s.RoundTripTime?.TotalMilliseconds,
+            ["loss"] = s.LossFraction,
+            ["jitter_ms"] = s.Jitter.TotalMilliseconds,
+            ["send_kbps"] = s.SendBitrate / 1000,
+            ["receive_kbps"] = s.ReceiveBitrate / 1000,
+            ["concealed_frames"] = s.ConcealedFrames,
+        };
+        if (e.Video is { } v)
+        {
+            obj["video"] = new JsonObject
+            {
+                ["send_width"] = v.SendWidth, ["send_height"] = v.SendHeight, ["send_fps"] = v.SendFramesPerSecond, ["send_kbps"] = v.SendBitrateKbps,
+                ["receive_width"] = v.ReceiveWidth, ["receive_height"] = v.ReceiveHeight, ["receive_fps"] = v.ReceiveFramesPerSecond,
+            };
+        }
+
+        return obj;
+    }
+
+    private static JsonObject With(string type, JsonObject body)
+    {
+        var result = new JsonObject { ["type"] = type };
+        foreach (var (key, value) in body.ToList())
+        {
+            body.Remove(key);
+            result[key] = value;
+        }
+
+        return result;
+    }
+
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = false };
+}

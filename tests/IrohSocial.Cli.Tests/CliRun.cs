@@ -1,0 +1,33 @@
+namespace IrohSocial.Cli.Tests;
+
+/// <summary>One in-process run of the tool, with its own data folder, captured output and exit code.</summary>
+internal sealed class CliRun
+{
+    private CliRun(LineCapture output, LineCapture error, Task<int> exit)
+    {
+        Out = output;
+        Error = error;
+        Exit = exit;
+    }
+
+    public LineCapture Out { get; }
+
+    public LineCapture Error { get; }
+
+    public Task<int> Exit { get; }
+
+    public static CliRun Start(string data, string input, CancellationToken cancellationToken, params string[] args)
+    {
+        var output = new LineCapture();
+        var error = new LineCapture();
+        var console = new CliConsole(output, error, new StringReader(input));
+        return new CliRun(output, error, Task.Run(() => IrohSocialCli.RunAsync(["--data", data, .. args], console, cancellationToken), CancellationToken.None));
+    }
+
+    public static async Task<CliRun> RunAsync(string data, params string[] args)
+    {
+        var run = Start(data, "", CancellationToken.None, args);
+        await run.Exit.WaitAsync(TimeSpan.FromSeconds(60));
+        return run;
+    }
+}
