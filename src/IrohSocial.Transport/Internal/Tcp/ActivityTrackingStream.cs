@@ -32,7 +32,7 @@ internal sealed class ActivityTrackingStream(Stream inner, TimeProvider time) : 
     private byte[] _pending = ArrayPool<byte>.Shared.Rent(InitialBuffer);
     private int _pendingLength;
     private byte[]? _spare = ArrayPool<byte>.Shared.Rent(InitialBuffer);
-    private Task? _sender;
+    private bool _sending;
     private TaskCompletionSource? _batchSent;
     private ExceptionDispatchInfo? _sendFailure;
     private bool _disposed;
@@ -102,22 +102,26 @@ internal sealed class ActivityTrackingStream(Stream inner, TimeProvider time) : 
         while (true)
         {
             Task wait;
+            bool start;
             lock (_writeGate)
             {
                 _sendFailure?.Throw();
                 ObjectDisposedException.ThrowIf(_disposed, this);
-                if (_pendingLength > 0 && _sender is null)
-                {
-                    _batchSent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                    _sender = Task.Run(SendLoopAsync, CancellationToken.None);
-                }
-
-                if (_pendingLength < MaxBacklog || _batchSent is null)
+                start = TryClaimSender();
+                if (!start && (_pendingLength < MaxBacklog || !_sending))
                 {
                     return;
                 }
 
-                wait = _batchSent.Task;
+                wait = _batchSent!.Task;
+            }
+
+            if (start)
+            {
+                // Started inline: while the socket keeps up this is one direct write, as without coalescing;
+                // once a send has to wait, later frames gather behind it.
+                _ = SendLoopAsync();
+                continue;
             }
 
             await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -145,6 +149,19 @@ internal sealed class ActivityTrackingStream(Stream inner, TimeProvider time) : 
         }
     }
 
+    /// <summary>Under the gate: whether the caller must start the sender (backlog waiting, none running, healthy).</summary>
+    private bool TryClaimSender()
+    {
+        if (_sending || _pendingLength == 0 || _sendFailure is not null || _disposed)
+        {
+            return false;
+        }
+
+        _sending = true;
+        _batchSent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        return true;
+    }
+
     /// <summary>Hands the backlog to the SslStream batch by batch until it is empty; one runs per stream at a time.</summary>
     private async Task SendLoopAsync()
     {
@@ -152,15 +169,15 @@ internal sealed class ActivityTrackingStream(Stream inner, TimeProvider time) : 
         {
             byte[] batch;
             int length;
-            TaskCompletionSource? sent;
+            TaskCompletionSource? picked;
             lock (_writeGate)
             {
-                sent = _batchSent;
+                picked = _batchSent;
                 if (_pendingLength == 0 || _disposed)
                 {
-                    _sender = null;
+                    _sending = false;
                     _batchSent = null;
-                    sent?.TrySetResult();
+                    picked?.TrySetResult();
                     return;
                 }
 
@@ -173,7 +190,7 @@ internal sealed class ActivityTrackingStream(Stream inner, TimeProvider time) : 
                 _batchSent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             }
 
-            sent?.TrySetResult();
+            picked?.TrySetResult();
             try
             {
                 await inner.WriteAsync(batch.AsMemory(0, length)).ConfigureAwait(false);
@@ -184,13 +201,13 @@ internal sealed class ActivityTrackingStream(Stream inner, TimeProvider time) : 
                 lock (_writeGate)
                 {
                     _sendFailure = ExceptionDispatchInfo.Capture(ex);
-                    _sender = null;
-                    sent = _batchSent;
+                    _sending = false;
+                    picked = _batchSent;
                     _batchSent = null;
                 }
 
                 ArrayPool<byte>.Shared.Return(batch);
-                sent?.TrySetResult();
+                picked?.TrySetResult();
                 return;
             }
 
@@ -210,29 +227,38 @@ internal sealed class ActivityTrackingStream(Stream inner, TimeProvider time) : 
         }
     }
 
-    /// <summary>Lets the backlog reach the SslStream (bounded), then stops writing.</summary>
+    /// <summary>Lets the backlog reach the SslStream (bounded by <see cref="DrainTimeout"/>), then stops writing.</summary>
     private async ValueTask DrainAsync()
     {
-        Task? sender;
-        lock (_writeGate)
+        var deadline = time.GetTimestamp();
+        while (time.GetElapsedTime(deadline) < DrainTimeout)
         {
-            if (_sendFailure is null && _pendingLength > 0 && _sender is null && !_disposed)
+            Task wait;
+            bool start;
+            lock (_writeGate)
             {
-                _batchSent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                _sender = Task.Run(SendLoopAsync, CancellationToken.None);
+                start = TryClaimSender();
+                if (!start && !_sending)
+                {
+                    break;
+                }
+
+                wait = _batchSent!.Task;
             }
 
-            sender = _sender;
-        }
+            if (start)
+            {
+                _ = SendLoopAsync();
+                continue;
+            }
 
-        if (sender is not null)
-        {
             try
             {
-                await sender.WaitAsync(DrainTimeout, time).ConfigureAwait(false);
+                await wait.WaitAsync(DrainTimeout, time).ConfigureAwait(false);
             }
             catch (TimeoutException)
             {
+                break;
             }
         }
 
