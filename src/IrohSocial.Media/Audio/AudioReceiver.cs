@@ -95,17 +95,10 @@ public sealed class AudioReceiver : IAsyncDisposable
         timeProvider ??= TimeProvider.System;
         var receiver = new AudioReceiver(callId, keys, media, sink, reports, options, stats ?? new CallStatsCalculator(timeProvider),
             timeProvider, logger ?? NullLogger.Instance);
-        try
+        if (reports is not null)
         {
-            if (reports is not null)
-            {
-                await new MediaStreamPreamble(callId, MediaStreamKind.AudioReport).WriteAsync(reports, cancellationToken).ConfigureAwait(false);
-            }
-        }
-        catch
-        {
-            await receiver.DisposeAsync().ConfigureAwait(false);
-            throw;
+            await AudioStreamLifetime.WritePreambleOrDisposeAsync(
+                receiver, new MediaStreamPreamble(callId, MediaStreamKind.AudioReport), reports, cancellationToken).ConfigureAwait(false);
         }
 
         receiver._ingest = Task.Run(() => receiver.IngestLoopAsync(receiver._stop.Token));
@@ -172,13 +165,9 @@ public sealed class AudioReceiver : IAsyncDisposable
         _disposed = true;
         await _stop.CancelAsync().ConfigureAwait(false);
         _outgoingReports.Writer.TryComplete();
-        await Task.WhenAll(_ingest, _playout, _reportWriter).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+        await AudioStreamLifetime.WhenAllEndedAsync(_ingest, _playout, _reportWriter).ConfigureAwait(false);
         _timer.Dispose();
-        await _media.DisposeAsync().ConfigureAwait(false);
-        if (_reports is not null)
-        {
-            await _reports.DisposeAsync().ConfigureAwait(false);
-        }
+        await AudioStreamLifetime.CloseStreamsAsync(_media, _reports).ConfigureAwait(false);
 
         _decoder.Dispose();
         _stop.Dispose();

@@ -83,15 +83,8 @@ public sealed class AudioSender : IAsyncDisposable
         timeProvider ??= TimeProvider.System;
         var sender = new AudioSender(callId, keys, media, source, reports, options, stats ?? new CallStatsCalculator(timeProvider),
             timeProvider, logger ?? NullLogger.Instance);
-        try
-        {
-            await new MediaStreamPreamble(callId, MediaStreamKind.Audio).WriteAsync(media, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            await sender.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
+        await AudioStreamLifetime.WritePreambleOrDisposeAsync(
+            sender, new MediaStreamPreamble(callId, MediaStreamKind.Audio), media, cancellationToken).ConfigureAwait(false);
 
         sender._sendLoop = Task.Run(() => sender.SendLoopAsync(sender._stop.Token));
         if (reports is not null)
@@ -162,13 +155,9 @@ public sealed class AudioSender : IAsyncDisposable
 
         _disposed = true;
         await _stop.CancelAsync().ConfigureAwait(false);
-        await Task.WhenAll(_sendLoop, _reportLoop).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+        await AudioStreamLifetime.WhenAllEndedAsync(_sendLoop, _reportLoop).ConfigureAwait(false);
         _timer?.Dispose();
-        await _media.DisposeAsync().ConfigureAwait(false);
-        if (_reports is not null)
-        {
-            await _reports.DisposeAsync().ConfigureAwait(false);
-        }
+        await AudioStreamLifetime.CloseStreamsAsync(_media, _reports).ConfigureAwait(false);
 
         lock (_encoderLock)
         {

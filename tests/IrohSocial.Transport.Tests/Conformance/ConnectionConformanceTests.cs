@@ -16,25 +16,57 @@ public abstract class ConnectionConformanceTests
     protected ValueTask<Endpoint> BindAsync(Func<EndpointOptions, EndpointOptions>? configure = null) =>
         TestEndpoints.BindAsync(Provider, configure);
 
+    /// <summary>Binds a server (optionally configured) and a client endpoint and connects the client to the server.</summary>
+    protected async Task<ConnectedPair> ConnectPairAsync(Func<EndpointOptions, EndpointOptions>? configureServer = null)
+    {
+        var server = await BindAsync(configureServer);
+        Endpoint? client = null;
+        try
+        {
+            client = await BindAsync();
+            var (c, s) = await TestEndpoints.ConnectPairAsync(client, server);
+            return new ConnectedPair(server, client, c, s);
+        }
+        catch
+        {
+            if (client is not null)
+            {
+                await client.DisposeAsync();
+            }
+
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Asserts that <paramref name="action"/> throws a <see cref="TransportException"/> with this error (and application code, when given).</summary>
+    private static async Task AssertTransportErrorAsync(Func<Task> action, TransportError expected, long? applicationErrorCode = null)
+    {
+        var error = await Assert.ThrowsAsync<TransportException>(action);
+        Assert.Equal(expected, error.Error);
+        if (applicationErrorCode is not null)
+        {
+            Assert.Equal(applicationErrorCode, error.ApplicationErrorCode);
+        }
+    }
+
     [Fact]
     public async Task Connect_ProvesRemoteIdAndAlpn()
     {
-        await using var server = await BindAsync();
-        await using var client = await BindAsync();
-        var (c, s) = await TestEndpoints.ConnectPairAsync(client, server);
-        Assert.Equal(server.Id, c.RemoteId);
-        Assert.Equal(client.Id, s.RemoteId);
+        await using var pair = await ConnectPairAsync();
+        var (c, s) = pair;
+        Assert.Equal(pair.ServerEndpoint.Id, c.RemoteId);
+        Assert.Equal(pair.ClientEndpoint.Id, s.RemoteId);
         Assert.Equal(TestEndpoints.TestAlpn, c.Alpn);
         Assert.Equal(TestEndpoints.TestAlpn, s.Alpn);
-        Assert.Equal(Provider, client.Provider);
+        Assert.Equal(Provider, pair.ClientEndpoint.Provider);
     }
 
     [Fact]
     public async Task BidirectionalStream_ExchangesDataBothWays()
     {
-        await using var server = await BindAsync();
-        await using var client = await BindAsync();
-        var (c, s) = await TestEndpoints.ConnectPairAsync(client, server);
+        await using var pair = await ConnectPairAsync();
+        var (c, s) = pair;
 
         await using var outbound = await c.OpenBidirectionalStreamAsync(Ct);
         await outbound.WriteAsync("ping"u8.ToArray(), completeWrites: true, Ct);
@@ -49,9 +81,8 @@ public abstract class ConnectionConformanceTests
     [Fact]
     public async Task UnidirectionalStream_CarriesDataOneWay()
     {
-        await using var server = await BindAsync();
-        await using var client = await BindAsync();
-        var (c, s) = await TestEndpoints.ConnectPairAsync(client, server);
+        await using var pair = await ConnectPairAsync();
+        var (c, s) = pair;
 
         await using var outbound = await c.OpenUnidirectionalStreamAsync(Ct);
         Assert.False(outbound.IsBidirectional);
@@ -68,9 +99,8 @@ public abstract class ConnectionConformanceTests
     [Fact]
     public async Task ServerCanOpenStreamsToo()
     {
-        await using var server = await BindAsync();
-        await using var client = await BindAsync();
-        var (c, s) = await TestEndpoints.ConnectPairAsync(client, server);
+        await using var pair = await ConnectPairAsync();
+        var (c, s) = pair;
 
         await using var outbound = await s.OpenUnidirectionalStreamAsync(Ct);
         await outbound.WriteAsync("hello"u8.ToArray(), completeWrites: true, Ct);
@@ -84,9 +114,8 @@ public abstract class ConnectionConformanceTests
     {
         const int streams = 100;
         const int size = 1024 * 1024;
-        await using var server = await BindAsync();
-        await using var client = await BindAsync();
-        var (c, s) = await TestEndpoints.ConnectPairAsync(client, server);
+        await using var pair = await ConnectPairAsync();
+        var (c, s) = pair;
 
         var receiver = Task.Run(async () =>
         {
@@ -140,9 +169,8 @@ public abstract class ConnectionConformanceTests
     [Fact]
     public async Task HalfClose_PeerReadsEndWhileStillWriting()
     {
-        await using var server = await BindAsync();
-        await using var client = await BindAsync();
-        var (c, s) = await TestEndpoints.ConnectPairAsync(client, server);
+        await using var pair = await ConnectPairAsync();
+        var (c, s) = pair;
 
         await using var outbound = await c.OpenBidirectionalStreamAsync(Ct);
         await outbound.WriteAsync("request"u8.ToArray(), Ct);
@@ -161,9 +189,8 @@ public abstract class ConnectionConformanceTests
     [Fact]
     public async Task Abort_PeerReadFailsWithCode()
     {
-        await using var server = await BindAsync();
-        await using var client = await BindAsync();
-        var (c, s) = await TestEndpoints.ConnectPairAsync(client, server);
+        await using var pair = await ConnectPairAsync();
+        var (c, s) = pair;
 
         await using var outbound = await c.OpenBidirectionalStreamAsync(Ct);
         await outbound.WriteAsync("partial"u8.ToArray(), Ct);
@@ -172,66 +199,55 @@ public abstract class ConnectionConformanceTests
         Assert.Equal(7, await ReadExactlyAsync(inbound, buffer));
         outbound.Abort(42);
 
-        var readError = await Assert.ThrowsAsync<TransportException>(async () =>
+        await AssertTransportErrorAsync(async () =>
         {
             while (await inbound.ReadAsync(new byte[16], Ct) > 0)
             {
             }
-        });
-        Assert.Equal(TransportError.StreamAborted, readError.Error);
-        Assert.Equal(42, readError.ApplicationErrorCode);
+        }, TransportError.StreamAborted, 42);
 
-        var localError = await Assert.ThrowsAsync<TransportException>(async () => await outbound.WriteAsync(new byte[1], Ct));
-        Assert.Equal(TransportError.StreamAborted, localError.Error);
+        await AssertTransportErrorAsync(async () => await outbound.WriteAsync(new byte[1], Ct), TransportError.StreamAborted);
     }
 
     [Fact]
     public async Task Abort_PeerWriteFailsWithCode()
     {
-        await using var server = await BindAsync();
-        await using var client = await BindAsync();
-        var (c, s) = await TestEndpoints.ConnectPairAsync(client, server);
+        await using var pair = await ConnectPairAsync();
+        var (c, s) = pair;
 
         await using var outbound = await c.OpenBidirectionalStreamAsync(Ct);
         await outbound.WriteAsync("x"u8.ToArray(), Ct);
         await using var inbound = await s.AcceptStreamAsync(Ct);
         inbound.Abort(7);
 
-        var error = await Assert.ThrowsAsync<TransportException>(async () =>
+        await AssertTransportErrorAsync(async () =>
         {
             var chunk = new byte[64 * 1024];
             for (var i = 0; i < 10_000; i++)
             {
                 await outbound.WriteAsync(chunk, Ct);
             }
-        });
-        Assert.Equal(TransportError.StreamAborted, error.Error);
-        Assert.Equal(7, error.ApplicationErrorCode);
+        }, TransportError.StreamAborted, 7);
     }
 
     [Fact]
     public async Task Close_PeerSeesCodeOnAcceptAndClosedCompletes()
     {
-        await using var server = await BindAsync();
-        await using var client = await BindAsync();
-        var (c, s) = await TestEndpoints.ConnectPairAsync(client, server);
+        await using var pair = await ConnectPairAsync();
+        var (c, s) = pair;
 
         await c.CloseAsync(1234, "bye", Ct);
-        var error = await Assert.ThrowsAsync<TransportException>(async () => await s.AcceptStreamAsync(Ct));
-        Assert.Equal(TransportError.ConnectionClosed, error.Error);
-        Assert.Equal(1234, error.ApplicationErrorCode);
+        await AssertTransportErrorAsync(async () => await s.AcceptStreamAsync(Ct), TransportError.ConnectionClosed, 1234);
         await s.Closed.WaitAsync(Ct);
         await c.Closed.WaitAsync(Ct);
-        var openError = await Assert.ThrowsAsync<TransportException>(async () => await c.OpenBidirectionalStreamAsync(Ct));
-        Assert.Equal(TransportError.ConnectionClosed, openError.Error);
+        await AssertTransportErrorAsync(async () => await c.OpenBidirectionalStreamAsync(Ct), TransportError.ConnectionClosed);
     }
 
     [Fact]
     public async Task Close_PendingReadFailsWithConnectionClosed()
     {
-        await using var server = await BindAsync();
-        await using var client = await BindAsync();
-        var (c, s) = await TestEndpoints.ConnectPairAsync(client, server);
+        await using var pair = await ConnectPairAsync();
+        var (c, s) = pair;
 
         await using var outbound = await c.OpenBidirectionalStreamAsync(Ct);
         await outbound.WriteAsync("x"u8.ToArray(), Ct);
@@ -239,9 +255,7 @@ public abstract class ConnectionConformanceTests
         Assert.Equal(1, await inbound.ReadAsync(new byte[1], Ct));
         var pending = inbound.ReadAsync(new byte[1], Ct).AsTask();
         await c.CloseAsync(99, "done", Ct);
-        var error = await Assert.ThrowsAsync<TransportException>(() => pending);
-        Assert.Equal(TransportError.ConnectionClosed, error.Error);
-        Assert.Equal(99, error.ApplicationErrorCode);
+        await AssertTransportErrorAsync(() => pending, TransportError.ConnectionClosed, 99);
     }
 
     [Fact]
@@ -250,8 +264,7 @@ public abstract class ConnectionConformanceTests
         await using var server = await BindAsync();
         await using var client = await BindAsync();
         var wrong = server.Addr with { Id = Crypto.SecretKey.Generate().PublicKey };
-        var error = await Assert.ThrowsAsync<TransportException>(async () => await client.ConnectAsync(wrong, TestEndpoints.TestAlpn, Ct));
-        Assert.Equal(TransportError.EndpointIdMismatch, error.Error);
+        await AssertTransportErrorAsync(async () => await client.ConnectAsync(wrong, TestEndpoints.TestAlpn, Ct), TransportError.EndpointIdMismatch);
     }
 
     [Fact]
@@ -259,8 +272,7 @@ public abstract class ConnectionConformanceTests
     {
         await using var server = await BindAsync();
         await using var client = await BindAsync();
-        var error = await Assert.ThrowsAsync<TransportException>(async () => await client.ConnectAsync(server.Addr, "not/served/1", Ct));
-        Assert.Equal(TransportError.AlpnNotSupported, error.Error);
+        await AssertTransportErrorAsync(async () => await client.ConnectAsync(server.Addr, "not/served/1", Ct), TransportError.AlpnNotSupported);
     }
 
     [Fact]
@@ -274,16 +286,14 @@ public abstract class ConnectionConformanceTests
 
         await using var client = await BindAsync();
         var addr = new EndpointAddr(Crypto.SecretKey.Generate().PublicKey, [new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port)]);
-        var error = await Assert.ThrowsAsync<TransportException>(async () => await client.ConnectAsync(addr, TestEndpoints.TestAlpn, Ct));
-        Assert.Equal(TransportError.ConnectionRefused, error.Error);
+        await AssertTransportErrorAsync(async () => await client.ConnectAsync(addr, TestEndpoints.TestAlpn, Ct), TransportError.ConnectionRefused);
     }
 
     [Fact]
     public async Task Streams_BeyondPeerLimit_WaitForCredit()
     {
-        await using var server = await BindAsync(o => o with { MaxStreamsPerConnection = 2 });
-        await using var client = await BindAsync();
-        var (c, s) = await TestEndpoints.ConnectPairAsync(client, server);
+        await using var pair = await ConnectPairAsync(o => o with { MaxStreamsPerConnection = 2 });
+        var (c, s) = pair;
 
         var first = await c.OpenBidirectionalStreamAsync(Ct);
         var second = await c.OpenBidirectionalStreamAsync(Ct);

@@ -1,10 +1,8 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Quic;
 using System.Net.Security;
 using System.Runtime.Versioning;
 using System.Security.Authentication;
-using System.Threading.Channels;
 using IrohSocial.Crypto;
 
 namespace IrohSocial.Transport.Internal.Quic;
@@ -17,8 +15,7 @@ internal sealed class QuicEndpoint : ProviderEndpoint
 {
     private readonly EndpointContext _ctx;
     private readonly QuicListener _listener;
-    private readonly Channel<ConnectionCore> _accepted = Channel.CreateUnbounded<ConnectionCore>();
-    private readonly ConcurrentDictionary<QuicConnectionCore, byte> _connections = new();
+    private readonly ConnectionRegistry<QuicConnectionCore> _connections = new();
     private readonly CancellationTokenSource _shutdown = new();
     private readonly Task _acceptLoop;
 
@@ -108,22 +105,13 @@ internal sealed class QuicEndpoint : ProviderEndpoint
         }
 
         var core = new QuicConnectionCore(connection, proven, alpn, isClient: true, onClosed: null);
-        Track(core);
+        _connections.Track(core);
         Log.Connected(_ctx.Logger, proven.ToShortString(), remote, alpn);
         return core;
     }
 
-    public override async ValueTask<ConnectionCore> AcceptAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await _accepted.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (ChannelClosedException)
-        {
-            throw new TransportException(TransportError.EndpointClosed, "The endpoint was disposed.");
-        }
-    }
+    public override ValueTask<ConnectionCore> AcceptAsync(CancellationToken cancellationToken) =>
+        _connections.AcceptAsync(cancellationToken);
 
     public override async ValueTask DisposeAsync()
     {
@@ -133,7 +121,7 @@ internal sealed class QuicEndpoint : ProviderEndpoint
         }
 
         _shutdown.Cancel();
-        _accepted.Writer.TryComplete();
+        _connections.CompleteAccepting();
         await _listener.DisposeAsync().ConfigureAwait(false);
         try
         {
@@ -143,18 +131,7 @@ internal sealed class QuicEndpoint : ProviderEndpoint
         {
         }
 
-        while (_accepted.Reader.TryRead(out var pending))
-        {
-            await pending.DisposeAsync().ConfigureAwait(false);
-        }
-
-        await Task.WhenAll(_connections.Keys.Select(c => c.CloseWithErrorAsync(TransportError.EndpointClosed).AsTask())).ConfigureAwait(false);
-    }
-
-    private void Track(QuicConnectionCore connection)
-    {
-        _connections.TryAdd(connection, 0);
-        _ = connection.Closed.ContinueWith((t, s) => ((QuicEndpoint)s!)._connections.TryRemove(connection, out _), this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        await _connections.DrainAndCloseAllAsync(c => c.CloseWithErrorAsync(TransportError.EndpointClosed).AsTask()).ConfigureAwait(false);
     }
 
     private async Task AcceptLoopAsync()
@@ -205,9 +182,9 @@ internal sealed class QuicEndpoint : ProviderEndpoint
                 _ctx.Limiter.RemovePeer(id);
                 _ctx.Limiter.ReleaseSlot();
             });
-            Track(core);
+            _connections.Track(core);
             Log.Accepted(_ctx.Logger, id.ToShortString(), connection.RemoteEndPoint, alpn);
-            if (!_accepted.Writer.TryWrite(core))
+            if (!_connections.TryOffer(core))
             {
                 await core.DisposeAsync().ConfigureAwait(false);
             }

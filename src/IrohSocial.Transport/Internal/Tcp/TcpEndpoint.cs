@@ -1,9 +1,7 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
-using System.Threading.Channels;
 using IrohSocial.Crypto;
 
 namespace IrohSocial.Transport.Internal.Tcp;
@@ -13,8 +11,7 @@ internal sealed class TcpEndpoint : ProviderEndpoint
 {
     private readonly EndpointContext _ctx;
     private readonly Socket _listener;
-    private readonly Channel<ConnectionCore> _accepted = Channel.CreateUnbounded<ConnectionCore>();
-    private readonly ConcurrentDictionary<MuxConnection, byte> _connections = new();
+    private readonly ConnectionRegistry<MuxConnection> _connections = new();
     private readonly CancellationTokenSource _shutdown = new();
     private readonly Task _acceptLoop;
 
@@ -101,7 +98,7 @@ internal sealed class TcpEndpoint : ProviderEndpoint
                 throw new TransportException(TransportError.HandshakeFailed, "The peer ended the connection during the handshake (it may have refused our identity).", innerException: ex);
             }
 
-            Track(connection);
+            _connections.Track(connection);
             Log.Connected(_ctx.Logger, proven.ToShortString(), remote, alpn);
             return connection;
         }
@@ -138,17 +135,8 @@ internal sealed class TcpEndpoint : ProviderEndpoint
         }
     }
 
-    public override async ValueTask<ConnectionCore> AcceptAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await _accepted.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (ChannelClosedException)
-        {
-            throw new TransportException(TransportError.EndpointClosed, "The endpoint was disposed.");
-        }
-    }
+    public override ValueTask<ConnectionCore> AcceptAsync(CancellationToken cancellationToken) =>
+        _connections.AcceptAsync(cancellationToken);
 
     public override async ValueTask DisposeAsync()
     {
@@ -158,7 +146,7 @@ internal sealed class TcpEndpoint : ProviderEndpoint
         }
 
         _shutdown.Cancel();
-        _accepted.Writer.TryComplete();
+        _connections.CompleteAccepting();
         _listener.Dispose();
         try
         {
@@ -168,12 +156,7 @@ internal sealed class TcpEndpoint : ProviderEndpoint
         {
         }
 
-        while (_accepted.Reader.TryRead(out var pending))
-        {
-            await pending.DisposeAsync().ConfigureAwait(false);
-        }
-
-        await Task.WhenAll(_connections.Keys.Select(c => c.CloseWithErrorAsync(TransportError.EndpointClosed, "endpoint closed"))).ConfigureAwait(false);
+        await _connections.DrainAndCloseAllAsync(c => c.CloseWithErrorAsync(TransportError.EndpointClosed, "endpoint closed")).ConfigureAwait(false);
     }
 
     private static TransportException HandshakeError(PeerVerifier verifier, string alpn, Exception ex)
@@ -199,12 +182,6 @@ internal sealed class TcpEndpoint : ProviderEndpoint
         }
 
         return new TransportException(TransportError.HandshakeFailed, $"The TLS handshake failed: {ex.Message}", innerException: ex);
-    }
-
-    private void Track(MuxConnection connection)
-    {
-        _connections.TryAdd(connection, 0);
-        _ = connection.Closed.ContinueWith((t, s) => ((TcpEndpoint)s!)._connections.TryRemove(connection, out _), this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     private async Task AcceptLoopAsync()
@@ -297,9 +274,9 @@ internal sealed class TcpEndpoint : ProviderEndpoint
                 return;
             }
 
-            Track(connection);
+            _connections.Track(connection);
             Log.Accepted(_ctx.Logger, id.ToShortString(), remote, alpn);
-            if (!_accepted.Writer.TryWrite(connection))
+            if (!_connections.TryOffer(connection))
             {
                 await connection.CloseWithErrorAsync(TransportError.EndpointClosed, "endpoint closed").ConfigureAwait(false);
             }
