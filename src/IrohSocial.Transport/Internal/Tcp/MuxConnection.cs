@@ -94,7 +94,17 @@ internal sealed class MuxConnection : ConnectionCore
         var connection = new MuxConnection(ctx, ssl, transport, mux, remoteId, alpn, remoteAddress, isClient, onClosed);
         mux.ChannelOffered += connection.OnChannelOffered;
         mux.StartListening();
-        connection._control = mux.AcceptChannel(0);
+        try
+        {
+            connection._control = mux.AcceptChannel(0);
+        }
+        catch (Exception ex) when (ex is ObjectDisposedException or InvalidOperationException)
+        {
+            // The peer's first bytes already ended or broke the multiplexing stream (found by fuzzing).
+            await mux.DisposeAsync().ConfigureAwait(false);
+            throw new TransportException(TransportError.HandshakeFailed, "The peer broke the connection right after the TLS handshake.", innerException: ex);
+        }
+
         connection.Start(grantStreams);
         return connection;
     }

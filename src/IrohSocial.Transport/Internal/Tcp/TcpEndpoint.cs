@@ -285,7 +285,7 @@ internal sealed class TcpEndpoint : ProviderEndpoint
         {
             Log.HandshakeFailed(_ctx.Logger, remote, "handshake timeout");
         }
-        catch (Exception ex) when (ex is AuthenticationException or IOException or OperationCanceledException or ObjectDisposedException or InvalidOperationException or SocketException)
+        catch (Exception ex) when (ex is AuthenticationException or IOException or OperationCanceledException or ObjectDisposedException or InvalidOperationException or SocketException or TransportException)
         {
             Log.HandshakeFailed(_ctx.Logger, remote, ex.Message);
         }
