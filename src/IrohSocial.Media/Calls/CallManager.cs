@@ -349,6 +349,7 @@ public sealed partial class CallManager : IAsyncDisposable
             await CloseLegAsync(leg).ConfigureAwait(false);
         }
 
+        await call.CloseReceivedVideoAsync().ConfigureAwait(false);
         if (record)
         {
             await RecordAsync(call, reason).ConfigureAwait(false);
