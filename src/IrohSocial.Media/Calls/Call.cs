@@ -396,6 +396,9 @@ public sealed class Call
         }
     }
 
+    /// <summary>Set when this side hangs up: a connection closing from now on is the end, not a drop to restore.</summary>
+    internal bool Ending { get; set; }
+
     internal void MarkVideoUsed()
     {
         lock (_gate)
