@@ -123,11 +123,13 @@ internal sealed partial class CallLeg
 
     private MediaFrameSealer? _videoSealer;
 
-    /// <summary>Feeds the bitrate controller with what the link carried: sent video goodput, the peer's loss reports and the RTT.</summary>
+    /// <summary>Feeds the bitrate controller with what the link carried: sent goodput, the peer's loss reports and the RTT.</summary>
     private void Adapt(VideoSender sender)
     {
         var audio = _call.LatestStats;
-        var sample = new VideoNetworkSample(_sentVideo.BitrateKbps, audio?.RemoteLossFraction ?? 0, audio?.RoundTripTime ?? TimeSpan.Zero);
+        // Goodput covers audio and video together, as the controller's estimate does (it keeps audio's reserve).
+        double goodput = _sentVideo.BitrateKbps + ((audio?.SendBitrate ?? 0) / 1000);
+        var sample = new VideoNetworkSample(goodput, Math.Clamp(audio?.RemoteLossFraction ?? 0, 0, 1), audio?.RoundTripTime ?? TimeSpan.Zero);
         var target = _bitrate!.Update(sample);
         sender.Apply(target);
     }
