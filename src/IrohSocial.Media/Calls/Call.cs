@@ -190,7 +190,18 @@ public sealed class Call
 
     internal Guid CallGuid { get; }
 
-    internal CallMedia Media { get; }
+    internal CallMedia Media { get; private set; }
+
+    /// <summary>The callee's answer: its devices replace the empty ones the offer created.</summary>
+    internal void UseAnswerMedia(CallMedia media, byte[] calleeSecret)
+    {
+        lock (_gate)
+        {
+            Media = media;
+            CalleeSecret = calleeSecret;
+            _videoEnabled = media.Video && media.VideoSource is not null;
+        }
+    }
 
     internal bool OfferedVideo { get; }
 

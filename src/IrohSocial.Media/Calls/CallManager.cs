@@ -156,12 +156,9 @@ public sealed partial class CallManager : IAsyncDisposable
             throw new ArgumentException("Video needs a video source.", nameof(media));
         }
 
-        // The answer's devices replace the placeholder the offer created.
-        var call = new Call(this, offered.CallGuid, offered.Peer, CallDirection.Incoming, media, offered.OfferedVideo, offered.CallerSecret, _time)
-        {
-            CalleeSecret = CallKeys.NewSecret(),
-        };
-        if (!_calls.TryUpdate(call.CallGuid, call, offered) || !call.TryActivate())
+        var call = offered;
+        call.UseAnswerMedia(media, CallKeys.NewSecret());
+        if (!call.TryActivate())
         {
             throw new InvalidOperationException($"Call {callId} is no longer ringing.");
         }
@@ -171,7 +168,6 @@ public sealed partial class CallManager : IAsyncDisposable
             call.MarkVideoUsed();
         }
 
-        offered.TryEnd(out _);
         StopRingTimer(call);
         try
         {

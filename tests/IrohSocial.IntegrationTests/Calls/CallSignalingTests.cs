@@ -84,6 +84,8 @@ public sealed class CallSignalingTests
     public async Task CalleeHangsUp_BothSidesCompleted_WithDuration()
     {
         await using var nodes = await CallNodes.StartAsync();
+        var offered = new TaskCompletionSource<Call>(TaskCreationOptions.RunContinuationsAsynchronously);
+        nodes.Bob.Calls.IncomingCall += (_, e) => offered.TrySetResult(e.Call);
         var answered = CallNodes.AutoAnswer(nodes.Bob, () => new CallMedia());
         var aliceAnswered = new TaskCompletionSource<CallAnsweredEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
         nodes.Alice.Calls.CallAnswered += (_, e) => aliceAnswered.TrySetResult(e);
@@ -91,6 +93,7 @@ public sealed class CallSignalingTests
         Call incoming = await answered.Task.WaitAsync(Wait, Ct);
         await aliceAnswered.Task.WaitAsync(Wait, Ct);
         Assert.Equal(CallState.Active, outgoing.State);
+        Assert.Same(await offered.Task, incoming); // the Call from IncomingCall is the call that gets answered
 
         // Wait until audio flows both ways before hanging up.
         while (incoming.Counters.AudioFramesPlayed < 25 || outgoing.Counters.AudioFramesPlayed < 25)
