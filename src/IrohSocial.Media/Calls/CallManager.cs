@@ -156,12 +156,9 @@ public sealed partial class CallManager : IAsyncDisposable
             throw new ArgumentException("Video needs a video source.", nameof(media));
         }
 
-        // The answer's devices replace the placeholder the offer created.
-        var call = new Call(this, offered.CallGuid, offered.Peer, CallDirection.Incoming, media, offered.OfferedVideo, offered.CallerSecret, _time)
-        {
-            CalleeSecret = CallKeys.NewSecret(),
-        };
-        if (!_calls.TryUpdate(call.CallGuid, call, offered) || !call.TryActivate())
+        var call = offered;
+        call.UseAnswerMedia(media, CallKeys.NewSecret());
+        if (!call.TryActivate())
         {
             throw new InvalidOperationException($"Call {callId} is no longer ringing.");
         }
@@ -171,7 +168,6 @@ public sealed partial class CallManager : IAsyncDisposable
             call.MarkVideoUsed();
         }
 
-        offered.TryEnd(out _);
         StopRingTimer(call);
         try
         {
@@ -222,6 +218,7 @@ public sealed partial class CallManager : IAsyncDisposable
                 await FinishAsync(call, CallEndReason.Missed, "canceled").ConfigureAwait(false);
                 return;
             default:
+                call.Ending = true;
                 await SendBestEffortAsync(call, new CallSignal(call.Id, CallSignalKind.End, Reason: "hangup"), cancellationToken).ConfigureAwait(false);
                 await FinishAsync(call, CallEndReason.Completed, "hangup").ConfigureAwait(false);
                 return;
@@ -349,22 +346,28 @@ public sealed partial class CallManager : IAsyncDisposable
             await CloseLegAsync(leg).ConfigureAwait(false);
         }
 
+        await call.CloseReceivedVideoAsync().ConfigureAwait(false);
         if (record)
         {
-            try
-            {
-                await _dm.RecordCallAsync(
-                    new CallRecord(call.Id, call.Peer, call.Direction, call.StartedAt, call.Duration, call.HadVideo, reason), CancellationToken.None)
-                    .ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                Log.MediaFailed(_logger, ex, call.Id);
-            }
+            await RecordAsync(call, reason).ConfigureAwait(false);
         }
 
         Raise(new CallEndedEvent(call.Id, call.Peer, reason, detail, call.Duration), CallEnded);
         call.Complete(reason);
+    }
+
+    private async Task RecordAsync(Call call, CallEndReason reason)
+    {
+        try
+        {
+            await _dm.RecordCallAsync(
+                new CallRecord(call.Id, call.Peer, call.Direction, call.StartedAt, call.Duration, call.HadVideo, reason), CancellationToken.None)
+                .ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Log.MediaFailed(_logger, ex, call.Id);
+        }
     }
 
     private static async Task CloseLegAsync(CallLeg leg)
