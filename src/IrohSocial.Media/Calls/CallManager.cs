@@ -370,11 +370,18 @@ public sealed partial class CallManager : IAsyncDisposable
     private static async Task CloseLegAsync(CallLeg leg)
     {
         await leg.DisposeAsync().ConfigureAwait(false);
+        // Closing waits for the peer's acknowledgement (up to seconds on a dead link): don't hold the call's end on it.
+        _ = CloseQuietlyAsync(leg.Connection);
+    }
+
+    private static async Task CloseQuietlyAsync(Connection connection)
+    {
         try
         {
-            await leg.Connection.CloseAsync(CallStreamErrors.CallEnded, "call ended").ConfigureAwait(false);
+            await connection.CloseAsync(CallStreamErrors.CallEnded, "call ended").ConfigureAwait(false);
+            await connection.DisposeAsync().ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is TransportException or ObjectDisposedException or IOException)
+        catch (Exception ex) when (ex is TransportException or ObjectDisposedException or IOException or OperationCanceledException)
         {
             // already gone
         }

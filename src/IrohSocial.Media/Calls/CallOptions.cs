@@ -1,3 +1,5 @@
+using IrohSocial.Media.Audio;
+
 namespace IrohSocial.Media.Calls;
 
 /// <summary>Timing and media settings of the call service.</summary>
@@ -21,12 +23,20 @@ public sealed record CallOptions
     /// <summary>How long an incoming media stream may take to send its preamble before it is refused.</summary>
     public TimeSpan PreambleTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Audio encoder settings (Opus, pacing, FEC switching).</summary>
+    public AudioSenderOptions AudioSender { get; init; } = AudioSenderOptions.Default;
+
+    /// <summary>Audio receiver settings (jitter buffer bounds, decoder); the stats interval comes from <see cref="StatsInterval"/>.</summary>
+    public AudioReceiverOptions AudioReceiver { get; init; } = AudioReceiverOptions.Default;
+
     internal void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(RingTimeout, TimeSpan.Zero, nameof(RingTimeout));
         ArgumentOutOfRangeException.ThrowIfLessThan(ReconnectWindow, TimeSpan.Zero, nameof(ReconnectWindow));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(StatsInterval, TimeSpan.Zero, nameof(StatsInterval));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ConnectTimeout, TimeSpan.Zero, nameof(ConnectTimeout));
+        ArgumentNullException.ThrowIfNull(AudioSender);
+        ArgumentNullException.ThrowIfNull(AudioReceiver);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(PreambleTimeout, TimeSpan.Zero, nameof(PreambleTimeout));
     }
 }

@@ -77,7 +77,7 @@ internal sealed partial class CallLeg : IAsyncDisposable
 
         var audio = await Connection.OpenUnidirectionalStreamAsync(cancellationToken).ConfigureAwait(false);
         var sender = await AudioSender.StartAsync(
-            _call.CallGuid, _keys, audio, _call.AudioSource, _incomingReports, AudioSenderOptions.Default, _stats, _time, _logger, cancellationToken)
+            _call.CallGuid, _keys, audio, _call.AudioSource, _incomingReports, _options.AudioSender, _stats, _time, _logger, cancellationToken)
             .ConfigureAwait(false);
         sender.Muted = _call.Muted;
         bool disposed;
@@ -113,7 +113,7 @@ internal sealed partial class CallLeg : IAsyncDisposable
                 await StartAudioReceiverAsync(stream, cancellationToken).ConfigureAwait(false);
                 break;
             case MediaStreamKind.AudioReport:
-                if (!_incomingReports.TryAttach(stream))
+                if (!_incomingReports.TryAttach(stream, new MediaStreamPreamble(_call.CallGuid, MediaStreamKind.AudioReport).ToArray()))
                 {
                     await RefuseAsync(stream, "a second report stream").ConfigureAwait(false);
                 }
@@ -145,7 +145,7 @@ internal sealed partial class CallLeg : IAsyncDisposable
         var reports = await Connection.OpenUnidirectionalStreamAsync(cancellationToken).ConfigureAwait(false);
         var receiver = await AudioReceiver.StartAsync(
             _call.CallGuid, _keys, stream, _call.AudioSink, reports,
-            new AudioReceiverOptions { ReadPreamble = false, StatsInterval = _options.StatsInterval }, _stats, _time, _logger, cancellationToken)
+            _options.AudioReceiver with { ReadPreamble = false, StatsInterval = _options.StatsInterval }, _stats, _time, _logger, cancellationToken)
             .ConfigureAwait(false);
         receiver.StatsUpdated += (_, stats) => _call.OnStats(stats, VideoStats());
         bool disposed;

@@ -2,14 +2,26 @@ namespace IrohSocial.Media.Calls.Internal;
 
 /// <summary>
 /// A read-only stream whose source arrives later: the audio sender must start before the peer's report
-/// stream exists (the peer opens it only once our audio arrives), so reads wait until it is attached.
+/// stream exists (the peer opens it only once our audio arrives), so reads wait until it is attached. The
+/// router has already read the stream's preamble; the prefix gives those bytes back to the reader.
 /// </summary>
 internal sealed class DeferredReadStream : Stream
 {
     private readonly TaskCompletionSource<Stream> _inner = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private byte[] _prefix = [];
+    private int _prefixOffset;
     private int _disposed;
 
-    public bool TryAttach(Stream stream) => _inner.TrySetResult(stream);
+    public bool TryAttach(Stream stream, byte[] prefix)
+    {
+        if (_inner.Task.IsCompleted)
+        {
+            return false;
+        }
+
+        _prefix = prefix;
+        return _inner.TrySetResult(stream);
+    }
 
     public override bool CanRead => true;
 
@@ -24,6 +36,14 @@ internal sealed class DeferredReadStream : Stream
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         Stream inner = await _inner.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (_prefixOffset < _prefix.Length)
+        {
+            int count = Math.Min(buffer.Length, _prefix.Length - _prefixOffset);
+            _prefix.AsMemory(_prefixOffset, count).CopyTo(buffer);
+            _prefixOffset += count;
+            return count;
+        }
+
         return await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
     }
 

@@ -3,14 +3,16 @@ using IrohSocial.Crypto;
 using IrohSocial.Media.Audio;
 using IrohSocial.Media.Calls;
 using IrohSocial.Messaging.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace IrohSocial.IntegrationTests.Calls.Support;
 
 /// <summary>Two nodes on loopback sockets, ready to call each other.</summary>
 internal sealed class CallNodes : IAsyncDisposable
 {
-    private CallNodes(IrohSocialNode alice, IrohSocialNode bob)
+    private CallNodes(IrohSocialNode alice, IrohSocialNode bob, TestLog log)
     {
+        Log = log;
         Alice = alice;
         Bob = bob;
     }
@@ -26,20 +28,24 @@ internal sealed class CallNodes : IAsyncDisposable
         ConnectTimeout = TimeSpan.FromSeconds(2),
     };
 
+    public TestLog Log { get; } = new();
+
     public static async Task<CallNodes> StartAsync(CallOptions? options = null)
     {
-        var alice = await StartNodeAsync(options ?? FastOptions);
-        var bob = await StartNodeAsync(options ?? FastOptions);
-        return new CallNodes(alice, bob);
+        var log = new TestLog();
+        var alice = await StartNodeAsync(options ?? FastOptions, log.Factory("alice"));
+        var bob = await StartNodeAsync(options ?? FastOptions, log.Factory("bob"));
+        return new CallNodes(alice, bob, log);
     }
 
-    public static Task<IrohSocialNode> StartNodeAsync(CallOptions options, IMessagingStore? store = null) =>
+    public static Task<IrohSocialNode> StartNodeAsync(CallOptions options, ILoggerFactory? loggerFactory = null, IMessagingStore? store = null) =>
         IrohSocialNode.StartAsync(new IrohSocialNodeOptions
         {
             SecretKey = SecretKey.Generate(),
             BindAddress = new IPEndPoint(IPAddress.Loopback, 0),
             Calls = options,
             Store = store,
+            LoggerFactory = loggerFactory,
         });
 
     /// <summary>Answers every incoming call on <paramref name="node"/> with the media <paramref name="media"/> gives.</summary>
@@ -76,5 +82,6 @@ internal sealed class CallNodes : IAsyncDisposable
     {
         await Alice.DisposeAsync();
         await Bob.DisposeAsync();
+        Log.Dump();
     }
 }
