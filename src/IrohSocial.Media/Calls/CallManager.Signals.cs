@@ -93,9 +93,13 @@ public sealed partial class CallManager
         if (busy)
         {
             // Rejected on the caller's side; a missed call on ours.
-            await SendBestEffortAsync(call, new CallSignal(call.Id, CallSignalKind.Reject, Reason: "busy"), CancellationToken.None).ConfigureAwait(false);
+            // Recorded before the Reject goes out, so the history is complete by the time the caller hears "busy".
+            call.TryEnd(out _);
             _calls[callId] = call;
-            await FinishAsync(call, CallEndReason.Missed, "busy").ConfigureAwait(false);
+            await RecordAsync(call, CallEndReason.Missed).ConfigureAwait(false);
+            await SendBestEffortAsync(call, new CallSignal(call.Id, CallSignalKind.Reject, Reason: "busy"), CancellationToken.None).ConfigureAwait(false);
+            Raise(new CallEndedEvent(call.Id, call.Peer, CallEndReason.Missed, "busy", TimeSpan.Zero), CallEnded);
+            call.Complete(CallEndReason.Missed);
             return;
         }
 

@@ -351,20 +351,25 @@ public sealed partial class CallManager : IAsyncDisposable
 
         if (record)
         {
-            try
-            {
-                await _dm.RecordCallAsync(
-                    new CallRecord(call.Id, call.Peer, call.Direction, call.StartedAt, call.Duration, call.HadVideo, reason), CancellationToken.None)
-                    .ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                Log.MediaFailed(_logger, ex, call.Id);
-            }
+            await RecordAsync(call, reason).ConfigureAwait(false);
         }
 
         Raise(new CallEndedEvent(call.Id, call.Peer, reason, detail, call.Duration), CallEnded);
         call.Complete(reason);
+    }
+
+    private async Task RecordAsync(Call call, CallEndReason reason)
+    {
+        try
+        {
+            await _dm.RecordCallAsync(
+                new CallRecord(call.Id, call.Peer, call.Direction, call.StartedAt, call.Duration, call.HadVideo, reason), CancellationToken.None)
+                .ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Log.MediaFailed(_logger, ex, call.Id);
+        }
     }
 
     private static async Task CloseLegAsync(CallLeg leg)
