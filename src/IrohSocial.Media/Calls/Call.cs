@@ -2,6 +2,7 @@ using IrohSocial.Crypto;
 using IrohSocial.Media.Audio;
 using IrohSocial.Media.Calls.Internal;
 using IrohSocial.Media.Stats;
+using IrohSocial.Media.Video;
 using IrohSocial.Messaging.Storage;
 using IrohSocial.Transport;
 
@@ -41,7 +42,7 @@ public sealed class Call
         CallerSecret = callerSecret;
         OfferedVideo = offeredVideo;
         StartedAt = time.GetUtcNow();
-        _videoEnabled = direction == CallDirection.Outgoing && media.Video && media.VideoSource is not null;
+        _videoEnabled = media.Video && media.VideoSource is not null;
     }
 
     /// <summary>The call id (a UUID string, as in the Offer).</summary>
@@ -336,6 +337,67 @@ public sealed class Call
             _receivedAudioEnded.TrySetResult();
         }
     }
+
+    /// <summary>Whether the peer says its video is on (from its control messages).</summary>
+    public bool PeerVideoEnabled { get; private set; }
+
+    internal void OnPeerVideoChanged(bool enabled)
+    {
+        PeerVideoEnabled = enabled;
+        if (enabled)
+        {
+            MarkVideoUsed();
+        }
+    }
+
+    private readonly SemaphoreSlim _ivfGate = new(1, 1);
+    private IvfWriter? _ivf;
+
+    /// <summary>Appends a received frame to the call's IVF output: one file for the whole call, across toggles and reconnects.</summary>
+    internal async ValueTask WriteReceivedVideoAsync(VideoFrameHeader header, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        if (Media.ReceivedVideoIvf is not { } stream)
+        {
+            return;
+        }
+
+        await _ivfGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (State == CallState.Ended)
+            {
+                return;
+            }
+
+            _ivf ??= new IvfWriter(stream, header.Width, header.Height, leaveOpen: true);
+            await _ivf.WriteFrameAsync(payload, (long)header.TimestampUs, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _ivfGate.Release();
+        }
+    }
+
+    /// <summary>Finishes the IVF output (its header gets the frame count); the stream stays open for the app.</summary>
+    internal async ValueTask CloseReceivedVideoAsync()
+    {
+        await _ivfGate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_ivf is not null)
+            {
+                await _ivf.DisposeAsync().ConfigureAwait(false);
+                _ivf = null;
+            }
+        }
+        finally
+        {
+            _ivfGate.Release();
+        }
+    }
+
+    /// <summary>Set when this side hangs up: a connection closing from now on is the end, not a drop to restore.</summary>
+    internal bool Ending { get; set; }
 
     internal void MarkVideoUsed()
     {

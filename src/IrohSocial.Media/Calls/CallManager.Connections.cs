@@ -136,7 +136,7 @@ public sealed partial class CallManager
         }
 
         await CloseLegAsync(leg).ConfigureAwait(false);
-        if (call.State != CallState.Active || _stop.IsCancellationRequested)
+        if (call.State != CallState.Active || call.Ending || _stop.IsCancellationRequested)
         {
             return;
         }

@@ -222,6 +222,7 @@ public sealed partial class CallManager : IAsyncDisposable
                 await FinishAsync(call, CallEndReason.Missed, "canceled").ConfigureAwait(false);
                 return;
             default:
+                call.Ending = true;
                 await SendBestEffortAsync(call, new CallSignal(call.Id, CallSignalKind.End, Reason: "hangup"), cancellationToken).ConfigureAwait(false);
                 await FinishAsync(call, CallEndReason.Completed, "hangup").ConfigureAwait(false);
                 return;
@@ -349,6 +350,7 @@ public sealed partial class CallManager : IAsyncDisposable
             await CloseLegAsync(leg).ConfigureAwait(false);
         }
 
+        await call.CloseReceivedVideoAsync().ConfigureAwait(false);
         if (record)
         {
             await RecordAsync(call, reason).ConfigureAwait(false);

@@ -83,4 +83,51 @@ public sealed class AudioCallTests
         Assert.True(aliceRow.Duration > TimeSpan.FromSeconds(4));
         Assert.True(bobRow.Duration > TimeSpan.FromSeconds(4));
     }
+
+    [Fact]
+    public async Task Mute_SendsSilenceWhileTheCallStaysUp_AndUnmuteRestoresAudio()
+    {
+        await using var nodes = await CallNodes.StartAsync();
+        await using var tone = new ToneSource(440, 0.3);
+        var sink = new MemoryAudioSink();
+        var answered = CallNodes.AutoAnswer(nodes.Bob, () => new CallMedia { AudioSink = sink });
+        Call outgoing = await nodes.Alice.Calls.StartCallAsync(nodes.Bob.Addr, new CallMedia { AudioSource = tone }, Ct);
+        Call incoming = await answered.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+
+        await WaitForFramesAsync(sink, 50);
+        double loud = SignalMath.Rms(LastFrames(sink, 10));
+        outgoing.Muted = true;
+        Assert.True(outgoing.Muted);
+        await WaitForFramesAsync(sink, sink.FrameCount + 50);
+        double muted = SignalMath.Rms(LastFrames(sink, 10));
+        long sentWhileMuted = outgoing.Counters.AudioFramesSent;
+        outgoing.Muted = false;
+        await WaitForFramesAsync(sink, sink.FrameCount + 50);
+        double unmuted = SignalMath.Rms(LastFrames(sink, 10));
+
+        TestContext.Current.TestOutputHelper?.WriteLine($"rms loud {loud:F0}, muted {muted:F0}, unmuted {unmuted:F0}");
+        Assert.True(loud > 3000, $"loud {loud}");
+        Assert.True(muted < loud / 20, $"muted {muted} vs {loud}");
+        Assert.True(unmuted > 3000, $"unmuted {unmuted}");
+        Assert.True(outgoing.Counters.AudioFramesSent > sentWhileMuted);
+        Assert.Equal(CallState.Active, incoming.State);
+        await nodes.Alice.Calls.EndAsync(outgoing.Id, Ct);
+        Assert.Equal(CallEndReason.Completed, await incoming.Completion.WaitAsync(TimeSpan.FromSeconds(30), Ct));
+    }
+
+    private static short[] LastFrames(MemoryAudioSink sink, int frames)
+    {
+        short[] all = sink.ToArray();
+        return all[Math.Max(0, all.Length - (frames * AudioFormat.SamplesPerFrame))..];
+    }
+
+    private static async Task WaitForFramesAsync(MemoryAudioSink sink, int frames)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (sink.FrameCount < frames)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "timed out");
+            await Task.Delay(20, Ct);
+        }
+    }
 }

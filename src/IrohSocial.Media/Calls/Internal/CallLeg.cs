@@ -257,6 +257,7 @@ internal sealed partial class CallLeg : IAsyncDisposable
         }
 
         await StopVideoAsync().ConfigureAwait(false);
+        DisposeVideo();
         if (control is not null)
         {
             await control.DisposeAsync().ConfigureAwait(false);

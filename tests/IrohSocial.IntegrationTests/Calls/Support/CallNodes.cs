@@ -85,3 +85,10 @@ internal sealed class CallNodes : IAsyncDisposable
         Log.Dump();
     }
 }
+
+/// <summary>Helpers on nodes.</summary>
+internal static class NodeExtensions
+{
+    /// <summary>The node's loopback socket address.</summary>
+    public static System.Net.IPEndPoint Endpoint(this IrohSocialNode node) => node.Addr.DirectAddresses[0];
+}

@@ -1,0 +1,44 @@
+namespace IrohSocial.IntegrationTests.Calls.Support;
+
+/// <summary>
+/// What a <see cref="FaultProxy"/> does to traffic. Immutable; swap <see cref="FaultProxy.Plan"/> to change
+/// faults while connections are open (chunks already queued keep the plan they were read under).
+/// </summary>
+public sealed record FaultPlan
+{
+    /// <summary>Forward everything unchanged.</summary>
+    public static FaultPlan None { get; } = new();
+
+    /// <summary>Refuse new connections: the listener is closed, so connects fail with ConnectionRefused.</summary>
+    public bool Refuse { get; init; }
+
+    /// <summary>Accept and read, but forward nothing and never close: the peer sees a silent, open connection.</summary>
+    public bool BlackHole { get; init; }
+
+    /// <summary>Fixed one-way delay added to every chunk.</summary>
+    public TimeSpan Delay { get; init; }
+
+    /// <summary>Extra random delay in [0, Jitter) per chunk. Order is kept (TCP cannot reorder).</summary>
+    public TimeSpan Jitter { get; init; }
+
+    /// <summary>Per-direction cap in bytes per second; null for unlimited.</summary>
+    public long? BytesPerSecond { get; init; }
+
+    /// <summary>
+    /// Probability that a chunk is silently discarded. TCP never loses bytes, so this corrupts the byte stream:
+    /// it models a broken middlebox and tests that framing and TLS reject what follows.
+    /// </summary>
+    public double DropProbability { get; init; }
+
+    /// <summary>Probability that reading a chunk resets the connection (RST), as a path failure does.</summary>
+    public double ResetProbability { get; init; }
+
+    /// <summary>
+    /// Forward at most this many bytes per direction per connection, then reset it: a cut in the middle of
+    /// whatever frame was in flight. Null for no cut.
+    /// </summary>
+    public long? CutAfterBytes { get; init; }
+
+    /// <summary>Largest chunk read and forwarded at once (smaller chunks make delays and cuts finer).</summary>
+    public int ChunkSize { get; init; } = 16 * 1024;
+}

@@ -1,0 +1,412 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Channels;
+
+namespace IrohSocial.IntegrationTests.Calls.Support;
+
+/// <summary>
+/// A loopback TCP proxy that injects network faults (see <see cref="FaultPlan"/>) between a client and a
+/// server. Point the client at <see cref="EndPoint"/>; the proxy dials <c>target</c> for every accepted
+/// connection. (Copied from the hardening branch, tests/IrohSocial.Hardening.Tests/Faults.) Depends only on the BCL so other test projects can compile it in by linking the Faults folder.
+/// Hand-written because no package offers an in-process, scriptable fault proxy for .NET.
+/// </summary>
+public sealed class FaultProxy : IAsyncDisposable
+{
+    private IPEndPoint _target;
+    private readonly TimeProvider _time;
+    private readonly Random _random;
+    private readonly Lock _gate = new();
+    private readonly List<ProxiedConnection> _connections = [];
+    private readonly CancellationTokenSource _stop = new();
+    private TcpListener? _listener;
+    private Task _acceptLoop = Task.CompletedTask;
+    private FaultPlan _plan;
+    private long _accepted;
+    private long _bytesForwarded;
+    private long _bytesDropped;
+    private bool _disposed;
+
+    private FaultProxy(IPEndPoint target, FaultPlan plan, TimeProvider time, int seed)
+    {
+        _target = target;
+        _plan = plan;
+        _time = time;
+        _random = new Random(seed);
+    }
+
+    /// <summary>Where clients connect (127.0.0.1 and a port chosen at start, kept across <see cref="FaultPlan.Refuse"/>).</summary>
+    public IPEndPoint EndPoint { get; private set; } = new(IPAddress.Loopback, 0);
+
+    /// <summary>
+    /// The server new connections are forwarded to. Changing it lets a restarted server (new port) stay reachable
+    /// at the same proxy address; open connections keep their server.
+    /// </summary>
+    public IPEndPoint Target
+    {
+        get => Volatile.Read(ref _target);
+        set => Volatile.Write(ref _target, value ?? throw new ArgumentNullException(nameof(value)));
+    }
+
+    /// <summary>Connections accepted so far.</summary>
+    public long AcceptedConnections => Interlocked.Read(ref _accepted);
+
+    /// <summary>Connections currently open through the proxy.</summary>
+    public int OpenConnections
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _connections.Count;
+            }
+        }
+    }
+
+    /// <summary>Bytes delivered to either side.</summary>
+    public long BytesForwarded => Interlocked.Read(ref _bytesForwarded);
+
+    /// <summary>Bytes read but not delivered (dropped, black-holed or cut off).</summary>
+    public long BytesDropped => Interlocked.Read(ref _bytesDropped);
+
+    /// <summary>The faults in force. Setting <see cref="FaultPlan.Refuse"/> closes or reopens the listener.</summary>
+    public FaultPlan Plan
+    {
+        get => Volatile.Read(ref _plan);
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            lock (_gate)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                var wasRefusing = _plan.Refuse;
+                Volatile.Write(ref _plan, value);
+                if (value.Refuse && !wasRefusing)
+                {
+                    StopListening();
+                }
+                else if (!value.Refuse && wasRefusing)
+                {
+                    StartListening();
+                }
+            }
+        }
+    }
+
+    /// <summary>Starts a proxy in front of <paramref name="target"/>.</summary>
+    /// <param name="target">The real server.</param>
+    /// <param name="plan">Initial faults (none by default).</param>
+    /// <param name="timeProvider">Clock for delays and bandwidth pacing (a fake one lets tests step time).</param>
+    /// <param name="seed">Seed of the random choices (jitter, drops, resets), for reproducible runs.</param>
+    public static FaultProxy Start(IPEndPoint target, FaultPlan? plan = null, TimeProvider? timeProvider = null, int seed = 1)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        var proxy = new FaultProxy(target, plan ?? FaultPlan.None, timeProvider ?? TimeProvider.System, seed);
+        lock (proxy._gate)
+        {
+            if (!proxy._plan.Refuse)
+            {
+                proxy.StartListening();
+            }
+            else
+            {
+                // Reserve a port so EndPoint is meaningful even while refusing.
+                using var probe = new TcpListener(IPAddress.Loopback, 0);
+                probe.Start();
+                proxy.EndPoint = (IPEndPoint)probe.LocalEndpoint;
+                probe.Stop();
+            }
+        }
+
+        return proxy;
+    }
+
+    /// <summary>Resets every open connection now (both sides see a reset).</summary>
+    public void ResetAll()
+    {
+        ProxiedConnection[] open;
+        lock (_gate)
+        {
+            open = [.. _connections];
+        }
+
+        foreach (var connection in open)
+        {
+            connection.Abort();
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            StopListening();
+        }
+
+        await _stop.CancelAsync().ConfigureAwait(false);
+        ResetAll();
+        try
+        {
+            await _acceptLoop.ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+        {
+            // The listener was stopped under the accept: that is how the loop ends.
+        }
+
+        ProxiedConnection[] open;
+        lock (_gate)
+        {
+            open = [.. _connections];
+        }
+
+        await Task.WhenAll(open.Select(c => c.Completion)).ConfigureAwait(false);
+        _stop.Dispose();
+    }
+
+    private void StartListening()
+    {
+        var listener = new TcpListener(EndPoint);
+        listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        listener.Start(1024);
+        EndPoint = (IPEndPoint)listener.LocalEndpoint;
+        _listener = listener;
+        _acceptLoop = AcceptLoopAsync(listener);
+    }
+
+    private void StopListening()
+    {
+        _listener?.Stop();
+        _listener = null;
+    }
+
+    private async Task AcceptLoopAsync(TcpListener listener)
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                client = await listener.AcceptSocketAsync(_stop.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                return;
+            }
+
+            Interlocked.Increment(ref _accepted);
+            var connection = new ProxiedConnection(this, client);
+            lock (_gate)
+            {
+                _connections.Add(connection);
+            }
+
+            connection.Start();
+        }
+    }
+
+    private double NextDouble()
+    {
+        lock (_random)
+        {
+            return _random.NextDouble();
+        }
+    }
+
+    private void Forgotten(ProxiedConnection connection)
+    {
+        lock (_gate)
+        {
+            _connections.Remove(connection);
+        }
+    }
+
+    /// <summary>One client connection and its upstream twin, with a pump per direction.</summary>
+    private sealed class ProxiedConnection(FaultProxy proxy, Socket client)
+    {
+        private readonly Socket _client = client;
+        private readonly Socket _server = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        private readonly CancellationTokenSource _abort = CancellationTokenSource.CreateLinkedTokenSource(proxy._stop.Token);
+        private readonly Lock _state = new();
+        private bool _aborted;
+
+        public Task Completion { get; private set; } = Task.CompletedTask;
+
+        public void Start() => Completion = RunAsync();
+
+        public void Abort()
+        {
+            lock (_state)
+            {
+                if (_aborted)
+                {
+                    return;
+                }
+
+                _aborted = true;
+
+                // Linger 0 makes Close send RST: the peer sees a reset, not an orderly end.
+                Reset(_client);
+                Reset(_server);
+                _abort.Cancel();
+            }
+        }
+
+        private static void Reset(Socket socket)
+        {
+            try
+            {
+                socket.LingerState = new LingerOption(true, 0);
+                socket.Close();
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        }
+
+        private async Task RunAsync()
+        {
+            try
+            {
+                _client.NoDelay = true;
+                _server.NoDelay = true;
+                await _server.ConnectAsync(proxy.Target, _abort.Token).ConfigureAwait(false);
+                await Task.WhenAll(
+                    PumpAsync(_client, _server),
+                    PumpAsync(_server, _client)).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+            {
+                Abort();
+            }
+            finally
+            {
+                lock (_state)
+                {
+                    _aborted = true;
+                    _client.Dispose();
+                    _server.Dispose();
+                    _abort.Dispose();
+                }
+
+                proxy.Forgotten(this);
+            }
+        }
+
+        private async Task PumpAsync(Socket from, Socket to)
+        {
+            var queue = Channel.CreateUnbounded<(byte[] Data, DateTimeOffset Due, FaultPlan Plan)>(new() { SingleReader = true, SingleWriter = true });
+            var writer = WriteLoopAsync(queue.Reader, to);
+            long forwarded = 0;
+            var lastDue = DateTimeOffset.MinValue;
+            try
+            {
+                var buffer = new byte[64 * 1024];
+                while (true)
+                {
+                    var plan = proxy.Plan;
+                    var read = await from.ReceiveAsync(buffer.AsMemory(0, Math.Min(plan.ChunkSize, buffer.Length)), SocketFlags.None, _abort.Token).ConfigureAwait(false);
+                    plan = proxy.Plan;
+                    if (read == 0)
+                    {
+                        break;
+                    }
+
+                    if (plan.ResetProbability > 0 && proxy.NextDouble() < plan.ResetProbability)
+                    {
+                        Interlocked.Add(ref proxy._bytesDropped, read);
+                        Abort();
+                        return;
+                    }
+
+                    if (plan.BlackHole || (plan.DropProbability > 0 && proxy.NextDouble() < plan.DropProbability))
+                    {
+                        Interlocked.Add(ref proxy._bytesDropped, read);
+                        continue;
+                    }
+
+                    var take = read;
+                    var cut = false;
+                    if (plan.CutAfterBytes is { } limit && forwarded + read >= limit)
+                    {
+                        take = (int)Math.Max(0, limit - forwarded);
+                        cut = true;
+                    }
+
+                    var due = proxy._time.GetUtcNow() + plan.Delay
+                        + (plan.Jitter > TimeSpan.Zero ? plan.Jitter * proxy.NextDouble() : TimeSpan.Zero);
+                    due = due < lastDue ? lastDue : due;
+                    lastDue = due;
+                    if (take > 0)
+                    {
+                        queue.Writer.TryWrite((buffer.AsSpan(0, take).ToArray(), due, plan));
+                        forwarded += take;
+                    }
+
+                    if (cut)
+                    {
+                        Interlocked.Add(ref proxy._bytesDropped, read - take);
+                        queue.Writer.TryComplete();
+                        await writer.ConfigureAwait(false);
+                        Abort();
+                        return;
+                    }
+                }
+
+                // Orderly end: deliver what is queued, then pass the half-close on.
+                queue.Writer.TryComplete();
+                await writer.ConfigureAwait(false);
+                to.Shutdown(SocketShutdown.Send);
+            }
+            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+            {
+                queue.Writer.TryComplete();
+                Abort();
+                await writer.ConfigureAwait(false);
+            }
+        }
+
+        private async Task WriteLoopAsync(ChannelReader<(byte[] Data, DateTimeOffset Due, FaultPlan Plan)> queue, Socket to)
+        {
+            try
+            {
+                await foreach (var (data, due, plan) in queue.ReadAllAsync(_abort.Token).ConfigureAwait(false))
+                {
+                    var wait = due - proxy._time.GetUtcNow();
+                    if (wait > TimeSpan.Zero)
+                    {
+                        await Task.Delay(wait, proxy._time, _abort.Token).ConfigureAwait(false);
+                    }
+
+                    if (plan.BytesPerSecond is { } rate and > 0)
+                    {
+                        // Pace in slices so a large chunk trickles out at the cap instead of bursting.
+                        var slice = (int)Math.Clamp(rate / 20, 1, data.Length);
+                        for (var offset = 0; offset < data.Length; offset += slice)
+                        {
+                            var count = Math.Min(slice, data.Length - offset);
+                            await to.SendAsync(data.AsMemory(offset, count), SocketFlags.None, _abort.Token).ConfigureAwait(false);
+                            Interlocked.Add(ref proxy._bytesForwarded, count);
+                            await Task.Delay(TimeSpan.FromSeconds((double)count / rate), proxy._time, _abort.Token).ConfigureAwait(false);
+                        }
+                    }
+                    else
+                    {
+                        await to.SendAsync(data, SocketFlags.None, _abort.Token).ConfigureAwait(false);
+                        Interlocked.Add(ref proxy._bytesForwarded, data.Length);
+                    }
+                }
+            }
+            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+            {
+                Abort();
+            }
+        }
+    }
+}
