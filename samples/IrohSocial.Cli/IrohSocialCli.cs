@@ -55,7 +55,7 @@ public static class IrohSocialCli
         {
             return ExitCodes.Success;
         }
-        catch (Exception ex) when (ex is CliException or Messaging.MessagingException or Transport.TransportException or IOException or ArgumentException or InvalidOperationException)
+        catch (Exception ex) when (ex is CliException or Messaging.MessagingException or Transport.TransportException or IOException or ArgumentException or InvalidOperationException or System.Net.Sockets.SocketException or Media.Video.VideoException)
         {
             await console.Error.WriteLineAsync($"error: {ex.Message}");
             return ExitCodes.Error;

@@ -75,7 +75,7 @@ public sealed class DemoRunner
             _out.WriteLine($"  received.wav  {call.AudioFramesPlayed} audio frames played ({call.ConcealedFrames} concealed), latency p50 {call.LatencyMsP50} ms / p95 {call.LatencyMsP95} ms");
             if (call.Video)
             {
-                _out.WriteLine($"  received.ivf  {call.VideoFramesDecoded} VP9 frames decoded (play it with: vpxdec --i420 -o out.y4m received.ivf)");
+                _out.WriteLine($"  received.ivf  {call.VideoFramesDecoded} VP9 frames decoded (decode it with: vpxdec -o received.y4m received.ivf)");
             }
 
             return Success;

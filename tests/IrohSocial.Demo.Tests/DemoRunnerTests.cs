@@ -46,6 +46,28 @@ public sealed class DemoRunnerTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_WithVideo_WritesDecodableIvfAndCountsFrames()
+    {
+        Assert.SkipUnless(VpxSharp.VpxLibrary.IsAvailable, "libvpx is not installed");
+        var console = new StringWriter();
+
+        var exit = await new DemoRunner(new DemoOptions { OutputDirectory = Out, CallDuration = TimeSpan.FromSeconds(2) }, console).RunAsync();
+
+        Assert.True(exit == DemoRunner.Success, console.ToString());
+        using var summary = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(Out, "summary.json")));
+        var call = summary.RootElement.GetProperty("call");
+        Assert.True(call.GetProperty("video").GetBoolean());
+        Assert.True(call.GetProperty("video_frames_sent").GetInt64() > 0);
+        var decoded = call.GetProperty("video_frames_decoded").GetInt64();
+        Assert.True(decoded > 0);
+        var ivf = await File.ReadAllBytesAsync(Path.Combine(Out, "received.ivf"));
+        Assert.Equal("DKIF"u8.ToArray(), ivf[..4]);
+        Assert.Equal("VP90"u8.ToArray(), ivf[8..12]);
+        Assert.True(BitConverter.ToUInt32(ivf, 24) >= decoded, "the IVF holds at least every decoded frame");
+        Assert.Contains("video sent", console.ToString());
+    }
+
+    [Fact]
     public async Task Run_TwiceWithSameData_ReusesIdentitiesAndStores()
     {
         var data = Path.Combine(_root, "data");
