@@ -1,4 +1,6 @@
+using IrohSocial.Hardening.Tests.Faults;
 using IrohSocial.IntegrationTests.Calls.Support;
+using IrohSocial.Media.Tests.Support;
 using IrohSocial.Media.Audio;
 using IrohSocial.Media.Calls;
 using IrohSocial.Messaging.Storage;
