@@ -174,7 +174,8 @@ public sealed class Endpoint : IAsyncDisposable
                 foreach (var unicast in nic.GetIPProperties().UnicastAddresses)
                 {
                     var ip = unicast.Address;
-                    if (families.Contains(ip.AddressFamily) && !ip.IsIPv6LinkLocal && ip.ScopeId == 0)
+                    // ScopeId throws for IPv4; a scoped IPv6 address (link-local) is useless to a remote peer
+                    if (families.Contains(ip.AddressFamily) && (ip.AddressFamily == AddressFamily.InterNetwork || (!ip.IsIPv6LinkLocal && ip.ScopeId == 0)))
                     {
                         result.Add(new IPEndPoint(ip, local.Port));
                     }

@@ -43,8 +43,18 @@ public sealed record EndpointOptions
     /// <summary>Inbound connections accepted from one remote id at once; more are refused with <see cref="TransportError.ConnectionLimitExceeded"/>.</summary>
     public int MaxConnectionsPerPeer { get; init; } = 8;
 
-    /// <summary>Inbound connections (including those still handshaking) at once; more are dropped.</summary>
+    /// <summary>
+    /// Established inbound connections (peers that finished the handshake and proved their id) at once; more are
+    /// refused with <see cref="TransportError.ConnectionLimitExceeded"/>.
+    /// </summary>
     public int MaxConnections { get; init; } = 1000;
+
+    /// <summary>
+    /// Inbound connections still in the TLS handshake at once (TCP/TLS provider). When full, the oldest is dropped to
+    /// make room for the newest, so sockets that connect and stall cannot lock genuine peers out; each costs a socket
+    /// and a few KiB until it finishes, is evicted, or reaches <see cref="HandshakeTimeout"/>.
+    /// </summary>
+    public int MaxPendingHandshakes { get; init; } = 128;
 
     /// <summary>
     /// Receive window per stream in bytes on the TCP provider (the multiplexer's flow-control window). A peer can make
@@ -81,6 +91,7 @@ public sealed record EndpointOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxStreamsPerConnection, 1, nameof(MaxStreamsPerConnection));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxConnectionsPerPeer, 1, nameof(MaxConnectionsPerPeer));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxConnections, 1, nameof(MaxConnections));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxPendingHandshakes, 1, nameof(MaxPendingHandshakes));
         ArgumentOutOfRangeException.ThrowIfLessThan(StreamReceiveWindow, 64 * 1024, nameof(StreamReceiveWindow));
     }
 

@@ -1,5 +1,8 @@
 using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
 using IrohSocial.Crypto;
+using IrohSocial.Transport.Internal;
 using IrohSocial.Transport.Internal.Quic;
 
 namespace IrohSocial.Transport.Tests;
@@ -41,6 +44,20 @@ public sealed class EndpointTests
         await using var server = await TestEndpoints.BindAsync(TransportProvider.TcpTls, o => o with { BindAddress = new IPEndPoint(IPAddress.Any, 0) });
         Assert.NotEmpty(server.Addr.DirectAddresses);
         Assert.All(server.Addr.DirectAddresses, a => Assert.Equal(server.LocalEndPoint.Port, a.Port));
+
+        // Every IPv4 address of an interface that is up is advertised (non-loopback ones first), not only loopback.
+        var local = NetworkInterface.GetAllNetworkInterfaces()
+            .Where(n => n.OperationalStatus == OperationalStatus.Up)
+            .SelectMany(n => n.GetIPProperties().UnicastAddresses)
+            .Select(u => u.Address)
+            .Where(a => a.AddressFamily == AddressFamily.InterNetwork)
+            .ToList();
+        Assert.All(local.Take(TicketCodec.MaxAddresses), a => Assert.Contains(new IPEndPoint(a, server.LocalEndPoint.Port), server.Addr.DirectAddresses));
+        if (local.Any(a => !IPAddress.IsLoopback(a)))
+        {
+            Assert.False(IPAddress.IsLoopback(server.Addr.DirectAddresses[0].Address));
+        }
+
         await using var client = await TestEndpoints.BindAsync(TransportProvider.TcpTls);
         var viaTicket = EndpointAddr.ParseTicket(server.Addr.ToTicket());
         await using var connection = await client.ConnectAsync(viaTicket, TestEndpoints.TestAlpn, Ct);

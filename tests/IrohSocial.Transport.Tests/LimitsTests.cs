@@ -77,6 +77,59 @@ public sealed class LimitsTests
     }
 
     [Fact]
+    public async Task StalledHandshakesOverBudget_OldestAreDropped_AndAGenuinePeerStillConnects()
+    {
+        // Fake time: the handshake timeout never fires, so only the pending-handshake budget can make room.
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = await TestEndpoints.BindAsync(TransportProvider.TcpTls, o => o with { TimeProvider = time, MaxPendingHandshakes = 4 });
+        var silent = new List<Socket>();
+        try
+        {
+            for (var i = 0; i < 12; i++)
+            {
+                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+                await socket.ConnectAsync(server.LocalEndPoint, Ct);
+                silent.Add(socket);
+            }
+
+            // The first eight are evicted as newer ones arrive; the newest four stay pending.
+            foreach (var socket in silent.Take(8))
+            {
+                await using var stream = new NetworkStream(socket, ownsSocket: false);
+                Assert.True(await RawPeers.ServerClosesAsync(stream));
+            }
+
+            await using var client = await TestEndpoints.BindAsync(TransportProvider.TcpTls);
+            var (c, s) = await TestEndpoints.ConnectPairAsync(client, server);
+            Assert.Equal(client.Id, s.RemoteId);
+            Assert.Equal(1, server.Context.Limiter.Total);
+            Assert.InRange(server.Context.Handshakes.Count, 0, 4);
+            Assert.InRange(server.Context.Handshakes.Evicted, 9, 12); // eight silent ones, then one more for the genuine peer
+        }
+        finally
+        {
+            silent.ForEach(s => s.Dispose());
+        }
+    }
+
+    [Fact]
+    public async Task ConnectionOverTotalLimit_IsRefusedWithATypedError_AndTheSlotFreesOnClose()
+    {
+        await using var server = await TestEndpoints.BindAsync(TransportProvider.TcpTls, o => o with { MaxConnections = 1 });
+        await using var first = await TestEndpoints.BindAsync(TransportProvider.TcpTls);
+        var (c, s) = await TestEndpoints.ConnectPairAsync(first, server);
+
+        await using var second = await TestEndpoints.BindAsync(TransportProvider.TcpTls);
+        var error = await Assert.ThrowsAsync<TransportException>(async () => await second.ConnectAsync(server.Addr, TestEndpoints.TestAlpn, Ct));
+        Assert.Equal(TransportError.ConnectionLimitExceeded, error.Error);
+
+        await c.CloseAsync(0, "done", Ct);
+        await s.Closed.WaitAsync(Ct);
+        await using var now = await second.ConnectAsync(server.Addr, TestEndpoints.TestAlpn, Ct);
+        Assert.Equal(server.Id, now.RemoteId);
+    }
+
+    [Fact]
     public async Task SecondConnectionFromSamePeer_OverPerPeerLimit_IsRefused()
     {
         await using var server = await TestEndpoints.BindAsync(TransportProvider.TcpTls, o => o with { MaxConnectionsPerPeer = 1 });

@@ -20,6 +20,7 @@ internal sealed class EndpointContext : IDisposable
         CertificateContext = SslStreamCertificateContext.Create(Certificate, additionalCertificates: null, offline: true);
         Alpns = options.Alpns.Distinct(StringComparer.Ordinal).ToArray();
         Limiter = new ConnectionLimiter(options.MaxConnections, options.MaxConnectionsPerPeer);
+        Handshakes = new PendingHandshakes(options.MaxPendingHandshakes);
     }
 
     public EndpointOptions Options { get; }
@@ -37,6 +38,8 @@ internal sealed class EndpointContext : IDisposable
     public IReadOnlyList<string> Alpns { get; }
 
     public ConnectionLimiter Limiter { get; }
+
+    public PendingHandshakes Handshakes { get; }
 
     public TimeProvider Time => Options.TimeProvider;
 
@@ -109,78 +112,5 @@ internal sealed class PeerVerifier(TimeProvider time, EndpointId? expected)
 
         ProvenId = id;
         return true;
-    }
-}
-
-/// <summary>Counts inbound connections in total and per remote id.</summary>
-internal sealed class ConnectionLimiter(int maxTotal, int maxPerPeer)
-{
-    private readonly Dictionary<EndpointId, int> _perPeer = [];
-    private int _total;
-
-    public bool TryReserveSlot()
-    {
-        lock (_perPeer)
-        {
-            if (_total >= maxTotal)
-            {
-                return false;
-            }
-
-            _total++;
-            return true;
-        }
-    }
-
-    public void ReleaseSlot()
-    {
-        lock (_perPeer)
-        {
-            _total--;
-        }
-    }
-
-    public bool TryAddPeer(EndpointId id)
-    {
-        lock (_perPeer)
-        {
-            _perPeer.TryGetValue(id, out var count);
-            if (count >= maxPerPeer)
-            {
-                return false;
-            }
-
-            _perPeer[id] = count + 1;
-            return true;
-        }
-    }
-
-    public void RemovePeer(EndpointId id)
-    {
-        lock (_perPeer)
-        {
-            if (_perPeer.TryGetValue(id, out var count))
-            {
-                if (count <= 1)
-                {
-                    _perPeer.Remove(id);
-                }
-                else
-                {
-                    _perPeer[id] = count - 1;
-                }
-            }
-        }
-    }
-
-    public int Total
-    {
-        get
-        {
-            lock (_perPeer)
-            {
-                return _total;
-            }
-        }
     }
 }

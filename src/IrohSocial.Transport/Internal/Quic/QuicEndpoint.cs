@@ -161,27 +161,15 @@ internal sealed class QuicEndpoint : ProviderEndpoint
                 continue;
             }
 
-            if (!_ctx.Limiter.TryReserveSlot())
+            if (_ctx.Limiter.TryAdmit(id) is { } refusal)
             {
-                Log.Refused(_ctx.Logger, connection.RemoteEndPoint, "too many connections");
-                await CloseQuietlyAsync(connection, CloseCodes.For(TransportError.ConnectionLimitExceeded)).ConfigureAwait(false);
-                continue;
-            }
-
-            if (!_ctx.Limiter.TryAddPeer(id))
-            {
-                _ctx.Limiter.ReleaseSlot();
-                Log.Refused(_ctx.Logger, connection.RemoteEndPoint, "too many connections from this endpoint id");
+                Log.Refused(_ctx.Logger, connection.RemoteEndPoint, refusal);
                 await CloseQuietlyAsync(connection, CloseCodes.For(TransportError.ConnectionLimitExceeded)).ConfigureAwait(false);
                 continue;
             }
 
             var alpn = connection.NegotiatedApplicationProtocol.ToString();
-            var core = new QuicConnectionCore(connection, id, alpn, isClient: false, onClosed: () =>
-            {
-                _ctx.Limiter.RemovePeer(id);
-                _ctx.Limiter.ReleaseSlot();
-            });
+            var core = new QuicConnectionCore(connection, id, alpn, isClient: false, onClosed: () => _ctx.Limiter.Release(id));
             _connections.Track(core);
             Log.Accepted(_ctx.Logger, id.ToShortString(), connection.RemoteEndPoint, alpn);
             if (!_connections.TryOffer(core))

@@ -202,13 +202,6 @@ internal sealed class TcpEndpoint : ProviderEndpoint
                 continue; // one failed accept (e.g. reset before accept) must not stop the listener
             }
 
-            if (!_ctx.Limiter.TryReserveSlot())
-            {
-                Log.Refused(_ctx.Logger, socket.RemoteEndPoint as IPEndPoint, "too many connections");
-                socket.Dispose();
-                continue;
-            }
-
             socket.NoDelay = true;
             _ = HandleInboundAsync(socket);
         }
@@ -218,72 +211,24 @@ internal sealed class TcpEndpoint : ProviderEndpoint
     {
         var remote = socket.RemoteEndPoint as IPEndPoint ?? new IPEndPoint(IPAddress.None, 0);
         using var timeout = new CancellationTokenSource(_ctx.Options.HandshakeTimeout, _ctx.Time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _shutdown.Token);
+        using var evicted = new CancellationTokenSource();
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, evicted.Token, _shutdown.Token);
         var ssl = new SslStream(new NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
         var handedOff = false;
         try
         {
-            var verifier = new PeerVerifier(_ctx.Time, expected: null);
-
-            // A client without a certificate may finish the TLS handshake (standard tools can inspect our certificate
-            // and ALPN) but is refused right after it; a client with a bad certificate fails the handshake itself.
-            await ssl.AuthenticateAsServerAsync(_ctx.ServerOptions(verifier, allowMissingClientCertificate: true), linked.Token).ConfigureAwait(false);
-            if (verifier.ProvenId is not { } id)
+            using (_ctx.Handshakes.Enter(evicted))
             {
-                Log.Refused(_ctx.Logger, remote, "no identity certificate");
-                await ShutdownQuietlyAsync(ssl).ConfigureAwait(false);
-                return;
-            }
-
-            var alpn = ssl.NegotiatedApplicationProtocol.ToString();
-            if (alpn.Length == 0)
-            {
-                Log.Refused(_ctx.Logger, remote, "no ALPN");
-                await ShutdownQuietlyAsync(ssl).ConfigureAwait(false);
-                return;
-            }
-
-            var underPeerLimit = _ctx.Limiter.TryAddPeer(id);
-            Action onClosed = underPeerLimit
-                ? () =>
-                {
-                    _ctx.Limiter.RemovePeer(id);
-                    _ctx.Limiter.ReleaseSlot();
-                }
-                : _ctx.Limiter.ReleaseSlot;
-            MuxConnection connection;
-            try
-            {
-                connection = await MuxConnection.CreateAsync(_ctx, ssl, id, alpn, remote, isClient: false, onClosed, linked.Token, grantStreams: underPeerLimit).ConfigureAwait(false);
-            }
-            catch
-            {
-                if (underPeerLimit)
-                {
-                    _ctx.Limiter.RemovePeer(id);
-                }
-
-                throw;
-            }
-
-            handedOff = true;
-            if (!underPeerLimit)
-            {
-                Log.Refused(_ctx.Logger, remote, "too many connections from this endpoint id");
-                await connection.CloseWithErrorAsync(TransportError.ConnectionLimitExceeded, "too many connections from this endpoint id").ConfigureAwait(false);
-                return;
-            }
-
-            _connections.Track(connection);
-            Log.Accepted(_ctx.Logger, id.ToShortString(), remote, alpn);
-            if (!_connections.TryOffer(connection))
-            {
-                await connection.CloseWithErrorAsync(TransportError.EndpointClosed, "endpoint closed").ConfigureAwait(false);
+                handedOff = await HandshakeAsync(ssl, remote, linked.Token).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested)
         {
             Log.HandshakeFailed(_ctx.Logger, remote, "handshake timeout");
+        }
+        catch (OperationCanceledException) when (evicted.IsCancellationRequested)
+        {
+            Log.HandshakeFailed(_ctx.Logger, remote, "dropped for a newer handshake (too many pending handshakes)");
         }
         catch (Exception ex) when (ex is AuthenticationException or IOException or OperationCanceledException or ObjectDisposedException or InvalidOperationException or SocketException or TransportException)
         {
@@ -294,9 +239,66 @@ internal sealed class TcpEndpoint : ProviderEndpoint
             if (!handedOff)
             {
                 await ssl.DisposeAsync().ConfigureAwait(false);
-                _ctx.Limiter.ReleaseSlot();
             }
         }
+    }
+
+    /// <summary>TLS handshake, identity and limits for one inbound socket; true once a connection owns <paramref name="ssl"/>.</summary>
+    private async Task<bool> HandshakeAsync(SslStream ssl, IPEndPoint remote, CancellationToken cancellationToken)
+    {
+        var verifier = new PeerVerifier(_ctx.Time, expected: null);
+
+        // A client without a certificate may finish the TLS handshake (standard tools can inspect our certificate
+        // and ALPN) but is refused right after it; a client with a bad certificate fails the handshake itself.
+        await ssl.AuthenticateAsServerAsync(_ctx.ServerOptions(verifier, allowMissingClientCertificate: true), cancellationToken).ConfigureAwait(false);
+        if (verifier.ProvenId is not { } id)
+        {
+            Log.Refused(_ctx.Logger, remote, "no identity certificate");
+            await ShutdownQuietlyAsync(ssl).ConfigureAwait(false);
+            return false;
+        }
+
+        var alpn = ssl.NegotiatedApplicationProtocol.ToString();
+        if (alpn.Length == 0)
+        {
+            Log.Refused(_ctx.Logger, remote, "no ALPN");
+            await ShutdownQuietlyAsync(ssl).ConfigureAwait(false);
+            return false;
+        }
+
+        // A refused peer still gets a multiplexed connection, so it learns why with a typed error instead of a reset.
+        var refusal = _ctx.Limiter.TryAdmit(id);
+        Action? onClosed = refusal is null ? () => _ctx.Limiter.Release(id) : null;
+        MuxConnection connection;
+        try
+        {
+            connection = await MuxConnection.CreateAsync(_ctx, ssl, id, alpn, remote, isClient: false, onClosed, cancellationToken, grantStreams: refusal is null).ConfigureAwait(false);
+        }
+        catch
+        {
+            if (refusal is null)
+            {
+                _ctx.Limiter.Release(id);
+            }
+
+            throw;
+        }
+
+        if (refusal is not null)
+        {
+            Log.Refused(_ctx.Logger, remote, refusal);
+            await connection.CloseWithErrorAsync(TransportError.ConnectionLimitExceeded, refusal).ConfigureAwait(false);
+            return true;
+        }
+
+        _connections.Track(connection);
+        Log.Accepted(_ctx.Logger, id.ToShortString(), remote, alpn);
+        if (!_connections.TryOffer(connection))
+        {
+            await connection.CloseWithErrorAsync(TransportError.EndpointClosed, "endpoint closed").ConfigureAwait(false);
+        }
+
+        return true;
     }
 
     private static async Task ShutdownQuietlyAsync(SslStream ssl)
