@@ -14,7 +14,8 @@ public sealed partial class CallManager
             return;
         }
 
-        _ = Task.Run(() => HandleSignalAsync(e.Peer, e.Signal));
+        // In arrival order per call: an End must never overtake the Offer it cancels.
+        _ = _signalQueue.Enqueue(e.Signal.CallId, () => HandleSignalAsync(e.Peer, e.Signal));
     }
 
     private async Task HandleSignalAsync(EndpointId peer, CallSignal signal)
@@ -40,7 +41,7 @@ public sealed partial class CallManager
                     await OnOfferAsync(peer, callId, signal, call).ConfigureAwait(false);
                     break;
                 case CallSignalKind.Answer when call is { Direction: CallDirection.Outgoing, State: CallState.Ringing }:
-                    await OnAnswerAsync(call, signal).ConfigureAwait(false);
+                    OnAnswer(call, signal);
                     break;
                 case CallSignalKind.Reject when call is { Direction: CallDirection.Outgoing, State: CallState.Ringing }:
                     await FinishAsync(call, CallEndReason.Rejected, signal.Reason ?? "declined").ConfigureAwait(false);
@@ -108,7 +109,7 @@ public sealed partial class CallManager
         Raise(new IncomingCallEvent(call.Id, peer, signal.Video, call), IncomingCall);
     }
 
-    private async Task OnAnswerAsync(Call call, CallSignal signal)
+    private void OnAnswer(Call call, CallSignal signal)
     {
         if (signal.MediaKey is not { Length: CallKeys.SecretSize })
         {
@@ -125,6 +126,20 @@ public sealed partial class CallManager
         StopRingTimer(call);
         Log.CallState(_logger, call.Id, call.Peer.ToShortString(), "answered");
         Raise(new CallAnsweredEvent(call.Id, call.Peer), CallAnswered);
-        await DialAsync(call, _options.ConnectTimeout + _options.ReconnectWindow).ConfigureAwait(false);
+
+        // Not awaited: the call's later signals (an End right after the Answer) must not wait behind the dial.
+        _ = DialAfterAnswerAsync(call);
+    }
+
+    private async Task DialAfterAnswerAsync(Call call)
+    {
+        try
+        {
+            await DialAsync(call, _options.ConnectTimeout + _options.ReconnectWindow).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Log.SignalFailed(_logger, ex, call.Id, nameof(CallSignalKind.Answer));
+        }
     }
 }

@@ -30,6 +30,7 @@ public sealed partial class CallManager : IAsyncDisposable
     private readonly ConcurrentDictionary<Guid, Call> _calls = new();
     private readonly ConcurrentDictionary<Channel<CallEvent>, byte> _subscribers = new();
     private readonly ConcurrentDictionary<Guid, ITimer> _ringTimers = new();
+    private readonly KeyedSerialQueue<string> _signalQueue = new();
     private readonly CancellationTokenSource _stop = new();
     private long _refusedStreams;
     private int _disposed;

@@ -64,9 +64,36 @@ public sealed class CallSignalingTests
     }
 
     [Fact]
+    public async Task CanceledRightAfterOffering_TheCalleeNeverKeepsRinging()
+    {
+        // Bob would ring for a minute: only Alice's End, sent right behind her Offer, can end his side.
+        await using var nodes = await CallNodes.StartAsync(CallNodes.FastOptions with { RingTimeout = TimeSpan.FromSeconds(60) });
+        const int Calls = 10;
+        for (var i = 0; i < Calls; i++)
+        {
+            Call outgoing = await nodes.Alice.Calls.StartCallAsync(nodes.Bob.Addr, new CallMedia(), Ct);
+            await nodes.Alice.Calls.EndAsync(outgoing.Id, Ct);
+            Assert.Equal(CallEndReason.Missed, await outgoing.Completion.WaitAsync(Wait, Ct));
+        }
+
+        // Every offer reached Bob and ended as missed there; an End handled before its Offer would leave one ringing
+        // (and make the following offers "busy").
+        var deadline = DateTime.UtcNow + Wait;
+        IReadOnlyList<CallRecord> history;
+        while ((history = await nodes.Bob.Calls.GetHistoryAsync(cancellationToken: Ct)).Count < Calls || nodes.Bob.Calls.CurrentCall is not null)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Bob has {history.Count} of {Calls} calls in his history; current call: {nodes.Bob.Calls.CurrentCall?.State}");
+            await Task.Delay(50, Ct);
+        }
+
+        Assert.All(history, r => Assert.Equal((CallDirection.Incoming, CallEndReason.Missed), (r.Direction, r.EndedReason)));
+    }
+
+    [Fact]
     public async Task Unanswered_RingTimeout_EndsBothSidesAsMissed()
     {
-        await using var nodes = await CallNodes.StartAsync();
+        // A short ring (the shared options ring long enough for a slow first connection on a loaded machine).
+        await using var nodes = await CallNodes.StartAsync(CallNodes.FastOptions with { RingTimeout = TimeSpan.FromSeconds(2) });
         var ringing = new TaskCompletionSource<Call>(TaskCreationOptions.RunContinuationsAsynchronously);
         nodes.Bob.Calls.IncomingCall += (_, e) => ringing.TrySetResult(e.Call);
 

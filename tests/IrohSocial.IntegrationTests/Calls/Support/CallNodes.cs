@@ -23,7 +23,7 @@ internal sealed class CallNodes : IAsyncDisposable
 
     public static readonly CallOptions FastOptions = new()
     {
-        RingTimeout = TimeSpan.FromSeconds(2),
+        RingTimeout = TimeSpan.FromSeconds(15), // long enough for a first connection on a loaded machine; missed-call tests shorten it
         ReconnectWindow = TimeSpan.FromSeconds(1),
         ConnectTimeout = TimeSpan.FromSeconds(2),
     };
