@@ -1,13 +1,15 @@
+using System.Net;
 using System.Text;
 using IrohSocial.Crypto;
 using IrohSocial.Fuzz.Fixtures;
-using System.Net;
-using System.Security.Cryptography.X509Certificates;
 using IrohSocial.Fuzz.Targets;
 using IrohSocial.Media.Framing;
-using IrohSocial.Transport;
-using Nerdbank.Streams;
 using IrohSocial.Media.Video;
+using IrohSocial.Messaging;
+using IrohSocial.Messaging.Internal;
+using IrohSocial.Transport;
+using IrohSocial.Transport.Internal;
+using Nerdbank.Streams;
 
 namespace IrohSocial.Fuzz;
 
@@ -40,23 +42,19 @@ internal static class SeedWriter
 
     private static void WriteTransportSeeds(string corpusRoot)
     {
-        var transport = typeof(EndpointAddr).Assembly;
         using var identity = FuzzFixtures.CreateBob();
         var addr = new EndpointAddr(identity.PublicKey, [new IPEndPoint(IPAddress.Loopback, 4433), new IPEndPoint(IPAddress.IPv6Loopback, 443)], new Uri("https://relay.example/"));
         var plain = new EndpointAddr(identity.PublicKey, []);
-        var encodeBytes = transport.GetType("IrohSocial.Transport.Internal.TicketCodec", throwOnError: true)!.GetMethod("EncodeBytes")!;
         Seeds(corpusRoot, "ticket", new()
         {
-            ["bytes-two-addresses-relay"] = (byte[])encodeBytes.Invoke(null, [addr])!,
-            ["bytes-id-only"] = (byte[])encodeBytes.Invoke(null, [plain])!,
+            ["bytes-two-addresses-relay"] = TicketCodec.EncodeBytes(addr),
+            ["bytes-id-only"] = TicketCodec.EncodeBytes(plain),
             ["text-two-addresses-relay"] = Encoding.ASCII.GetBytes(addr.ToTicket()),
             ["text-id-only"] = Encoding.ASCII.GetBytes(plain.ToTicket()),
         });
 
-        var create = transport.GetType("IrohSocial.Transport.Internal.IdentityCertificate", throwOnError: true)!
-            .GetMethod("Create", [typeof(SecretKey), typeof(DateTimeOffset)])!;
-        using var certificate = (X509Certificate2)create.Invoke(null, [identity, TransportTargets.CertificateTime])!;
-        using var foreign = (X509Certificate2)create.Invoke(null, [identity, TransportTargets.CertificateTime.AddYears(-3)])!;
+        using var certificate = IdentityCertificate.Create(identity, TransportTargets.CertificateTime);
+        using var foreign = IdentityCertificate.Create(identity, TransportTargets.CertificateTime.AddYears(-3));
         Seeds(corpusRoot, "certificate", new()
         {
             ["valid"] = certificate.RawData,
@@ -186,20 +184,15 @@ internal static class SeedWriter
 
     private static void WriteMessagingSeeds(string corpusRoot)
     {
-        var messaging = typeof(IrohSocial.Messaging.MessagingException).Assembly;
-        object New(string type, params object?[] args) =>
-            Activator.CreateInstance(messaging.GetType("IrohSocial.Messaging.Internal." + type, throwOnError: true)!, args)!;
-        byte[] Json(object value) => (byte[])value.GetType().GetMethod("ToJson")!.Invoke(value, null)!;
-
         using var aliceKey = FuzzFixtures.CreateAlice();
         using var bobKey = FuzzFixtures.CreateBob();
         using var alice = PeerSession.Create(aliceKey, bobKey.PublicKey);
         var first = alice.Encrypt("{}"u8);
         var second = alice.Encrypt("{\"type\":\"typing\",\"id\":\"t1\"}"u8);
-        object Envelope(RatchetMessage m) => New("EncryptedEnvelope", aliceKey.PublicKey.ToString(), m.Header.RatchetKey, m.Header.SetupEphemeralKey,
-            m.Header.MessageNumber, m.Header.PreviousChainLength, m.Ciphertext, m.Nonce);
-        var e1 = Json(Envelope(first));
-        var e2 = Json(Envelope(second));
+        byte[] Envelope(RatchetMessage m) => new EncryptedEnvelope(aliceKey.PublicKey.ToString(), m.Header.RatchetKey, m.Header.SetupEphemeralKey,
+            m.Header.MessageNumber, m.Header.PreviousChainLength, m.Ciphertext, m.Nonce).ToJson();
+        var e1 = Envelope(first);
+        var e2 = Envelope(second);
         byte[] Frame(byte[] payload) => [(byte)(payload.Length >> 24), (byte)(payload.Length >> 16), (byte)(payload.Length >> 8), (byte)payload.Length, .. payload];
         Seeds(corpusRoot, "envelope", new()
         {
@@ -208,24 +201,21 @@ internal static class SeedWriter
             ["cut-frame"] = Frame(e1)[..40],
         });
 
-        var descriptorType = messaging.GetType("IrohSocial.Messaging.Internal.AttachmentDescriptor", throwOnError: true)!;
-        var descriptors = Array.CreateInstance(descriptorType, 1);
-        descriptors.SetValue(New("AttachmentDescriptor", "a0", "photo.jpg", "image/jpeg", 1234L, new string('a', 64), new byte[32]), 0);
-        var kind = Enum.ToObject(typeof(IrohSocial.Messaging.CallSignalKind), 0);
+        AttachmentDescriptor[] descriptors = [new("a0", "photo.jpg", "image/jpeg", 1234L, new string('a', 64), new byte[32])];
         Seeds(corpusRoot, "control", new()
         {
-            ["message"] = Json(New("MessageControl", "m1", "hello", 1_700_000_000_000L, null, null)),
-            ["message-reply"] = Json(New("MessageControl", "m2", "re", 1_700_000_000_001L, null, "m1")),
-            ["typing"] = Json(New("TypingControl", "t1")),
-            ["read"] = Json(New("ReadControl", "r1", new[] { "m1", "m2" })),
-            ["delete"] = Json(New("DeleteControl", "d1", "m1")),
-            ["delivered"] = Json(New("DeliveredControl", "k1", "m1")),
-            ["call-offer"] = Json(New("CallControl", "c1", "call-1", kind, "opus", true, new byte[32], null, null)),
+            ["message"] = new MessageControl("m1", "hello", 1_700_000_000_000L, null, null).ToJson(),
+            ["message-reply"] = new MessageControl("m2", "re", 1_700_000_000_001L, null, "m1").ToJson(),
+            ["typing"] = new TypingControl("t1").ToJson(),
+            ["read"] = new ReadControl("r1", ["m1", "m2"]).ToJson(),
+            ["delete"] = new DeleteControl("d1", "m1").ToJson(),
+            ["delivered"] = new DeliveredControl("k1", ["m1"]).ToJson(),
+            ["call-offer"] = new CallControl("c1", "call-1", CallSignalKind.Offer, "opus", true, new byte[32], null, null).ToJson(),
         });
         Seeds(corpusRoot, "attachment-metadata", new()
         {
-            ["attachment-header"] = Json(New("AttachmentHeader", "m1", "a0")),
-            ["message-with-attachment"] = Json(New("MessageControl", "m3", "see attached", 1_700_000_000_002L, descriptors, null)),
+            ["attachment-header"] = new AttachmentHeader("m1", "a0").ToJson(),
+            ["message-with-attachment"] = new MessageControl("m3", "see attached", 1_700_000_000_002L, descriptors, null).ToJson(),
         });
     }
 

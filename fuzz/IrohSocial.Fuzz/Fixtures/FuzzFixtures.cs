@@ -1,4 +1,3 @@
-using System.Reflection;
 using IrohSocial.Crypto;
 
 namespace IrohSocial.Fuzz.Fixtures;

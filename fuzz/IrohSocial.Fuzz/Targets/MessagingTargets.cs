@@ -1,6 +1,6 @@
-using System.Reflection;
 using IrohSocial.Crypto;
 using IrohSocial.Messaging;
+using IrohSocial.Messaging.Internal;
 
 namespace IrohSocial.Fuzz.Targets;
 
@@ -9,17 +9,6 @@ internal static class MessagingTargets
 {
     public const int MaxFrameSize = 64 * 1024;
 
-    private static readonly Assembly Messaging = typeof(MessagingException).Assembly;
-
-    private static readonly EnvelopeParser ParseEnvelope = Bind<EnvelopeParser>("IrohSocial.Messaging.Internal.EncryptedEnvelope", "Parse");
-
-    private static readonly JsonParser ParseControl = Bind<JsonParser>("IrohSocial.Messaging.Internal.Control", "Parse");
-
-    private static readonly JsonParser ParseAttachmentHeader = Bind<JsonParser>("IrohSocial.Messaging.Internal.AttachmentHeader", "Parse");
-
-    private static readonly InternalMethod ReadFrame = InternalMethod.Find(
-        typeof(MessagingException), "IrohSocial.Messaging.Internal.FrameCodec", "ReadFrameAsync", typeof(Stream), typeof(int), typeof(CancellationToken));
-
     public static IEnumerable<FuzzTarget> All =>
     [
         new("envelope", "An envelope stream: FrameCodec.ReadFrameAsync (64 KiB limit) then EncryptedEnvelope.Parse per frame; only MessagingException may escape, a parsed envelope re-serializes stably and converts to a RatchetMessage.", Envelopes),
@@ -27,17 +16,8 @@ internal static class MessagingTargets
         new("attachment-metadata", "AttachmentHeader.Parse (first frame of an attachment stream) and attachment descriptors inside a message control; only MessagingException may escape.", Attachments),
     ];
 
-    private delegate object EnvelopeParser(ReadOnlySpan<byte> json, out EndpointId sender);
-
-    private delegate object JsonParser(ReadOnlySpan<byte> json);
-
-    private static T Bind<T>(string typeName, string method)
-        where T : Delegate =>
-        Messaging.GetType(typeName, throwOnError: true)!
-            .GetMethod(method, BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic)!
-            .CreateDelegate<T>();
-
-    private static byte[] ToJson(object value) => (byte[])value.GetType().GetMethod("ToJson")!.Invoke(value, null)!;
+    /// <summary>A JSON parser of the DM protocol (throws MessagingException on bad input).</summary>
+    private delegate T JsonParser<T>(ReadOnlySpan<byte> json);
 
     private static void Envelopes(ReadOnlySpan<byte> input)
     {
@@ -46,8 +26,7 @@ internal static class MessagingTargets
         {
             for (var i = 0; i < 64; i++)
             {
-                var pending = (ValueTask<byte[]?>)ReadFrame.Invoke(stream, MaxFrameSize, CancellationToken.None)!;
-                if (pending.AsTask().GetAwaiter().GetResult() is not { } frame)
+                if (FrameCodec.ReadFrameAsync(stream, MaxFrameSize, CancellationToken.None).AsTask().GetAwaiter().GetResult() is not { } frame)
                 {
                     return;
                 }
@@ -65,42 +44,37 @@ internal static class MessagingTargets
     /// <summary>One envelope; a malformed one is dropped (the stream goes on), as the receiver does.</summary>
     private static void Envelope(ReadOnlySpan<byte> json)
     {
-        object envelope;
+        EncryptedEnvelope envelope;
         EndpointId sender;
         try
         {
-            envelope = ParseEnvelope(json, out sender);
+            envelope = EncryptedEnvelope.Parse(json, out sender);
         }
         catch (MessagingException)
         {
             return;
         }
 
-        var once = ToJson(envelope);
-        var again = ParseEnvelope(once, out var sender2);
-        FuzzInvariantException.Check(ToJson(again).AsSpan().SequenceEqual(once) && sender2 == sender, "a parsed envelope re-serializes stably");
+        var once = envelope.ToJson();
+        var again = EncryptedEnvelope.Parse(once, out var sender2);
+        FuzzInvariantException.Check(again.ToJson().AsSpan().SequenceEqual(once) && sender2 == sender, "a parsed envelope re-serializes stably");
 
         // The receiver turns the envelope into a ratchet message; shapes were checked, so this must not throw.
-        var type = envelope.GetType();
-        var header = new RatchetHeader(
-            (byte[])type.GetProperty("RatchetKey")!.GetValue(envelope)!,
-            (uint)type.GetProperty("MessageNumber")!.GetValue(envelope)!,
-            (uint)type.GetProperty("PreviousChainLength")!.GetValue(envelope)!,
-            (byte[]?)type.GetProperty("EphemeralKey")!.GetValue(envelope));
+        var header = new RatchetHeader(envelope.RatchetKey, envelope.MessageNumber, envelope.PreviousChainLength, envelope.EphemeralKey);
         FuzzInvariantException.Check(header.EncodedSize is RatchetHeader.BaseSize or RatchetHeader.SetupSize, "header shape");
     }
 
-    private static void Controls(ReadOnlySpan<byte> input) => RoundTrip(ParseControl, input);
+    private static void Controls(ReadOnlySpan<byte> input) => RoundTrip(Control.Parse, c => c.ToJson(), input);
 
     private static void Attachments(ReadOnlySpan<byte> input)
     {
-        RoundTrip(ParseAttachmentHeader, input);
-        RoundTrip(ParseControl, input);
+        RoundTrip(AttachmentHeader.Parse, h => h.ToJson(), input);
+        RoundTrip(Control.Parse, c => c.ToJson(), input);
     }
 
-    private static void RoundTrip(JsonParser parse, ReadOnlySpan<byte> json)
+    private static void RoundTrip<T>(JsonParser<T> parse, Func<T, byte[]> toJson, ReadOnlySpan<byte> json)
     {
-        object parsed;
+        T parsed;
         try
         {
             parsed = parse(json);
@@ -110,7 +84,7 @@ internal static class MessagingTargets
             return;
         }
 
-        var once = ToJson(parsed);
-        FuzzInvariantException.Check(ToJson(parse(once)).AsSpan().SequenceEqual(once), "a parsed value re-serializes stably");
+        var once = toJson(parsed);
+        FuzzInvariantException.Check(toJson(parse(once)).AsSpan().SequenceEqual(once), "a parsed value re-serializes stably");
     }
 }

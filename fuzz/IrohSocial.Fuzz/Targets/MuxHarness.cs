@@ -1,5 +1,5 @@
-using System.Buffers;
 using IrohSocial.Transport;
+using IrohSocial.Transport.Internal.Tcp;
 using Nerdbank.Streams;
 
 namespace IrohSocial.Fuzz.Targets;
@@ -14,7 +14,7 @@ internal static class MuxHarness
 {
     private const int Window = 64 * 1024;
 
-    public static async Task RunAsync(Stream transport, InternalMethod controlTryParse, CancellationToken cancellationToken)
+    public static async Task RunAsync(Stream transport, CancellationToken cancellationToken)
     {
         var options = new MultiplexingStream.Options
         {
@@ -49,7 +49,7 @@ internal static class MuxHarness
             mux.StartListening();
             try
             {
-                readers.Add(DrainControlAsync(mux.AcceptChannel(0), controlTryParse, cancellationToken));
+                readers.Add(DrainControlAsync(mux.AcceptChannel(0), cancellationToken));
             }
             catch (Exception e) when (e is ObjectDisposedException or InvalidOperationException)
             {
@@ -97,7 +97,7 @@ internal static class MuxHarness
         }
     }
 
-    private static async Task DrainControlAsync(MultiplexingStream.Channel control, InternalMethod controlTryParse, CancellationToken cancellationToken)
+    private static async Task DrainControlAsync(MultiplexingStream.Channel control, CancellationToken cancellationToken)
     {
         try
         {
@@ -108,13 +108,13 @@ internal static class MuxHarness
                 var buffer = result.Buffer;
                 while (true)
                 {
-                    var args = new object?[] { buffer, null };
-                    if (!(bool)controlTryParse.Invoke(args)!)
+                    var rest = buffer;
+                    if (!ControlMessage.TryParse(ref rest, out _))
                     {
                         break;
                     }
 
-                    buffer = (ReadOnlySequence<byte>)args[0]!;
+                    buffer = rest;
                 }
 
                 input.AdvanceTo(buffer.Start, buffer.End);
