@@ -169,6 +169,43 @@ public sealed class LimitsTests
     }
 
     [Fact]
+    public async Task MultiplexerFrameDeclaringAGigabyte_IsRefusedBeforeTheServerBuffersIt()
+    {
+        await using var server = await TestEndpoints.BindAsync(TransportProvider.TcpTls, o => o with { IdleTimeout = TimeSpan.Zero, KeepAliveInterval = TimeSpan.Zero });
+        using var key = SecretKey.Generate();
+        using var certificate = IdentityCertificate.Create(key, DateTimeOffset.UtcNow);
+        await using var raw = await RawPeers.ConnectTlsAsync(server.LocalEndPoint, certificate, TestEndpoints.TestAlpn);
+        await using var accepted = await server.AcceptAsync(Ct); // accepted before the peer sends a byte
+
+        // A MessagePack frame [code, channel, source, payload] whose payload claims 1 GiB: the peer then streams it.
+        byte[] header = [0x94, 0x01, 0x01, 0x00, 0xC6, 0x40, 0x00, 0x00, 0x00];
+        await raw.WriteAsync(header, Ct);
+        var chunk = new byte[64 * 1024];
+        long sent = 0;
+        var refused = false;
+        try
+        {
+            while (sent < 256L * 1024 * 1024)
+            {
+                await raw.WriteAsync(chunk, Ct);
+                sent += chunk.Length;
+            }
+        }
+        catch (IOException)
+        {
+            refused = true;
+        }
+
+        TestContext.Current.TestOutputHelper?.WriteLine($"sent {sent / 1024} KiB of the frame before the server hung up");
+        Assert.True(refused, $"the server accepted {sent / (1024 * 1024)} MiB of one unfinished frame");
+        Assert.InRange(sent, 0, 16L * 1024 * 1024); // what the socket buffers hold, not the frame: the server read ~nothing of it
+
+        // The server recorded why: a protocol violation, not a lost connection.
+        await accepted.Closed.WaitAsync(Ct);
+        Assert.Equal(TransportError.ProtocolViolation, ((MuxConnection)accepted.Core).CloseInfo?.Error);
+    }
+
+    [Fact]
     public async Task PeerIgnoringStreamCredit_IsClosedWithStreamLimitExceeded()
     {
         await using var server = await TestEndpoints.BindAsync(TransportProvider.TcpTls, o => o with { MaxStreamsPerConnection = 4 });

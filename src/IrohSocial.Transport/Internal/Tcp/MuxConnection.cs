@@ -36,6 +36,7 @@ internal sealed class MuxConnection : ConnectionCore
     private readonly CancellationTokenSource _lifetime = new();
     private readonly List<ulong> _offersBeforeStart = [];
     private MxChannel? _control;
+    private FrameLimitingStream? _frameLimiter;
     private bool _started;
     private TaskCompletionSource _credit = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _peerMaxStreams;
@@ -79,7 +80,8 @@ internal sealed class MuxConnection : ConnectionCore
 
     public static async Task<MuxConnection> CreateAsync(EndpointContext ctx, SslStream ssl, EndpointId remoteId, string alpn, IPEndPoint remoteAddress, bool isClient, Action? onClosed, CancellationToken cancellationToken, bool grantStreams = true)
     {
-        var transport = new ActivityTrackingStream(ssl, ctx.Time);
+        var limiter = new FrameLimitingStream(ssl, FrameLimitingStream.DefaultMaxFrameBytes);
+        var transport = new ActivityTrackingStream(limiter, ctx.Time);
         var window = ctx.Options.StreamReceiveWindow;
         var options = new MultiplexingStream.Options
         {
@@ -91,7 +93,7 @@ internal sealed class MuxConnection : ConnectionCore
         options.MaxChannelReceivingWindowSize = window; // fixed window: no growth beyond what we budgeted
         options.SeededChannels.Add(new MultiplexingStream.ChannelOptions());
         var mux = await MultiplexingStream.CreateAsync(transport, options, cancellationToken).ConfigureAwait(false);
-        var connection = new MuxConnection(ctx, ssl, transport, mux, remoteId, alpn, remoteAddress, isClient, onClosed);
+        var connection = new MuxConnection(ctx, ssl, transport, mux, remoteId, alpn, remoteAddress, isClient, onClosed) { _frameLimiter = limiter };
         mux.ChannelOffered += connection.OnChannelOffered;
         mux.StartListening();
         try
@@ -417,6 +419,12 @@ internal sealed class MuxConnection : ConnectionCore
         }
         catch (Exception)
         {
+        }
+
+        if (_frameLimiter?.Violation is { } violation)
+        {
+            ProtocolViolation(violation);
+            return;
         }
 
         _ = TeardownAsync(new CloseInfo(TransportError.ConnectionLost, null, "the transport ended", ByPeer: true), sendClose: false);
