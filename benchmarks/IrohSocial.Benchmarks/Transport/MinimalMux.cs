@@ -9,14 +9,15 @@ namespace IrohSocial.Benchmarks.Transport;
 /// <summary>
 /// Measurement reference only (not product code): about the cheapest multiplexer over one TLS stream, so the
 /// benchmark can tell what one TLS connection allows from what MultiplexingStream costs. Frames are
-/// <c>[u32 stream][u32 length][payload]</c> of up to 64 KiB written straight to the stream (one copy to add the
+/// <c>[u32 stream][u32 length][payload]</c> of up to 64 KiB (header included) written straight to the stream (one copy to add the
 /// header); length <see cref="CreditMarker"/> carries a <c>u64</c> window credit instead; length 0 is FIN. Each
 /// stream has a fixed receive window with credit returned every quarter window, like the product's flow control.
 /// It has no error handling beyond stopping: it only ever talks to itself on loopback.
 /// </summary>
 internal sealed class MinimalMux
 {
-    private const int MaxFrame = 64 * 1024;
+    // Header included, a full frame is exactly four 16 KiB TLS records.
+    private const int MaxFrame = (64 * 1024) - 8;
     /// <summary>Length field of a credit frame.</summary>
     internal const uint CreditMarker = uint.MaxValue;
 

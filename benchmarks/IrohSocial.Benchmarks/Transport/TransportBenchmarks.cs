@@ -19,8 +19,9 @@ namespace IrohSocial.Benchmarks.Transport;
 /// connection without the endpoint: bare MultiplexingStream v3 (what the library costs) and <see cref="MinimalMux"/>
 /// (what one TLS connection allows). Results: docs/benchmarks.md.
 /// </summary>
-[SimpleJob(RunStrategy.Throughput, launchCount: 1, warmupCount: 3, iterationCount: 5)]
+[SimpleJob(RunStrategy.Throughput, launchCount: 1, warmupCount: 3, iterationCount: 15)]
 [MemoryDiagnoser]
+[ThreadingDiagnoser]
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory, BenchmarkLogicalGroupRule.ByParams)]
 [CategoriesColumn]
 public class TransportBenchmarks
