@@ -9,15 +9,19 @@ using BenchmarkDotNet.Engines;
 using IrohSocial.Crypto;
 using IrohSocial.Transport;
 using IrohSocial.Transport.Internal;
+using Nerdbank.Streams;
 
 namespace IrohSocial.Benchmarks.Transport;
 
 /// <summary>
 /// Loopback transport costs against a baseline measured in the same run: mutual-TLS 1.3 SslStream over TCP, with as
-/// many TLS connections as the endpoint uses streams. Results: docs/benchmarks.md.
+/// many TLS connections as the endpoint uses streams. Two reference rows carry the same streams over one TLS
+/// connection without the endpoint: bare MultiplexingStream v3 (what the library costs) and <see cref="MinimalMux"/>
+/// (what one TLS connection allows). Results: docs/benchmarks.md.
 /// </summary>
-[SimpleJob(RunStrategy.Throughput, launchCount: 1, warmupCount: 3, iterationCount: 5)]
+[SimpleJob(RunStrategy.Throughput, launchCount: 1, warmupCount: 3, iterationCount: 15)]
 [MemoryDiagnoser]
+[ThreadingDiagnoser]
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory, BenchmarkLogicalGroupRule.ByParams)]
 [CategoriesColumn]
 public class TransportBenchmarks
@@ -37,6 +41,11 @@ public class TransportBenchmarks
     private Endpoint _client = null!;
     private Connection _connection = null!;
     private readonly List<(SslStream Client, SslStream Server)> _rawPairs = [];
+    private readonly List<IAsyncDisposable> _references = [];
+    private MultiplexingStream _muxClient = null!;
+    private MultiplexingStream _muxServer = null!;
+    private MinimalMux _minimalClient = null!;
+    private int _channelNames;
 
     /// <summary>Concurrent streams (endpoint) or TLS connections (baseline).</summary>
     [Params(1, 8)]
@@ -60,6 +69,7 @@ public class TransportBenchmarks
             _rawPairs.Add((client, await serverTask));
         }
 
+        await SetupReferencesAsync();
         _server = await Endpoint.BindAsync(Options(_serverKey));
         _client = await Endpoint.BindAsync(Options(_clientKey));
         _ = ServeEndpointAsync();
@@ -77,6 +87,14 @@ public class TransportBenchmarks
         }
 
         _rawPairs.Clear();
+        await _muxClient.DisposeAsync();
+        await _muxServer.DisposeAsync();
+        foreach (var reference in _references)
+        {
+            await reference.DisposeAsync();
+        }
+
+        _references.Clear();
         _rawListener.Stop();
         await _connection.DisposeAsync();
         await _client.DisposeAsync();
@@ -103,6 +121,34 @@ public class TransportBenchmarks
             await WriteAsync(stream, BytesPerOperation / Streams);
             stream.CompleteWrites();
             await ReadExactlyAsync(stream, 1); // the server's one-byte receipt after it read everything
+        }));
+
+    /// <summary>Bare MultiplexingStream v3 over one SslStream, same window as the endpoint: the library's own cost.</summary>
+    [Benchmark]
+    [BenchmarkCategory("Throughput")]
+    public Task MultiplexingStreamThroughput() =>
+        Task.WhenAll(Enumerable.Range(0, Streams).Select(async _ =>
+        {
+            var name = Interlocked.Increment(ref _channelNames).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var offered = _muxClient.OfferChannelAsync(name);
+            using var receiver = await _muxServer.AcceptChannelAsync(name);
+            using var sender = await offered;
+            var reading = ReadExactlyAsync(receiver.AsStream(), BytesPerOperation / Streams);
+            await using var senderStream = sender.AsStream();
+            await WriteAsync(senderStream, BytesPerOperation / Streams);
+            await reading;
+        }));
+
+    /// <summary>The same streams over one SslStream with <see cref="MinimalMux"/>: what one TLS connection allows.</summary>
+    [Benchmark]
+    [BenchmarkCategory("Throughput")]
+    public Task MinimalMuxThroughput() =>
+        Task.WhenAll(Enumerable.Range(0, Streams).Select(async _ =>
+        {
+            var stream = _minimalClient.Open();
+            await WriteAsync(stream, BytesPerOperation / Streams);
+            await stream.CompleteWritesAsync();
+            await ReadExactlyAsync(stream, 1);
         }));
 
     [Benchmark(Baseline = true)]
@@ -132,6 +178,58 @@ public class TransportBenchmarks
         Alpns = [Alpn],
         MaxConnectionsPerPeer = 64,
     };
+
+    private async Task SetupReferencesAsync()
+    {
+        var window = new EndpointOptions { SecretKey = _clientKey }.StreamReceiveWindow;
+        var muxOptions = new MultiplexingStream.Options
+        {
+            ProtocolMajorVersion = 3,
+            DefaultChannelReceivingWindowSize = window,
+            MaxChannelReceivingWindowSize = window,
+        };
+        var serverTask = AcceptRawAsync();
+        var muxClientSsl = await ConnectRawAsync();
+        var muxServerSsl = await serverTask;
+        var muxServer = MultiplexingStream.CreateAsync(muxServerSsl, muxOptions);
+        _muxClient = await MultiplexingStream.CreateAsync(muxClientSsl, muxOptions);
+        _muxServer = await muxServer;
+        _references.Add(muxClientSsl);
+        _references.Add(muxServerSsl);
+
+        serverTask = AcceptRawAsync();
+        var minimalClientSsl = await ConnectRawAsync();
+        var minimalServerSsl = await serverTask;
+        _references.Add(minimalClientSsl);
+        _references.Add(minimalServerSsl);
+        _minimalClient = new MinimalMux(minimalClientSsl, window, isClient: true);
+        var minimalServer = new MinimalMux(minimalServerSsl, window, isClient: false);
+        _ = ServeMinimalMuxAsync(minimalServer);
+    }
+
+    private async Task ServeMinimalMuxAsync(MinimalMux server)
+    {
+        try
+        {
+            await foreach (var stream in server.Accepted.ReadAllAsync(_stop.Token))
+            {
+                _ = Task.Run(async () =>
+                {
+                    var local = new byte[ChunkSize];
+                    while (await stream.ReadAsync(local) > 0)
+                    {
+                    }
+
+                    await stream.WriteAsync(local.AsMemory(0, 1));
+                    await stream.CompleteWritesAsync();
+                });
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // cleanup
+        }
+    }
 
     private async Task ServeEndpointAsync()
     {

@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace IrohSocial.Benchmarks.Transport;
+
+/// <summary>
+/// Paired throughput ratios for a shared, noisy machine. BenchmarkDotNet measures one method after another, so a load
+/// swing between them lands in the ratio; here every round runs one operation of each
+/// <see cref="TransportBenchmarks"/> throughput method in a random order, and the ratio is taken per round.
+/// Reports the median per-round ratio with a bootstrap 95% interval, and process CPU time per operation.
+/// Run: <c>dotnet run -c Release --project benchmarks/IrohSocial.Benchmarks -- --transport-paired [rounds] [streams...]</c>.
+/// </summary>
+public static class TransportPairedRun
+{
+    private const int WarmupRounds = 10;
+
+    public static async Task RunAsync(string[] args)
+    {
+        var rounds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 200;
+        var streamCounts = args.Length > 1 ? args[1..].Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToArray() : [1, 8];
+        foreach (var streams in streamCounts)
+        {
+            var suite = new TransportBenchmarks { Streams = streams };
+            await suite.SetupAsync();
+            try
+            {
+                await RunRoundsAsync(rounds, streams, new Dictionary<string, Func<Task>>
+                {
+                    ["RawSslStreamThroughput"] = suite.RawSslStreamThroughput,
+                    ["EndpointThroughput"] = suite.EndpointThroughput,
+                    ["MultiplexingStreamThroughput"] = suite.MultiplexingStreamThroughput,
+                    ["MinimalMuxThroughput"] = suite.MinimalMuxThroughput,
+                });
+            }
+            finally
+            {
+                await suite.CleanupAsync();
+            }
+        }
+    }
+
+    private static async Task RunRoundsAsync(int rounds, int streams, Dictionary<string, Func<Task>> operations)
+    {
+        var names = operations.Keys.ToArray();
+        var baseline = names[0];
+        var wall = names.ToDictionary(n => n, _ => new List<double>());
+        var cpu = names.ToDictionary(n => n, _ => new List<double>());
+        var order = new Random(streams);
+        using var process = Process.GetCurrentProcess();
+        for (var round = -WarmupRounds; round < rounds; round++)
+        {
+            foreach (var name in names.OrderBy(_ => order.Next()))
+            {
+                process.Refresh();
+                var cpuBefore = process.TotalProcessorTime;
+                var started = Stopwatch.GetTimestamp();
+                await operations[name]();
+                var elapsed = Stopwatch.GetElapsedTime(started);
+                process.Refresh();
+                if (round >= 0)
+                {
+                    wall[name].Add(elapsed.TotalMilliseconds);
+                    cpu[name].Add((process.TotalProcessorTime - cpuBefore).TotalMilliseconds);
+                }
+            }
+        }
+
+        Console.WriteLine($"Streams={streams}, rounds={rounds}, load average at the end: {LoadAverage()}");
+        Console.WriteLine("| Method | Wall median (p25-p75) | CPU median | Throughput ratio, median of rounds (95% CI) | CPU ratio |");
+        Console.WriteLine("| --- | --- | --- | --- | --- |");
+        foreach (var name in names)
+        {
+            // Throughput ratio = baseline time / this time in the same round (1.0 = as fast as the raw SslStream).
+            var ratios = wall[name].Zip(wall[baseline], (time, baseTime) => baseTime / time).ToArray();
+            var cpuRatios = cpu[name].Zip(cpu[baseline], (time, baseTime) => time / baseTime).ToArray();
+            var (low, high) = BootstrapMedian(ratios);
+            Console.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"| {name} | {Quantile(wall[name], 0.5):F1} ms ({Quantile(wall[name], 0.25):F1}-{Quantile(wall[name], 0.75):F1}) | {Quantile(cpu[name], 0.5):F1} ms | {Quantile(ratios, 0.5):F2} ({low:F2}-{high:F2}) | {Quantile(cpuRatios, 0.5):F2} |"));
+        }
+    }
+
+    private static (double Low, double High) BootstrapMedian(double[] values)
+    {
+        var random = new Random(1);
+        var medians = new double[2000];
+        var sample = new double[values.Length];
+        for (var b = 0; b < medians.Length; b++)
+        {
+            for (var i = 0; i < sample.Length; i++)
+            {
+                sample[i] = values[random.Next(values.Length)];
+            }
+
+            medians[b] = Quantile(sample, 0.5);
+        }
+
+        return (Quantile(medians, 0.025), Quantile(medians, 0.975));
+    }
+
+    private static double Quantile(IEnumerable<double> values, double q)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted[(int)Math.Round(q * (sorted.Length - 1))];
+    }
+
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a";
+}
