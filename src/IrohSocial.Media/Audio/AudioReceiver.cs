@@ -223,7 +223,7 @@ public sealed class AudioReceiver : IAsyncDisposable
         {
             while (true)
             {
-                await _clock.WaitForNextFrameAsync(cancellationToken).ConfigureAwait(false);
+                long frame = await _clock.WaitForNextFrameAsync(cancellationToken).ConfigureAwait(false);
                 // Sampled before playing: a stream that ended is played out until its last buffered frame.
                 bool ended = _ingestEnded;
                 long tick = Interlocked.Read(ref _ticks) + 1;
@@ -233,7 +233,7 @@ public sealed class AudioReceiver : IAsyncDisposable
                     break;
                 }
 
-                PlayoutFrame played = _jitter.ReadFrame(pcm);
+                PlayoutFrame played = _jitter.ReadFrameDueAt(pcm, _clock.DueTimestamp(frame));
                 if (played.Kind != PlayoutKind.Idle)
                 {
                     if (played.TimestampMicroseconds is ulong captured)

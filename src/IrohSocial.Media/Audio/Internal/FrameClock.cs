@@ -31,6 +31,10 @@ internal sealed class FrameClock
     public ulong ScheduledUnixMicroseconds(long frame) =>
         (ulong)(_startUnixMicroseconds + (frame * AudioFormat.FrameDurationMilliseconds * 1000L));
 
+    /// <summary>The <see cref="TimeProvider"/> timestamp frame <paramref name="frame"/> is due at.</summary>
+    public long DueTimestamp(long frame) =>
+        _start + (long)(AudioFormat.FrameDuration.TotalSeconds * frame * _time.TimestampFrequency);
+
     /// <summary>Waits until the next frame's deadline (returns at once when it has passed) and returns its index.</summary>
     public async ValueTask<long> WaitForNextFrameAsync(CancellationToken cancellationToken)
     {
