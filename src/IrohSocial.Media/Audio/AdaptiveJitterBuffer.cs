@@ -125,7 +125,14 @@ public sealed class AdaptiveJitterBuffer
     /// <summary>Produces the next 20 ms of playout; call exactly once per frame period on the playout clock.</summary>
     /// <param name="pcm">Receives <see cref="AudioFormat.SamplesPerFrame"/> samples (silence while <see cref="PlayoutKind.Idle"/>).</param>
     /// <returns>How the frame was made.</returns>
-    public PlayoutFrame ReadFrame(Span<short> pcm)
+    public PlayoutFrame ReadFrame(Span<short> pcm) => ReadFrameDueAt(pcm, _time.GetTimestamp());
+
+    /// <summary>
+    /// <see cref="ReadFrame"/> for a playout tick due at <paramref name="dueTimestamp"/> (a <see cref="TimeProvider"/>
+    /// timestamp). A playout loop that woke up late judges the buffer at the tick's due time, so a stall of the loop
+    /// does not look like a buffer grown too deep (which would drain a frame, then stretch one back).
+    /// </summary>
+    internal PlayoutFrame ReadFrameDueAt(Span<short> pcm, long dueTimestamp)
     {
         if (pcm.Length < AudioFormat.SamplesPerFrame)
         {
@@ -135,7 +142,7 @@ public sealed class AdaptiveJitterBuffer
         pcm = pcm[..AudioFormat.SamplesPerFrame];
         lock (_lock)
         {
-            double now = NowMs();
+            double now = Math.Min(NowMs(), _time.GetElapsedTime(_origin, dueTimestamp).TotalMilliseconds);
             if (!_started && !TryStart(now))
             {
                 _idle++;

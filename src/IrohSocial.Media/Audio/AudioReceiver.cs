@@ -31,7 +31,7 @@ public sealed class AudioReceiver : IAsyncDisposable
     private readonly MediaFrameOpener _opener;
     private readonly MediaFrameSealer? _reportSealer;
     private readonly Channel<byte[]> _outgoingReports;
-    private readonly PeriodicTimer _timer;
+    private readonly FrameClock _clock;
     private readonly CancellationTokenSource _stop = new();
     private Task _ingest = Task.CompletedTask;
     private Task _playout = Task.CompletedTask;
@@ -67,8 +67,9 @@ public sealed class AudioReceiver : IAsyncDisposable
         _outgoingReports = Channel.CreateBounded<byte[]>(
             new BoundedChannelOptions(4) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
             _ => Interlocked.Increment(ref _reportsDone));
-        // Created before StartAsync returns: the playout clock ticks every 20 ms from the start, whatever arrives.
-        _timer = new PeriodicTimer(AudioFormat.FrameDuration, time);
+        // Created before StartAsync returns: the playout clock ticks every 20 ms from the start, whatever arrives,
+        // and catches up after a stall instead of folding missed ticks (each tick is 20 ms of audio the sink needs).
+        _clock = new FrameClock(time);
     }
 
     /// <summary>Starts receiving and playing.</summary>
@@ -166,7 +167,6 @@ public sealed class AudioReceiver : IAsyncDisposable
         await _stop.CancelAsync().ConfigureAwait(false);
         _outgoingReports.Writer.TryComplete();
         await AudioStreamLifetime.WhenAllEndedAsync(_ingest, _playout, _reportWriter).ConfigureAwait(false);
-        _timer.Dispose();
         await AudioStreamLifetime.CloseStreamsAsync(_media, _reports).ConfigureAwait(false);
 
         _decoder.Dispose();
@@ -221,8 +221,9 @@ public sealed class AudioReceiver : IAsyncDisposable
         int statsFrames = _options.StatsIntervalFrames;
         try
         {
-            while (await _timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            while (true)
             {
+                long frame = await _clock.WaitForNextFrameAsync(cancellationToken).ConfigureAwait(false);
                 // Sampled before playing: a stream that ended is played out until its last buffered frame.
                 bool ended = _ingestEnded;
                 long tick = Interlocked.Read(ref _ticks) + 1;
@@ -232,7 +233,7 @@ public sealed class AudioReceiver : IAsyncDisposable
                     break;
                 }
 
-                PlayoutFrame played = _jitter.ReadFrame(pcm);
+                PlayoutFrame played = _jitter.ReadFrameDueAt(pcm, _clock.DueTimestamp(frame));
                 if (played.Kind != PlayoutKind.Idle)
                 {
                     if (played.TimestampMicroseconds is ulong captured)

@@ -30,7 +30,7 @@ public sealed class AudioSender : IAsyncDisposable
     private readonly OpusAudioEncoder _encoder;
     private readonly Lock _encoderLock = new();
     private readonly MediaFrameSealer _sealer;
-    private readonly PeriodicTimer? _timer;
+    private readonly FrameClock? _clock;
     private readonly CancellationTokenSource _stop = new();
     private readonly (long Sequence, long SentAt)[] _sendTimes = new (long, long)[SendTimeSlots];
     private Task _sendLoop = Task.CompletedTask;
@@ -54,8 +54,8 @@ public sealed class AudioSender : IAsyncDisposable
         _logger = logger;
         _encoder = OpusAudioEncoder.Create(options.Encoder, logger);
         _sealer = new MediaFrameSealer(keys.Send, MediaStreamKind.Audio);
-        // Created before StartAsync returns so the first tick is exactly one frame after the start.
-        _timer = options.PaceWithClock ? new PeriodicTimer(AudioFormat.FrameDuration, time) : null;
+        // Created before StartAsync returns so the first frame is due exactly one frame after the start.
+        _clock = options.PaceWithClock ? new FrameClock(time) : null;
         Array.Fill(_sendTimes, (-1, 0));
     }
 
@@ -156,7 +156,6 @@ public sealed class AudioSender : IAsyncDisposable
         _disposed = true;
         await _stop.CancelAsync().ConfigureAwait(false);
         await AudioStreamLifetime.WhenAllEndedAsync(_sendLoop, _reportLoop).ConfigureAwait(false);
-        _timer?.Dispose();
         await AudioStreamLifetime.CloseStreamsAsync(_media, _reports).ConfigureAwait(false);
 
         lock (_encoderLock)
@@ -176,14 +175,23 @@ public sealed class AudioSender : IAsyncDisposable
         {
             while (true)
             {
-                if (_timer is not null && !await _timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+                // Paced: frame n goes out at start + n·20 ms and carries that time, however late this loop wakes up;
+                // frames whose time has passed go out back to back, none is skipped. Unpaced (live devices): the
+                // read returns when the frame was captured, so the clock now is its capture time.
+                ulong timestamp = 0;
+                if (_clock is not null)
                 {
-                    break;
+                    timestamp = _clock.ScheduledUnixMicroseconds(await _clock.WaitForNextFrameAsync(cancellationToken).ConfigureAwait(false));
                 }
 
                 if (!await _source.ReadFrameAsync(pcm, cancellationToken).ConfigureAwait(false))
                 {
                     break;
+                }
+
+                if (_clock is null)
+                {
+                    timestamp = UnixMicroseconds(_time);
                 }
 
                 int length;
@@ -193,7 +201,7 @@ public sealed class AudioSender : IAsyncDisposable
                 }
 
                 uint sequence = _sealer.NextSequence;
-                int size = _sealer.Seal(UnixMicroseconds(_time), packet.AsSpan(0, length), wire);
+                int size = _sealer.Seal(timestamp, packet.AsSpan(0, length), wire);
                 Volatile.Write(ref _sendTimes[sequence % SendTimeSlots].SentAt, _time.GetTimestamp());
                 Volatile.Write(ref _sendTimes[sequence % SendTimeSlots].Sequence, sequence);
                 await _media.WriteAsync(wire.AsMemory(0, size), cancellationToken).ConfigureAwait(false);

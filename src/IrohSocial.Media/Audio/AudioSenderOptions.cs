@@ -10,8 +10,10 @@ public sealed record AudioSenderOptions
     public OpusEncoderOptions Encoder { get; init; } = OpusEncoderOptions.Default;
 
     /// <summary>
-    /// True (default) to send one frame every 20 ms on the sender's clock, for sources that return at once
-    /// (files, generators, memory). False for live devices whose reads already wait for the next 20 ms.
+    /// True (default) to send on a 20 ms schedule of the sender's clock, for sources that return at once (files,
+    /// generators, memory): frame n leaves at start + n·20 ms and is stamped with that time; after a stall every frame
+    /// that fell due is sent at once, none is skipped. False for live devices whose reads already wait for the next
+    /// 20 ms: each frame is then stamped with the time its read returned.
     /// </summary>
     public bool PaceWithClock { get; init; } = true;
 

@@ -30,6 +30,13 @@ public sealed record JitterBufferSnapshot
     /// <summary>Concealment frames inserted to grow the delay.</summary>
     public long StretchedFrames { get; init; }
 
+    /// <summary>
+    /// Every frame played out of packet-loss concealment: <see cref="ConcealedFrames"/> (lost, late or unreadable) plus
+    /// <see cref="StretchedFrames"/> (inserted to grow the delay). The one concealment figure statistics and call
+    /// counters report.
+    /// </summary>
+    public long PlayedConcealmentFrames => ConcealedFrames + StretchedFrames;
+
     /// <summary>Frames skipped to shrink the delay after jitter fell.</summary>
     public long DrainedFrames { get; init; }
 

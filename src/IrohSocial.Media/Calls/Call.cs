@@ -142,7 +142,7 @@ public sealed class Call
                 return new CallCounters(
                     _audioSentBefore + (_leg?.AudioFramesSent ?? 0),
                     _audioPlayedBefore + (_leg?.AudioFramesPlayed ?? 0),
-                    _concealedBefore + (_leg?.ConcealedFrames ?? 0),
+                    ConcealedFramesLocked(),
                     _videoSentBefore + (_leg?.VideoFramesSent ?? 0),
                     _videoDecodedBefore + (_leg?.VideoFramesDecoded ?? 0),
                     stats?.LatencyP50,
@@ -303,6 +303,8 @@ public sealed class Call
         }
     }
 
+    private long ConcealedFramesLocked() => _concealedBefore + (_leg?.ConcealedFrames ?? 0);
+
     private CallLeg? DetachLegLocked()
     {
         var leg = _leg;
@@ -332,6 +334,13 @@ public sealed class Call
 
     internal void OnStats(CallStats stats, CallVideoStats? video)
     {
+        // One concealment figure: the stats carry the call's running total (every connection so far), the number
+        // Counters reports, instead of the current connection's own count.
+        lock (_gate)
+        {
+            stats = stats with { ConcealedFrames = ConcealedFramesLocked() };
+        }
+
         Volatile.Write(ref _latestStats, stats);
         if (video is not null)
         {

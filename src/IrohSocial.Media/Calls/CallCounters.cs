@@ -3,7 +3,10 @@ namespace IrohSocial.Media.Calls;
 /// <summary>Running totals of a call, summed over every connection it used.</summary>
 /// <param name="AudioFramesSent">Audio frames sent.</param>
 /// <param name="AudioFramesPlayed">Audio frames written to the sink (decoded or concealed).</param>
-/// <param name="ConcealedFrames">Audio frames filled by packet-loss concealment.</param>
+/// <param name="ConcealedFrames">
+/// Audio frames played out of packet-loss concealment (lost, late, unreadable, or inserted to grow the jitter buffer);
+/// the same running total the call's <see cref="Stats.CallStats.ConcealedFrames"/> reports.
+/// </param>
 /// <param name="VideoFramesSent">Video frames sent.</param>
 /// <param name="VideoFramesDecoded">Video frames received and decoded.</param>
 /// <param name="LatencyP50">Median capture-to-playout audio delay, when known.</param>

@@ -36,7 +36,11 @@ public sealed record CallStats
     /// <summary>Jitter-buffer target delay.</summary>
     public TimeSpan JitterBufferTarget { get; init; }
 
-    /// <summary>Frames filled by packet-loss concealment since the start (lost, unreadable or inserted to grow the buffer).</summary>
+    /// <summary>
+    /// Frames played out of packet-loss concealment since the start (lost, late, unreadable or inserted to grow the
+    /// buffer; <see cref="Audio.JitterBufferSnapshot.PlayedConcealmentFrames"/>). In a call's statistics this is the
+    /// call's running total over all its connections, the same number as <see cref="Calls.CallCounters.ConcealedFrames"/>.
+    /// </summary>
     public long ConcealedFrames { get; init; }
 
     /// <summary>Lost frames rebuilt from in-band FEC since the start.</summary>

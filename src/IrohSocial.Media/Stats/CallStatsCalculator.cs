@@ -118,7 +118,7 @@ public sealed class CallStatsCalculator
                 ReceiveBitrate = seconds > 0 ? (received - _lastBytesReceived) * 8 / seconds : 0,
                 JitterBufferDelay = playout?.CurrentDelay ?? TimeSpan.Zero,
                 JitterBufferTarget = playout?.TargetDelay ?? TimeSpan.Zero,
-                ConcealedFrames = (playout?.ConcealedFrames ?? 0) + (playout?.StretchedFrames ?? 0),
+                ConcealedFrames = playout?.PlayedConcealmentFrames ?? 0,
                 FecRecoveredFrames = playout?.FecRecoveredFrames ?? 0,
                 LateFrames = playout?.LateFrames ?? 0,
                 RejectedFrames = rejectedFrames,

@@ -30,6 +30,21 @@ public sealed record FaultPlan
     /// </summary>
     public double DropProbability { get; init; }
 
+    /// <summary>
+    /// Probability that a chunk is lost on the wire and recovered by TCP: how packet loss looks above a TCP stream.
+    /// Nothing is dropped or reordered; the chunk arrives <see cref="RetransmitDelay"/> late (the retransmission),
+    /// and every later chunk in that direction waits behind it, since TCP delivers in order (head-of-line blocking).
+    /// Use this, not <see cref="DropProbability"/>, to model a lossy path under a TCP transport.
+    /// </summary>
+    public double RetransmitProbability { get; init; }
+
+    /// <summary>
+    /// Extra delay of a chunk chosen by <see cref="RetransmitProbability"/>: the time TCP needs to notice the loss and
+    /// resend, about one to two round trips with fast retransmit on a busy stream, at least 200 ms (Linux's minimum
+    /// retransmission timeout) when the loss is found by timeout. Defaults to the latter.
+    /// </summary>
+    public TimeSpan RetransmitDelay { get; init; } = TimeSpan.FromMilliseconds(200);
+
     /// <summary>Probability that reading a chunk resets the connection (RST), as a path failure does.</summary>
     public double ResetProbability { get; init; }
 

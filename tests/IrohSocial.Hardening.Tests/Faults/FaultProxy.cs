@@ -24,6 +24,8 @@ public sealed class FaultProxy : IAsyncDisposable
     private long _accepted;
     private long _bytesForwarded;
     private long _bytesDropped;
+    private long _chunksRetransmitted;
+    private long _chunksQueued;
     private bool _disposed;
 
     private FaultProxy(IPEndPoint target, FaultPlan plan, TimeProvider time, int seed)
@@ -67,6 +69,12 @@ public sealed class FaultProxy : IAsyncDisposable
 
     /// <summary>Bytes read but not delivered (dropped, black-holed or cut off).</summary>
     public long BytesDropped => Interlocked.Read(ref _bytesDropped);
+
+    /// <summary>Chunks read and queued for delivery (the unit <see cref="FaultPlan.RetransmitProbability"/> applies to).</summary>
+    public long ChunksQueued => Interlocked.Read(ref _chunksQueued);
+
+    /// <summary>Chunks delivered late as TCP retransmissions (see <see cref="FaultPlan.RetransmitProbability"/>).</summary>
+    public long ChunksRetransmitted => Interlocked.Read(ref _chunksRetransmitted);
 
     /// <summary>The faults in force. Setting <see cref="FaultPlan.Refuse"/> closes or reopens the listener.</summary>
     public FaultPlan Plan
@@ -341,12 +349,20 @@ public sealed class FaultProxy : IAsyncDisposable
 
                     var due = proxy._time.GetUtcNow() + plan.Delay
                         + (plan.Jitter > TimeSpan.Zero ? plan.Jitter * proxy.NextDouble() : TimeSpan.Zero);
+                    if (plan.RetransmitProbability > 0 && proxy.NextDouble() < plan.RetransmitProbability)
+                    {
+                        // Lost and resent by TCP: late by the retransmission, and (below) everything after it waits.
+                        due += plan.RetransmitDelay;
+                        Interlocked.Increment(ref proxy._chunksRetransmitted);
+                    }
+
                     due = due < lastDue ? lastDue : due;
                     lastDue = due;
                     if (take > 0)
                     {
                         queue.Writer.TryWrite((buffer.AsSpan(0, take).ToArray(), due, plan));
                         forwarded += take;
+                        Interlocked.Increment(ref proxy._chunksQueued);
                     }
 
                     if (cut)

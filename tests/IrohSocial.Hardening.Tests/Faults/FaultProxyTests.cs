@@ -198,6 +198,54 @@ public sealed class FaultProxyTests
     }
 
     [Fact]
+    public async Task Retransmit_HoldsTheLostChunkAndEverythingBehindIt_ThenDeliversBothInOrder()
+    {
+        var time = new FakeTimeProvider();
+        await using var server = new LoopbackServer();
+        await using var proxy = FaultProxy.Start(server.EndPoint,
+            new FaultPlan { RetransmitProbability = 1, RetransmitDelay = TimeSpan.FromMilliseconds(60) }, time);
+        using var client = await SocketTestExtensions.ConnectLoopbackAsync(proxy.EndPoint, Timeout);
+        using var upstream = await server.AcceptAsync(Timeout);
+
+        await client.SendAsync("lost"u8.ToArray(), SocketFlags.None, Timeout);
+        await WaitUntilAsync(() => proxy.ChunksRetransmitted == 1);
+        // The next chunk is not lost itself, but TCP cannot deliver it before the retransmitted one.
+        proxy.Plan = FaultPlan.None;
+        await client.SendAsync("next"u8.ToArray(), SocketFlags.None, Timeout);
+        await WaitUntilAsync(() => proxy.ChunksQueued == 2);
+        Assert.True(await upstream.StaysSilentAsync(Quiet));
+        time.Advance(TimeSpan.FromMilliseconds(59));
+        Assert.True(await upstream.StaysSilentAsync(Quiet));
+
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal("lostnext"u8.ToArray(), await upstream.ReadUpToAsync(8, Timeout));
+        Assert.Equal(1, proxy.ChunksRetransmitted);
+        Assert.Equal(0, proxy.BytesDropped);
+    }
+
+    [Theory]
+    [InlineData(13)]
+    [InlineData(14)]
+    public async Task RetransmitProbabilityHalf_DelaysSomeChunksButLosesNoByteAndKeepsOrder(int seed)
+    {
+        await using var server = new LoopbackServer();
+        await using var proxy = FaultProxy.Start(server.EndPoint,
+            new FaultPlan { RetransmitProbability = 0.5, RetransmitDelay = TimeSpan.FromMilliseconds(2), ChunkSize = 100 }, seed: seed);
+        using var client = await SocketTestExtensions.ConnectLoopbackAsync(proxy.EndPoint, Timeout);
+        using var upstream = await server.AcceptAsync(Timeout);
+        var payload = new byte[20_000];
+        new Random(seed).NextBytes(payload);
+        await client.SendAsync(payload, SocketFlags.None, Timeout);
+        client.Shutdown(SocketShutdown.Send);
+
+        var (data, reset) = await upstream.ReadToEndAsync(Timeout);
+        Assert.Equal(payload, data);
+        Assert.False(reset);
+        Assert.Equal(0, proxy.BytesDropped);
+        Assert.InRange(proxy.ChunksRetransmitted, 1, proxy.ChunksQueued - 1);
+    }
+
+    [Fact]
     public async Task ResetProbabilityOne_ResetsOnTheFirstChunk()
     {
         await using var server = new LoopbackServer();

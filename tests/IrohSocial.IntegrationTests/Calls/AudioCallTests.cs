@@ -4,6 +4,7 @@ using IrohSocial.Media.Tests.Support;
 using IrohSocial.Media.Audio;
 using IrohSocial.Media.Calls;
 using IrohSocial.Messaging.Storage;
+using IrohSocial.Transport;
 
 namespace IrohSocial.IntegrationTests.Calls;
 
@@ -30,13 +31,20 @@ public sealed class AudioCallTests
 
         inputWav.Position = 0;
         var receivedWav = new MemoryStream();
-        // This machine is shared and busy: a deeper jitter buffer absorbs scheduling stalls of the real clocks, so
-        // the check measures the call path rather than the scheduler (the media tests cover the default settings on a fake clock).
+        // A fixed 60 ms jitter buffer (it neither grows nor drains) instead of the defaults. The sender and the playout
+        // clock now keep their 20 ms schedules through stalls, and the defaults pass most runs, but on this shared
+        // 2-core machine (load 3-17 while others build) both nodes of the test process stall together now and then; the
+        // adaptive buffer answers with a drained or stretched frame, which shifts the rest of the speech by 20 ms and
+        // costs the single-lag correlation 0.3 or more (measured here: with the defaults or an adaptive 60-80 ms buffer
+        // about a third of the runs failed; fixed 60 ms passed 4 of 4). Frames that still come late are concealed in
+        // place, which keeps the timeline. The default settings, their adaptation and the 80 ms p95 latency are covered
+        // on a fake clock by the media tests.
+        var fixedDelay = TimeSpan.FromMilliseconds(60);
         await using var nodes = await CallNodes.StartAsync(CallNodes.FastOptions with
         {
             AudioReceiver = new AudioReceiverOptions
             {
-                JitterBuffer = new JitterBufferOptions { MinDelay = TimeSpan.FromMilliseconds(200), MaxDelay = TimeSpan.FromMilliseconds(400), DrainHysteresis = TimeSpan.FromMilliseconds(300) },
+                JitterBuffer = new JitterBufferOptions { MinDelay = fixedDelay, MaxDelay = fixedDelay, DrainHysteresis = TimeSpan.FromMilliseconds(200) },
             },
         });
         await using var source = await WavFileSource.OpenAsync(inputWav, cancellationToken: Ct);
@@ -75,6 +83,8 @@ public sealed class AudioCallTests
         }
 
         Assert.NotNull(incoming.LatestStats);
+        // One concealment number: counters and the final statistics agree.
+        Assert.Equal(counters.ConcealedFrames, incoming.LatestStats.ConcealedFrames);
         TestContext.Current.TestOutputHelper?.WriteLine(
             $"correlation {correlation:F3} lag {lag}, duration {output.Length - input.Length:+0;-0} samples, p50 {counters.LatencyP50?.TotalMilliseconds} ms, p95 {counters.LatencyP95?.TotalMilliseconds} ms, rtt {incoming.LatestStats!.RoundTripTime?.TotalMilliseconds} ms");
 
@@ -115,6 +125,62 @@ public sealed class AudioCallTests
         Assert.Equal(CallState.Active, incoming.State);
         await nodes.Alice.Calls.EndAsync(outgoing.Id, Ct);
         Assert.Equal(CallEndReason.Completed, await incoming.Completion.WaitAsync(TimeSpan.FromSeconds(30), Ct));
+    }
+
+    [Fact]
+    public async Task ConcealedFrames_CountersAndStatsAgree_AcrossAStallAndARestoredConnection()
+    {
+        var options = CallNodes.FastOptions with { ReconnectWindow = TimeSpan.FromSeconds(8) };
+        var log = new TestLog();
+        await using var alice = await CallNodes.StartNodeAsync(options, log.Factory("alice"));
+        await using var bob = await CallNodes.StartNodeAsync(options, log.Factory("bob"));
+        await using var proxy = FaultProxy.Start(bob.Endpoint());
+        try
+        {
+            await using var tone = new ToneSource(440, 0.3, TimeSpan.FromSeconds(6));
+            var answered = CallNodes.AutoAnswer(bob, () => new CallMedia { AudioSink = new MemoryAudioSink() });
+            Call outgoing = await alice.Calls.StartCallAsync(new EndpointAddr(bob.Id, [proxy.EndPoint]), new CallMedia { AudioSource = tone }, Ct);
+            Call incoming = await answered.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+            await WaitUntilAsync(() => incoming.Counters.AudioFramesPlayed >= 25);
+
+            // A 300 ms stall on the path: playout runs dry and conceals, then the held frames arrive late and the
+            // buffer grows (stretched frames). All of it is concealment on the first connection.
+            proxy.Plan = new FaultPlan { Delay = TimeSpan.FromMilliseconds(300) };
+            await WaitUntilAsync(() => incoming.Counters.ConcealedFrames > 0);
+            proxy.Plan = FaultPlan.None;
+            await WaitUntilAsync(() => incoming.LatestStats?.ConcealedFrames > 0);
+            long concealedOnFirstConnection = incoming.Counters.ConcealedFrames;
+
+            // Then the connection is cut and restored: the second connection's receiver starts its counts from zero.
+            long connectionsBefore = proxy.AcceptedConnections;
+            long playedAtReset = incoming.Counters.AudioFramesPlayed;
+            proxy.ResetAll();
+            await WaitUntilAsync(() => proxy.AcceptedConnections > connectionsBefore && incoming.Counters.AudioFramesPlayed >= playedAtReset + 25);
+            await incoming.ReceivedAudioEnded.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+
+            CallCounters counters = incoming.Counters;
+            TestContext.Current.TestOutputHelper?.WriteLine($"concealed: first connection {concealedOnFirstConnection}, counters {counters.ConcealedFrames}, stats {incoming.LatestStats?.ConcealedFrames}, played {counters.AudioFramesPlayed}");
+            Assert.True(counters.ConcealedFrames >= concealedOnFirstConnection);
+            // One number from one source: the final statistics carry the call's running total, over both connections.
+            Assert.Equal(counters.ConcealedFrames, incoming.LatestStats!.ConcealedFrames);
+            await alice.Calls.EndAsync(outgoing.Id, Ct);
+            Assert.Equal(CallEndReason.Completed, await incoming.Completion.WaitAsync(TimeSpan.FromSeconds(30), Ct));
+            Assert.Equal(counters.ConcealedFrames, incoming.Counters.ConcealedFrames);
+        }
+        finally
+        {
+            log.Dump();
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "timed out");
+            await Task.Delay(20, Ct);
+        }
     }
 
     private static short[] LastFrames(MemoryAudioSink sink, int frames)

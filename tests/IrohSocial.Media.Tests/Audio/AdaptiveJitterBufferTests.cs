@@ -65,6 +65,42 @@ public sealed class AdaptiveJitterBufferTests
     }
 
     [Fact]
+    public void ReadFrameDueAt_PlayoutLoopStalled100Ms_CatchesUpWithoutDrainingOrStretching()
+    {
+        // Frames arrive every 20 ms; the playout loop stalls for 100 ms and then plays the 6 ticks that fell due at
+        // once. Judged at their due times, the late ticks find the buffer as deep as ever: nothing is drained or
+        // stretched, so the audio after the stall keeps its place on the timeline.
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        long origin = time.GetTimestamp();
+        var buffer = new AdaptiveJitterBuffer(OpusAudioDecoder.Create(), timeProvider: time);
+        var pcm = new short[AudioFormat.SamplesPerFrame];
+        var played = new List<PlayoutFrame>();
+        long tick = 1;
+        for (int ms = 0; ms < 3200; ms++)
+        {
+            if (ms % 20 == 5 && ms / 20 < 150)
+            {
+                Assert.Equal(JitterBufferInsertResult.Accepted, buffer.Insert((uint)(ms / 20), (ulong)ms * 1000, EncodedSpeech.Packets[ms / 20]));
+            }
+
+            bool stalled = ms is >= 2000 and < 2100;
+            for (; !stalled && tick * 20 <= ms; tick++)
+            {
+                played.Add(buffer.ReadFrameDueAt(pcm, origin + (long)(tick * 0.02 * time.TimestampFrequency)));
+            }
+
+            time.Advance(TimeSpan.FromMilliseconds(1));
+        }
+
+        JitterBufferSnapshot s = buffer.GetSnapshot();
+        Assert.Equal(0, s.DrainedFrames);
+        Assert.Equal(0, s.StretchedFrames);
+        Assert.Equal(0, s.LateFrames);
+        Assert.Equal(150, s.DecodedFrames);
+        Assert.Equal(Enumerable.Range(0, 150).Select(i => (uint)i), played.Where(p => p.Kind == PlayoutKind.Decoded).Select(p => p.Sequence));
+    }
+
+    [Fact]
     public void Insert_Duplicate_Counted()
     {
         var harness = new Harness();

@@ -77,6 +77,9 @@ public sealed class AudioPipelineTests
         Assert.Equal(call.Receiver.PlayedFrames, call.Sink.FrameCount);
         Assert.Equal(playout.DecodedFrames + playout.FecRecoveredFrames + playout.ConcealedFrames + playout.StretchedFrames, call.Sink.FrameCount);
         Assert.True(playout.ConcealedFrames + playout.FecRecoveredFrames > 0);
+        // Statistics report one concealment figure: lost or late frames concealed plus frames inserted to grow the delay.
+        Assert.Equal(playout.ConcealedFrames + playout.StretchedFrames, playout.PlayedConcealmentFrames);
+        Assert.Equal(playout.PlayedConcealmentFrames, final.ConcealedFrames);
         double correlation = SignalMath.AlignedCorrelation(input, output, 14_400, out int lag);
         Assert.True(correlation >= 0.8, $"correlation {correlation:F3} at lag {lag}");
         AssertNoSilentGaps(input, output, lag);

@@ -50,7 +50,7 @@ internal sealed partial class CallLeg : IAsyncDisposable
 
     public long AudioFramesPlayed => _audioReceiver?.PlayedFrames ?? 0;
 
-    public long ConcealedFrames => _audioReceiver?.JitterBuffer.ConcealedFrames ?? 0;
+    public long ConcealedFrames => _audioReceiver?.JitterBuffer.PlayedConcealmentFrames ?? 0;
 
     /// <summary>Derives the keys of a leg: epoch 0 uses the 16 call id bytes, later epochs append the epoch (u32, big-endian).</summary>
     public static CallKeys DeriveKeys(byte[] callerSecret, byte[] calleeSecret, Guid callId, uint epoch, bool isCaller)
