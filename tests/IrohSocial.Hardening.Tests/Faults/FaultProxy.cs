@@ -24,6 +24,7 @@ public sealed class FaultProxy : IAsyncDisposable
     private long _accepted;
     private long _bytesForwarded;
     private long _bytesDropped;
+    private long _maxQueuedBytes;
     private bool _disposed;
 
     private FaultProxy(IPEndPoint target, FaultPlan plan, TimeProvider time, int seed)
@@ -67,6 +68,12 @@ public sealed class FaultProxy : IAsyncDisposable
 
     /// <summary>Bytes read but not delivered (dropped, black-holed or cut off).</summary>
     public long BytesDropped => Interlocked.Read(ref _bytesDropped);
+
+    /// <summary>
+    /// The most bytes one direction of one connection has held queued (read, not yet delivered). With
+    /// <see cref="FaultPlan.QueueLimitBytes"/> it stays within the limit; without, it shows the backlog a cap built.
+    /// </summary>
+    public long MaxQueuedBytes => Interlocked.Read(ref _maxQueuedBytes);
 
     /// <summary>The faults in force. Setting <see cref="FaultPlan.Refuse"/> closes or reopens the listener.</summary>
     public FaultPlan Plan
@@ -219,6 +226,14 @@ public sealed class FaultProxy : IAsyncDisposable
         }
     }
 
+    private void NoteQueued(long queued)
+    {
+        long seen;
+        while (queued > (seen = Interlocked.Read(ref _maxQueuedBytes)) && Interlocked.CompareExchange(ref _maxQueuedBytes, queued, seen) != seen)
+        {
+        }
+    }
+
     private void Forgotten(ProxiedConnection connection)
     {
         lock (_gate)
@@ -302,16 +317,39 @@ public sealed class FaultProxy : IAsyncDisposable
         private async Task PumpAsync(Socket from, Socket to)
         {
             var queue = Channel.CreateUnbounded<(byte[] Data, DateTimeOffset Due, FaultPlan Plan)>(new() { SingleReader = true, SingleWriter = true });
-            var writer = WriteLoopAsync(queue.Reader, to);
+            var backlog = new Backlog();
+            var writer = WriteLoopAsync(queue.Reader, to, backlog);
             long forwarded = 0;
             var lastDue = DateTimeOffset.MinValue;
+            var smallBuffers = false;
             try
             {
                 var buffer = new byte[64 * 1024];
                 while (true)
                 {
                     var plan = proxy.Plan;
-                    var read = await from.ReceiveAsync(buffer.AsMemory(0, Math.Min(plan.ChunkSize, buffer.Length)), SocketFlags.None, _abort.Token).ConfigureAwait(false);
+                    var size = Math.Min(plan.ChunkSize, buffer.Length);
+                    if (plan.QueueLimitBytes is { } queueLimit)
+                    {
+                        if (!smallBuffers)
+                        {
+                            // Big kernel buffers would be a second, hidden queue in front of the bounded one.
+                            from.ReceiveBufferSize = FaultPlan.BoundedSocketBufferBytes;
+                            to.SendBufferSize = FaultPlan.BoundedSocketBufferBytes;
+                            smallBuffers = true;
+                        }
+
+                        // A full bottleneck stops reading: the sender's TCP window closes, as behind a real router.
+                        long free;
+                        while ((free = queueLimit - backlog.Bytes) <= 0)
+                        {
+                            await backlog.Drained.WaitAsync(_abort.Token).ConfigureAwait(false);
+                        }
+
+                        size = (int)Math.Min(size, free);
+                    }
+
+                    var read = await from.ReceiveAsync(buffer.AsMemory(0, size), SocketFlags.None, _abort.Token).ConfigureAwait(false);
                     plan = proxy.Plan;
                     if (read == 0)
                     {
@@ -345,6 +383,7 @@ public sealed class FaultProxy : IAsyncDisposable
                     lastDue = due;
                     if (take > 0)
                     {
+                        proxy.NoteQueued(backlog.Add(take));
                         queue.Writer.TryWrite((buffer.AsSpan(0, take).ToArray(), due, plan));
                         forwarded += take;
                     }
@@ -372,7 +411,7 @@ public sealed class FaultProxy : IAsyncDisposable
             }
         }
 
-        private async Task WriteLoopAsync(ChannelReader<(byte[] Data, DateTimeOffset Due, FaultPlan Plan)> queue, Socket to)
+        private async Task WriteLoopAsync(ChannelReader<(byte[] Data, DateTimeOffset Due, FaultPlan Plan)> queue, Socket to, Backlog backlog)
         {
             try
             {
@@ -393,6 +432,7 @@ public sealed class FaultProxy : IAsyncDisposable
                             var count = Math.Min(slice, data.Length - offset);
                             await to.SendAsync(data.AsMemory(offset, count), SocketFlags.None, _abort.Token).ConfigureAwait(false);
                             Interlocked.Add(ref proxy._bytesForwarded, count);
+                            backlog.Remove(count);
                             await Task.Delay(TimeSpan.FromSeconds((double)count / rate), proxy._time, _abort.Token).ConfigureAwait(false);
                         }
                     }
@@ -400,12 +440,34 @@ public sealed class FaultProxy : IAsyncDisposable
                     {
                         await to.SendAsync(data, SocketFlags.None, _abort.Token).ConfigureAwait(false);
                         Interlocked.Add(ref proxy._bytesForwarded, data.Length);
+                        backlog.Remove(data.Length);
                     }
                 }
             }
             catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
             {
                 Abort();
+            }
+        }
+    }
+
+    /// <summary>Bytes one direction holds between reading and delivering them, and a wake-up for a reader waiting on a full queue.</summary>
+    private sealed class Backlog
+    {
+        private long _bytes;
+
+        public long Bytes => Interlocked.Read(ref _bytes);
+
+        public SemaphoreSlim Drained { get; } = new(0);
+
+        public long Add(long count) => Interlocked.Add(ref _bytes, count);
+
+        public void Remove(long count)
+        {
+            Interlocked.Add(ref _bytes, -count);
+            if (Drained.CurrentCount == 0)
+            {
+                Drained.Release(); // a spurious wake-up only makes the reader check the level again
             }
         }
     }
