@@ -413,6 +413,7 @@ public sealed class FaultProxy : IAsyncDisposable
 
         private async Task WriteLoopAsync(ChannelReader<(byte[] Data, DateTimeOffset Due, FaultPlan Plan)> queue, Socket to, Backlog backlog)
         {
+            var pacedUntil = DateTimeOffset.MinValue;
             try
             {
                 await foreach (var (data, due, plan) in queue.ReadAllAsync(_abort.Token).ConfigureAwait(false))
@@ -425,15 +426,24 @@ public sealed class FaultProxy : IAsyncDisposable
 
                     if (plan.BytesPerSecond is { } rate and > 0)
                     {
-                        // Pace in slices so a large chunk trickles out at the cap instead of bursting.
+                        // Pace in slices so a large chunk trickles out at the cap instead of bursting. The schedule is
+                        // absolute (pacedUntil), so a timer that fires late is made up by the next slices instead of
+                        // lowering the rate, and many small chunks are not each charged a whole timer tick.
                         var slice = (int)Math.Clamp(rate / 20, 1, data.Length);
                         for (var offset = 0; offset < data.Length; offset += slice)
                         {
                             var count = Math.Min(slice, data.Length - offset);
+                            var now = proxy._time.GetUtcNow();
+                            if (pacedUntil > now)
+                            {
+                                await Task.Delay(pacedUntil - now, proxy._time, _abort.Token).ConfigureAwait(false);
+                                now = pacedUntil;
+                            }
+
                             await to.SendAsync(data.AsMemory(offset, count), SocketFlags.None, _abort.Token).ConfigureAwait(false);
                             Interlocked.Add(ref proxy._bytesForwarded, count);
                             backlog.Remove(count);
-                            await Task.Delay(TimeSpan.FromSeconds((double)count / rate), proxy._time, _abort.Token).ConfigureAwait(false);
+                            pacedUntil = now + TimeSpan.FromSeconds((double)count / rate);
                         }
                     }
                     else
