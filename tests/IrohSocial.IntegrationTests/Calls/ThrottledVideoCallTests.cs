@@ -175,11 +175,12 @@ public sealed class ThrottledVideoCallTests
             Assert.True(beforeCorrelation >= 0.9, $"before the throttle: correlation {beforeCorrelation:F3} at lag {beforeLag}");
             Assert.True(afterCorrelation >= 0.9, $"at the end: correlation {afterCorrelation:F3} at lag {afterLag}");
 
-            // Not asserted: the whole call's duration within 40 ms and its single-lag correlation. At the onset the
-            // bottleneck's queue (8 KiB, plus the proxy's kernel window) and the video frames already in flight (up to
-            // 150 ms of them, ~10 KiB each at 640x480) sit in front of the audio on the one TCP connection: at
-            // 50 kB/s that delays audio by more than the 200 ms jitter buffer, which conceals, grows and then settles
-            // higher, so the output gains 80-240 ms (measured; see the output line above).
+            // Not asserted (the issue asks for it; measured, it does not hold): the whole call's duration within 40 ms
+            // and its single-lag correlation. At the step down the audio stalls for ~0.5 s: the bottleneck's queue
+            // (8 KiB = 160 ms here) and the video frames already in flight sit in front of it on the one TCP connection,
+            // and the 640x480 -> 320x240 switch itself seems to add to it (see docs/protocol.md 8.6). The 200 ms jitter
+            // buffer conceals ~25 frames, grows to ~700 ms and settles ~250 ms higher, so the output is ~260 ms longer
+            // and one lag cannot align both halves (the output line above prints all of it).
         }
         finally
         {
