@@ -29,6 +29,10 @@ public sealed class Call
     private long _concealedBefore;
     private long _videoSentBefore;
     private long _videoDecodedBefore;
+    private long _videoSkippedBefore;
+    private long _keyframeRequestsSentBefore;
+    private long _keyframeRequestsReceivedBefore;
+    private long _keyframeRequestsHonouredBefore;
 
     internal Call(CallManager manager, Guid callId, EndpointId peer, CallDirection direction, CallMedia media, bool offeredVideo, byte[] callerSecret, TimeProvider time)
     {
@@ -146,7 +150,11 @@ public sealed class Call
                     _videoSentBefore + (_leg?.VideoFramesSent ?? 0),
                     _videoDecodedBefore + (_leg?.VideoFramesDecoded ?? 0),
                     stats?.LatencyP50,
-                    stats?.LatencyP95);
+                    stats?.LatencyP95,
+                    _videoSkippedBefore + (_leg?.VideoFramesSkipped ?? 0),
+                    _keyframeRequestsSentBefore + (_leg?.KeyframeRequestsSent ?? 0),
+                    _keyframeRequestsReceivedBefore + (_leg?.KeyframeRequestsReceived ?? 0),
+                    _keyframeRequestsHonouredBefore + (_leg?.KeyframeRequestsHonoured ?? 0));
             }
         }
     }
@@ -315,6 +323,10 @@ public sealed class Call
             _concealedBefore += leg.ConcealedFrames;
             _videoSentBefore += leg.VideoFramesSent;
             _videoDecodedBefore += leg.VideoFramesDecoded;
+            _videoSkippedBefore += leg.VideoFramesSkipped;
+            _keyframeRequestsSentBefore += leg.KeyframeRequestsSent;
+            _keyframeRequestsReceivedBefore += leg.KeyframeRequestsReceived;
+            _keyframeRequestsHonouredBefore += leg.KeyframeRequestsHonoured;
             _leg = null;
         }
 

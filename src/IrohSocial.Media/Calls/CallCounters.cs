@@ -11,6 +11,10 @@ namespace IrohSocial.Media.Calls;
 /// <param name="VideoFramesDecoded">Video frames received and decoded.</param>
 /// <param name="LatencyP50">Median capture-to-playout audio delay, when known.</param>
 /// <param name="LatencyP95">95th percentile capture-to-playout audio delay, when known.</param>
+/// <param name="VideoFramesSkipped">Video frames the sender skipped because the link had not yet taken the previous one.</param>
+/// <param name="KeyframeRequestsSent">Keyframe requests this side sent (after a gap, an undecodable frame or a bad seal).</param>
+/// <param name="KeyframeRequestsReceived">Keyframe requests the peer sent to this side.</param>
+/// <param name="KeyframeRequestsHonoured">Peer keyframe requests this side answered with a keyframe.</param>
 public sealed record CallCounters(
     long AudioFramesSent,
     long AudioFramesPlayed,
@@ -18,4 +22,8 @@ public sealed record CallCounters(
     long VideoFramesSent,
     long VideoFramesDecoded,
     TimeSpan? LatencyP50,
-    TimeSpan? LatencyP95);
+    TimeSpan? LatencyP95,
+    long VideoFramesSkipped = 0,
+    long KeyframeRequestsSent = 0,
+    long KeyframeRequestsReceived = 0,
+    long KeyframeRequestsHonoured = 0);

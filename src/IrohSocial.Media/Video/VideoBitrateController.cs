@@ -8,7 +8,9 @@ namespace IrohSocial.Media.Video;
 /// <para>
 /// A bandwidth estimate grows by <see cref="VideoBitrateControllerOptions.IncreasePerSecond"/> while the link is
 /// loss-free and drops to <see cref="VideoBitrateControllerOptions.BackoffFactor"/> times the goodput on congestion
-/// (loss above <see cref="VideoBitrateControllerOptions.HighLossFraction"/> or RTT rising by the queueing threshold).
+/// (loss above <see cref="VideoBitrateControllerOptions.HighLossFraction"/>, RTT rising by the queueing threshold, or
+/// the sender skipping more than <see cref="VideoBitrateControllerOptions.SenderSkipThreshold"/> of its frames because
+/// the transport pushes back).
 /// Audio's reserve comes off the top; the rest picks a step of the ladder 320x240@&lt;=250k, 640x480@500-1500k,
 /// 1280x720@2000k, or suspends video. So video always backs off first and audio keeps its bandwidth.
 /// </para>
@@ -71,6 +73,10 @@ public sealed class VideoBitrateController
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(sample.RoundTripTime, TimeSpan.Zero, nameof(sample));
+        if (!double.IsFinite(sample.SenderSkipFraction) || sample.SenderSkipFraction is < 0 or > 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(sample), "The sender's skip fraction must be between 0 and 1.");
+        }
 
         var now = _time.GetTimestamp();
 
@@ -83,12 +89,14 @@ public sealed class VideoBitrateController
         }
 
         var congested = sample.LossFraction > _options.HighLossFraction
-            || sample.RoundTripTime > _minRtt + _options.QueueingDelayThreshold;
+            || sample.RoundTripTime > _minRtt + _options.QueueingDelayThreshold
+            || sample.SenderSkipFraction > _options.SenderSkipThreshold;
         if (congested)
         {
-            EstimatedBandwidthKbps = Math.Min(
-                EstimatedBandwidthKbps * (1 - (0.5 * sample.LossFraction)),
-                sample.GoodputKbps * _options.BackoffFactor);
+            // Never below audio's reserve: growth is multiplicative, so an estimate of zero could never recover.
+            EstimatedBandwidthKbps = Math.Max(
+                Math.Min(EstimatedBandwidthKbps * (1 - (0.5 * sample.LossFraction)), sample.GoodputKbps * _options.BackoffFactor),
+                Math.Min(_options.AudioReserveKbps, EstimatedBandwidthKbps));
             _lastCongestion = now;
             if (_lastUpgrade is { } upgradedAt && _time.GetElapsedTime(upgradedAt, now) < 2 * _options.UpgradeHold)
             {

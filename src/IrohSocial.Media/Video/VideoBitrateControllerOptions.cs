@@ -21,6 +21,12 @@ public sealed record VideoBitrateControllerOptions
     /// <summary>RTT above the lowest RTT seen by more than this means queues are building: congestion.</summary>
     public TimeSpan QueueingDelayThreshold { get; init; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>
+    /// A sample whose <see cref="VideoNetworkSample.SenderSkipFraction"/> exceeds this is congestion: the transport could
+    /// not take the video as fast as it was produced. Above zero so one large keyframe holding up a frame or two is not.
+    /// </summary>
+    public double SenderSkipThreshold { get; init; } = 0.2;
+
     /// <summary>Growth of the estimate per second of loss-free link (as in WebRTC's loss-based controller).</summary>
     public double IncreasePerSecond { get; init; } = 0.08;
 
@@ -46,6 +52,8 @@ public sealed record VideoBitrateControllerOptions
         ArgumentOutOfRangeException.ThrowIfNegative(LowLossFraction, nameof(LowLossFraction));
         ArgumentOutOfRangeException.ThrowIfLessThan(HighLossFraction, LowLossFraction, nameof(HighLossFraction));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(HighLossFraction, 1, nameof(HighLossFraction));
+        ArgumentOutOfRangeException.ThrowIfNegative(SenderSkipThreshold, nameof(SenderSkipThreshold));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(SenderSkipThreshold, 1, nameof(SenderSkipThreshold));
         ArgumentOutOfRangeException.ThrowIfNegative(IncreasePerSecond, nameof(IncreasePerSecond));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(BackoffFactor, 0, nameof(BackoffFactor));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(BackoffFactor, 1, nameof(BackoffFactor));

@@ -17,6 +17,8 @@ public sealed class VideoSender : IDisposable
     private readonly long _start;
     private uint _sequence;
     private bool _keyframeRequested;
+    private volatile bool _peerRequestPending;
+    private long _keyframeRequestsHonoured;
     private bool _enabled = true;
     private bool _suspended;
 
@@ -56,12 +58,18 @@ public sealed class VideoSender : IDisposable
     /// <summary>Frames sent so far.</summary>
     public long FramesSent { get; private set; }
 
-    /// <summary>The peer asked for a keyframe: the next frame sent is one.</summary>
+    /// <summary>Peer keyframe requests answered with a keyframe (requests arriving before that keyframe count once).</summary>
+    public long KeyframeRequestsHonoured => Interlocked.Read(ref _keyframeRequestsHonoured);
+
+    /// <summary>The peer asked for a keyframe: the next frame sent is one. Safe to call from another thread.</summary>
     public void RequestKeyframe()
     {
         VideoLog.KeyframeRequestedByPeer(_logger);
-        _keyframeRequested = true;
+        _peerRequestPending = true;
     }
+
+    /// <summary>Makes the next frame a keyframe for the sender's own reasons (a new stream starts).</summary>
+    internal void ForceKeyframe() => _keyframeRequested = true;
 
     /// <summary>Applies a target from <see cref="VideoBitrateController"/>: new size/bitrate, or pause when suspended.</summary>
     public void Apply(VideoEncodingTarget target)
@@ -100,8 +108,20 @@ public sealed class VideoSender : IDisposable
         }
 
         var timestampUs = (ulong)(_time.GetElapsedTime(_start).Ticks / TimeSpan.TicksPerMicrosecond);
-        var encoded = _encoder.Encode(frame, _keyframeRequested);
+        // The peer's request flag is read once: a request arriving during the encode is served by the next frame.
+        var peerRequest = _peerRequestPending;
+        _peerRequestPending = false;
+        var encoded = _encoder.Encode(frame, _keyframeRequested || peerRequest);
         _keyframeRequested = false;
+        if (peerRequest && encoded.Count > 0 && encoded[0].IsKeyFrame)
+        {
+            Interlocked.Increment(ref _keyframeRequestsHonoured);
+        }
+        else if (peerRequest)
+        {
+            _peerRequestPending = true; // rate control dropped the frame: the request still stands
+        }
+
         var packets = new List<VideoPacket>(encoded.Count);
         foreach (var e in encoded)
         {

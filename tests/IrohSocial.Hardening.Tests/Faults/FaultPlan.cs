@@ -54,6 +54,18 @@ public sealed record FaultPlan
     /// </summary>
     public long? CutAfterBytes { get; init; }
 
+    /// <summary>
+    /// Bound of the queue each direction holds, in bytes, as a real bottleneck's buffer is; null for unbounded.
+    /// While the queue is full the proxy stops reading, so TCP flow control pushes back on the sender instead of the
+    /// proxy hiding seconds of backlog (with <see cref="BytesPerSecond"/> an unbounded queue grows without limit).
+    /// In this mode the proxy also gives its sockets small kernel buffers (<see cref="BoundedSocketBufferBytes"/>) so
+    /// the loopback kernel, whose buffers autotune to megabytes, does not hide the backlog either.
+    /// </summary>
+    public long? QueueLimitBytes { get; init; }
+
+    /// <summary>Kernel send and receive buffer size the proxy's sockets get while <see cref="QueueLimitBytes"/> is set.</summary>
+    public const int BoundedSocketBufferBytes = 8 * 1024;
+
     /// <summary>Largest chunk read and forwarded at once (smaller chunks make delays and cuts finer).</summary>
     public int ChunkSize { get; init; } = 16 * 1024;
 }

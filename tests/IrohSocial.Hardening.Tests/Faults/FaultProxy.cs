@@ -26,6 +26,7 @@ public sealed class FaultProxy : IAsyncDisposable
     private long _bytesDropped;
     private long _chunksRetransmitted;
     private long _chunksQueued;
+    private long _maxQueuedBytes;
     private bool _disposed;
 
     private FaultProxy(IPEndPoint target, FaultPlan plan, TimeProvider time, int seed)
@@ -75,6 +76,12 @@ public sealed class FaultProxy : IAsyncDisposable
 
     /// <summary>Chunks delivered late as TCP retransmissions (see <see cref="FaultPlan.RetransmitProbability"/>).</summary>
     public long ChunksRetransmitted => Interlocked.Read(ref _chunksRetransmitted);
+
+    /// <summary>
+    /// The most bytes one direction of one connection has held queued (read, not yet delivered). With
+    /// <see cref="FaultPlan.QueueLimitBytes"/> it stays within the limit; without, it shows the backlog a cap built.
+    /// </summary>
+    public long MaxQueuedBytes => Interlocked.Read(ref _maxQueuedBytes);
 
     /// <summary>The faults in force. Setting <see cref="FaultPlan.Refuse"/> closes or reopens the listener.</summary>
     public FaultPlan Plan
@@ -227,6 +234,14 @@ public sealed class FaultProxy : IAsyncDisposable
         }
     }
 
+    private void NoteQueued(long queued)
+    {
+        long seen;
+        while (queued > (seen = Interlocked.Read(ref _maxQueuedBytes)) && Interlocked.CompareExchange(ref _maxQueuedBytes, queued, seen) != seen)
+        {
+        }
+    }
+
     private void Forgotten(ProxiedConnection connection)
     {
         lock (_gate)
@@ -310,16 +325,39 @@ public sealed class FaultProxy : IAsyncDisposable
         private async Task PumpAsync(Socket from, Socket to)
         {
             var queue = Channel.CreateUnbounded<(byte[] Data, DateTimeOffset Due, FaultPlan Plan)>(new() { SingleReader = true, SingleWriter = true });
-            var writer = WriteLoopAsync(queue.Reader, to);
+            var backlog = new Backlog();
+            var writer = WriteLoopAsync(queue.Reader, to, backlog);
             long forwarded = 0;
             var lastDue = DateTimeOffset.MinValue;
+            var smallBuffers = false;
             try
             {
                 var buffer = new byte[64 * 1024];
                 while (true)
                 {
                     var plan = proxy.Plan;
-                    var read = await from.ReceiveAsync(buffer.AsMemory(0, Math.Min(plan.ChunkSize, buffer.Length)), SocketFlags.None, _abort.Token).ConfigureAwait(false);
+                    var size = Math.Min(plan.ChunkSize, buffer.Length);
+                    if (plan.QueueLimitBytes is { } queueLimit)
+                    {
+                        if (!smallBuffers)
+                        {
+                            // Big kernel buffers would be a second, hidden queue in front of the bounded one.
+                            from.ReceiveBufferSize = FaultPlan.BoundedSocketBufferBytes;
+                            to.SendBufferSize = FaultPlan.BoundedSocketBufferBytes;
+                            smallBuffers = true;
+                        }
+
+                        // A full bottleneck stops reading: the sender's TCP window closes, as behind a real router.
+                        long free;
+                        while ((free = queueLimit - backlog.Bytes) <= 0)
+                        {
+                            await backlog.Drained.WaitAsync(_abort.Token).ConfigureAwait(false);
+                        }
+
+                        size = (int)Math.Min(size, free);
+                    }
+
+                    var read = await from.ReceiveAsync(buffer.AsMemory(0, size), SocketFlags.None, _abort.Token).ConfigureAwait(false);
                     plan = proxy.Plan;
                     if (read == 0)
                     {
@@ -360,6 +398,7 @@ public sealed class FaultProxy : IAsyncDisposable
                     lastDue = due;
                     if (take > 0)
                     {
+                        proxy.NoteQueued(backlog.Add(take));
                         queue.Writer.TryWrite((buffer.AsSpan(0, take).ToArray(), due, plan));
                         forwarded += take;
                         Interlocked.Increment(ref proxy._chunksQueued);
@@ -388,8 +427,9 @@ public sealed class FaultProxy : IAsyncDisposable
             }
         }
 
-        private async Task WriteLoopAsync(ChannelReader<(byte[] Data, DateTimeOffset Due, FaultPlan Plan)> queue, Socket to)
+        private async Task WriteLoopAsync(ChannelReader<(byte[] Data, DateTimeOffset Due, FaultPlan Plan)> queue, Socket to, Backlog backlog)
         {
+            var pacedUntil = DateTimeOffset.MinValue;
             try
             {
                 await foreach (var (data, due, plan) in queue.ReadAllAsync(_abort.Token).ConfigureAwait(false))
@@ -402,26 +442,58 @@ public sealed class FaultProxy : IAsyncDisposable
 
                     if (plan.BytesPerSecond is { } rate and > 0)
                     {
-                        // Pace in slices so a large chunk trickles out at the cap instead of bursting.
+                        // Pace in slices so a large chunk trickles out at the cap instead of bursting. The schedule is
+                        // absolute (pacedUntil), so a timer that fires late is made up by the next slices instead of
+                        // lowering the rate, and many small chunks are not each charged a whole timer tick.
                         var slice = (int)Math.Clamp(rate / 20, 1, data.Length);
                         for (var offset = 0; offset < data.Length; offset += slice)
                         {
                             var count = Math.Min(slice, data.Length - offset);
+                            var now = proxy._time.GetUtcNow();
+                            if (pacedUntil > now)
+                            {
+                                await Task.Delay(pacedUntil - now, proxy._time, _abort.Token).ConfigureAwait(false);
+                                now = pacedUntil;
+                            }
+
                             await to.SendAsync(data.AsMemory(offset, count), SocketFlags.None, _abort.Token).ConfigureAwait(false);
                             Interlocked.Add(ref proxy._bytesForwarded, count);
-                            await Task.Delay(TimeSpan.FromSeconds((double)count / rate), proxy._time, _abort.Token).ConfigureAwait(false);
+                            backlog.Remove(count);
+                            pacedUntil = now + TimeSpan.FromSeconds((double)count / rate);
                         }
                     }
                     else
                     {
                         await to.SendAsync(data, SocketFlags.None, _abort.Token).ConfigureAwait(false);
                         Interlocked.Add(ref proxy._bytesForwarded, data.Length);
+                        backlog.Remove(data.Length);
                     }
                 }
             }
             catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
             {
                 Abort();
+            }
+        }
+    }
+
+    /// <summary>Bytes one direction holds between reading and delivering them, and a wake-up for a reader waiting on a full queue.</summary>
+    private sealed class Backlog
+    {
+        private long _bytes;
+
+        public long Bytes => Interlocked.Read(ref _bytes);
+
+        public SemaphoreSlim Drained { get; } = new(0);
+
+        public long Add(long count) => Interlocked.Add(ref _bytes, count);
+
+        public void Remove(long count)
+        {
+            Interlocked.Add(ref _bytes, -count);
+            if (Drained.CurrentCount == 0)
+            {
+                Drained.Release(); // a spurious wake-up only makes the reader check the level again
             }
         }
     }

@@ -81,6 +81,56 @@ public sealed class FaultProxyTests
     }
 
     [Fact]
+    public async Task QueueLimit_StopsReadingWhenFull_SoTheSenderIsHeldBack_AndDeliversEverythingInOrder()
+    {
+        var time = new FakeTimeProvider();
+        const int rate = 64 * 1024;
+        const int limit = 16 * 1024;
+        await using var server = new LoopbackServer();
+        await using var proxy = FaultProxy.Start(server.EndPoint, new FaultPlan { BytesPerSecond = rate, QueueLimitBytes = limit }, time);
+        using var client = await SocketTestExtensions.ConnectLoopbackAsync(proxy.EndPoint, Timeout);
+        client.SendBufferSize = 8 * 1024; // the sender's own kernel queue stays small, so only the proxy can absorb the payload
+        using var upstream = await server.AcceptAsync(Timeout);
+        var payload = new byte[512 * 1024];
+        new Random(9).NextBytes(payload);
+
+        // The clock stands still, so the pacer forwards at most one slice: the queue fills to the limit and stays there.
+        var send = client.SendAsync(payload, SocketFlags.None, Timeout).AsTask();
+        await WaitUntilAsync(() => proxy.MaxQueuedBytes >= limit);
+        await Task.Delay(Quiet, Timeout); // give a leaky proxy the chance to read on (a slow machine cannot fail this)
+        Assert.True(proxy.BytesForwarded <= rate / 20, $"{proxy.BytesForwarded} bytes left with the clock standing still");
+        Assert.False(send.IsCompleted, "an unbounded proxy would have swallowed the whole payload");
+        Assert.Equal(limit, proxy.MaxQueuedBytes);
+
+        var reading = upstream.ReadUpToAsync(payload.Length, Timeout);
+        while (!reading.IsCompleted)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(50));
+            await Task.Delay(1, Timeout);
+            Assert.True(proxy.MaxQueuedBytes <= limit, $"queue reached {proxy.MaxQueuedBytes} bytes");
+        }
+
+        await send;
+        Assert.Equal(payload, await reading);
+    }
+
+    [Fact]
+    public async Task BandwidthCapWithoutQueueLimit_QueuesWhateverTheSenderWrites()
+    {
+        // The contrast to the bounded bottleneck above: the same cap with an unbounded queue takes the whole payload in.
+        var time = new FakeTimeProvider();
+        await using var server = new LoopbackServer();
+        await using var proxy = FaultProxy.Start(server.EndPoint, new FaultPlan { BytesPerSecond = 64 * 1024 }, time);
+        using var client = await SocketTestExtensions.ConnectLoopbackAsync(proxy.EndPoint, Timeout);
+        client.SendBufferSize = 8 * 1024;
+        using var upstream = await server.AcceptAsync(Timeout);
+        var payload = new byte[512 * 1024];
+
+        await client.SendAsync(payload, SocketFlags.None, Timeout);
+        await WaitUntilAsync(() => proxy.MaxQueuedBytes >= 400 * 1024);
+    }
+
+    [Fact]
     public async Task Jitter_DelaysChunksButKeepsTheirOrder()
     {
         await using var server = new LoopbackServer();

@@ -125,6 +125,81 @@ public sealed class VideoBitrateControllerTests
         Assert.Throws<ArgumentOutOfRangeException>(() => controller.Update(new VideoNetworkSample(double.NaN, 0, BaseRtt)));
         Assert.Throws<ArgumentOutOfRangeException>(() => controller.Update(new VideoNetworkSample(100, 1.5, BaseRtt)));
         Assert.Throws<ArgumentOutOfRangeException>(() => controller.Update(new VideoNetworkSample(100, 0, TimeSpan.FromSeconds(-1))));
+        Assert.Throws<ArgumentOutOfRangeException>(() => controller.Update(new VideoNetworkSample(100, 0, BaseRtt, 1.5)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => controller.Update(new VideoNetworkSample(100, 0, BaseRtt, double.NaN)));
+    }
+
+    /// <summary>
+    /// A TCP link of <paramref name="capacityKbps"/> as the sender sees it: nothing is lost and (the sender keeping
+    /// its video in flight short) the RTT stays put, but what exceeds the capacity is skipped at the sender.
+    /// </summary>
+    private static VideoNetworkSample ReliableLink(VideoEncodingTarget target, double capacityKbps, int audioKbps = 40)
+    {
+        double sent = target.BitrateKbps + audioKbps;
+        var skipped = sent > capacityKbps ? 1 - (capacityKbps / sent) : 0;
+        return new VideoNetworkSample(Math.Min(sent, capacityKbps), 0, BaseRtt, skipped);
+    }
+
+    [Fact]
+    public void SenderSkipping_IsCongestion_DropsTo320x240WithinFiveSamplesAndRecoversWhenLifted()
+    {
+        var time = new FakeTimeProvider();
+        var controller = new VideoBitrateController(timeProvider: time);
+        var steps = new List<VideoQualityStep>();
+        for (var s = 0; s < 5; s++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            steps.Add(controller.Update(ReliableLink(controller.Current, 400)).Step);
+        }
+
+        Assert.Contains(VideoQualityStep.Low, steps);
+        Assert.Equal(VideoQualityStep.Low, steps[^1]);
+
+        var recovered = -1;
+        for (var s = 0; s < 20 && recovered < 0; s++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            if (controller.Update(ReliableLink(controller.Current, 10_000)).Step == VideoQualityStep.Medium)
+            {
+                recovered = s + 1;
+            }
+        }
+
+        Assert.InRange(recovered, 1, 15);
+    }
+
+    [Fact]
+    public void SenderSkipping_AtOrBelowTheThreshold_IsNotCongestion()
+    {
+        var time = new FakeTimeProvider();
+        var controller = new VideoBitrateController(timeProvider: time);
+        var before = controller.EstimatedBandwidthKbps;
+        time.Advance(TimeSpan.FromSeconds(1));
+        controller.Update(new VideoNetworkSample(1040, 0, BaseRtt, VideoBitrateControllerOptions.Default.SenderSkipThreshold));
+        Assert.True(controller.EstimatedBandwidthKbps > before);
+
+        time.Advance(TimeSpan.FromSeconds(1));
+        controller.Update(new VideoNetworkSample(400, 0, BaseRtt, 0.5));
+        Assert.Equal(400 * VideoBitrateControllerOptions.Default.BackoffFactor, controller.EstimatedBandwidthKbps, 6);
+    }
+
+    [Fact]
+    public void CongestionWithNoGoodput_KeepsAudiosReserve_SoTheEstimateCanGrowBack()
+    {
+        var time = new FakeTimeProvider();
+        var controller = new VideoBitrateController(timeProvider: time);
+        time.Advance(TimeSpan.FromSeconds(1));
+        controller.Update(new VideoNetworkSample(0, 0, BaseRtt, 1));
+        Assert.Equal(VideoQualityStep.Suspended, controller.Current.Step);
+        Assert.Equal(VideoBitrateControllerOptions.Default.AudioReserveKbps, controller.EstimatedBandwidthKbps);
+
+        for (var s = 0; s < 30 && !controller.Current.IsVideoEnabled; s++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            controller.Update(new VideoNetworkSample(40, 0, BaseRtt));
+        }
+
+        Assert.Equal(VideoQualityStep.Low, controller.Current.Step);
     }
 
     private static readonly Gen<(double Goodput, double Loss, int RttMs, int StepMs)> Sample =

@@ -151,6 +151,23 @@ public sealed class VideoSenderTests
         Assert.False(pipe.Receiver.IsAwaitingKeyframe);
     }
 
+    [Fact]
+    public void KeyframeRequestsHonoured_CountsPeerRequestsAnsweredWithAKeyframe_NotTheSendersOwnKeyframes()
+    {
+        using var pipe = new Pipe();
+        Dispose(pipe.Step()); // the first frame is a keyframe of the sender's own
+        pipe.Sender.ForceKeyframe();
+        Dispose(pipe.Step());
+        Assert.Equal(0, pipe.Sender.KeyframeRequestsHonoured);
+
+        pipe.Sender.RequestKeyframe();
+        pipe.Sender.RequestKeyframe(); // a second request before the keyframe is served by the same keyframe
+        Dispose(pipe.Step());
+        Assert.Equal(1, pipe.Sender.KeyframeRequestsHonoured);
+        Dispose(pipe.Step());
+        Assert.Equal(1, pipe.Sender.KeyframeRequestsHonoured);
+    }
+
     private static VideoReceiveResult Dispose(VideoReceiveResult? result)
     {
         Assert.NotNull(result);

@@ -1,6 +1,7 @@
 using System.Buffers;
 using IrohSocial.Media.Framing;
 using IrohSocial.Media.Video;
+using IrohSocial.Media.Video.Internal;
 using IrohSocial.Transport;
 
 namespace IrohSocial.Media.Calls.Internal;
@@ -9,13 +10,21 @@ namespace IrohSocial.Media.Calls.Internal;
 /// Video over the leg. Each VP9 frame (its 21-byte header and payload) is the plaintext of one or more media frames
 /// sealed with the leg's video key (kind <see cref="MediaStreamKind.Video"/>), split into chunks that fit the
 /// media frame's u16 length. The receiver reassembles, decodes, and asks for keyframes on the control stream.
+/// The receiver acknowledges each complete frame on the control stream; the sender skips frames while its video in
+/// flight is too old or a write is still running (see <see cref="VideoSendWindow"/>), so video never queues stale
+/// frames in front of the audio, and the bitrate controller sees the skipping as congestion.
 /// </summary>
 internal sealed partial class CallLeg
 {
     private const int VideoChunk = 60_000;
 
+    // The meters are written by the media loops and read by the stats callback: _videoMeters guards both.
+    private readonly Lock _videoMeters = new();
     private readonly VideoRateMeter _sentVideo = new();
     private readonly VideoRateMeter _receivedVideo = new();
+    private VideoSendWindow? _sendWindow;
+    private long _keyframeRequestsSent;
+    private long _keyframeRequestsReceived;
     private VideoSender? _videoSender;
     private VideoBitrateController? _bitrate;
     private Task _videoSendLoop = Task.CompletedTask;
@@ -27,6 +36,14 @@ internal sealed partial class CallLeg
     public long VideoFramesSent => Interlocked.Read(ref _videoFramesSent);
 
     public long VideoFramesDecoded => Interlocked.Read(ref _videoFramesDecoded);
+
+    public long VideoFramesSkipped => _sendWindow?.FramesSkipped ?? 0;
+
+    public long KeyframeRequestsSent => Interlocked.Read(ref _keyframeRequestsSent);
+
+    public long KeyframeRequestsReceived => Interlocked.Read(ref _keyframeRequestsReceived);
+
+    public long KeyframeRequestsHonoured => _videoSender?.KeyframeRequestsHonoured ?? 0;
 
     /// <summary>Turns sending on or off and tells the peer on the control stream.</summary>
     public async Task SetVideoEnabledAsync(bool enabled, CancellationToken cancellationToken)
@@ -74,6 +91,7 @@ internal sealed partial class CallLeg
     private async Task SendVideoAsync(IVideoSource source, CancellationToken cancellationToken)
     {
         TransportStream? stream = null;
+        Task write = Task.CompletedTask;
         try
         {
             stream = await Connection.OpenUnidirectionalStreamAsync(cancellationToken).ConfigureAwait(false);
@@ -81,11 +99,14 @@ internal sealed partial class CallLeg
             var format = source.Format;
             var sender = _videoSender ??= new VideoSender(new Vp9EncoderOptions { Width = format.Width, Height = format.Height }, _time, _logger);
             _bitrate ??= new VideoBitrateController(timeProvider: _time);
+            var window = _sendWindow ??= new VideoSendWindow(_time);
+            window.Reset();
             var sealer = _videoSealer ??= new MediaFrameSealer(_keys.Send, MediaStreamKind.Video);
-            sender.RequestKeyframe();
+            sender.ForceKeyframe();
             _call.MarkVideoUsed();
             using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1 / format.FramesPerSecond), _time);
             long lastAdapt = _time.GetTimestamp();
+            window.TakeSample(); // the first interval starts now, not when the leg was created
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
             {
                 using var frame = await source.ReadFrameAsync(cancellationToken).ConfigureAwait(false);
@@ -97,16 +118,41 @@ internal sealed partial class CallLeg
                 if (_time.GetElapsedTime(lastAdapt) >= _options.StatsInterval)
                 {
                     lastAdapt = _time.GetTimestamp();
-                    Adapt(sender);
+                    Adapt(sender, window);
                 }
 
-                foreach (var packet in sender.Send(frame))
+                if (!window.TryAdmitFrame(writeInProgress: !write.IsCompleted))
                 {
-                    await WriteVideoPacketAsync(stream, sealer, packet, cancellationToken).ConfigureAwait(false);
-                    _sentVideo.Record(packet.Length, packet.Header.Width, packet.Header.Height);
-                    Interlocked.Increment(ref _videoFramesSent);
+                    // The link has not carried the previous frames yet. Skipping this one before encoding keeps the
+                    // reference chain whole (no keyframe needed) and keeps stale video out of the audio's way.
+                    continue;
                 }
+
+                await write.ConfigureAwait(false); // surfaces a failed write
+                var packets = sender.Send(frame);
+                if (packets.Count == 0)
+                {
+                    continue;
+                }
+
+                lock (_videoMeters)
+                {
+                    foreach (var packet in packets)
+                    {
+                        _sentVideo.Record(packet.Length, packet.Header.Width, packet.Header.Height);
+                    }
+                }
+
+                foreach (var packet in packets)
+                {
+                    window.RecordSent(packet.Header.Sequence, packet.Length);
+                }
+
+                Interlocked.Add(ref _videoFramesSent, packets.Count);
+                write = WriteVideoPacketsAsync(stream, sealer, packets, window, cancellationToken);
             }
+
+            await write.ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException or TransportException or VideoException)
         {
@@ -114,6 +160,8 @@ internal sealed partial class CallLeg
         }
         finally
         {
+            // A write still running owns the stream until it ends (cancelled with the loop).
+            await write.ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
             if (stream is not null)
             {
                 await stream.DisposeAsync().ConfigureAwait(false);
@@ -123,15 +171,30 @@ internal sealed partial class CallLeg
 
     private MediaFrameSealer? _videoSealer;
 
-    /// <summary>Feeds the bitrate controller with what the link carried: sent goodput, the peer's loss reports and the RTT.</summary>
-    private void Adapt(VideoSender sender)
+    /// <summary>
+    /// Feeds the bitrate controller with what the link carried: the video the transport took plus audio's rate, the
+    /// peer's loss reports, the RTT, and the share of frames skipped because the transport pushed back.
+    /// </summary>
+    private void Adapt(VideoSender sender, VideoSendWindow window)
     {
         var audio = _call.LatestStats;
+        var (skipped, videoKbps) = window.TakeSample();
+
         // Goodput covers audio and video together, as the controller's estimate does (it keeps audio's reserve).
-        double goodput = _sentVideo.BitrateKbps + ((audio?.SendBitrate ?? 0) / 1000);
-        var sample = new VideoNetworkSample(goodput, Math.Clamp(audio?.RemoteLossFraction ?? 0, 0, 1), audio?.RoundTripTime ?? TimeSpan.Zero);
+        double goodput = videoKbps + ((audio?.SendBitrate ?? 0) / 1000);
+        var sample = new VideoNetworkSample(goodput, Math.Clamp(audio?.RemoteLossFraction ?? 0, 0, 1), audio?.RoundTripTime ?? TimeSpan.Zero, skipped);
         var target = _bitrate!.Update(sample);
+        VideoLog.LinkSample(_logger, sample.GoodputKbps, sample.LossFraction, sample.RoundTripTime.TotalMilliseconds, sample.SenderSkipFraction, window.Unacknowledged, _bitrate.EstimatedBandwidthKbps);
         sender.Apply(target);
+    }
+
+    private static async Task WriteVideoPacketsAsync(Stream stream, MediaFrameSealer sealer, IReadOnlyList<VideoPacket> packets, VideoSendWindow window, CancellationToken cancellationToken)
+    {
+        foreach (var packet in packets)
+        {
+            await WriteVideoPacketAsync(stream, sealer, packet, cancellationToken).ConfigureAwait(false);
+            window.RecordWritten(packet.Length);
+        }
     }
 
     private static async Task WriteVideoPacketAsync(Stream stream, MediaFrameSealer sealer, VideoPacket packet, CancellationToken cancellationToken)
@@ -169,7 +232,7 @@ internal sealed partial class CallLeg
                 if (opener.TryOpen(sealedFrame, out byte[] chunk) != MediaFrameOpenResult.Opened)
                 {
                     assembly.Clear();
-                    await SendControlAsync(ControlMessage.KeyframeRequest, 0).ConfigureAwait(false);
+                    await RequestKeyframeAsync().ConfigureAwait(false);
                     continue;
                 }
 
@@ -185,15 +248,20 @@ internal sealed partial class CallLeg
                     continue;
                 }
 
+                await SendControlAsync(ControlMessage.VideoReceived, (byte)header.Sequence).ConfigureAwait(false);
                 var payload = assembly.WrittenMemory.Slice(VideoFrameHeader.Size, (int)header.PayloadLength);
-                _receivedVideo.Record(VideoFrameHeader.Size + payload.Length, header.Width, header.Height);
+                lock (_videoMeters)
+                {
+                    _receivedVideo.Record(VideoFrameHeader.Size + payload.Length, header.Width, header.Height);
+                }
+
                 await _call.WriteReceivedVideoAsync(header, payload, cancellationToken).ConfigureAwait(false);
 
                 var result = receiver.Receive(header, payload.Span);
                 assembly.Clear();
                 if (result.RequestKeyframe)
                 {
-                    await SendControlAsync(ControlMessage.KeyframeRequest, 0).ConfigureAwait(false);
+                    await RequestKeyframeAsync().ConfigureAwait(false);
                 }
 
                 if (result.Frame is { } picture)
@@ -220,6 +288,12 @@ internal sealed partial class CallLeg
         }
     }
 
+    private Task RequestKeyframeAsync()
+    {
+        Interlocked.Increment(ref _keyframeRequestsSent);
+        return SendControlAsync(ControlMessage.KeyframeRequest, 0);
+    }
+
     private CallVideoStats? VideoStats()
     {
         if (_videoSendLoop.IsCompleted && Volatile.Read(ref _peerVideoOn) == 0)
@@ -227,9 +301,12 @@ internal sealed partial class CallLeg
             return null;
         }
 
-        return new CallVideoStats(
-            _sentVideo.FramesPerSecond, _sentVideo.Width, _sentVideo.Height, _sentVideo.BitrateKbps, _bitrate?.Current.BitrateKbps ?? 0,
-            _receivedVideo.FramesPerSecond, _receivedVideo.Width, _receivedVideo.Height, _receivedVideo.BitrateKbps);
+        lock (_videoMeters)
+        {
+            return new CallVideoStats(
+                _sentVideo.FramesPerSecond, _sentVideo.Width, _sentVideo.Height, _sentVideo.BitrateKbps, _bitrate?.Current.BitrateKbps ?? 0,
+                _receivedVideo.FramesPerSecond, _receivedVideo.Width, _receivedVideo.Height, _receivedVideo.BitrateKbps);
+        }
     }
 
     private void OnControl(ControlMessage type, byte value)
@@ -237,7 +314,11 @@ internal sealed partial class CallLeg
         switch (type)
         {
             case ControlMessage.KeyframeRequest:
+                Interlocked.Increment(ref _keyframeRequestsReceived);
                 _videoSender?.RequestKeyframe();
+                break;
+            case ControlMessage.VideoReceived:
+                _sendWindow?.OnAcknowledged(value);
                 break;
             case ControlMessage.VideoState:
                 _call.OnPeerVideoChanged(value != 0);

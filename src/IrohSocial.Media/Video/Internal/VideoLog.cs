@@ -17,6 +17,9 @@ internal static partial class VideoLog
     [LoggerMessage(EventId = 6103, Level = LogLevel.Debug, Message = "Keyframe requested by the peer")]
     public static partial void KeyframeRequestedByPeer(ILogger logger);
 
+    [LoggerMessage(EventId = 6104, Level = LogLevel.Debug, Message = "Video link sample: goodput {GoodputKbps:F0} kbit/s, loss {Loss:F3}, RTT {RttMs:F0} ms, frames skipped {Skipped:F2}, {Unacknowledged} unacknowledged -> estimate {EstimateKbps:F0} kbit/s")]
+    public static partial void LinkSample(ILogger logger, double goodputKbps, double loss, double rttMs, double skipped, int unacknowledged, double estimateKbps);
+
     [LoggerMessage(EventId = 6110, Level = LogLevel.Warning, Message = "Video frame {Sequence} could not be decoded: {Detail}")]
     public static partial void DecodeFailed(ILogger logger, uint sequence, string? detail);
 
