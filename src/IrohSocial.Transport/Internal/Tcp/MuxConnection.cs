@@ -421,12 +421,6 @@ internal sealed class MuxConnection : ConnectionCore
         {
         }
 
-        if (_frameLimiter?.Violation is { } violation)
-        {
-            ProtocolViolation(violation);
-            return;
-        }
-
         _ = TeardownAsync(new CloseInfo(TransportError.ConnectionLost, null, "the transport ended", ByPeer: true), sendClose: false);
     }
 
@@ -526,8 +520,16 @@ internal sealed class MuxConnection : ConnectionCore
     private async Task TeardownAsync(CloseInfo info, bool sendClose)
     {
         TaskCompletionSource wake;
+        string? refusedFrame = null;
         lock (_gate)
         {
+            // Whichever loop notices the broken transport first, a frame the limiter refused is the reason.
+            if (_closeInfo is null && info.Error == TransportError.ConnectionLost && _frameLimiter?.Violation is { } violation)
+            {
+                info = new CloseInfo(TransportError.ProtocolViolation, null, violation, ByPeer: false);
+                refusedFrame = violation;
+            }
+
             _closeInfo ??= info;
             info = _closeInfo;
             wake = _credit;
@@ -537,6 +539,11 @@ internal sealed class MuxConnection : ConnectionCore
         {
             await _closed.Task.ConfigureAwait(false);
             return;
+        }
+
+        if (refusedFrame is not null)
+        {
+            Log.ProtocolViolation(_ctx.Logger, RemoteId.ToShortString(), refusedFrame);
         }
 
         var exception = info.ToException();
