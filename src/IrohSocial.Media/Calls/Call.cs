@@ -24,15 +24,9 @@ public sealed class Call
     private CallStats? _latestStats;
     private CallVideoStats? _latestVideoStats;
     private CallLeg? _leg;
-    private long _audioSentBefore;
-    private long _audioPlayedBefore;
-    private long _concealedBefore;
-    private long _videoSentBefore;
-    private long _videoDecodedBefore;
-    private long _videoSkippedBefore;
-    private long _keyframeRequestsSentBefore;
-    private long _keyframeRequestsReceivedBefore;
-    private long _keyframeRequestsHonouredBefore;
+    // Replaced legs stay counted by reference, not by a snapshot: a detached leg keeps playing (and counting) until
+    // it is disposed, and a snapshot taken at detach missed those last frames.
+    private readonly List<CallLeg> _pastLegs = [];
 
     internal Call(CallManager manager, Guid callId, EndpointId peer, CallDirection direction, CallMedia media, bool offeredVideo, byte[] callerSecret, TimeProvider time)
     {
@@ -144,17 +138,17 @@ public sealed class Call
             {
                 var stats = _latestStats;
                 return new CallCounters(
-                    _audioSentBefore + (_leg?.AudioFramesSent ?? 0),
-                    _audioPlayedBefore + (_leg?.AudioFramesPlayed ?? 0),
+                    SumLocked(l => l.AudioFramesSent),
+                    SumLocked(l => l.AudioFramesPlayed),
                     ConcealedFramesLocked(),
-                    _videoSentBefore + (_leg?.VideoFramesSent ?? 0),
-                    _videoDecodedBefore + (_leg?.VideoFramesDecoded ?? 0),
+                    SumLocked(l => l.VideoFramesSent),
+                    SumLocked(l => l.VideoFramesDecoded),
                     stats?.LatencyP50,
                     stats?.LatencyP95,
-                    _videoSkippedBefore + (_leg?.VideoFramesSkipped ?? 0),
-                    _keyframeRequestsSentBefore + (_leg?.KeyframeRequestsSent ?? 0),
-                    _keyframeRequestsReceivedBefore + (_leg?.KeyframeRequestsReceived ?? 0),
-                    _keyframeRequestsHonouredBefore + (_leg?.KeyframeRequestsHonoured ?? 0));
+                    SumLocked(l => l.VideoFramesSkipped),
+                    SumLocked(l => l.KeyframeRequestsSent),
+                    SumLocked(l => l.KeyframeRequestsReceived),
+                    SumLocked(l => l.KeyframeRequestsHonoured));
             }
         }
     }
@@ -311,22 +305,16 @@ public sealed class Call
         }
     }
 
-    private long ConcealedFramesLocked() => _concealedBefore + (_leg?.ConcealedFrames ?? 0);
+    private long ConcealedFramesLocked() => SumLocked(l => l.ConcealedFrames);
+
+    private long SumLocked(Func<CallLeg, long> counter) => _pastLegs.Sum(counter) + (_leg is { } current ? counter(current) : 0);
 
     private CallLeg? DetachLegLocked()
     {
         var leg = _leg;
         if (leg is not null)
         {
-            _audioSentBefore += leg.AudioFramesSent;
-            _audioPlayedBefore += leg.AudioFramesPlayed;
-            _concealedBefore += leg.ConcealedFrames;
-            _videoSentBefore += leg.VideoFramesSent;
-            _videoDecodedBefore += leg.VideoFramesDecoded;
-            _videoSkippedBefore += leg.VideoFramesSkipped;
-            _keyframeRequestsSentBefore += leg.KeyframeRequestsSent;
-            _keyframeRequestsReceivedBefore += leg.KeyframeRequestsReceived;
-            _keyframeRequestsHonouredBefore += leg.KeyframeRequestsHonoured;
+            _pastLegs.Add(leg);
             _leg = null;
         }
 

@@ -125,6 +125,13 @@ public sealed class AudioCallTests
         Assert.Equal(CallState.Active, incoming.State);
         await nodes.Alice.Calls.EndAsync(outgoing.Id, Ct);
         Assert.Equal(CallEndReason.Completed, await incoming.Completion.WaitAsync(TimeSpan.FromSeconds(30), Ct));
+
+        // Ended mid-stream: once the call completed, the played-frames counter is final and names every frame the
+        // sink got (frames played between leaving the call and the leg's disposal used to be missed).
+        long played = incoming.Counters.AudioFramesPlayed;
+        await Task.Delay(100, Ct);
+        Assert.Equal(sink.FrameCount, played);
+        Assert.Equal(played, incoming.Counters.AudioFramesPlayed);
     }
 
     [Fact]
