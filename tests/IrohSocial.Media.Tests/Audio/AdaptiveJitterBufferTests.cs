@@ -140,6 +140,22 @@ public sealed class AdaptiveJitterBufferTests
     }
 
     [Fact]
+    public void StallPushesDelayAboveMaxDelay_DrainsBackUnderIt_EvenWithALargeHysteresis()
+    {
+        // A 600 ms stall (frames 150-179 arrive together), then a clean link; hysteresis as a noisy link would set it.
+        var options = new JitterBufferOptions { MinDelay = TimeSpan.FromMilliseconds(200), MaxDelay = TimeSpan.FromMilliseconds(400), DrainHysteresis = TimeSpan.FromMilliseconds(300) };
+        var harness = new Harness(options);
+        harness.Run(Schedule(600, i => i is >= 150 and < 180 ? ((180 - i) * 20) + 5 : 5), durationMs: 4000);
+        JitterBufferSnapshot afterStall = harness.Buffer.GetSnapshot();
+        harness.Run([], durationMs: 8000);
+        JitterBufferSnapshot settled = harness.Buffer.GetSnapshot();
+
+        Assert.True(afterStall.CurrentDelay > options.MaxDelay, $"the stall left {afterStall.CurrentDelay.TotalMilliseconds} ms");
+        Assert.True(settled.DrainedFrames > 0);
+        Assert.InRange(settled.CurrentDelay.TotalMilliseconds, 0, options.MaxDelay.TotalMilliseconds + 20);
+    }
+
+    [Fact]
     public void Insert_SenderTimelineJumps_ResynchronisesInsteadOfDroppingForever()
     {
         var harness = new Harness();
