@@ -285,9 +285,7 @@ public sealed class AdaptiveJitterBuffer
     private void TryDrain()
     {
         _sinceDrain++;
-        // Above MaxDelay the bound wins over the hysteresis: a stall must not leave playout late for the rest of the call.
-        double drainAbove = Math.Min(_targetMs + _options.DrainHysteresis.TotalMilliseconds, _options.MaxDelay.TotalMilliseconds);
-        bool tooDeep = _currentDelayMs - FrameMs >= drainAbove;
+        bool tooDeep = _currentDelayMs - FrameMs >= _targetMs + _options.DrainHysteresis.TotalMilliseconds;
         if (!tooDeep || _sinceDrain < _options.DrainIntervalFrames
             || !_frames.TryGetValue(_nextSequence, out Entry skipped) || !_frames.ContainsKey(_nextSequence + 1))
         {
