@@ -96,7 +96,9 @@ public sealed class ThrottledVideoCallTests
             proxy.Plan = throttled;
             TimeSpan throttledAt = clock.Elapsed;
             long skippedBefore = outgoing.Counters.VideoFramesSkipped;
-            TimeSpan low = await WaitForStatsAsync(sent, throttledAt, v => (v.SendWidth, v.SendHeight) == (320, 240));
+            // The lowest step or below: when the onset stall leaves no acknowledged goodput for a moment, the controller
+            // suspends video (target 0) and resumes at 320x240; both are backing off as far as the link needs.
+            TimeSpan low = await WaitForStatsAsync(sent, throttledAt, v => (v.SendWidth, v.SendHeight) == (320, 240) || v.TargetBitrateKbps == 0);
             TimeSpan timeToLow = low - throttledAt;
 
             // Stay throttled a little longer so the audio crosses the congested phase, then lift.
@@ -165,8 +167,10 @@ public sealed class ThrottledVideoCallTests
             Assert.True(timeToLow <= TimeSpan.FromSeconds(5), $"320x240 only after {timeToLow.TotalSeconds:F1} s");
             // Back up: the estimate grows 8 %/s from about 0.85 x 400 kbit/s to the 640x480 threshold (575 kbit/s of
             // video plus audio's 48): ~7 s, and the controller also wants 4 s without congestion (8 s after one failed
-            // probe during the throttle), plus a stats interval of lag: 15 s covers it.
-            Assert.True(timeBackUp <= TimeSpan.FromSeconds(15), $"640x480 again only after {timeBackUp.TotalSeconds:F1} s");
+            // probe during the throttle), plus a stats interval of lag: 15 s covers it. After a suspension the climb
+            // starts lower (resume at 150 kbit/s: ln(623 / 150) / ln(1.08) = 18.5 s, part of it before the lift); a CI
+            // run measured 14.7 s. 20 s covers both.
+            Assert.True(timeBackUp <= TimeSpan.FromSeconds(20), $"640x480 again only after {timeBackUp.TotalSeconds:F1} s");
             Assert.True(skippedWhileThrottled > 0, "the sender never felt the link push back");
 
             // Audio keeps its bandwidth once video backed off: from a second after the step down to the end nothing was
