@@ -19,17 +19,7 @@ public sealed class AudioCallTests
     {
         // One second of lead-in silence: the first frames of a call meet cold code paths (JIT, codec setup) on
         // both sides; a frame concealed there must not shift the speech that follows.
-        short[] input = [.. new short[AudioFormat.SampleRate], .. SpeechLikeSignal.Generate(TimeSpan.FromSeconds(4))];
-        var inputWav = new MemoryStream();
-        await using (var writer = WavFileSink.Create(inputWav, leaveOpen: true))
-        {
-            foreach (short[] frame in input.Chunk(AudioFormat.SamplesPerFrame))
-            {
-                await writer.WriteFrameAsync(frame, Ct);
-            }
-        }
-
-        inputWav.Position = 0;
+        (short[] input, MemoryStream inputWav) = await CallNodes.SpeechWavAsync(TimeSpan.FromSeconds(4));
         var receivedWav = new MemoryStream();
         // A fixed 60 ms jitter buffer (it neither grows nor drains) instead of the defaults. The sender and the playout
         // clock now keep their 20 ms schedules through stalls, and the defaults pass most runs, but on this shared

@@ -25,17 +25,7 @@ public sealed class ImpairedLinkCallTests
     public async Task WavCall_FivePercentLossAnd30MsJitterOverTcp_PlaysWithoutGaps_AndStatsShowTheImpairment()
     {
         // Lead-in silence as in the clean WAV test: the buffer settles on the impaired link before the speech starts.
-        short[] input = [.. new short[AudioFormat.SampleRate], .. SpeechLikeSignal.Generate(TimeSpan.FromSeconds(6), seed: 9)];
-        var inputWav = new MemoryStream();
-        await using (var writer = WavFileSink.Create(inputWav, leaveOpen: true))
-        {
-            foreach (short[] frame in input.Chunk(AudioFormat.SamplesPerFrame))
-            {
-                await writer.WriteFrameAsync(frame, Ct);
-            }
-        }
-
-        inputWav.Position = 0;
+        (short[] input, MemoryStream inputWav) = await CallNodes.SpeechWavAsync(TimeSpan.FromSeconds(6), seed: 9);
         var receivedWav = new MemoryStream();
         var log = new TestLog();
         // A fixed 40 ms jitter buffer (it neither grows nor drains) instead of the adaptive defaults: each adaptation step

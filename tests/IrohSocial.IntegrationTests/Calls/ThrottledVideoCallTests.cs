@@ -29,17 +29,7 @@ public sealed class ThrottledVideoCallTests
     public async Task ThrottledLink_VideoDropsTo320x240AndRecovers_WhileAudioHolds()
     {
         // Lead-in silence as in the voice tests (cold code paths), then speech covering warm-up, throttle and lift.
-        short[] input = [.. new short[AudioFormat.SampleRate], .. SpeechLikeSignal.Generate(TimeSpan.FromSeconds(16))];
-        var inputWav = new MemoryStream();
-        await using (var writer = WavFileSink.Create(inputWav, leaveOpen: true))
-        {
-            foreach (short[] frame in input.Chunk(AudioFormat.SamplesPerFrame))
-            {
-                await writer.WriteFrameAsync(frame, Ct);
-            }
-        }
-
-        inputWav.Position = 0;
+        (short[] input, MemoryStream inputWav) = await CallNodes.SpeechWavAsync(TimeSpan.FromSeconds(16));
         var receivedWav = new MemoryStream();
         // A deeper jitter buffer than the defaults (200-400 ms) with a wide drain hysteresis: a busy shared machine stalls
         // real clocks, and every stall would otherwise stretch and then drain a frame mid-speech.

@@ -2,6 +2,7 @@ using System.Net;
 using IrohSocial.Crypto;
 using IrohSocial.Media.Audio;
 using IrohSocial.Media.Calls;
+using IrohSocial.Media.Tests.Support;
 using IrohSocial.Messaging.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -64,6 +65,27 @@ internal sealed class CallNodes : IAsyncDisposable
             }
         };
         return answered;
+    }
+
+    /// <summary>
+    /// One second of lead-in silence (the first frames of a call meet cold code paths on both sides; a frame concealed
+    /// there must not shift the speech) followed by <paramref name="speech"/> of speech-like signal, as samples and as
+    /// a 48 kHz mono WAV positioned at its start.
+    /// </summary>
+    public static async Task<(short[] Samples, MemoryStream Wav)> SpeechWavAsync(TimeSpan speech, int? seed = null)
+    {
+        short[] samples = [.. new short[AudioFormat.SampleRate], .. (seed is { } s ? SpeechLikeSignal.Generate(speech, seed: s) : SpeechLikeSignal.Generate(speech))];
+        var wav = new MemoryStream();
+        await using (var writer = WavFileSink.Create(wav, leaveOpen: true))
+        {
+            foreach (short[] frame in samples.Chunk(AudioFormat.SamplesPerFrame))
+            {
+                await writer.WriteFrameAsync(frame, TestContext.Current.CancellationToken);
+            }
+        }
+
+        wav.Position = 0;
+        return (samples, wav);
     }
 
     public static async Task<short[]> ReadAllAsync(IAudioSource source)
