@@ -334,11 +334,17 @@ public sealed class Call
 
     internal void OnStats(CallStats stats, CallVideoStats? video)
     {
-        // One concealment figure: the stats carry the call's running total (every connection so far), the number
-        // Counters reports, instead of the current connection's own count.
+        // The frame counts are the call's running totals over every connection so far (concealment is the number
+        // Counters reports), not the current connection's own counts, which restart with each connection.
         lock (_gate)
         {
-            stats = stats with { ConcealedFrames = ConcealedFramesLocked() };
+            stats = stats with
+            {
+                ConcealedFrames = ConcealedFramesLocked(),
+                LateFrames = SumLocked(l => l.LateFrames),
+                FecRecoveredFrames = SumLocked(l => l.FecRecoveredFrames),
+                RejectedFrames = SumLocked(l => l.RejectedAudioFrames),
+            };
         }
 
         Volatile.Write(ref _latestStats, stats);

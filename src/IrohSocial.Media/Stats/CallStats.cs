@@ -43,13 +43,16 @@ public sealed record CallStats
     /// </summary>
     public long ConcealedFrames { get; init; }
 
-    /// <summary>Lost frames rebuilt from in-band FEC since the start.</summary>
+    /// <summary>Lost frames rebuilt from in-band FEC since the start (in a call's statistics: over all its connections).</summary>
     public long FecRecoveredFrames { get; init; }
 
-    /// <summary>Frames that arrived too late to play, since the start.</summary>
+    /// <summary>Frames that arrived too late to play, since the start (in a call's statistics: over all its connections).</summary>
     public long LateFrames { get; init; }
 
-    /// <summary>Frames dropped before the jitter buffer (wrong key or call, replayed, malformed), since the start.</summary>
+    /// <summary>
+    /// Frames dropped before the jitter buffer (wrong key or call, replayed, malformed), since the start (in a call's
+    /// statistics: over all its connections).
+    /// </summary>
     public long RejectedFrames { get; init; }
 
     /// <summary>Median capture-to-playout latency over recent frames (sender timestamp to local playout); null before playout.</summary>

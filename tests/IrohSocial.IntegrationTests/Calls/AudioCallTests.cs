@@ -3,6 +3,7 @@ using IrohSocial.IntegrationTests.Calls.Support;
 using IrohSocial.Media.Tests.Support;
 using IrohSocial.Media.Audio;
 using IrohSocial.Media.Calls;
+using IrohSocial.Media.Stats;
 using IrohSocial.Messaging.Storage;
 using IrohSocial.Transport;
 
@@ -147,6 +148,7 @@ public sealed class AudioCallTests
             proxy.Plan = FaultPlan.None;
             await WaitUntilAsync(() => incoming.LatestStats?.ConcealedFrames > 0);
             long concealedOnFirstConnection = incoming.Counters.ConcealedFrames;
+            CallStats onFirstConnection = incoming.LatestStats!;
 
             // Then the connection is cut and restored: the second connection's receiver starts its counts from zero.
             long connectionsBefore = proxy.AcceptedConnections;
@@ -160,6 +162,10 @@ public sealed class AudioCallTests
             Assert.True(counters.ConcealedFrames >= concealedOnFirstConnection);
             // One number from one source: the final statistics carry the call's running total, over both connections.
             Assert.Equal(counters.ConcealedFrames, incoming.LatestStats!.ConcealedFrames);
+            // The other frame counts are running totals too: the second connection does not start them from zero.
+            Assert.True(incoming.LatestStats.LateFrames >= onFirstConnection.LateFrames, $"late {incoming.LatestStats.LateFrames} < {onFirstConnection.LateFrames}");
+            Assert.True(incoming.LatestStats.FecRecoveredFrames >= onFirstConnection.FecRecoveredFrames);
+            Assert.True(incoming.LatestStats.RejectedFrames >= onFirstConnection.RejectedFrames);
             await alice.Calls.EndAsync(outgoing.Id, Ct);
             Assert.Equal(CallEndReason.Completed, await incoming.Completion.WaitAsync(TimeSpan.FromSeconds(30), Ct));
             Assert.Equal(counters.ConcealedFrames, incoming.Counters.ConcealedFrames);

@@ -52,6 +52,12 @@ internal sealed partial class CallLeg : IAsyncDisposable
 
     public long ConcealedFrames => _audioReceiver?.JitterBuffer.PlayedConcealmentFrames ?? 0;
 
+    public long LateFrames => _audioReceiver?.JitterBuffer.LateFrames ?? 0;
+
+    public long FecRecoveredFrames => _audioReceiver?.JitterBuffer.FecRecoveredFrames ?? 0;
+
+    public long RejectedAudioFrames => _audioReceiver?.RejectedFrames ?? 0;
+
     /// <summary>Derives the keys of a leg: epoch 0 uses the 16 call id bytes, later epochs append the epoch (u32, big-endian).</summary>
     public static CallKeys DeriveKeys(byte[] callerSecret, byte[] calleeSecret, Guid callId, uint epoch, bool isCaller)
     {
