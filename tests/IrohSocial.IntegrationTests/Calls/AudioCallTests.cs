@@ -59,9 +59,7 @@ public sealed class AudioCallTests
         Assert.Equal(CallEndReason.Completed, await incoming.Completion.WaitAsync(TimeSpan.FromSeconds(10), Ct));
         await sink.DisposeAsync();
 
-        receivedWav.Position = 0;
-        await using var received = await WavFileSource.OpenAsync(receivedWav, cancellationToken: Ct);
-        short[] output = await CallNodes.ReadAllAsync(received);
+        short[] output = await CallNodes.ReadWavAsync(receivedWav);
         TestContext.Current.TestOutputHelper?.WriteLine($"played {counters.AudioFramesPlayed} concealed {counters.ConcealedFrames} sent {outgoing.Counters.AudioFramesSent} rms in {SignalMath.Rms(input):F0} out {SignalMath.Rms(output):F0} stats {incoming.LatestStats}");
         Assert.InRange(output.Length, input.Length - 1920, input.Length + 1920);
         double correlation = SignalMath.AlignedCorrelation(input, output, 9600, out int lag);

@@ -68,9 +68,7 @@ public sealed class ImpairedLinkCallTests
             Assert.Equal(CallEndReason.Completed, await incoming.Completion.WaitAsync(Wait, Ct));
             await sink.DisposeAsync();
 
-            receivedWav.Position = 0;
-            await using var received = await WavFileSource.OpenAsync(receivedWav, cancellationToken: Ct);
-            short[] output = await CallNodes.ReadAllAsync(received);
+            short[] output = await CallNodes.ReadWavAsync(receivedWav);
             double correlation = SignalMath.AlignedCorrelation(input, output, 14_400, out int lag);
             TestContext.Current.TestOutputHelper?.WriteLine(
                 $"impaired: correlation {correlation:F3} lag {lag}, duration {output.Length - input.Length:+0;-0} samples, proxy chunks {proxy.ChunksQueued} retransmitted {proxy.ChunksRetransmitted} dropped bytes {proxy.BytesDropped}, "

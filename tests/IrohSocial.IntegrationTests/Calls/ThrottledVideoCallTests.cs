@@ -107,9 +107,7 @@ public sealed class ThrottledVideoCallTests
             Assert.Equal(CallEndReason.Completed, await incoming.Completion.WaitAsync(Wait, Ct));
             await audioSink.DisposeAsync();
 
-            receivedWav.Position = 0;
-            await using var received = await WavFileSource.OpenAsync(receivedWav, cancellationToken: Ct);
-            short[] output = await CallNodes.ReadAllAsync(received);
+            short[] output = await CallNodes.ReadWavAsync(receivedWav);
             double correlation = SignalMath.AlignedCorrelation(input, output, 9600, out int lag);
             CallStats[] duringThrottle;
             long concealedAfterOnset, concealedAtEnd;

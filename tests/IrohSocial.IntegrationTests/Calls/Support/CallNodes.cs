@@ -88,7 +88,15 @@ internal sealed class CallNodes : IAsyncDisposable
         return (samples, wav);
     }
 
-    public static async Task<short[]> ReadAllAsync(IAudioSource source)
+    /// <summary>Every sample of a WAV written into <paramref name="wav"/> (read from its start).</summary>
+    public static async Task<short[]> ReadWavAsync(MemoryStream wav)
+    {
+        wav.Position = 0;
+        await using var source = await WavFileSource.OpenAsync(wav, cancellationToken: TestContext.Current.CancellationToken);
+        return await ReadAllAsync(source);
+    }
+
+    private static async Task<short[]> ReadAllAsync(IAudioSource source)
     {
         var all = new List<short>();
         var frame = new short[AudioFormat.SamplesPerFrame];
