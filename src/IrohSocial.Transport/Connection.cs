@@ -26,6 +26,15 @@ public sealed class Connection : IAsyncDisposable
     /// <summary>The peer's socket address.</summary>
     public IPEndPoint RemoteAddress => _core.RemoteAddress;
 
+    /// <summary>
+    /// The network stack carrying this connection: <see cref="TransportProvider.Quic"/> or
+    /// <see cref="TransportProvider.TcpTls"/>, never <see cref="TransportProvider.Auto"/>. Over <c>TcpTls</c> all streams
+    /// share one ordered TCP byte stream, so bytes written on one stream wait behind bytes already written on another
+    /// (head-of-line blocking); over QUIC streams are delivered independently. Latency-sensitive protocols use it to
+    /// decide whether a second connection is worth it (calls put video on its own connection over <c>TcpTls</c>).
+    /// </summary>
+    public TransportProvider Provider => _core.Provider;
+
     /// <summary>Completes (never faults) when the connection has ended for any reason.</summary>
     public Task Closed => _core.Closed;
 

@@ -30,6 +30,8 @@ internal abstract class ConnectionCore : IAsyncDisposable
 
     public abstract bool IsClient { get; }
 
+    public abstract TransportProvider Provider { get; }
+
     public abstract Task Closed { get; }
 
     public abstract ValueTask<StreamCore> OpenStreamAsync(bool bidirectional, CancellationToken cancellationToken);

@@ -60,6 +60,8 @@ public abstract class ConnectionConformanceTests
         Assert.Equal(TestEndpoints.TestAlpn, c.Alpn);
         Assert.Equal(TestEndpoints.TestAlpn, s.Alpn);
         Assert.Equal(Provider, pair.ClientEndpoint.Provider);
+        Assert.Equal(Provider, c.Provider);
+        Assert.Equal(Provider, s.Provider);
     }
 
     [Fact]

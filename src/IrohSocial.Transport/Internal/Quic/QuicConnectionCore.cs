@@ -41,6 +41,8 @@ internal sealed class QuicConnectionCore : ConnectionCore
 
     public override bool IsClient { get; }
 
+    public override TransportProvider Provider => TransportProvider.Quic;
+
     public override Task Closed => _closed.Task;
 
     public override async ValueTask<StreamCore> OpenStreamAsync(bool bidirectional, CancellationToken cancellationToken)

@@ -71,6 +71,8 @@ internal sealed class MuxConnection : ConnectionCore
 
     public override bool IsClient { get; }
 
+    public override TransportProvider Provider => TransportProvider.TcpTls;
+
     public override Task Closed => _closed.Task;
 
     /// <summary>Pongs received (keep-alive round trips); for tests.</summary>
