@@ -37,6 +37,11 @@ public sealed partial class CallManager
                 }
 
                 _ = Task.Run(() => ServeConnectionAsync(connection, leg, _stop.Token));
+                if (leg.WantsVideoConnection)
+                {
+                    _ = Task.Run(() => OpenVideoConnectionAsync(call, leg));
+                }
+
                 return;
             }
             catch (Exception ex) when (ex is TransportException or OperationCanceledException or IOException or MessagingException)
@@ -63,6 +68,51 @@ public sealed partial class CallManager
         }
 
         await FailAsync(call).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The caller's side of a leg's separate video connection: dials a second call/1 connection, names the leg's epoch
+    /// on a <see cref="MediaStreamKind.VideoLink"/> stream and hands the connection to the leg; the peer's video streams
+    /// arrive on it. When it cannot be opened, video shares the call connection. Losing it later loses the leg (restored
+    /// as a whole), as losing the call connection does.
+    /// </summary>
+    private async Task OpenVideoConnectionAsync(Call call, CallLeg leg)
+    {
+        Connection? connection = null;
+        try
+        {
+            using var attempt = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+            attempt.CancelAfter(_options.ConnectTimeout);
+            connection = await _endpoint.ConnectAsync(call.PeerAddress!, Alpns.Calls, attempt.Token).ConfigureAwait(false);
+            await using (var link = await connection.OpenUnidirectionalStreamAsync(attempt.Token).ConfigureAwait(false))
+            {
+                var head = new byte[MediaStreamPreamble.Size + 4];
+                new MediaStreamPreamble(call.CallGuid, MediaStreamKind.VideoLink).WriteTo(head);
+                BinaryPrimitives.WriteUInt32BigEndian(head.AsSpan(MediaStreamPreamble.Size), leg.Epoch);
+                await link.WriteAsync(head, attempt.Token).ConfigureAwait(false);
+                await link.FlushAsync(attempt.Token).ConfigureAwait(false);
+            }
+
+            if (!leg.TryAttachVideoConnection(connection))
+            {
+                await CloseQuietlyAsync(connection).ConfigureAwait(false);
+                return;
+            }
+
+            var attached = connection;
+            connection = null; // the leg owns it now
+            Log.VideoConnectionUp(_logger, call.Id, leg.Epoch);
+            WatchLegConnection(call, leg, attached);
+            await ServeConnectionAsync(attached, leg, _stop.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TransportException or OperationCanceledException or IOException)
+        {
+            leg.UseCallConnectionForVideo(ex.Message);
+            if (connection is not null)
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+        }
     }
 
     /// <summary>The callee's side: waits for the caller's connection for <paramref name="window"/>, else fails the call.</summary>
@@ -123,10 +173,14 @@ public sealed partial class CallManager
         }
 
         Log.LegUp(_logger, call.Id, leg.Epoch);
-        _ = leg.Connection.Closed.ContinueWith(
-            _ => Task.Run(() => OnLegLostAsync(call, leg)), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        WatchLegConnection(call, leg, leg.Connection);
         return true;
     }
+
+    /// <summary>When <paramref name="connection"/> (the leg's call or video connection) drops, the leg is lost.</summary>
+    private void WatchLegConnection(Call call, CallLeg leg, Connection connection) =>
+        _ = connection.Closed.ContinueWith(
+            _ => Task.Run(() => OnLegLostAsync(call, leg)), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
     private async Task OnLegLostAsync(Call call, CallLeg leg)
     {
@@ -221,6 +275,12 @@ public sealed partial class CallManager
             return;
         }
 
+        if (preamble.Kind == MediaStreamKind.VideoLink)
+        {
+            await AttachVideoConnectionAsync(connection, stream, call, legReady, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         CallLeg leg;
         if (!legReady.Task.IsCompleted && preamble.Kind == MediaStreamKind.Control && !call.IsCaller)
         {
@@ -292,6 +352,57 @@ public sealed partial class CallManager
         catch (Exception ex) when (ex is TransportException or OperationCanceledException or IOException or ObjectDisposedException or MediaException)
         {
             Log.MediaFailed(_logger, ex, call.Id);
+        }
+    }
+
+    /// <summary>
+    /// The callee's side of a separate video connection: the caller's first stream on it names the epoch of the leg it
+    /// belongs to. The leg may still be installing from the call connection, so it is waited for (up to the preamble
+    /// timeout); a link for any other epoch, a second link, or one from the caller's side is refused.
+    /// </summary>
+    private async Task AttachVideoConnectionAsync(
+        Connection connection, TransportStream stream, Call call, TaskCompletionSource<CallLeg> legReady, CancellationToken cancellationToken)
+    {
+        await using (stream.ConfigureAwait(false))
+        {
+            if (call.IsCaller || legReady.Task.IsCompleted)
+            {
+                await RefuseAsync(connection, stream, legReady, "unexpected video link").ConfigureAwait(false);
+                return;
+            }
+
+            var epochBytes = new byte[4];
+            try
+            {
+                await stream.ReadExactlyAsync(epochBytes, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is EndOfStreamException or TransportException or OperationCanceledException or IOException)
+            {
+                await RefuseAsync(connection, stream, legReady, "video link without epoch").ConfigureAwait(false);
+                return;
+            }
+
+            var epoch = BinaryPrimitives.ReadUInt32BigEndian(epochBytes);
+            var start = _time.GetTimestamp();
+            CallLeg? leg;
+            while ((leg = call.Leg) is null || leg.Epoch < epoch)
+            {
+                if (call.State != CallState.Active || _time.GetElapsedTime(start) >= _options.PreambleTimeout)
+                {
+                    break;
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(20), _time, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (leg is null || leg.Epoch != epoch || !leg.TryAttachVideoConnection(connection) || !legReady.TrySetResult(leg))
+            {
+                await RefuseAsync(connection, stream, legReady, $"video link for epoch {epoch}, not the current leg's").ConfigureAwait(false);
+                return;
+            }
+
+            Log.VideoConnectionUp(_logger, call.Id, epoch);
+            WatchLegConnection(call, leg, connection);
         }
     }
 

@@ -376,6 +376,10 @@ public sealed partial class CallManager : IAsyncDisposable
         await leg.DisposeAsync().ConfigureAwait(false);
         // Closing waits for the peer's acknowledgement (up to seconds on a dead link): don't hold the call's end on it.
         _ = CloseQuietlyAsync(leg.Connection);
+        if (leg.VideoConnection is { } video)
+        {
+            _ = CloseQuietlyAsync(video);
+        }
     }
 
     private static async Task CloseQuietlyAsync(Connection connection)

@@ -23,6 +23,16 @@ public sealed record CallOptions
     /// <summary>How long an incoming media stream may take to send its preamble before it is refused.</summary>
     public TimeSpan PreambleTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Over the TCP fallback transport (<see cref="Transport.TransportProvider.TcpTls"/>) the caller opens a second call
+    /// connection for video (on by default). All streams of a TCP connection share one ordered byte stream, so audio
+    /// written after a burst of video waits until that video has crossed the link: on a link that suddenly slows, half a
+    /// second or more. On its own connection the video queues apart from the audio. Over QUIC streams are independent and
+    /// video stays on the call connection. Both sides should agree; a callee expecting the video connection falls back to
+    /// the call connection after <see cref="ConnectTimeout"/>.
+    /// </summary>
+    public bool SeparateVideoConnection { get; init; } = true;
+
     /// <summary>Audio encoder settings (Opus, pacing, FEC switching).</summary>
     public AudioSenderOptions AudioSender { get; init; } = AudioSenderOptions.Default;
 

@@ -14,4 +14,10 @@ public enum MediaStreamKind : byte
 
     /// <summary>Call control (section 7 calls): connection epoch, keyframe requests, video on/off; one per direction.</summary>
     Control = 4,
+
+    /// <summary>
+    /// Opened by the caller, first and only, on a call's separate video connection (TCP transport): names the epoch of the
+    /// leg whose video the connection carries. Never sealed.
+    /// </summary>
+    VideoLink = 5,
 }

@@ -11,6 +11,8 @@ public sealed class MediaStreamPreambleTests
     [InlineData(MediaStreamKind.Audio, "0101" + "00112233445566778899aabbccddeeff")]
     [InlineData(MediaStreamKind.Video, "0102" + "00112233445566778899aabbccddeeff")]
     [InlineData(MediaStreamKind.AudioReport, "0103" + "00112233445566778899aabbccddeeff")]
+    [InlineData(MediaStreamKind.Control, "0104" + "00112233445566778899aabbccddeeff")]
+    [InlineData(MediaStreamKind.VideoLink, "0105" + "00112233445566778899aabbccddeeff")]
     public void ToArray_KnownAnswer_IsVersionKindCallId(MediaStreamKind kind, string hex)
     {
         Assert.Equal(hex, Convert.ToHexStringLower(new MediaStreamPreamble(CallId, kind).ToArray()));

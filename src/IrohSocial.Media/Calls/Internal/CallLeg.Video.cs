@@ -94,7 +94,8 @@ internal sealed partial class CallLeg
         Task write = Task.CompletedTask;
         try
         {
-            stream = await Connection.OpenUnidirectionalStreamAsync(cancellationToken).ConfigureAwait(false);
+            var connection = await VideoConnectionAsync(cancellationToken).ConfigureAwait(false);
+            stream = await connection.OpenUnidirectionalStreamAsync(cancellationToken).ConfigureAwait(false);
             await new MediaStreamPreamble(_call.CallGuid, MediaStreamKind.Video).WriteAsync(stream, cancellationToken).ConfigureAwait(false);
             var format = source.Format;
             var sender = _videoSender ??= new VideoSender(new Vp9EncoderOptions { Width = format.Width, Height = format.Height }, _time, _logger);

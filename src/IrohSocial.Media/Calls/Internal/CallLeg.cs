@@ -40,6 +40,7 @@ internal sealed partial class CallLeg : IAsyncDisposable
         _time = time;
         _logger = logger;
         _stats = new CallStatsCalculator(time);
+        InitVideoConnection();
     }
 
     public Connection Connection { get; }

@@ -39,10 +39,10 @@ internal sealed class CallNodes : IAsyncDisposable
         return new CallNodes(alice, bob, log);
     }
 
-    public static Task<IrohSocialNode> StartNodeAsync(CallOptions options, ILoggerFactory? loggerFactory = null, IMessagingStore? store = null) =>
+    public static Task<IrohSocialNode> StartNodeAsync(CallOptions options, ILoggerFactory? loggerFactory = null, IMessagingStore? store = null, SecretKey? secretKey = null) =>
         IrohSocialNode.StartAsync(new IrohSocialNodeOptions
         {
-            SecretKey = SecretKey.Generate(),
+            SecretKey = secretKey ?? SecretKey.Generate(),
             BindAddress = new IPEndPoint(IPAddress.Loopback, 0),
             Calls = options,
             Store = store,

@@ -13,6 +13,9 @@ internal sealed class TestLog : ILoggerProvider
 
     public ILogger CreateLogger(string categoryName) => new Logger(this, "", categoryName);
 
+    /// <summary>Whether a line containing <paramref name="text"/> was logged.</summary>
+    public bool Contains(string text) => _lines.Any(l => l.Contains(text, StringComparison.Ordinal));
+
     public void Dump()
     {
         var output = TestContext.Current.TestOutputHelper;
