@@ -21,8 +21,31 @@ public sealed record FaultPlan
     /// <summary>Extra random delay in [0, Jitter) per chunk. Order is kept (TCP cannot reorder).</summary>
     public TimeSpan Jitter { get; init; }
 
-    /// <summary>Per-direction cap in bytes per second; null for unlimited.</summary>
+    /// <summary>
+    /// Cap in bytes per second per direction; null for unlimited. It caps each proxied connection separately unless
+    /// <see cref="SharedLink"/> is set, in which case it is the capacity of one link all connections share.
+    /// </summary>
     public long? BytesPerSecond { get; init; }
+
+    /// <summary>
+    /// Model one bottleneck link for the whole proxy: <see cref="BytesPerSecond"/> is then the capacity of one link per
+    /// direction shared by every connection through this proxy, so the total delivered across all connections never
+    /// exceeds it. Each connection keeps its own queue (bounded by <see cref="QueueLimitBytes"/> when set, per
+    /// connection per direction), and the link serves the connections' queued bytes in turn, a packet at a time
+    /// (slices of at most <see cref="SharedLinkSliceBytes"/>, an MTU), in the order they asked for the link: the way a
+    /// flow-queueing bottleneck (fq_codel, Linux's default qdisc; per-station queues on Wi-Fi) serves flows. A
+    /// connection sending a little (audio) therefore waits behind at most about one slice per other busy connection,
+    /// not behind another connection's whole backlog. This does NOT model a single FIFO bottleneck (one queue for all
+    /// flows): there a small flow would also wait behind the other flows' queued bytes, up to the queue limit.
+    /// False (the default): every connection gets its own <see cref="BytesPerSecond"/> and its own schedule.
+    /// </summary>
+    public bool SharedLink { get; init; }
+
+    /// <summary>
+    /// Largest slice a <see cref="SharedLink"/> sends for one connection before another may have its turn: an
+    /// Ethernet MTU. At low rates slices are smaller (at most 1/20 s of the rate), so pacing stays fine-grained.
+    /// </summary>
+    public const int SharedLinkSliceBytes = 1500;
 
     /// <summary>
     /// Probability that a chunk is silently discarded. TCP never loses bytes, so this corrupts the byte stream:

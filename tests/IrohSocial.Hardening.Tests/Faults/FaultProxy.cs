@@ -18,6 +18,8 @@ public sealed class FaultProxy : IAsyncDisposable
     private readonly Lock _gate = new();
     private readonly List<ProxiedConnection> _connections = [];
     private readonly CancellationTokenSource _stop = new();
+    private readonly SharedPacer _clientToServerLink = new();
+    private readonly SharedPacer _serverToClientLink = new();
     private TcpListener? _listener;
     private Task _acceptLoop = Task.CompletedTask;
     private FaultPlan _plan;
@@ -301,8 +303,8 @@ public sealed class FaultProxy : IAsyncDisposable
                 _server.NoDelay = true;
                 await _server.ConnectAsync(proxy.Target, _abort.Token).ConfigureAwait(false);
                 await Task.WhenAll(
-                    PumpAsync(_client, _server),
-                    PumpAsync(_server, _client)).ConfigureAwait(false);
+                    PumpAsync(_client, _server, proxy._clientToServerLink),
+                    PumpAsync(_server, _client, proxy._serverToClientLink)).ConfigureAwait(false);
             }
             catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
             {
@@ -322,11 +324,11 @@ public sealed class FaultProxy : IAsyncDisposable
             }
         }
 
-        private async Task PumpAsync(Socket from, Socket to)
+        private async Task PumpAsync(Socket from, Socket to, SharedPacer link)
         {
             var queue = Channel.CreateUnbounded<(byte[] Data, DateTimeOffset Due, FaultPlan Plan)>(new() { SingleReader = true, SingleWriter = true });
             var backlog = new Backlog();
-            var writer = WriteLoopAsync(queue.Reader, to, backlog);
+            var writer = WriteLoopAsync(queue.Reader, to, backlog, link);
             long forwarded = 0;
             var lastDue = DateTimeOffset.MinValue;
             var smallBuffers = false;
@@ -427,7 +429,7 @@ public sealed class FaultProxy : IAsyncDisposable
             }
         }
 
-        private async Task WriteLoopAsync(ChannelReader<(byte[] Data, DateTimeOffset Due, FaultPlan Plan)> queue, Socket to, Backlog backlog)
+        private async Task WriteLoopAsync(ChannelReader<(byte[] Data, DateTimeOffset Due, FaultPlan Plan)> queue, Socket to, Backlog backlog, SharedPacer link)
         {
             var pacedUntil = DateTimeOffset.MinValue;
             try
@@ -440,7 +442,11 @@ public sealed class FaultProxy : IAsyncDisposable
                         await Task.Delay(wait, proxy._time, _abort.Token).ConfigureAwait(false);
                     }
 
-                    if (plan.BytesPerSecond is { } rate and > 0)
+                    if (plan.SharedLink && plan.BytesPerSecond is { } linkRate and > 0)
+                    {
+                        await SendOverSharedLinkAsync(data, linkRate, link, to, backlog).ConfigureAwait(false);
+                    }
+                    else if (plan.BytesPerSecond is { } rate and > 0)
                     {
                         // Pace in slices so a large chunk trickles out at the cap instead of bursting. The schedule is
                         // absolute (pacedUntil), so a timer that fires late is made up by the next slices instead of
@@ -473,6 +479,49 @@ public sealed class FaultProxy : IAsyncDisposable
             catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
             {
                 Abort();
+            }
+        }
+
+        private async Task SendOverSharedLinkAsync(byte[] data, long rate, SharedPacer link, Socket to, Backlog backlog)
+        {
+            // Book the link one slice at a time, just before sending it: a writer never holds more than the slice it
+            // is about to send, so other connections' slices interleave with its backlog (as flows take turns at a
+            // flow-queueing bottleneck) instead of queueing behind all of it.
+            var slice = (int)Math.Clamp(rate / 20, 1, FaultPlan.SharedLinkSliceBytes);
+            for (var offset = 0; offset < data.Length; offset += slice)
+            {
+                var count = Math.Min(slice, data.Length - offset);
+                var wait = link.Reserve(count, rate, proxy._time.GetUtcNow()) - proxy._time.GetUtcNow();
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait, proxy._time, _abort.Token).ConfigureAwait(false);
+                }
+
+                await to.SendAsync(data.AsMemory(offset, count), SocketFlags.None, _abort.Token).ConfigureAwait(false);
+                Interlocked.Add(ref proxy._bytesForwarded, count);
+                backlog.Remove(count);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The schedule of one direction of a <see cref="FaultPlan.SharedLink"/>: every connection books its next slice
+    /// here, so the slices of all connections follow each other at the link's rate, in the order they were booked.
+    /// </summary>
+    private sealed class SharedPacer
+    {
+        private readonly Lock _gate = new();
+        private DateTimeOffset _pacedUntil = DateTimeOffset.MinValue;
+
+        /// <summary>Books the link for <paramref name="count"/> bytes; returns when they may start.</summary>
+        public DateTimeOffset Reserve(int count, long bytesPerSecond, DateTimeOffset now)
+        {
+            lock (_gate)
+            {
+                // An idle link starts now and earns no credit for the idle time, as the per-connection pacer does.
+                var start = _pacedUntil > now ? _pacedUntil : now;
+                _pacedUntil = start + TimeSpan.FromSeconds((double)count / bytesPerSecond);
+                return start;
             }
         }
     }

@@ -131,6 +131,76 @@ public sealed class FaultProxyTests
     }
 
     [Fact]
+    public async Task SharedLink_TwoBulkConnectionsTogetherStayWithinTheRate_AndTakeTurns()
+    {
+        var run = await RunTwoBulkConnectionsAsync(sharedLink: true);
+
+        // One link: at no instant have both connections together got more than the rate allows (plus the slice on
+        // the wire), however the clock was stepped.
+        foreach (var (elapsedMs, forwarded) in run.Samples)
+        {
+            Assert.True(forwarded <= (SharedRate * elapsedMs / 1000) + SharedSlice, $"{forwarded} bytes after {elapsedMs} ms");
+        }
+
+        Assert.True(run.AllDoneMs >= ((2 * BulkBytes) - SharedSlice) * 1000 / SharedRate, $"both payloads done after {run.AllDoneMs} ms");
+
+        // Turns: the first connection to finish did so only when the link had carried nearly both payloads. Had either
+        // been served first (or starved), the first would have finished at about half that.
+        Assert.True(run.FirstDoneMs >= ((2 * BulkBytes) - (4 * SharedSlice)) * 1000 / SharedRate, $"one connection was done after {run.FirstDoneMs} ms");
+    }
+
+    [Fact]
+    public async Task WithoutSharedLink_EachConnectionHasTheWholeRateToItself()
+    {
+        // The contrast to the shared link above, through the same steps: per connection caps are unchanged.
+        var run = await RunTwoBulkConnectionsAsync(sharedLink: false);
+
+        Assert.True(run.AllDoneMs <= BulkBytes * 1000 / SharedRate, $"both payloads done only after {run.AllDoneMs} ms");
+        Assert.Contains(run.Samples, s => s.Forwarded > (SharedRate * s.ElapsedMs / 1000) + SharedSlice);
+    }
+
+    [Fact]
+    public async Task SharedLink_ASmallMessageWaitsForAboutOneSliceOfABusyConnection_NotForItsBacklog()
+    {
+        var clock = new ParkingClock(new FakeTimeProvider());
+        await using var server = new LoopbackServer();
+        await using var proxy = FaultProxy.Start(server.EndPoint, new FaultPlan { BytesPerSecond = SharedRate, SharedLink = true }, clock);
+        using var bulkClient = await SocketTestExtensions.ConnectLoopbackAsync(proxy.EndPoint, Timeout);
+        using var bulkUpstream = await server.AcceptAsync(Timeout);
+        using var smallClient = await SocketTestExtensions.ConnectLoopbackAsync(proxy.EndPoint, Timeout);
+        using var smallUpstream = await server.AcceptAsync(Timeout);
+
+        // With the clock standing still the bulk connection sends its first slice, books the next and queues the rest:
+        // five seconds of backlog at this rate.
+        const int backlog = 5 * SharedRate;
+        await bulkClient.SendAsync(new byte[backlog], SocketFlags.None, Timeout);
+        await WaitUntilAsync(() => clock.Parked == 1 && proxy.MaxQueuedBytes >= backlog - SharedSlice);
+        Assert.Equal(SharedSlice, proxy.BytesForwarded);
+
+        var message = new byte[40];
+        new Random(17).NextBytes(message);
+        await smallClient.SendAsync(message, SocketFlags.None, Timeout);
+        var arrived = smallUpstream.ReadUpToAsync(message.Length, Timeout);
+        var elapsedMs = 0L;
+        await SettleAsync(clock, () => arrived.IsCompleted ? 1 : 2);
+
+        // Bounded at ten times the expected wait, so a link that queued the message behind the backlog fails here.
+        while (!arrived.IsCompleted && elapsedMs < 10 * SharedSliceMs)
+        {
+            elapsedMs = await StepAsync(clock, elapsedMs, () => arrived.IsCompleted ? 1 : 2);
+        }
+
+        Assert.True(arrived.IsCompleted, $"the message had not arrived after {elapsedMs} ms");
+        Assert.Equal(message, await arrived);
+
+        // It waited for the bulk slice on the wire when it asked and the one the bulk connection had booked before it:
+        // a FIFO bottleneck would have held it for the whole five-second backlog.
+        var bulkForwarded = proxy.BytesForwarded - message.Length;
+        Assert.True(bulkForwarded <= 2 * SharedSlice, $"{bulkForwarded} bulk bytes went first");
+        Assert.True(elapsedMs <= 2 * SharedSliceMs, $"the message arrived after {elapsedMs} ms");
+    }
+
+    [Fact]
     public async Task Jitter_DelaysChunksButKeepsTheirOrder()
     {
         await using var server = new LoopbackServer();
@@ -354,6 +424,134 @@ public sealed class FaultProxyTests
         await again.SendAsync("two"u8.ToArray(), SocketFlags.None, Timeout);
         Assert.Equal("two"u8.ToArray(), await moved.ReadUpToAsync(3, Timeout));
         Assert.Equal(address, proxy.EndPoint);
+    }
+
+    private const int SharedRate = 1000;
+    private const int SharedSlice = SharedRate / 20; // the proxy's slice at this rate (below an MTU)
+    private const int SharedSliceMs = 1000 * SharedSlice / SharedRate;
+    private const int BulkBytes = 2000;
+    private const int StepMs = 10;
+
+    /// <summary>
+    /// Two connections each send <see cref="BulkBytes"/> at once through a proxy capped at <see cref="SharedRate"/>;
+    /// the clock is stepped until both payloads arrived. Records the bytes forwarded at each step and when each finished.
+    /// </summary>
+    private static async Task<BulkRun> RunTwoBulkConnectionsAsync(bool sharedLink)
+    {
+        var clock = new ParkingClock(new FakeTimeProvider());
+        await using var server = new LoopbackServer();
+        await using var proxy = FaultProxy.Start(server.EndPoint, new FaultPlan { BytesPerSecond = SharedRate, SharedLink = sharedLink }, clock);
+        using var first = await SocketTestExtensions.ConnectLoopbackAsync(proxy.EndPoint, Timeout);
+        using var firstUpstream = await server.AcceptAsync(Timeout);
+        using var second = await SocketTestExtensions.ConnectLoopbackAsync(proxy.EndPoint, Timeout);
+        using var secondUpstream = await server.AcceptAsync(Timeout);
+        var payloads = new[] { new byte[BulkBytes], new byte[BulkBytes] };
+        new Random(21).NextBytes(payloads[0]);
+        new Random(22).NextBytes(payloads[1]);
+
+        await first.SendAsync(payloads[0], SocketFlags.None, Timeout);
+        await WaitUntilAsync(() => clock.Parked == 1);
+        await second.SendAsync(payloads[1], SocketFlags.None, Timeout);
+        var reads = new[] { firstUpstream.ReadUpToAsync(BulkBytes, Timeout), secondUpstream.ReadUpToAsync(BulkBytes, Timeout) };
+        int Busy() => reads.Count(r => !r.IsCompleted);
+        await SettleAsync(clock, Busy);
+
+        var samples = new List<(long ElapsedMs, long Forwarded)>();
+        var elapsedMs = 0L;
+        long? firstDoneMs = null;
+        while (Busy() > 0)
+        {
+            samples.Add((elapsedMs, proxy.BytesForwarded));
+            elapsedMs = await StepAsync(clock, elapsedMs, Busy);
+            firstDoneMs ??= Busy() < 2 ? elapsedMs : null;
+        }
+
+        samples.Add((elapsedMs, proxy.BytesForwarded));
+        Assert.Equal(payloads[0], await reads[0]);
+        Assert.Equal(payloads[1], await reads[1]);
+        return new BulkRun(samples, firstDoneMs ?? elapsedMs, elapsedMs);
+    }
+
+    /// <summary>Advances the clock one step, then waits for the proxy to settle (see <see cref="SettleAsync"/>).</summary>
+    private static async Task<long> StepAsync(ParkingClock clock, long elapsedMs, Func<int> busyConnections)
+    {
+        clock.Fake.Advance(TimeSpan.FromMilliseconds(StepMs));
+        await SettleAsync(clock, busyConnections);
+        return elapsedMs + StepMs;
+    }
+
+    /// <summary>
+    /// Waits until every connection still sending is parked on a timer (each proxy writer waits on at most one), so
+    /// the proxy has done everything due at this instant before the clock moves on: the bytes each step lets through
+    /// do not depend on how fast this machine runs.
+    /// </summary>
+    private static async Task SettleAsync(ParkingClock clock, Func<int> busyConnections)
+    {
+        while (clock.Parked != busyConnections())
+        {
+            await Task.Delay(1, Timeout);
+        }
+    }
+
+    private sealed record BulkRun(List<(long ElapsedMs, long Forwarded)> Samples, long FirstDoneMs, long AllDoneMs);
+
+    /// <summary>A fake clock that counts the timers waiting on it: how a test sees that the proxy's writers are parked.</summary>
+    private sealed class ParkingClock(FakeTimeProvider fake) : TimeProvider
+    {
+        private int _parked;
+
+        public FakeTimeProvider Fake => fake;
+
+        public int Parked => Volatile.Read(ref _parked);
+
+        public override TimeZoneInfo LocalTimeZone => fake.LocalTimeZone;
+
+        public override long TimestampFrequency => fake.TimestampFrequency;
+
+        public override DateTimeOffset GetUtcNow() => fake.GetUtcNow();
+
+        public override long GetTimestamp() => fake.GetTimestamp();
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            var timer = new ParkedTimer(this);
+            Interlocked.Increment(ref _parked);
+            timer.Inner = fake.CreateTimer(s =>
+            {
+                timer.Release();
+                callback(s);
+            }, state, dueTime, period);
+            return timer;
+        }
+
+        private sealed class ParkedTimer(ParkingClock clock) : ITimer
+        {
+            private int _released;
+
+            public ITimer? Inner { get; set; }
+
+            public void Release()
+            {
+                if (Interlocked.Exchange(ref _released, 1) == 0)
+                {
+                    Interlocked.Decrement(ref clock._parked);
+                }
+            }
+
+            public bool Change(TimeSpan dueTime, TimeSpan period) => Inner?.Change(dueTime, period) ?? false;
+
+            public void Dispose()
+            {
+                Release();
+                Inner?.Dispose();
+            }
+
+            public ValueTask DisposeAsync()
+            {
+                Dispose();
+                return ValueTask.CompletedTask;
+            }
+        }
     }
 
     /// <summary>Polls a condition the proxy reaches asynchronously (no time limit of its own: the test timeout applies).</summary>
