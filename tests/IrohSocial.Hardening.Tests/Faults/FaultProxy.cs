@@ -444,7 +444,7 @@ public sealed class FaultProxy : IAsyncDisposable
 
                     if (plan.SharedLink && plan.BytesPerSecond is { } linkRate and > 0)
                     {
-                        await SendOverSharedLinkAsync(data, linkRate, link, to, backlog).ConfigureAwait(false);
+                        await SendOverSharedLinkAsync(TakeTurn(data, queue, SharedLinkSlice(linkRate)), linkRate, link, to, backlog).ConfigureAwait(false);
                     }
                     else if (plan.BytesPerSecond is { } rate and > 0)
                     {
@@ -482,12 +482,38 @@ public sealed class FaultProxy : IAsyncDisposable
             }
         }
 
+        /// <summary>
+        /// A turn at the shared link carries up to a slice of whatever this connection has queued and is due, not just
+        /// its next chunk, as a flow queue's turn carries a byte quantum: a flow of many small writes (audio frames of
+        /// 100 bytes) would otherwise get 100 bytes for every 1500 a bulk flow gets and fall behind its own rate.
+        /// </summary>
+        private byte[] TakeTurn(byte[] first, ChannelReader<(byte[] Data, DateTimeOffset Due, FaultPlan Plan)> queue, int slice)
+        {
+            if (first.Length >= slice)
+            {
+                return first;
+            }
+
+            var now = proxy._time.GetUtcNow();
+            var turn = new List<byte>(slice);
+            turn.AddRange(first);
+            while (turn.Count < slice && queue.TryPeek(out var next) && next.Due <= now && next.Plan.SharedLink
+                && next.Data.Length <= slice - turn.Count && queue.TryRead(out next))
+            {
+                turn.AddRange(next.Data);
+            }
+
+            return turn.Count == first.Length ? first : [.. turn];
+        }
+
+        private static int SharedLinkSlice(long rate) => (int)Math.Clamp(rate / 20, 1, FaultPlan.SharedLinkSliceBytes);
+
         private async Task SendOverSharedLinkAsync(byte[] data, long rate, SharedPacer link, Socket to, Backlog backlog)
         {
             // Book the link one slice at a time, just before sending it: a writer never holds more than the slice it
             // is about to send, so other connections' slices interleave with its backlog (as flows take turns at a
             // flow-queueing bottleneck) instead of queueing behind all of it.
-            var slice = (int)Math.Clamp(rate / 20, 1, FaultPlan.SharedLinkSliceBytes);
+            var slice = SharedLinkSlice(rate);
             for (var offset = 0; offset < data.Length; offset += slice)
             {
                 var count = Math.Min(slice, data.Length - offset);

@@ -201,6 +201,47 @@ public sealed class FaultProxyTests
     }
 
     [Fact]
+    public async Task SharedLink_ATurnCarriesEverythingAConnectionHasQueued_SoManySmallWritesKeepTheirPace()
+    {
+        var clock = new ParkingClock(new FakeTimeProvider());
+        await using var server = new LoopbackServer();
+        await using var proxy = FaultProxy.Start(server.EndPoint, new FaultPlan { BytesPerSecond = SharedRate, SharedLink = true }, clock);
+        using var bulkClient = await SocketTestExtensions.ConnectLoopbackAsync(proxy.EndPoint, Timeout);
+        using var bulkUpstream = await server.AcceptAsync(Timeout);
+        using var smallClient = await SocketTestExtensions.ConnectLoopbackAsync(proxy.EndPoint, Timeout);
+        using var smallUpstream = await server.AcceptAsync(Timeout);
+        const int backlog = 5 * SharedRate;
+        await bulkClient.SendAsync(new byte[backlog], SocketFlags.None, Timeout);
+        await WaitUntilAsync(() => clock.Parked == 1 && proxy.MaxQueuedBytes >= backlog - SharedSlice);
+
+        // Ten 5-byte writes (as audio frames are small), each read as its own chunk: the first takes a turn and waits
+        // for it; the other nine queue behind it.
+        const int writes = 10, size = 5;
+        var messages = new byte[writes * size];
+        new Random(5).NextBytes(messages);
+        var arrived = smallUpstream.ReadUpToAsync(messages.Length, Timeout);
+        for (var i = 0; i < writes; i++)
+        {
+            long queued = proxy.ChunksQueued;
+            await smallClient.SendAsync(messages.AsMemory(i * size, size), SocketFlags.None, Timeout);
+            await WaitUntilAsync(() => proxy.ChunksQueued == queued + 1 && clock.Parked == 2);
+        }
+
+        var elapsedMs = 0L;
+        while (!arrived.IsCompleted && elapsedMs < 20 * SharedSliceMs)
+        {
+            elapsedMs = await StepAsync(clock, elapsedMs, () => arrived.IsCompleted ? 1 : 2);
+        }
+
+        Assert.True(arrived.IsCompleted, $"the writes had not arrived after {elapsedMs} ms");
+        Assert.Equal(messages, await arrived);
+
+        // Two turns of the small connection (the first write, then the nine queued ones together), each after a bulk
+        // slice: about four slices. One turn per write would have taken ten, alternating with the bulk slices.
+        Assert.True(elapsedMs <= 4 * SharedSliceMs, $"the writes arrived after {elapsedMs} ms");
+    }
+
+    [Fact]
     public async Task Jitter_DelaysChunksButKeepsTheirOrder()
     {
         await using var server = new LoopbackServer();
