@@ -32,10 +32,11 @@ public sealed record FaultPlan
     /// direction shared by every connection through this proxy, so the total delivered across all connections never
     /// exceeds it. Each connection keeps its own queue (bounded by <see cref="QueueLimitBytes"/> when set, per
     /// connection per direction), and the link serves the connections' queued bytes in turn, a packet at a time
-    /// (slices of at most <see cref="SharedLinkSliceBytes"/>, an MTU), in the order they asked for the link: the way a
-    /// flow-queueing bottleneck (fq_codel, Linux's default qdisc; per-station queues on Wi-Fi) serves flows. A
-    /// connection sending a little (audio) therefore waits behind at most about one slice per other busy connection,
-    /// not behind another connection's whole backlog. This does NOT model a single FIFO bottleneck (one queue for all
+    /// (slices of at most <see cref="SharedLinkSliceBytes"/>, an MTU): a connection asks for its next turn only once its
+    /// previous slice has left the link, and a turn carries up to a slice of everything the connection has queued. That
+    /// is how a flow-queueing bottleneck (fq_codel, Linux's default qdisc; per-station queues on Wi-Fi) serves flows: a
+    /// connection that starts sending a little (audio) waits for the slice on the wire (plus one per other connection
+    /// asking at the same moment), not behind another connection's backlog, and many small writes keep their pace. This does NOT model a single FIFO bottleneck (one queue for all
     /// flows): there a small flow would also wait behind the other flows' queued bytes, up to the queue limit.
     /// False (the default): every connection gets its own <see cref="BytesPerSecond"/> and its own schedule.
     /// </summary>

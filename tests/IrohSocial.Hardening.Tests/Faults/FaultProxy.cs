@@ -432,6 +432,7 @@ public sealed class FaultProxy : IAsyncDisposable
         private async Task WriteLoopAsync(ChannelReader<(byte[] Data, DateTimeOffset Due, FaultPlan Plan)> queue, Socket to, Backlog backlog, SharedPacer link)
         {
             var pacedUntil = DateTimeOffset.MinValue;
+            var sharedSliceEnd = DateTimeOffset.MinValue;
             try
             {
                 await foreach (var (data, due, plan) in queue.ReadAllAsync(_abort.Token).ConfigureAwait(false))
@@ -444,7 +445,7 @@ public sealed class FaultProxy : IAsyncDisposable
 
                     if (plan.SharedLink && plan.BytesPerSecond is { } linkRate and > 0)
                     {
-                        await SendOverSharedLinkAsync(TakeTurn(data, queue, SharedLinkSlice(linkRate)), linkRate, link, to, backlog).ConfigureAwait(false);
+                        sharedSliceEnd = await SendOverSharedLinkAsync(TakeTurn(data, queue, SharedLinkSlice(linkRate)), linkRate, link, to, backlog, sharedSliceEnd).ConfigureAwait(false);
                     }
                     else if (plan.BytesPerSecond is { } rate and > 0)
                     {
@@ -508,24 +509,35 @@ public sealed class FaultProxy : IAsyncDisposable
 
         private static int SharedLinkSlice(long rate) => (int)Math.Clamp(rate / 20, 1, FaultPlan.SharedLinkSliceBytes);
 
-        private async Task SendOverSharedLinkAsync(byte[] data, long rate, SharedPacer link, Socket to, Backlog backlog)
+        /// <summary>Sends <paramref name="data"/> over the shared link; returns when its last slice leaves the link.</summary>
+        private async Task<DateTimeOffset> SendOverSharedLinkAsync(byte[] data, long rate, SharedPacer link, Socket to, Backlog backlog, DateTimeOffset previousSliceEnd)
         {
-            // Book the link one slice at a time, just before sending it: a writer never holds more than the slice it
-            // is about to send, so other connections' slices interleave with its backlog (as flows take turns at a
-            // flow-queueing bottleneck) instead of queueing behind all of it.
+            // Book the link one slice at a time, and only once this connection's previous slice has left the link: a
+            // writer never holds a turn beyond the slice on the wire, so a connection that starts sending waits for at
+            // most the slice being sent (as a flow-queueing bottleneck serves a newly active flow next), and other
+            // connections' slices interleave with a backlog instead of queueing behind all of it.
             var slice = SharedLinkSlice(rate);
             for (var offset = 0; offset < data.Length; offset += slice)
             {
                 var count = Math.Min(slice, data.Length - offset);
-                var wait = link.Reserve(count, rate, proxy._time.GetUtcNow()) - proxy._time.GetUtcNow();
-                if (wait > TimeSpan.Zero)
-                {
-                    await Task.Delay(wait, proxy._time, _abort.Token).ConfigureAwait(false);
-                }
-
+                await DelayUntilAsync(previousSliceEnd).ConfigureAwait(false);
+                var start = link.Reserve(count, rate, proxy._time.GetUtcNow());
+                await DelayUntilAsync(start).ConfigureAwait(false);
                 await to.SendAsync(data.AsMemory(offset, count), SocketFlags.None, _abort.Token).ConfigureAwait(false);
                 Interlocked.Add(ref proxy._bytesForwarded, count);
                 backlog.Remove(count);
+                previousSliceEnd = start + TimeSpan.FromSeconds((double)count / rate);
+            }
+
+            return previousSliceEnd;
+        }
+
+        private async Task DelayUntilAsync(DateTimeOffset due)
+        {
+            var wait = due - proxy._time.GetUtcNow();
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, proxy._time, _abort.Token).ConfigureAwait(false);
             }
         }
     }

@@ -12,9 +12,10 @@ using IrohSocial.Transport;
 namespace IrohSocial.IntegrationTests.Calls;
 
 /// <summary>
-/// A video call through a bandwidth-limited link (a fault proxy with a bounded bottleneck queue between the peers'
-/// call connection): the bitrate controller drops to 320x240, comes back up when the limit lifts, and the audio that
-/// shares the same TCP connection keeps its continuity and shape.
+/// A video call through a bandwidth-limited link: a fault proxy in front of the callee models one bottleneck that the
+/// call's connections share (<see cref="FaultPlan.SharedLink"/>, flow-queued, with a bounded queue per connection).
+/// The bitrate controller drops to 320x240 and comes back up when the limit lifts, and the audio, whose connection is
+/// apart from the video's (<see cref="CallOptions.SeparateVideoConnection"/>), holds as in the voice tests.
 /// </summary>
 [Collection(nameof(RealTimeMediaCollection))]
 public sealed class ThrottledVideoCallTests
@@ -31,19 +32,19 @@ public sealed class ThrottledVideoCallTests
         // Lead-in silence as in the voice tests (cold code paths), then speech covering warm-up, throttle and lift.
         (short[] input, MemoryStream inputWav) = await CallNodes.SpeechWavAsync(TimeSpan.FromSeconds(16));
         var receivedWav = new MemoryStream();
-        // A deeper jitter buffer than the defaults (200-400 ms) with a wide drain hysteresis: a busy shared machine stalls
-        // real clocks, and every stall would otherwise stretch and then drain a frame mid-speech.
+        // The voice tests' fixed 60 ms jitter buffer (AudioCallTests): an adaptive one shifts the speech by 20 ms per
+        // stretch, which the single-lag correlation of the whole call punishes; a fixed one conceals late frames in place.
         var options = CallNodes.FastOptions with
         {
             AudioReceiver = new AudioReceiverOptions
             {
-                JitterBuffer = new JitterBufferOptions { MinDelay = TimeSpan.FromMilliseconds(200), MaxDelay = TimeSpan.FromMilliseconds(400), DrainHysteresis = TimeSpan.FromMilliseconds(300) },
+                JitterBuffer = new JitterBufferOptions { MinDelay = TimeSpan.FromMilliseconds(60), MaxDelay = TimeSpan.FromMilliseconds(60), DrainHysteresis = TimeSpan.FromMilliseconds(200) },
             },
         };
         var log = new TestLog();
         await using var alice = await CallNodes.StartNodeAsync(options, log.Factory("alice"));
         await using var bob = await CallNodes.StartNodeAsync(options, log.Factory("bob"));
-        var open = new FaultPlan { QueueLimitBytes = QueueLimitBytes };
+        var open = new FaultPlan { QueueLimitBytes = QueueLimitBytes, SharedLink = true };
         var throttled = open with { BytesPerSecond = ThrottledBytesPerSecond };
         await using var proxy = FaultProxy.Start(bob.Endpoint(), open);
         await using var audio = await WavFileSource.OpenAsync(inputWav, cancellationToken: Ct);
@@ -110,18 +111,15 @@ public sealed class ThrottledVideoCallTests
             short[] output = await CallNodes.ReadWavAsync(receivedWav);
             double correlation = SignalMath.AlignedCorrelation(input, output, 9600, out int lag);
             CallStats[] duringThrottle;
-            long concealedAfterOnset, concealedAtEnd;
             lock (heard)
             {
                 duringThrottle = [.. heard.Where(h => h.At >= throttledAt && h.At <= liftedAt + TimeSpan.FromSeconds(1)).Select(h => h.Audio)];
-                concealedAfterOnset = heard.First(h => h.At >= low + TimeSpan.FromSeconds(1)).Audio.ConcealedFrames;
-                concealedAtEnd = heard[^1].Audio.ConcealedFrames;
             }
 
-            // The audio before the throttle, and the last four seconds (after the lift, the jitter buffer settled again),
-            // each aligned on its own: see the remarks on the onset below.
+            // The audio before the throttle, and the last four seconds (after the lift),
+            // each aligned on its own as well, so a playout shift in the middle would show as two different lags.
             int SampleAt(TimeSpan t) => (int)Math.Clamp((t - audioStart).TotalSeconds * AudioFormat.SampleRate, 0, input.Length);
-            const int maxShift = AudioFormat.SampleRate; // the onset may leave playout up to a second later
+            const int maxShift = AudioFormat.SampleRate; // searched wide, so a shift of the playout shows as a lag, not a miss
             int beforeFrom = AudioFormat.SampleRate, beforeTo = SampleAt(throttledAt - TimeSpan.FromMilliseconds(200));
             int afterTo = input.Length - (AudioFormat.SampleRate / 2), afterFrom = afterTo - (4 * AudioFormat.SampleRate);
             double beforeCorrelation = SegmentCorrelation(input, output, beforeFrom, beforeTo, 9600, out int beforeLag);
@@ -161,22 +159,18 @@ public sealed class ThrottledVideoCallTests
             Assert.True(timeBackUp <= TimeSpan.FromSeconds(20), $"640x480 again only after {timeBackUp.TotalSeconds:F1} s");
             Assert.True(skippedWhileThrottled > 0, "the sender never felt the link push back");
 
-            // Audio keeps its bandwidth once video backed off: from a second after the step down to the end nothing was
-            // concealed; the audio before the throttle and at the end matches the input as in the voice tests (0.9).
-            Assert.Equal(concealedAfterOnset, concealedAtEnd);
+            // Audio holds through the throttle as in the voice tests: the whole call's output is as long as the input
+            // (within 40 ms) and correlates with it at one lag (0.9), and at most 2 % of its frames were concealed (a
+            // fixed 60 ms buffer conceals in place a frame the busy machine delays, at any time). Measured: 0-1 concealed, +0 samples, 0.943 (3 of 3 runs). With video on the call connection (the option
+            // off) the same run conceals 41 frames, comes out 140 ms longer and correlates 0.686: at the onset audio
+            // waits behind the video already handed to that TCP connection.
+            Assert.InRange(output.Length, input.Length - 1920, input.Length + 1920);
+            Assert.True(correlation >= 0.9, $"whole call: correlation {correlation:F3} at lag {lag}");
+            long played = bobCounters.AudioFramesPlayed;
+            Assert.True(bobCounters.ConcealedFrames <= played / 50, $"concealed {bobCounters.ConcealedFrames} of {played} frames");
             Assert.True(beforeTo - beforeFrom >= AudioFormat.SampleRate, "too little audio before the throttle to judge");
             Assert.True(beforeCorrelation >= 0.9, $"before the throttle: correlation {beforeCorrelation:F3} at lag {beforeLag}");
             Assert.True(afterCorrelation >= 0.9, $"at the end: correlation {afterCorrelation:F3} at lag {afterLag}");
-
-            // Not asserted (the issue asks for them; measured, they do not hold): the whole call's duration within 40 ms
-            // and its single-lag correlation. At the onset the audio stalls for ~0.5 s: the video already handed to the
-            // transport (up to ~150 ms of it at the old rate; a 640x480 keyframe alone is up to a second at 400 kbit/s)
-            // and the bottleneck's queue (8 KiB = 160 ms) sit in front of it, in order, on the one TCP connection (see
-            // docs/protocol.md 8.6). The jitter buffer conceals ~30 frames and grows to ~540 ms; with this hysteresis
-            // it stays ~250 ms deeper, so the output is ~260 ms longer. With a 40 ms hysteresis it drains back (output
-            // length within 20 ms in the runs measured; AdaptiveJitterBufferTests.StallAboveTheTarget_DrainsBack...),
-            // but then the machine's own stalls make it stretch and drain frames inside the last four seconds too, and
-            // their correlation fell below 0.9 in one run of three.
         }
         finally
         {
