@@ -289,7 +289,7 @@ internal sealed partial class CallLeg
         }
     }
 
-    private Task RequestKeyframeAsync()
+    public Task RequestKeyframeAsync()
     {
         Interlocked.Increment(ref _keyframeRequestsSent);
         return SendControlAsync(ControlMessage.KeyframeRequest, 0);
