@@ -92,6 +92,33 @@ public sealed class VideoConnectionTests
     }
 
     [Fact]
+    public async Task AVideoConnectionArrivingAfterTheCalleeFellBack_IsStillTaken_AndTheLegKept()
+    {
+        var log = new TestLog();
+        await using var alice = await CallNodes.StartNodeAsync(CallNodes.FastOptions, log.Factory("alice"));
+        // Bob gives up on the video connection almost at once, so alice's arrives after his fallback.
+        await using var bob = await CallNodes.StartNodeAsync(CallNodes.FastOptions with { ConnectTimeout = TimeSpan.FromMilliseconds(1) }, log.Factory("bob"));
+        await using var proxy = FaultProxy.Start(bob.Endpoint());
+        try
+        {
+            var (outgoing, incoming, aliceSees, bobSees) = await StartVideoCallAsync(alice, bob, proxy);
+            await WaitUntilAsync(() => aliceSees.Frames >= 10 && bobSees.Frames >= 10 && log.Contains("video connection of leg 0 up"));
+            Assert.True(log.Contains("video shares the call connection"), "bob should have fallen back first");
+            int bobBefore = bobSees.Frames;
+            await WaitUntilAsync(() => bobSees.Frames >= bobBefore + 10);
+
+            Assert.Equal(3, proxy.AcceptedConnections); // DM, call and the late video connection: the leg was never restored
+            Assert.False(log.Contains("restoring"));
+            await alice.Calls.EndAsync(outgoing.Id, Ct);
+            Assert.Equal(CallEndReason.Completed, await incoming.Completion.WaitAsync(Wait, Ct));
+        }
+        finally
+        {
+            log.Dump();
+        }
+    }
+
+    [Fact]
     public async Task BothConnectionsReset_TheLegIsRestoredWithANewVideoConnection()
     {
         var options = CallNodes.FastOptions with { ReconnectWindow = TimeSpan.FromSeconds(8) };

@@ -12,14 +12,24 @@ namespace IrohSocial.Media.Calls.Internal;
 /// </summary>
 internal sealed partial class CallLeg
 {
+    // Where this side sends its video: the separate connection, or the call connection (QUIC, option off, fallback).
     private readonly TaskCompletionSource<Connection> _videoConnection = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Connection? _attachedVideoConnection;
 
     /// <summary>True when this leg's video goes on its own connection (TCP transport and the option on).</summary>
     public bool WantsVideoConnection => _options.SeparateVideoConnection && Connection.Provider == TransportProvider.TcpTls;
 
-    /// <summary>The separate video connection once attached; null while there is none or video uses the call connection.</summary>
-    public Connection? VideoConnection =>
-        _videoConnection.Task.IsCompletedSuccessfully && !ReferenceEquals(_videoConnection.Task.Result, Connection) ? _videoConnection.Task.Result : null;
+    /// <summary>The separate video connection once attached (the leg closes it with the call connection); else null.</summary>
+    public Connection? VideoConnection
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _attachedVideoConnection;
+            }
+        }
+    }
 
     private void InitVideoConnection()
     {
@@ -29,13 +39,25 @@ internal sealed partial class CallLeg
         }
     }
 
-    /// <summary>Makes <paramref name="connection"/> carry this leg's video. False when the leg already has one or ended.</summary>
+    /// <summary>
+    /// Makes <paramref name="connection"/> carry this leg's video. False when the leg already has one or ended. One that
+    /// arrives after this side fell back to the call connection is still taken: the peer sends its video there, and
+    /// refusing it would drop a healthy leg.
+    /// </summary>
     public bool TryAttachVideoConnection(Connection connection)
     {
         lock (_gate)
         {
-            return !_disposed && _videoConnection.TrySetResult(connection);
+            if (_disposed || _attachedVideoConnection is not null)
+            {
+                return false;
+            }
+
+            _attachedVideoConnection = connection;
         }
+
+        _videoConnection.TrySetResult(connection);
+        return true;
     }
 
     /// <summary>Video shares the call connection (the separate one could not be opened).</summary>
