@@ -105,7 +105,7 @@ public sealed partial class CallManager
             WatchLegConnection(call, leg, attached);
             await ServeConnectionAsync(attached, leg, _stop.Token).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is TransportException or OperationCanceledException or IOException)
+        catch (Exception ex) when (ex is TransportException or OperationCanceledException or IOException or ObjectDisposedException)
         {
             leg.UseCallConnectionForVideo(ex.Message);
             if (connection is not null)
