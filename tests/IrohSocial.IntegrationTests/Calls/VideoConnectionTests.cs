@@ -95,10 +95,11 @@ public sealed class VideoConnectionTests
     public async Task AVideoConnectionArrivingAfterTheCalleeFellBack_IsStillTaken_AndTheLegKept()
     {
         var log = new TestLog();
-        await using var alice = await CallNodes.StartNodeAsync(CallNodes.FastOptions, log.Factory("alice"));
-        // Bob gives up on the video connection almost at once, so alice's arrives after his fallback.
+        await using var alice = await CallNodes.StartNodeAsync(CallNodes.FastOptions with { ConnectTimeout = TimeSpan.FromSeconds(10) }, log.Factory("alice"));
+        // Bob gives up on the video connection almost at once, and a 150 ms one-way delay makes alice's video connection
+        // (dialled after her call connection is up: three more delayed flights) arrive well after his fallback.
         await using var bob = await CallNodes.StartNodeAsync(CallNodes.FastOptions with { ConnectTimeout = TimeSpan.FromMilliseconds(1) }, log.Factory("bob"));
-        await using var proxy = FaultProxy.Start(bob.Endpoint());
+        await using var proxy = FaultProxy.Start(bob.Endpoint(), new FaultPlan { Delay = TimeSpan.FromMilliseconds(150) });
         try
         {
             var (outgoing, incoming, aliceSees, bobSees) = await StartVideoCallAsync(alice, bob, proxy);
