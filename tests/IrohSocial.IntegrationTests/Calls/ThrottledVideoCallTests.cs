@@ -164,6 +164,7 @@ public sealed class ThrottledVideoCallTests
             // fixed 60 ms buffer conceals in place a frame the busy machine delays, at any time). Measured: 0-1 concealed, +0 samples, 0.943 (3 of 3 runs). With video on the call connection (the option
             // off) the same run conceals 41 frames, comes out 140 ms longer and correlates 0.686: at the onset audio
             // waits behind the video already handed to that TCP connection.
+            Assert.True(log.Contains("video connection of leg 0 up"), "the video did not get its own connection");
             Assert.InRange(output.Length, input.Length - 1920, input.Length + 1920);
             Assert.True(correlation >= 0.9, $"whole call: correlation {correlation:F3} at lag {lag}");
             long played = bobCounters.AudioFramesPlayed;
