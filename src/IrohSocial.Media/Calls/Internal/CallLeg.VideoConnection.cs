@@ -78,7 +78,7 @@ internal sealed partial class CallLeg
         }
         catch (TimeoutException)
         {
-            UseCallConnectionForVideo("the caller opened none in time");
+            UseCallConnectionForVideo("none was up within the connect timeout");
             return await _videoConnection.Task.ConfigureAwait(false);
         }
     }
