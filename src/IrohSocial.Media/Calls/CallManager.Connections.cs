@@ -10,6 +10,7 @@ namespace IrohSocial.Media.Calls;
 public sealed partial class CallManager
 {
     private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(200);
+    private const int MaxVideoRedialsPerLeg = 5;
 
     /// <summary>The caller's side: opens a call connection (retrying until <paramref name="window"/> is over) or fails the call.</summary>
     private async Task DialAsync(Call call, TimeSpan window)
@@ -73,8 +74,8 @@ public sealed partial class CallManager
     /// <summary>
     /// The caller's side of a leg's separate video connection: dials a second call/1 connection, names the leg's epoch
     /// on a <see cref="MediaStreamKind.VideoLink"/> stream and hands the connection to the leg; the peer's video streams
-    /// arrive on it. When it cannot be opened, video shares the call connection. Losing it later loses the leg (restored
-    /// as a whole), as losing the call connection does.
+    /// arrive on it. When it cannot be opened, video shares the call connection. When it drops while the call
+    /// connection stays up, it is dialled again for the same leg (see <see cref="WatchVideoConnection"/>).
     /// </summary>
     private async Task OpenVideoConnectionAsync(Call call, CallLeg leg)
     {
@@ -102,7 +103,7 @@ public sealed partial class CallManager
             var attached = connection;
             connection = null; // the leg owns it now
             Log.VideoConnectionUp(_logger, call.Id, leg.Epoch);
-            WatchLegConnection(call, leg, attached);
+            WatchVideoConnection(call, leg, attached);
             await ServeConnectionAsync(attached, leg, _stop.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is TransportException or OperationCanceledException or IOException or ObjectDisposedException)
@@ -177,10 +178,41 @@ public sealed partial class CallManager
         return true;
     }
 
-    /// <summary>When <paramref name="connection"/> (the leg's call or video connection) drops, the leg is lost.</summary>
+    /// <summary>When the leg's call connection drops, the leg is lost (restored as a whole, or the call fails).</summary>
     private void WatchLegConnection(Call call, CallLeg leg, Connection connection) =>
         _ = connection.Closed.ContinueWith(
             _ => Task.Run(() => OnLegLostAsync(call, leg)), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
+    /// <summary>
+    /// When the leg's video connection drops alone, the leg stays: the audio on the call connection goes on, the caller
+    /// dials a new video connection for the same leg (a few times per leg at most, then video shares the call
+    /// connection), and the callee waits for it. A drop of both is the call connection's watcher's business.
+    /// </summary>
+    private void WatchVideoConnection(Call call, CallLeg leg, Connection connection) =>
+        _ = connection.Closed.ContinueWith(
+            _ => Task.Run(() => OnVideoConnectionLostAsync(call, leg, connection)), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
+    private async Task OnVideoConnectionLostAsync(Call call, CallLeg leg, Connection connection)
+    {
+        if (!leg.DetachVideoConnection(connection) || !call.IsCaller || !ReferenceEquals(call.Leg, leg) || leg.Connection.Closed.IsCompleted
+            || _stop.IsCancellationRequested)
+        {
+            return;
+        }
+
+        if (!leg.TryCountVideoRedial(MaxVideoRedialsPerLeg))
+        {
+            leg.UseCallConnectionForVideo("the video connection kept dropping");
+            return;
+        }
+
+        await Task.Delay(RetryDelay, _time, _stop.Token).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+        if (ReferenceEquals(call.Leg, leg) && !leg.Connection.Closed.IsCompleted && !_stop.IsCancellationRequested)
+        {
+            Log.VideoConnectionRedial(_logger, call.Id, leg.Epoch);
+            await OpenVideoConnectionAsync(call, leg).ConfigureAwait(false);
+        }
+    }
 
     private async Task OnLegLostAsync(Call call, CallLeg leg)
     {
@@ -402,7 +434,7 @@ public sealed partial class CallManager
             }
 
             Log.VideoConnectionUp(_logger, call.Id, epoch);
-            WatchLegConnection(call, leg, connection);
+            WatchVideoConnection(call, leg, connection);
         }
     }
 

@@ -120,6 +120,40 @@ public sealed class VideoConnectionTests
     }
 
     [Fact]
+    public async Task TheVideoConnectionDroppingAlone_IsDialledAgain_WhileTheAudioGoesOn()
+    {
+        var log = new TestLog();
+        await using var alice = await CallNodes.StartNodeAsync(CallNodes.FastOptions, log.Factory("alice"));
+        await using var bob = await CallNodes.StartNodeAsync(CallNodes.FastOptions, log.Factory("bob"));
+        await using var proxy = FaultProxy.Start(bob.Endpoint());
+        try
+        {
+            var (outgoing, incoming, aliceSees, bobSees) = await StartVideoCallAsync(alice, bob, proxy);
+            await WaitUntilAsync(() => aliceSees.Frames >= 5 && bobSees.Frames >= 5 && log.Contains("video connection of leg 0 up"));
+
+            // Cut every connection past 60 kB: only the video connection has carried that much (the DM and call
+            // connections carry signals and ~6 kB/s of audio), so it alone is reset.
+            proxy.Plan = new FaultPlan { CutAfterBytes = 60_000 };
+            await WaitUntilAsync(() => log.Contains("dialling it again"));
+            proxy.Plan = FaultPlan.None;
+            long playedAtDrop = incoming.Counters.AudioFramesPlayed;
+            int aliceBefore = aliceSees.Frames, bobBefore = bobSees.Frames;
+            await WaitUntilAsync(() => log.Count("video connection of leg 0 up") >= 4 && aliceSees.Frames >= aliceBefore + 10 && bobSees.Frames >= bobBefore + 10);
+
+            Assert.False(log.Contains("restoring"), "the leg should have been kept");
+            Assert.Equal(4, proxy.AcceptedConnections); // DM, call, and the video connection twice
+            Assert.True(incoming.Counters.AudioFramesPlayed > playedAtDrop);
+            Assert.Equal(CallState.Active, incoming.State);
+            await alice.Calls.EndAsync(outgoing.Id, Ct);
+            Assert.Equal(CallEndReason.Completed, await incoming.Completion.WaitAsync(Wait, Ct));
+        }
+        finally
+        {
+            log.Dump();
+        }
+    }
+
+    [Fact]
     public async Task BothConnectionsReset_TheLegIsRestoredWithANewVideoConnection()
     {
         var options = CallNodes.FastOptions with { ReconnectWindow = TimeSpan.FromSeconds(8) };

@@ -90,11 +90,32 @@ internal sealed partial class CallLeg
 
     private async Task SendVideoAsync(IVideoSource source, CancellationToken cancellationToken)
     {
+        // Over a separate video connection, a drop of that connection alone ends one stream, not the video: the loop
+        // waits for the caller's next video connection (or the fallback to the call connection) and goes on there.
+        while (await SendVideoStreamAsync(source, cancellationToken).ConfigureAwait(false) is { } failed && failed != Connection)
+        {
+            try
+            {
+                await failed.Closed.WaitAsync(TimeSpan.FromSeconds(1), _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                return; // the stream failed on a connection that stays up (the peer aborted it): that ends the video
+            }
+
+            DetachVideoConnection(failed);
+        }
+    }
+
+    /// <summary>Sends video on one stream until the source ends or the stream fails; returns the connection that failed.</summary>
+    private async Task<Connection?> SendVideoStreamAsync(IVideoSource source, CancellationToken cancellationToken)
+    {
         TransportStream? stream = null;
+        Connection? connection = null;
         Task write = Task.CompletedTask;
         try
         {
-            var connection = await VideoConnectionAsync(cancellationToken).ConfigureAwait(false);
+            connection = await VideoConnectionAsync(cancellationToken).ConfigureAwait(false);
             stream = await connection.OpenUnidirectionalStreamAsync(cancellationToken).ConfigureAwait(false);
             await new MediaStreamPreamble(_call.CallGuid, MediaStreamKind.Video).WriteAsync(stream, cancellationToken).ConfigureAwait(false);
             var format = source.Format;
@@ -154,10 +175,17 @@ internal sealed partial class CallLeg
             }
 
             await write.ConfigureAwait(false);
+            return null;
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or TransportException && !cancellationToken.IsCancellationRequested
+            && connection is not null && connection != Connection)
+        {
+            return connection; // the stream on the separate video connection failed: most likely that connection dropped
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException or TransportException or VideoException)
         {
             // toggled off, leg ended, or the encoder failed (logged by the encoder)
+            return null;
         }
         finally
         {

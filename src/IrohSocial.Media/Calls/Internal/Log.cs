@@ -31,6 +31,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 5109, Level = LogLevel.Warning, Message = "Call {CallId}: no video connection for leg {Epoch} ({Reason}); video shares the call connection")]
     public static partial void VideoConnectionFallback(ILogger logger, string callId, uint epoch, string reason);
 
+    [LoggerMessage(EventId = 5110, Level = LogLevel.Information, Message = "Call {CallId}: video connection of leg {Epoch} dropped; dialling it again")]
+    public static partial void VideoConnectionRedial(ILogger logger, string callId, uint epoch);
+
     [LoggerMessage(EventId = 5107, Level = LogLevel.Warning, Message = "An event handler threw")]
     public static partial void HandlerThrew(ILogger logger, Exception exception);
 }

@@ -14,7 +14,10 @@ internal sealed class TestLog : ILoggerProvider
     public ILogger CreateLogger(string categoryName) => new Logger(this, "", categoryName);
 
     /// <summary>Whether a line containing <paramref name="text"/> was logged.</summary>
-    public bool Contains(string text) => _lines.Any(l => l.Contains(text, StringComparison.Ordinal));
+    public bool Contains(string text) => Count(text) > 0;
+
+    /// <summary>How many logged lines contain <paramref name="text"/>.</summary>
+    public int Count(string text) => _lines.Count(l => l.Contains(text, StringComparison.Ordinal));
 
     public void Dump()
     {
