@@ -24,11 +24,7 @@ public sealed class VideoConnectionTests
     [Fact]
     public async Task VideoInBothDirections_TravelsOnASecondConnection_ClosedWithTheCall()
     {
-        var log = new TestLog();
-        await using var alice = await CallNodes.StartNodeAsync(CallNodes.FastOptions, log.Factory("alice"));
-        await using var bob = await CallNodes.StartNodeAsync(CallNodes.FastOptions, log.Factory("bob"));
-        await using var proxy = FaultProxy.Start(bob.Endpoint());
-        try
+        await WithNodesAsync(async (log, alice, bob, proxy) =>
         {
             var (outgoing, incoming, aliceSees, bobSees) = await StartVideoCallAsync(alice, bob, proxy);
             await WaitUntilAsync(() => aliceSees.Frames >= 10 && bobSees.Frames >= 10);
@@ -40,43 +36,27 @@ public sealed class VideoConnectionTests
             await alice.Calls.EndAsync(outgoing.Id, Ct);
             Assert.Equal(CallEndReason.Completed, await incoming.Completion.WaitAsync(Wait, Ct));
             await WaitUntilAsync(() => proxy.OpenConnections <= 1); // the DM connection may stay open
-        }
-        finally
-        {
-            log.Dump();
-        }
+        });
     }
 
     [Fact]
     public async Task WithTheOptionOff_VideoSharesTheCallConnection()
     {
         var options = CallNodes.FastOptions with { SeparateVideoConnection = false };
-        var log = new TestLog();
-        await using var alice = await CallNodes.StartNodeAsync(options, log.Factory("alice"));
-        await using var bob = await CallNodes.StartNodeAsync(options, log.Factory("bob"));
-        await using var proxy = FaultProxy.Start(bob.Endpoint());
-        try
+        await WithNodesAsync(async (log, alice, bob, proxy) =>
         {
             var (outgoing, incoming, aliceSees, bobSees) = await StartVideoCallAsync(alice, bob, proxy);
             await WaitUntilAsync(() => aliceSees.Frames >= 10 && bobSees.Frames >= 10);
             Assert.Equal(2, proxy.AcceptedConnections); // the DM connection (signals) and the call connection
             await alice.Calls.EndAsync(outgoing.Id, Ct);
             Assert.Equal(CallEndReason.Completed, await incoming.Completion.WaitAsync(Wait, Ct));
-        }
-        finally
-        {
-            log.Dump();
-        }
+        }, aliceOptions: options, bobOptions: options);
     }
 
     [Fact]
     public async Task CalleeExpectingAVideoConnection_FallsBackToTheCallConnection_WhenTheCallerOpensNone()
     {
-        var log = new TestLog();
-        await using var alice = await CallNodes.StartNodeAsync(CallNodes.FastOptions with { SeparateVideoConnection = false }, log.Factory("alice"));
-        await using var bob = await CallNodes.StartNodeAsync(CallNodes.FastOptions, log.Factory("bob"));
-        await using var proxy = FaultProxy.Start(bob.Endpoint());
-        try
+        await WithNodesAsync(async (log, alice, bob, proxy) =>
         {
             var (outgoing, incoming, aliceSees, bobSees) = await StartVideoCallAsync(alice, bob, proxy);
             await WaitUntilAsync(() => aliceSees.Frames >= 10 && bobSees.Frames >= 10);
@@ -84,23 +64,15 @@ public sealed class VideoConnectionTests
             Assert.True(log.Contains("video shares the call connection"), "bob should have logged the fallback");
             await alice.Calls.EndAsync(outgoing.Id, Ct);
             Assert.Equal(CallEndReason.Completed, await incoming.Completion.WaitAsync(Wait, Ct));
-        }
-        finally
-        {
-            log.Dump();
-        }
+        }, aliceOptions: CallNodes.FastOptions with { SeparateVideoConnection = false });
     }
 
     [Fact]
     public async Task AVideoConnectionArrivingAfterTheCalleeFellBack_IsStillTaken_AndTheLegKept()
     {
-        var log = new TestLog();
-        await using var alice = await CallNodes.StartNodeAsync(CallNodes.FastOptions with { ConnectTimeout = TimeSpan.FromSeconds(10) }, log.Factory("alice"));
         // Bob gives up on the video connection almost at once, and a 150 ms one-way delay makes alice's video connection
         // (dialled after her call connection is up: three more delayed flights) arrive well after his fallback.
-        await using var bob = await CallNodes.StartNodeAsync(CallNodes.FastOptions with { ConnectTimeout = TimeSpan.FromMilliseconds(1) }, log.Factory("bob"));
-        await using var proxy = FaultProxy.Start(bob.Endpoint(), new FaultPlan { Delay = TimeSpan.FromMilliseconds(150) });
-        try
+        await WithNodesAsync(async (log, alice, bob, proxy) =>
         {
             var (outgoing, incoming, aliceSees, bobSees) = await StartVideoCallAsync(alice, bob, proxy);
             await WaitUntilAsync(() => aliceSees.Frames >= 10 && bobSees.Frames >= 10 && log.Contains("video connection of leg 0 up"));
@@ -112,21 +84,16 @@ public sealed class VideoConnectionTests
             Assert.False(log.Contains("restoring"));
             await alice.Calls.EndAsync(outgoing.Id, Ct);
             Assert.Equal(CallEndReason.Completed, await incoming.Completion.WaitAsync(Wait, Ct));
-        }
-        finally
-        {
-            log.Dump();
-        }
+        },
+        aliceOptions: CallNodes.FastOptions with { ConnectTimeout = TimeSpan.FromSeconds(10) },
+        bobOptions: CallNodes.FastOptions with { ConnectTimeout = TimeSpan.FromMilliseconds(1) },
+        plan: new FaultPlan { Delay = TimeSpan.FromMilliseconds(150) });
     }
 
     [Fact]
     public async Task TheVideoConnectionDroppingAlone_IsDialledAgain_WhileTheAudioGoesOn()
     {
-        var log = new TestLog();
-        await using var alice = await CallNodes.StartNodeAsync(CallNodes.FastOptions, log.Factory("alice"));
-        await using var bob = await CallNodes.StartNodeAsync(CallNodes.FastOptions, log.Factory("bob"));
-        await using var proxy = FaultProxy.Start(bob.Endpoint());
-        try
+        await WithNodesAsync(async (log, alice, bob, proxy) =>
         {
             var (outgoing, incoming, aliceSees, bobSees) = await StartVideoCallAsync(alice, bob, proxy);
             await WaitUntilAsync(() => aliceSees.Frames >= 5 && bobSees.Frames >= 5 && log.Contains("video connection of leg 0 up"));
@@ -146,22 +113,14 @@ public sealed class VideoConnectionTests
             Assert.Equal(CallState.Active, incoming.State);
             await alice.Calls.EndAsync(outgoing.Id, Ct);
             Assert.Equal(CallEndReason.Completed, await incoming.Completion.WaitAsync(Wait, Ct));
-        }
-        finally
-        {
-            log.Dump();
-        }
+        });
     }
 
     [Fact]
     public async Task BothConnectionsReset_TheLegIsRestoredWithANewVideoConnection()
     {
         var options = CallNodes.FastOptions with { ReconnectWindow = TimeSpan.FromSeconds(8) };
-        var log = new TestLog();
-        await using var alice = await CallNodes.StartNodeAsync(options, log.Factory("alice"));
-        await using var bob = await CallNodes.StartNodeAsync(options, log.Factory("bob"));
-        await using var proxy = FaultProxy.Start(bob.Endpoint());
-        try
+        await WithNodesAsync(async (log, alice, bob, proxy) =>
         {
             var (outgoing, incoming, aliceSees, bobSees) = await StartVideoCallAsync(alice, bob, proxy);
             await WaitUntilAsync(() => aliceSees.Frames >= 10 && bobSees.Frames >= 10 && log.Contains("video connection of leg 0 up"));
@@ -176,11 +135,7 @@ public sealed class VideoConnectionTests
 
             await alice.Calls.EndAsync(outgoing.Id, Ct);
             Assert.Equal(CallEndReason.Completed, await incoming.Completion.WaitAsync(Wait, Ct));
-        }
-        finally
-        {
-            log.Dump();
-        }
+        }, aliceOptions: options, bobOptions: options);
     }
 
     [Theory]
@@ -189,11 +144,7 @@ public sealed class VideoConnectionTests
     public async Task VideoLinkFromThePeer_ForAnotherEpochOrASecondTime_IsRefused(uint epoch)
     {
         var aliceKey = SecretKey.Generate();
-        var log = new TestLog();
-        await using var alice = await CallNodes.StartNodeAsync(CallNodes.FastOptions, log.Factory("alice"), secretKey: aliceKey);
-        await using var bob = await CallNodes.StartNodeAsync(CallNodes.FastOptions, log.Factory("bob"));
-        await using var proxy = FaultProxy.Start(bob.Endpoint());
-        try
+        await WithNodesAsync(async (log, alice, bob, proxy) =>
         {
             var (outgoing, incoming, aliceSees, bobSees) = await StartVideoCallAsync(alice, bob, proxy);
             await WaitUntilAsync(() => aliceSees.Frames >= 5 && bobSees.Frames >= 5 && log.Contains("video connection of leg 0 up"));
@@ -218,6 +169,21 @@ public sealed class VideoConnectionTests
             Assert.Equal(CallState.Active, incoming.State);
             await alice.Calls.EndAsync(outgoing.Id, Ct);
             Assert.Equal(CallEndReason.Completed, await incoming.Completion.WaitAsync(Wait, Ct));
+        }, aliceKey: aliceKey);
+    }
+
+    /// <summary>Alice and bob with a fault proxy in front of bob; the nodes' log is printed when the test ends.</summary>
+    private static async Task WithNodesAsync(
+        Func<TestLog, IrohSocialNode, IrohSocialNode, FaultProxy, Task> test, CallOptions? aliceOptions = null, CallOptions? bobOptions = null,
+        FaultPlan? plan = null, SecretKey? aliceKey = null)
+    {
+        var log = new TestLog();
+        await using var alice = await CallNodes.StartNodeAsync(aliceOptions ?? CallNodes.FastOptions, log.Factory("alice"), secretKey: aliceKey);
+        await using var bob = await CallNodes.StartNodeAsync(bobOptions ?? CallNodes.FastOptions, log.Factory("bob"));
+        await using var proxy = FaultProxy.Start(bob.Endpoint(), plan);
+        try
+        {
+            await test(log, alice, bob, proxy);
         }
         finally
         {
