@@ -93,8 +93,9 @@ internal sealed partial class CallLeg
         }
 
         _attachedVideoConnection = null;
-        if (!_videoConnection.Task.IsCompleted || ReferenceEquals(_videoConnection.Task.Result, lost))
+        if (_videoConnection.Task.IsCompletedSuccessfully && ReferenceEquals(_videoConnection.Task.Result, lost))
         {
+            // Video was going there: the next stream waits for a new connection (or the fallback).
             _videoConnection = new TaskCompletionSource<Connection>(TaskCreationOptions.RunContinuationsAsynchronously);
         }
 
