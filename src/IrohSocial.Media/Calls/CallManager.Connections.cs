@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using IrohSocial.Media.Calls.Internal;
 using IrohSocial.Media.Framing;
 using IrohSocial.Messaging;
@@ -87,11 +86,7 @@ public sealed partial class CallManager
             connection = await _endpoint.ConnectAsync(call.PeerAddress!, Alpns.Calls, attempt.Token).ConfigureAwait(false);
             await using (var link = await connection.OpenUnidirectionalStreamAsync(attempt.Token).ConfigureAwait(false))
             {
-                var head = new byte[MediaStreamPreamble.Size + 4];
-                new MediaStreamPreamble(call.CallGuid, MediaStreamKind.VideoLink).WriteTo(head);
-                BinaryPrimitives.WriteUInt32BigEndian(head.AsSpan(MediaStreamPreamble.Size), leg.Epoch);
-                await link.WriteAsync(head, attempt.Token).ConfigureAwait(false);
-                await link.FlushAsync(attempt.Token).ConfigureAwait(false);
+                await EpochStreamHead.WriteAsync(link, call.CallGuid, MediaStreamKind.VideoLink, leg.Epoch, attempt.Token).ConfigureAwait(false);
             }
 
             if (!leg.TryAttachVideoConnection(connection))
@@ -316,18 +311,12 @@ public sealed partial class CallManager
         CallLeg leg;
         if (!legReady.Task.IsCompleted && preamble.Kind == MediaStreamKind.Control && !call.IsCaller)
         {
-            var epochBytes = new byte[4];
-            try
-            {
-                await stream.ReadExactlyAsync(epochBytes, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is EndOfStreamException or TransportException or OperationCanceledException or IOException)
+            if (await EpochStreamHead.ReadEpochAsync(stream, cancellationToken).ConfigureAwait(false) is not { } epoch)
             {
                 await RefuseAsync(connection, stream, legReady, "control stream without epoch").ConfigureAwait(false);
                 return;
             }
 
-            var epoch = BinaryPrimitives.ReadUInt32BigEndian(epochBytes);
             if (epoch < call.NextEpoch)
             {
                 await RefuseAsync(connection, stream, legReady, $"stale epoch {epoch}").ConfigureAwait(false);
@@ -358,18 +347,13 @@ public sealed partial class CallManager
             if (preamble.Kind == MediaStreamKind.Control)
             {
                 // The callee's control stream echoes the epoch before its messages.
-                var echo = new byte[4];
-                try
-                {
-                    await stream.ReadExactlyAsync(echo, cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is EndOfStreamException or TransportException or OperationCanceledException or IOException)
+                if (await EpochStreamHead.ReadEpochAsync(stream, cancellationToken).ConfigureAwait(false) is not { } echo)
                 {
                     await RefuseAsync(connection, stream, legReady, "control stream without epoch").ConfigureAwait(false);
                     return;
                 }
 
-                if (BinaryPrimitives.ReadUInt32BigEndian(echo) != leg.Epoch)
+                if (echo != leg.Epoch)
                 {
                     await RefuseAsync(connection, stream, legReady, "control stream of another epoch").ConfigureAwait(false);
                     return;
@@ -403,18 +387,12 @@ public sealed partial class CallManager
                 return;
             }
 
-            var epochBytes = new byte[4];
-            try
-            {
-                await stream.ReadExactlyAsync(epochBytes, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is EndOfStreamException or TransportException or OperationCanceledException or IOException)
+            if (await EpochStreamHead.ReadEpochAsync(stream, cancellationToken).ConfigureAwait(false) is not { } epoch)
             {
                 await RefuseAsync(connection, stream, legReady, "video link without epoch").ConfigureAwait(false);
                 return;
             }
 
-            var epoch = BinaryPrimitives.ReadUInt32BigEndian(epochBytes);
             var start = _time.GetTimestamp();
             CallLeg? leg;
             while ((leg = call.Leg) is null || leg.Epoch < epoch)

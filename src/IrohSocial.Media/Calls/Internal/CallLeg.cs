@@ -72,11 +72,7 @@ internal sealed partial class CallLeg : IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var control = await Connection.OpenUnidirectionalStreamAsync(cancellationToken).ConfigureAwait(false);
-        var head = new byte[MediaStreamPreamble.Size + 4];
-        new MediaStreamPreamble(_call.CallGuid, MediaStreamKind.Control).WriteTo(head);
-        BinaryPrimitives.WriteUInt32BigEndian(head.AsSpan(MediaStreamPreamble.Size), Epoch);
-        await control.WriteAsync(head, cancellationToken).ConfigureAwait(false);
-        await control.FlushAsync(cancellationToken).ConfigureAwait(false);
+        await EpochStreamHead.WriteAsync(control, _call.CallGuid, MediaStreamKind.Control, Epoch, cancellationToken).ConfigureAwait(false);
         lock (_gate)
         {
             _control = control;
