@@ -162,40 +162,23 @@ public sealed class FaultProxyTests
     [Fact]
     public async Task SharedLink_ASmallMessageWaitsForAboutOneSliceOfABusyConnection_NotForItsBacklog()
     {
-        var clock = new ParkingClock(new FakeTimeProvider());
-        await using var server = new LoopbackServer();
-        await using var proxy = FaultProxy.Start(server.EndPoint, new FaultPlan { BytesPerSecond = SharedRate, SharedLink = true }, clock);
-        using var bulkClient = await SocketTestExtensions.ConnectLoopbackAsync(proxy.EndPoint, Timeout);
-        using var bulkUpstream = await server.AcceptAsync(Timeout);
-        using var smallClient = await SocketTestExtensions.ConnectLoopbackAsync(proxy.EndPoint, Timeout);
-        using var smallUpstream = await server.AcceptAsync(Timeout);
-
-        // With the clock standing still the bulk connection sends its first slice, books the next and queues the rest:
-        // five seconds of backlog at this rate.
-        const int backlog = 5 * SharedRate;
-        await bulkClient.SendAsync(new byte[backlog], SocketFlags.None, Timeout);
-        await WaitUntilAsync(() => clock.Parked == 1 && proxy.MaxQueuedBytes >= backlog - SharedSlice);
-        Assert.Equal(SharedSlice, proxy.BytesForwarded);
+        await using var link = await BusySharedLink.StartAsync();
+        Assert.Equal(SharedSlice, link.Proxy.BytesForwarded);
 
         var message = new byte[40];
         new Random(17).NextBytes(message);
-        await smallClient.SendAsync(message, SocketFlags.None, Timeout);
-        var arrived = smallUpstream.ReadUpToAsync(message.Length, Timeout);
-        var elapsedMs = 0L;
-        await SettleAsync(clock, () => arrived.IsCompleted ? 1 : 2);
+        await link.SmallClient.SendAsync(message, SocketFlags.None, Timeout);
+        var arrived = link.SmallUpstream.ReadUpToAsync(message.Length, Timeout);
+        await SettleAsync(link.Clock, () => arrived.IsCompleted ? 1 : 2);
 
         // Bounded at ten times the expected wait, so a link that queued the message behind the backlog fails here.
-        while (!arrived.IsCompleted && elapsedMs < 10 * SharedSliceMs)
-        {
-            elapsedMs = await StepAsync(clock, elapsedMs, () => arrived.IsCompleted ? 1 : 2);
-        }
-
+        var elapsedMs = await link.StepUntilAsync(arrived, 10 * SharedSliceMs);
         Assert.True(arrived.IsCompleted, $"the message had not arrived after {elapsedMs} ms");
         Assert.Equal(message, await arrived);
 
         // It waited only for the bulk slice on the wire when it asked (a flow-queueing bottleneck serves a newly active
         // flow next): a FIFO bottleneck would have held it for the whole five-second backlog.
-        var bulkForwarded = proxy.BytesForwarded - message.Length;
+        var bulkForwarded = link.Proxy.BytesForwarded - message.Length;
         Assert.True(bulkForwarded <= SharedSlice, $"{bulkForwarded} bulk bytes went first");
         Assert.True(elapsedMs <= SharedSliceMs, $"the message arrived after {elapsedMs} ms");
     }
@@ -203,36 +186,22 @@ public sealed class FaultProxyTests
     [Fact]
     public async Task SharedLink_ATurnCarriesEverythingAConnectionHasQueued_SoManySmallWritesKeepTheirPace()
     {
-        var clock = new ParkingClock(new FakeTimeProvider());
-        await using var server = new LoopbackServer();
-        await using var proxy = FaultProxy.Start(server.EndPoint, new FaultPlan { BytesPerSecond = SharedRate, SharedLink = true }, clock);
-        using var bulkClient = await SocketTestExtensions.ConnectLoopbackAsync(proxy.EndPoint, Timeout);
-        using var bulkUpstream = await server.AcceptAsync(Timeout);
-        using var smallClient = await SocketTestExtensions.ConnectLoopbackAsync(proxy.EndPoint, Timeout);
-        using var smallUpstream = await server.AcceptAsync(Timeout);
-        const int backlog = 5 * SharedRate;
-        await bulkClient.SendAsync(new byte[backlog], SocketFlags.None, Timeout);
-        await WaitUntilAsync(() => clock.Parked == 1 && proxy.MaxQueuedBytes >= backlog - SharedSlice);
+        await using var link = await BusySharedLink.StartAsync();
 
         // Ten 5-byte writes (as audio frames are small), each read as its own chunk: the first takes a turn and waits
         // for it; the other nine queue behind it.
         const int writes = 10, size = 5;
         var messages = new byte[writes * size];
         new Random(5).NextBytes(messages);
-        var arrived = smallUpstream.ReadUpToAsync(messages.Length, Timeout);
+        var arrived = link.SmallUpstream.ReadUpToAsync(messages.Length, Timeout);
         for (var i = 0; i < writes; i++)
         {
-            long queued = proxy.ChunksQueued;
-            await smallClient.SendAsync(messages.AsMemory(i * size, size), SocketFlags.None, Timeout);
-            await WaitUntilAsync(() => proxy.ChunksQueued == queued + 1 && clock.Parked == 2);
+            long queued = link.Proxy.ChunksQueued;
+            await link.SmallClient.SendAsync(messages.AsMemory(i * size, size), SocketFlags.None, Timeout);
+            await WaitUntilAsync(() => link.Proxy.ChunksQueued == queued + 1 && link.Clock.Parked == 2);
         }
 
-        var elapsedMs = 0L;
-        while (!arrived.IsCompleted && elapsedMs < 20 * SharedSliceMs)
-        {
-            elapsedMs = await StepAsync(clock, elapsedMs, () => arrived.IsCompleted ? 1 : 2);
-        }
-
+        var elapsedMs = await link.StepUntilAsync(arrived, 20 * SharedSliceMs);
         Assert.True(arrived.IsCompleted, $"the writes had not arrived after {elapsedMs} ms");
         Assert.Equal(messages, await arrived);
 
@@ -531,6 +500,61 @@ public sealed class FaultProxyTests
         while (clock.Parked != busyConnections())
         {
             await Task.Delay(1, Timeout);
+        }
+    }
+
+    /// <summary>
+    /// A shared-link proxy on a fake clock with two connections: "bulk" has sent five seconds of backlog (with the clock
+    /// standing still it sent its first slice, waits for the next and queues the rest), "small" has sent nothing yet.
+    /// </summary>
+    private sealed class BusySharedLink : IAsyncDisposable
+    {
+        private LoopbackServer _server = null!;
+        private Socket _bulkClient = null!, _bulkUpstream = null!;
+
+        public ParkingClock Clock { get; } = new(new FakeTimeProvider());
+
+        public FaultProxy Proxy { get; private set; } = null!;
+
+        public Socket SmallClient { get; private set; } = null!;
+
+        public Socket SmallUpstream { get; private set; } = null!;
+
+        public static async Task<BusySharedLink> StartAsync()
+        {
+            var link = new BusySharedLink { _server = new LoopbackServer() };
+            link.Proxy = FaultProxy.Start(link._server.EndPoint, new FaultPlan { BytesPerSecond = SharedRate, SharedLink = true }, link.Clock);
+            link._bulkClient = await SocketTestExtensions.ConnectLoopbackAsync(link.Proxy.EndPoint, Timeout);
+            link._bulkUpstream = await link._server.AcceptAsync(Timeout);
+            link.SmallClient = await SocketTestExtensions.ConnectLoopbackAsync(link.Proxy.EndPoint, Timeout);
+            link.SmallUpstream = await link._server.AcceptAsync(Timeout);
+            const int backlog = 5 * SharedRate;
+            await link._bulkClient.SendAsync(new byte[backlog], SocketFlags.None, Timeout);
+            await WaitUntilAsync(() => link.Clock.Parked == 1 && link.Proxy.MaxQueuedBytes >= backlog - SharedSlice);
+            return link;
+        }
+
+        /// <summary>Steps the clock until <paramref name="arrived"/> completes or <paramref name="maxMs"/> passed; returns the elapsed ms.</summary>
+        public async Task<long> StepUntilAsync(Task arrived, long maxMs)
+        {
+            var elapsedMs = 0L;
+            while (!arrived.IsCompleted && elapsedMs < maxMs)
+            {
+                elapsedMs = await StepAsync(Clock, elapsedMs, () => arrived.IsCompleted ? 1 : 2);
+            }
+
+            return elapsedMs;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var socket in new[] { _bulkClient, _bulkUpstream, SmallClient, SmallUpstream })
+            {
+                socket?.Dispose();
+            }
+
+            await Proxy.DisposeAsync();
+            await _server.DisposeAsync();
         }
     }
 
