@@ -24,13 +24,8 @@ public sealed class FramePacingTests
     public async Task Sender_ClockJumps100Ms_SendsFiveFramesStampedFromTheSchedule()
     {
         var time = new FakeTimeProvider(Start);
-        var pipe = new Pipe();
-        (CallKeys caller, _) = TestKeys.ForCall(TestKeys.CallId);
-        await using AudioSender sender = await AudioSender.StartAsync(TestKeys.CallId, caller, pipe.Writer.AsStream(),
-            new ToneSource(duration: TimeSpan.FromSeconds(1)), timeProvider: time, cancellationToken: Ct);
-        Stream wire = pipe.Reader.AsStream();
-        await MediaStreamPreamble.ReadAsync(wire, Ct);
-        var reader = new MediaFrameReader(wire);
+        (AudioSender started, MediaFrameReader reader) = await StartToneSenderAsync(time);
+        await using AudioSender sender = started;
 
         time.Advance(TimeSpan.FromMilliseconds(100));
         MediaFrameHeader[] burst = await ReadHeadersAsync(reader, 5);
@@ -55,13 +50,8 @@ public sealed class FramePacingTests
     public async Task Sender_SourceOfOneSecondAfterALongStall_SendsEveryFrameInOrder()
     {
         var time = new FakeTimeProvider(Start);
-        var pipe = new Pipe();
-        (CallKeys caller, _) = TestKeys.ForCall(TestKeys.CallId);
-        await using AudioSender sender = await AudioSender.StartAsync(TestKeys.CallId, caller, pipe.Writer.AsStream(),
-            new ToneSource(duration: TimeSpan.FromSeconds(1)), timeProvider: time, cancellationToken: Ct);
-        Stream wire = pipe.Reader.AsStream();
-        await MediaStreamPreamble.ReadAsync(wire, Ct);
-        var reader = new MediaFrameReader(wire);
+        (AudioSender started, MediaFrameReader reader) = await StartToneSenderAsync(time);
+        await using AudioSender sender = started;
 
         time.Advance(TimeSpan.FromSeconds(5));
         MediaFrameHeader[] all = await ReadHeadersAsync(reader, 50);
@@ -112,5 +102,17 @@ public sealed class FramePacingTests
             Assert.True(DateTime.UtcNow < deadline, "timed out");
             await Task.Delay(5, Ct);
         }
+    }
+
+    /// <summary>A sender of one second of tone on <paramref name="time"/>, and a reader of its frames past the preamble.</summary>
+    private static async Task<(AudioSender Sender, MediaFrameReader Reader)> StartToneSenderAsync(FakeTimeProvider time)
+    {
+        var pipe = new Pipe();
+        (CallKeys caller, _) = TestKeys.ForCall(TestKeys.CallId);
+        AudioSender sender = await AudioSender.StartAsync(TestKeys.CallId, caller, pipe.Writer.AsStream(),
+            new ToneSource(duration: TimeSpan.FromSeconds(1)), timeProvider: time, cancellationToken: Ct);
+        Stream wire = pipe.Reader.AsStream();
+        await MediaStreamPreamble.ReadAsync(wire, Ct);
+        return (sender, new MediaFrameReader(wire));
     }
 }

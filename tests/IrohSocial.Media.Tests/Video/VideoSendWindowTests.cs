@@ -62,11 +62,7 @@ public sealed class VideoSendWindowTests
     public void FrameWhoseAcknowledgementWasLost_StopsHoldingTheWindowAfterTheTimeout()
     {
         var time = new FakeTimeProvider();
-        var window = new VideoSendWindow(time);
-        window.RecordSent(1, 100);
-        window.OnAcknowledged(1);
-        window.RecordSent(2, 100);
-        time.Advance(TimeSpan.FromSeconds(1));
+        var window = WindowWithAFrameUnacknowledgedForASecond(time);
         Assert.False(window.TryAdmitFrame(false));
         time.Advance(VideoSendWindow.AcknowledgementTimeout);
         Assert.True(window.TryAdmitFrame(false));
@@ -77,11 +73,7 @@ public sealed class VideoSendWindowTests
     public void Reset_ForgetsTheOldStreamsFrames()
     {
         var time = new FakeTimeProvider();
-        var window = new VideoSendWindow(time);
-        window.RecordSent(1, 100);
-        window.OnAcknowledged(1);
-        window.RecordSent(2, 100);
-        time.Advance(TimeSpan.FromSeconds(1));
+        var window = WindowWithAFrameUnacknowledgedForASecond(time);
         window.Reset();
         Assert.True(window.TryAdmitFrame(false));
     }
@@ -109,5 +101,16 @@ public sealed class VideoSendWindowTests
 
         time.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal((0.0, 0.0), window.TakeSample());
+    }
+
+    /// <summary>Frame 1 acknowledged at once (acknowledgements flow), frame 2 sent and unacknowledged for a second since.</summary>
+    private static VideoSendWindow WindowWithAFrameUnacknowledgedForASecond(FakeTimeProvider time)
+    {
+        var window = new VideoSendWindow(time);
+        window.RecordSent(1, 100);
+        window.OnAcknowledged(1);
+        window.RecordSent(2, 100);
+        time.Advance(TimeSpan.FromSeconds(1));
+        return window;
     }
 }
