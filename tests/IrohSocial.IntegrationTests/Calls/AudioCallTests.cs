@@ -127,11 +127,7 @@ public sealed class AudioCallTests
     public async Task ConcealedFrames_CountersAndStatsAgree_AcrossAStallAndARestoredConnection()
     {
         var options = CallNodes.FastOptions with { ReconnectWindow = TimeSpan.FromSeconds(8) };
-        var log = new TestLog();
-        await using var alice = await CallNodes.StartNodeAsync(options, log.Factory("alice"));
-        await using var bob = await CallNodes.StartNodeAsync(options, log.Factory("bob"));
-        await using var proxy = FaultProxy.Start(bob.Endpoint());
-        try
+        await CallNodes.WithProxiedPairAsync(async (log, alice, bob, proxy) =>
         {
             await using var tone = new ToneSource(440, 0.3, TimeSpan.FromSeconds(6));
             var answered = CallNodes.AutoAnswer(bob, () => new CallMedia { AudioSink = new MemoryAudioSink() });
@@ -167,11 +163,7 @@ public sealed class AudioCallTests
             await alice.Calls.EndAsync(outgoing.Id, Ct);
             Assert.Equal(CallEndReason.Completed, await incoming.Completion.WaitAsync(TimeSpan.FromSeconds(30), Ct));
             Assert.Equal(counters.ConcealedFrames, incoming.Counters.ConcealedFrames);
-        }
-        finally
-        {
-            log.Dump();
-        }
+        }, aliceOptions: options, bobOptions: options);
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition)

@@ -1,4 +1,3 @@
-using IrohSocial.Hardening.Tests.Faults;
 using IrohSocial.IntegrationTests.Calls.Support;
 using IrohSocial.Media.Tests.Support;
 using IrohSocial.Media.Calls;
@@ -18,11 +17,7 @@ public sealed class CallRestoreTests
     public async Task ConnectionReset_IsRestored_AndAudioKeepsFlowing()
     {
         var options = CallNodes.FastOptions with { ReconnectWindow = TimeSpan.FromSeconds(8) };
-        var log = new TestLog();
-        await using var alice = await CallNodes.StartNodeAsync(options, log.Factory("alice"));
-        await using var bob = await CallNodes.StartNodeAsync(options, log.Factory("bob"));
-        await using var proxy = FaultProxy.Start(bob.Endpoint());
-        try
+        await CallNodes.WithProxiedPairAsync(async (log, alice, bob, proxy) =>
         {
             var answered = CallNodes.AutoAnswer(bob, () => new CallMedia());
             Call outgoing = await alice.Calls.StartCallAsync(new EndpointAddr(bob.Id, [proxy.EndPoint]), new CallMedia(), Ct);
@@ -40,11 +35,7 @@ public sealed class CallRestoreTests
             await alice.Calls.EndAsync(outgoing.Id, Ct);
             Assert.Equal(CallEndReason.Completed, await incoming.Completion.WaitAsync(Wait, Ct));
             Assert.Equal(CallEndReason.Completed, await outgoing.Completion.WaitAsync(Wait, Ct));
-        }
-        finally
-        {
-            log.Dump();
-        }
+        }, aliceOptions: options, bobOptions: options);
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition)

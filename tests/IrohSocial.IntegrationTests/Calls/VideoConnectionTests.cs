@@ -24,7 +24,7 @@ public sealed class VideoConnectionTests
     [Fact]
     public async Task VideoInBothDirections_TravelsOnASecondConnection_ClosedWithTheCall()
     {
-        await WithNodesAsync(async (log, alice, bob, proxy) =>
+        await CallNodes.WithProxiedPairAsync(async (log, alice, bob, proxy) =>
         {
             var (outgoing, incoming, aliceSees, bobSees) = await StartVideoCallAsync(alice, bob, proxy);
             await WaitUntilAsync(() => aliceSees.Frames >= 10 && bobSees.Frames >= 10);
@@ -43,7 +43,7 @@ public sealed class VideoConnectionTests
     public async Task WithTheOptionOff_VideoSharesTheCallConnection()
     {
         var options = CallNodes.FastOptions with { SeparateVideoConnection = false };
-        await WithNodesAsync(async (log, alice, bob, proxy) =>
+        await CallNodes.WithProxiedPairAsync(async (log, alice, bob, proxy) =>
         {
             var (outgoing, incoming, aliceSees, bobSees) = await StartVideoCallAsync(alice, bob, proxy);
             await WaitUntilAsync(() => aliceSees.Frames >= 10 && bobSees.Frames >= 10);
@@ -56,7 +56,7 @@ public sealed class VideoConnectionTests
     [Fact]
     public async Task CalleeExpectingAVideoConnection_FallsBackToTheCallConnection_WhenTheCallerOpensNone()
     {
-        await WithNodesAsync(async (log, alice, bob, proxy) =>
+        await CallNodes.WithProxiedPairAsync(async (log, alice, bob, proxy) =>
         {
             var (outgoing, incoming, aliceSees, bobSees) = await StartVideoCallAsync(alice, bob, proxy);
             await WaitUntilAsync(() => aliceSees.Frames >= 10 && bobSees.Frames >= 10);
@@ -72,7 +72,7 @@ public sealed class VideoConnectionTests
     {
         // Bob gives up on the video connection almost at once, and a 150 ms one-way delay makes alice's video connection
         // (dialled after her call connection is up: three more delayed flights) arrive well after his fallback.
-        await WithNodesAsync(async (log, alice, bob, proxy) =>
+        await CallNodes.WithProxiedPairAsync(async (log, alice, bob, proxy) =>
         {
             var (outgoing, incoming, aliceSees, bobSees) = await StartVideoCallAsync(alice, bob, proxy);
             await WaitUntilAsync(() => aliceSees.Frames >= 10 && bobSees.Frames >= 10 && log.Contains("video connection of leg 0 up"));
@@ -93,7 +93,7 @@ public sealed class VideoConnectionTests
     [Fact]
     public async Task TheVideoConnectionDroppingAlone_IsDialledAgain_WhileTheAudioGoesOn()
     {
-        await WithNodesAsync(async (log, alice, bob, proxy) =>
+        await CallNodes.WithProxiedPairAsync(async (log, alice, bob, proxy) =>
         {
             var (outgoing, incoming, aliceSees, bobSees) = await StartVideoCallAsync(alice, bob, proxy);
             await WaitUntilAsync(() => aliceSees.Frames >= 5 && bobSees.Frames >= 5 && log.Contains("video connection of leg 0 up"));
@@ -120,7 +120,7 @@ public sealed class VideoConnectionTests
     public async Task BothConnectionsReset_TheLegIsRestoredWithANewVideoConnection()
     {
         var options = CallNodes.FastOptions with { ReconnectWindow = TimeSpan.FromSeconds(8) };
-        await WithNodesAsync(async (log, alice, bob, proxy) =>
+        await CallNodes.WithProxiedPairAsync(async (log, alice, bob, proxy) =>
         {
             var (outgoing, incoming, aliceSees, bobSees) = await StartVideoCallAsync(alice, bob, proxy);
             await WaitUntilAsync(() => aliceSees.Frames >= 10 && bobSees.Frames >= 10 && log.Contains("video connection of leg 0 up"));
@@ -144,7 +144,7 @@ public sealed class VideoConnectionTests
     public async Task VideoLinkFromThePeer_ForAnotherEpochOrASecondTime_IsRefused(uint epoch)
     {
         var aliceKey = SecretKey.Generate();
-        await WithNodesAsync(async (log, alice, bob, proxy) =>
+        await CallNodes.WithProxiedPairAsync(async (log, alice, bob, proxy) =>
         {
             var (outgoing, incoming, aliceSees, bobSees) = await StartVideoCallAsync(alice, bob, proxy);
             await WaitUntilAsync(() => aliceSees.Frames >= 5 && bobSees.Frames >= 5 && log.Contains("video connection of leg 0 up"));
@@ -170,25 +170,6 @@ public sealed class VideoConnectionTests
             await alice.Calls.EndAsync(outgoing.Id, Ct);
             Assert.Equal(CallEndReason.Completed, await incoming.Completion.WaitAsync(Wait, Ct));
         }, aliceKey: aliceKey);
-    }
-
-    /// <summary>Alice and bob with a fault proxy in front of bob; the nodes' log is printed when the test ends.</summary>
-    private static async Task WithNodesAsync(
-        Func<TestLog, IrohSocialNode, IrohSocialNode, FaultProxy, Task> test, CallOptions? aliceOptions = null, CallOptions? bobOptions = null,
-        FaultPlan? plan = null, SecretKey? aliceKey = null)
-    {
-        var log = new TestLog();
-        await using var alice = await CallNodes.StartNodeAsync(aliceOptions ?? CallNodes.FastOptions, log.Factory("alice"), secretKey: aliceKey);
-        await using var bob = await CallNodes.StartNodeAsync(bobOptions ?? CallNodes.FastOptions, log.Factory("bob"));
-        await using var proxy = FaultProxy.Start(bob.Endpoint(), plan);
-        try
-        {
-            await test(log, alice, bob, proxy);
-        }
-        finally
-        {
-            log.Dump();
-        }
     }
 
     /// <summary>Alice calls bob through the proxy; both send a 320x240 test pattern.</summary>

@@ -1,5 +1,6 @@
 using System.Net;
 using IrohSocial.Crypto;
+using IrohSocial.Hardening.Tests.Faults;
 using IrohSocial.Media.Audio;
 using IrohSocial.Media.Calls;
 using IrohSocial.Media.Tests.Support;
@@ -48,6 +49,25 @@ internal sealed class CallNodes : IAsyncDisposable
             Store = store,
             LoggerFactory = loggerFactory,
         });
+
+    /// <summary>Alice and bob with a fault proxy in front of bob; the nodes' log is printed when the test ends.</summary>
+    public static async Task WithProxiedPairAsync(
+        Func<TestLog, IrohSocialNode, IrohSocialNode, FaultProxy, Task> test, CallOptions? aliceOptions = null, CallOptions? bobOptions = null,
+        FaultPlan? plan = null, SecretKey? aliceKey = null)
+    {
+        var log = new TestLog();
+        await using var alice = await StartNodeAsync(aliceOptions ?? FastOptions, log.Factory("alice"), secretKey: aliceKey);
+        await using var bob = await StartNodeAsync(bobOptions ?? FastOptions, log.Factory("bob"));
+        await using var proxy = FaultProxy.Start(bob.Endpoint(), plan);
+        try
+        {
+            await test(log, alice, bob, proxy);
+        }
+        finally
+        {
+            log.Dump();
+        }
+    }
 
     /// <summary>Answers every incoming call on <paramref name="node"/> with the media <paramref name="media"/> gives.</summary>
     public static TaskCompletionSource<Call> AutoAnswer(IrohSocialNode node, Func<CallMedia> media)
