@@ -189,7 +189,8 @@ public sealed partial class CallManager
 
     private async Task OnVideoConnectionLostAsync(Call call, CallLeg leg, Connection connection)
     {
-        if (!leg.DetachVideoConnection(connection) || !call.IsCaller || !ReferenceEquals(call.Leg, leg) || leg.Connection.Closed.IsCompleted
+        leg.DetachVideoConnection(connection); // the leg's video sender may have detached it first, on its stream's failure
+        if (leg.VideoConnection is not null || !call.IsCaller || !ReferenceEquals(call.Leg, leg) || leg.Connection.Closed.IsCompleted
             || _stop.IsCancellationRequested)
         {
             return;

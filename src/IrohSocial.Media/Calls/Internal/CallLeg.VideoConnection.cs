@@ -71,25 +71,28 @@ internal sealed partial class CallLeg
 
     /// <summary>
     /// The leg's video connection dropped while its call connection may still be up: forget it, so video waits for
-    /// the caller's next one (or falls back to the call connection after the connect timeout). False when it was not
-    /// this leg's current video connection or the leg has ended.
+    /// the caller's next one (or falls back to the call connection after the connect timeout). Does nothing when it is
+    /// not this leg's current video connection (already detached) or the leg has ended.
     /// </summary>
-    public bool DetachVideoConnection(Connection lost)
+    public void DetachVideoConnection(Connection lost)
     {
         lock (_gate)
         {
-            return !_disposed && DetachVideoConnectionLocked(lost);
+            if (!_disposed)
+            {
+                DetachVideoConnectionLocked(lost);
+            }
         }
     }
 
     /// <summary>Counts a redial of the video connection; false once the leg has used up its redials.</summary>
     public bool TryCountVideoRedial(int limit) => Interlocked.Increment(ref _videoRedials) <= limit;
 
-    private bool DetachVideoConnectionLocked(Connection lost)
+    private void DetachVideoConnectionLocked(Connection lost)
     {
         if (!ReferenceEquals(_attachedVideoConnection, lost))
         {
-            return false;
+            return;
         }
 
         _attachedVideoConnection = null;
@@ -98,8 +101,6 @@ internal sealed partial class CallLeg
             // Video was going there: the next stream waits for a new connection (or the fallback).
             _videoConnection = new TaskCompletionSource<Connection>(TaskCreationOptions.RunContinuationsAsynchronously);
         }
-
-        return true;
     }
 
     /// <summary>Video shares the call connection (the separate one could not be opened).</summary>
