@@ -209,13 +209,22 @@ public sealed class DemoRunner
         await alice.Events.WaitAsync<MessageDeliveredEvent>(e => e.MessageId == id, "Alice to see the attachment's message delivered", timeout, cancellationToken);
         _delivered++;
         var file = await bob.Events.WaitAsync<AttachmentReceivedEvent>(e => e.MessageId == id, "the attachment's bytes to reach Bob", timeout, cancellationToken);
-        var received = await File.ReadAllBytesAsync(file.Path, cancellationToken);
+        // The file at file.Path is sealed at rest; the client decrypts it as it is read.
+        var opened = await bob.Client.OpenAttachmentAsync(alice.Key.PublicKey, id, file.Attachment.Id, cancellationToken);
+        byte[] received;
+        await using (opened)
+        {
+            var copy = new MemoryStream();
+            await opened.CopyToAsync(copy, cancellationToken);
+            received = copy.ToArray();
+        }
+
         if (!received.AsSpan().SequenceEqual(bytes))
         {
             throw new DemoFailedException("The attachment Bob stored differs from what Alice sent.");
         }
 
-        Detail($"Bob stored {received.Length} verified bytes at {file.Path}");
+        Detail($"Bob stored {received.Length} verified bytes, sealed, at {file.Path}");
         return received.Length;
     }
 

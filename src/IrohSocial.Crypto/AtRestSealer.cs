@@ -84,6 +84,19 @@ public sealed class AtRestSealer : IDisposable
             ? plaintext
             : throw new CryptographicException("Sealed data failed authentication (tampered, wrong identity or wrong binding).");
 
+    /// <summary>
+    /// Derives a separate key for another kind of data at rest (e.g. attachment files) from the at-rest key:
+    /// HKDF-SHA256-Expand(at-rest key, info = <paramref name="label"/>). Distinct labels give independent keys.
+    /// </summary>
+    /// <param name="label">A unique ASCII label naming the use, e.g. "iroh-social/attachment-files/1".</param>
+    /// <param name="destination">Receives the key (1 to 8160 bytes); the caller wipes it when done.</param>
+    public void DeriveKey(string label, Span<byte> destination)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(label);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        HKDF.Expand(HashAlgorithmName.SHA256, _key, destination, Encoding.ASCII.GetBytes(label));
+    }
+
     /// <summary>Wipes the derived key.</summary>
     public void Dispose()
     {

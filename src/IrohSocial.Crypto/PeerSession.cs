@@ -17,12 +17,13 @@ namespace IrohSocial.Crypto;
 /// indistinguishable from a restart and is treated as one.</para>
 /// <para>State loss: a message with setup data for an unknown setup key, arriving while an established
 /// session exists, means the peer started over; the new session replaces the old one and
-/// <c>sessionReset</c> is reported. Setup keys already seen are remembered, so a replayed first
-/// message cannot restart a session.</para>
+/// <c>sessionReset</c> is reported. Every setup key ever seen is remembered (as a 16-byte hash, kept
+/// across <see cref="StartOver"/>), so a replayed first message can never restart a session.</para>
 /// </remarks>
 public sealed class PeerSession : IDisposable
 {
     private const int KeySize = RatchetConstants.KeySize;
+    private const int SetupKeyHashSize = 16;
 
     private readonly Lock _gate = new();
     private readonly IRandomSource _random;
@@ -30,7 +31,10 @@ public sealed class PeerSession : IDisposable
     private readonly byte[] _localPrivate = GC.AllocateArray<byte>(KeySize, pinned: true);
     private readonly byte[] _localPublic = new byte[KeySize];
     private readonly byte[] _remotePublic = new byte[KeySize];
-    private readonly List<byte[]> _seenSetupKeys = [];
+    // Hashes of every setup key that ever started a session with this peer, in arrival order. Uncapped and
+    // carried over by StartOver, so no reset makes an old first message acceptable again.
+    private readonly List<UInt128> _seenSetupKeys = [];
+    private readonly HashSet<UInt128> _seenSetupKeySet = [];
     private RatchetState? _primary;
     private RatchetState? _secondary;
     private bool _disposed;
@@ -82,6 +86,24 @@ public sealed class PeerSession : IDisposable
 
     internal DecryptFailure LastFailure { get; private set; }
 
+    /// <summary>
+    /// Whether the last failed <see cref="TryDecrypt"/> was a message of a session this side does not have
+    /// (no setup data and no session that could have received it): the sign that we lost our state, the only
+    /// failure worth telling the peer about. Replays, tampering and malformed input are not.
+    /// </summary>
+    public bool LastFailureMeansLostState
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _lastFailureMeansLostState;
+            }
+        }
+    }
+
+    private bool _lastFailureMeansLostState;
+
     /// <summary>Creates an empty session with <paramref name="remote"/>; the first <see cref="Encrypt"/> starts it.</summary>
     /// <exception cref="ArgumentException"><paramref name="remote"/> is the local identity.</exception>
     /// <exception cref="RatchetException"><see cref="RatchetError.InvalidRemoteIdentity"/>: the id is not a usable ed25519 key.</exception>
@@ -117,11 +139,15 @@ public sealed class PeerSession : IDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            // Decided before decrypting: a message without setup data while we have no session that could have received it.
+            var unplaceable = message.Header is { SetupEphemeralKey: null } && (_primary is null || (_primary.IsInitiator && !_primary.HasReceived));
             var ok = TryDecryptLocked(message, out plaintext, out sessionReset);
             if (ok)
             {
                 LastFailure = DecryptFailure.None;
             }
+
+            _lastFailureMeansLostState = !ok && unplaceable && LastFailure != DecryptFailure.MalformedMessage;
 
             return ok;
         }
@@ -153,7 +179,7 @@ public sealed class PeerSession : IDisposable
             return Track(_secondary, _secondary.TryDecrypt(message, Remote, _local, out plaintext));
         }
 
-        if (_seenSetupKeys.Exists(k => k.AsSpan().SequenceEqual(setupKey)))
+        if (_seenSetupKeySet.Contains(SetupKeyHash(setupKey)))
         {
             return Fail(DecryptFailure.Replay);
         }
@@ -207,12 +233,48 @@ public sealed class PeerSession : IDisposable
         _primary = candidate;
     }
 
-    private void RememberSetupKey(byte[] setupKey)
+    private void RememberSetupKey(ReadOnlySpan<byte> setupKey) => RememberHash(SetupKeyHash(setupKey));
+
+    private void RememberHash(UInt128 hash)
     {
-        _seenSetupKeys.Add((byte[])setupKey.Clone());
-        if (_seenSetupKeys.Count > RatchetConstants.MaxRememberedSetupKeys)
+        if (_seenSetupKeySet.Add(hash))
         {
-            _seenSetupKeys.RemoveAt(0);
+            _seenSetupKeys.Add(hash);
+        }
+    }
+
+    /// <summary>First 16 bytes of SHA-256(setup key), big-endian: enough to recognise a key, half the space.</summary>
+    private static UInt128 SetupKeyHash(ReadOnlySpan<byte> setupKey)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(setupKey, hash);
+        return System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(hash);
+    }
+
+    /// <summary>
+    /// A new, empty session with the same peer that keeps the memory of every setup key seen so far: what a
+    /// local reset (the peer reported it lost our session) must use, so old first messages stay refused.
+    /// </summary>
+    /// <param name="local">This side's identity (the one the session was created with).</param>
+    /// <exception cref="ArgumentException"><paramref name="local"/> is another identity.</exception>
+    public PeerSession StartOver(SecretKey local)
+    {
+        ArgumentNullException.ThrowIfNull(local);
+        if (local.PublicKey != _local)
+        {
+            throw new ArgumentException("The session belongs to another local identity.", nameof(local));
+        }
+
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var fresh = new PeerSession(local, Remote, _random);
+            foreach (var hash in _seenSetupKeys)
+            {
+                fresh.RememberHash(hash);
+            }
+
+            return fresh;
         }
     }
 
@@ -241,7 +303,7 @@ public sealed class PeerSession : IDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var size = 1 + (2 * EndpointId.Size) + 1 + (_seenSetupKeys.Count * KeySize)
+            var size = 1 + (2 * EndpointId.Size) + 4 + (_seenSetupKeys.Count * SetupKeyHashSize)
                 + 1 + (_primary?.SerializedSize ?? 0) + 1 + (_secondary?.SerializedSize ?? 0);
             var result = new byte[size];
             var writer = new SpanWriter(result);
@@ -251,10 +313,12 @@ public sealed class PeerSession : IDisposable
             writer.Write(id);
             Remote.CopyTo(id);
             writer.Write(id);
-            writer.WriteByte((byte)_seenSetupKeys.Count);
+            writer.WriteUInt32((uint)_seenSetupKeys.Count);
+            Span<byte> hash = stackalloc byte[SetupKeyHashSize];
             foreach (var key in _seenSetupKeys)
             {
-                writer.Write(key);
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt128BigEndian(hash, key);
+                writer.Write(hash);
             }
 
             WriteOptional(ref writer, _primary);
@@ -281,7 +345,7 @@ public sealed class PeerSession : IDisposable
         ArgumentNullException.ThrowIfNull(local);
         var reader = new SpanReader(data);
         var version = reader.ReadByte();
-        if (version != RatchetConstants.StateFormatVersion)
+        if (version is not (RatchetConstants.StateFormatVersion or RatchetConstants.StateFormatVersion1))
         {
             throw new RatchetException(RatchetError.UnsupportedVersion, $"Unsupported session format version {version}.");
         }
@@ -300,15 +364,38 @@ public sealed class PeerSession : IDisposable
         var session = new PeerSession(local, remote, random);
         try
         {
-            int seen = reader.ReadByte();
-            if (seen > RatchetConstants.MaxRememberedSetupKeys)
+            if (version == RatchetConstants.StateFormatVersion1)
             {
-                throw SpanReader.Invalid("too many remembered setup keys");
-            }
+                // Format 1 kept at most 32 raw setup keys; they become hashes in the uncapped set.
+                int seen = reader.ReadByte();
+                if (seen > RatchetConstants.MaxRememberedSetupKeysV1)
+                {
+                    throw SpanReader.Invalid("too many remembered setup keys");
+                }
 
-            for (var i = 0; i < seen; i++)
+                for (var i = 0; i < seen; i++)
+                {
+                    session.RememberSetupKey(reader.ReadBytes(KeySize));
+                }
+            }
+            else
             {
-                session._seenSetupKeys.Add(reader.ReadBytes(KeySize).ToArray());
+                var seen = reader.ReadUInt32();
+                if (seen > (uint)(reader.Remaining / SetupKeyHashSize))
+                {
+                    throw SpanReader.Invalid("more remembered setup keys than bytes");
+                }
+
+                for (var i = 0u; i < seen; i++)
+                {
+                    var hash = System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(reader.ReadBytes(SetupKeyHashSize));
+                    if (!session._seenSetupKeySet.Add(hash))
+                    {
+                        throw SpanReader.Invalid("duplicate remembered setup key");
+                    }
+
+                    session._seenSetupKeys.Add(hash);
+                }
             }
 
             session._primary = ReadOptional(ref reader);

@@ -20,7 +20,7 @@ public sealed class IrohSocialHostOptions
     /// <summary>Address and port to accept connections on, as <c>ADDRESS:PORT</c>. Default <c>0.0.0.0:0</c> (any port).</summary>
     public string BindAddress { get; set; } = "0.0.0.0:0";
 
-    /// <summary>Where received attachments are written; null = a folder under the temp path.</summary>
+    /// <summary>Where received attachments are kept, sealed and owner-only (see <c>DmClientOptions.AttachmentDirectory</c>); null = the user's local application data folder.</summary>
     public string? AttachmentDirectory { get; set; }
 
     internal IPEndPoint ParseBindAddress() => IPEndPoint.Parse(BindAddress);

@@ -25,7 +25,7 @@ public sealed record IrohSocialNodeOptions
     /// <summary>Call timing (ring timeout, reconnect window, stats interval).</summary>
     public CallOptions Calls { get; init; } = CallOptions.Default;
 
-    /// <summary>Where received attachments are written; a temporary folder when null.</summary>
+    /// <summary>Where received attachments are kept, sealed and owner-only (see <c>DmClientOptions.AttachmentDirectory</c>); null = the user's local application data folder.</summary>
     public string? AttachmentDirectory { get; init; }
 
     /// <summary>Logging; none when null.</summary>

@@ -29,6 +29,8 @@ public sealed partial class DmClient : IAsyncDisposable
     private readonly ConcurrentDictionary<EndpointId, Connection> _connections = new();
     private readonly CancellationTokenSource _shutdown = new();
     private readonly Endpoint _endpoint;
+    private readonly AtRestSealer _sealer;
+    private readonly AttachmentVault _vault;
     private readonly bool _ownsEndpoint;
     private Router? _ownRouter;
     private int _disposed;
@@ -39,7 +41,9 @@ public sealed partial class DmClient : IAsyncDisposable
         _endpoint = endpoint;
         _ownsEndpoint = ownsEndpoint;
         _logger = options.LoggerFactory?.CreateLogger<DmClient>() ?? NullLogger<DmClient>.Instance;
-        _runtime = new DmRuntime(options.SecretKey, options.Store, options, _logger, OpenEnvelopeStreamAsync, Raise);
+        _sealer = new AtRestSealer(options.SecretKey);
+        _vault = new AttachmentVault(options.AttachmentDirectory ?? AttachmentVault.DefaultRoot(options.SecretKey.PublicKey), _sealer);
+        _runtime = new DmRuntime(options.SecretKey, options.Store, options, _logger, OpenEnvelopeStreamAsync, Raise, _vault);
         ProtocolHandler = new DmProtocolHandler(this);
     }
 
@@ -349,6 +353,21 @@ public sealed partial class DmClient : IAsyncDisposable
         return new OutboxFlushResult(results.Sum(r => r.Sent), results.Sum(r => r.Failed));
     }
 
+    /// <summary>
+    /// Opens a received attachment for reading. Attachments are kept sealed at rest (see docs/security.md); the
+    /// returned stream decrypts them as it is read and throws <see cref="MessagingException"/>
+    /// (<see cref="MessagingError.AttachmentCorrupt"/>) if the file was altered or cut.
+    /// </summary>
+    /// <exception cref="MessagingException"><see cref="MessagingError.AttachmentNotFound"/> when none was received under these ids.</exception>
+    public Task<Stream> OpenAttachmentAsync(EndpointId peer, string messageId, string attachmentId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(messageId);
+        ArgumentException.ThrowIfNullOrEmpty(attachmentId);
+        ThrowIfDisposed();
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(_vault.OpenRead(peer, messageId, attachmentId));
+    }
+
     /// <summary>Adds (or replaces, by call id) an entry of the call history; for the call service.</summary>
     public async Task RecordCallAsync(CallRecord call, CancellationToken cancellationToken = default)
     {
@@ -400,5 +419,7 @@ public sealed partial class DmClient : IAsyncDisposable
 
         _hub.Complete();
         _shutdown.Dispose();
+        _vault.Dispose();
+        _sealer.Dispose();
     }
 }

@@ -43,7 +43,11 @@ public sealed record DmClientOptions
     /// <summary>Largest attachment in bytes. Default 100 MiB.</summary>
     public long MaxAttachmentSize { get; init; } = 100L * 1024 * 1024;
 
-    /// <summary>Folder where received attachments are written (created when needed). Default: a folder under the temp path.</summary>
+    /// <summary>
+    /// Folder where received attachments are kept, sealed, one subfolder per peer. Created owner-only (0700) when
+    /// missing; an existing one must belong to the current user and not be a link, and is tightened to 0700.
+    /// Default: <c>IrohSocial/&lt;local id&gt;/attachments</c> under the user's local application data folder.
+    /// </summary>
     public string? AttachmentDirectory { get; init; }
 
     /// <summary>Receives progress of incoming attachments.</summary>

@@ -35,5 +35,6 @@ public sealed record CallSignalReceivedEvent(EndpointId Peer, CallSignal Signal)
 /// <param name="Peer">The sender.</param>
 /// <param name="MessageId">The message the attachment belongs to.</param>
 /// <param name="Attachment">Its metadata.</param>
-/// <param name="Path">Where the verified bytes were written.</param>
+/// <param name="Path">The sealed file that holds the verified bytes (not plaintext: read them with
+/// <see cref="DmClient.OpenAttachmentAsync"/>).</param>
 public sealed record AttachmentReceivedEvent(EndpointId Peer, string MessageId, MediaAttachment Attachment, string Path) : DmEvent(Peer);

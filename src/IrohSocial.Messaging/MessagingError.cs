@@ -38,6 +38,9 @@ public enum MessagingError
 
     /// <summary>The peer did not acknowledge in time.</summary>
     Timeout = 11,
+
+    /// <summary>No received attachment is stored under that peer, message and attachment id.</summary>
+    AttachmentNotFound = 12,
 }
 
 /// <summary>The one exception type of IrohSocial.Messaging.</summary>

@@ -154,6 +154,9 @@ public sealed class SqliteMessagingStore : IMessagingStore
                     ("$id", call.CallId), ("$p", call.Peer.ToArray()), ("$d", (int)call.Direction), ("$s", call.StartedAt.ToUnixTimeMilliseconds()),
                     ("$u", (long)call.Duration.TotalMilliseconds), ("$v", call.HadVideo ? 1 : 0), ("$r", (int)call.EndedReason));
                 break;
+            case RememberControl r:
+                Run(transaction, "INSERT OR IGNORE INTO seen_controls(peer, id) VALUES($p, $id);", ("$p", r.Peer.ToArray()), ("$id", r.ControlId));
+                break;
             default:
                 throw new ArgumentException($"Unknown store operation {operation.GetType().Name}.", nameof(operation));
         }
@@ -172,6 +175,14 @@ public sealed class SqliteMessagingStore : IMessagingStore
             return reader.Read()
                 ? new MessageInfo(messageId, new EndpointId((byte[])reader.GetValue(0)), (MessageDirection)reader.GetInt32(1), (MessageStatus)reader.GetInt32(2))
                 : null;
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<bool> HasSeenControlAsync(EndpointId peer, string controlId, CancellationToken cancellationToken = default) =>
+        ReadAsync(() =>
+        {
+            using var reader = Query("SELECT 1 FROM seen_controls WHERE peer = $p AND id = $id;", ("$p", peer.ToArray()), ("$id", controlId));
+            return reader.Read();
         }, cancellationToken);
 
     /// <inheritdoc />

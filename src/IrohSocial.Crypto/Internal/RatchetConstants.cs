@@ -30,9 +30,12 @@ internal static class RatchetConstants
     /// <summary>Receiving chains kept: the current one plus four previous ones for late messages (libsignal and vodozemac keep 5).</summary>
     public const int MaxReceivingChains = 5;
 
-    /// <summary>Setup ephemeral keys remembered per peer, so a replayed first message cannot restart a session.</summary>
-    public const int MaxRememberedSetupKeys = 32;
+    /// <summary>Setup keys format 1 kept per peer (format 2 keeps hashes of all of them).</summary>
+    public const int MaxRememberedSetupKeysV1 = 32;
 
-    /// <summary>Format version of <see cref="PeerSession.Serialize"/>.</summary>
-    public const byte StateFormatVersion = 1;
+    /// <summary>Format version written by <see cref="PeerSession.Serialize"/>: 2 keeps an uncapped set of setup key hashes.</summary>
+    public const byte StateFormatVersion = 2;
+
+    /// <summary>The first format (32 raw setup keys at most); still read.</summary>
+    public const byte StateFormatVersion1 = 1;
 }

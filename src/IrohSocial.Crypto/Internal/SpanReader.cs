@@ -10,6 +10,8 @@ internal ref struct SpanReader(ReadOnlySpan<byte> data)
 
     public readonly bool AtEnd => _position == _data.Length;
 
+    public readonly int Remaining => _data.Length - _position;
+
     public ReadOnlySpan<byte> ReadBytes(int count)
     {
         if (_data.Length - _position < count)

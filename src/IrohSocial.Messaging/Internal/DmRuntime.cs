@@ -11,13 +11,17 @@ internal sealed class DmRuntime(
     DmClientOptions options,
     ILogger logger,
     Func<EndpointId, CancellationToken, Task<Stream>> openEnvelopeStream,
-    Action<DmEvent> raise)
+    Action<DmEvent> raise,
+    AttachmentVault vault)
 {
     public SecretKey LocalKey { get; } = localKey;
 
     public EndpointId LocalId { get; } = localKey.PublicKey;
 
     public IMessagingStore Store { get; } = store;
+
+    /// <summary>Where received attachments are kept, sealed.</summary>
+    public AttachmentVault Vault { get; } = vault;
 
     public DmClientOptions Options { get; } = options;
 

@@ -12,7 +12,7 @@ internal static partial class Log
     [LoggerMessage(4001, LogLevel.Warning, "Rejected envelope stream from {Peer}: {Error} ({Reason})")]
     public static partial void RejectedStream(ILogger logger, EndpointId peer, MessagingError error, string reason);
 
-    [LoggerMessage(4002, LogLevel.Warning, "Envelope from {Peer} did not decrypt (tampered, replayed or unknown session); answered decrypt_failed")]
+    [LoggerMessage(4002, LogLevel.Warning, "Envelope from {Peer} did not decrypt (tampered, replayed or unknown session)")]
     public static partial void DecryptFailed(ILogger logger, EndpointId peer);
 
     [LoggerMessage(4003, LogLevel.Warning, "Session with {Peer} was reset ({Why})")]
@@ -41,4 +41,10 @@ internal static partial class Log
 
     [LoggerMessage(4011, LogLevel.Warning, "Attachment {AttachmentId} from {Peer} rejected: {Reason}")]
     public static partial void AttachmentRejected(ILogger logger, string attachmentId, EndpointId peer, string reason);
+
+    [LoggerMessage(4012, LogLevel.Warning, "Ignored a decrypt_failed from {Peer} that is not signed by it for us")]
+    public static partial void UnsignedDecryptFailed(ILogger logger, EndpointId peer);
+
+    [LoggerMessage(4013, LogLevel.Debug, "Dropped duplicate control {ControlId} from {Peer}")]
+    public static partial void DuplicateControlDropped(ILogger logger, string controlId, EndpointId peer);
 }

@@ -53,7 +53,7 @@ internal sealed partial class PeerChannel
         }
     }
 
-    /// <summary>Receives one attachment stream: decrypts, checks size and SHA-256, then publishes the file.</summary>
+    /// <summary>Receives one attachment stream: decrypts, re-seals into the vault, checks size and SHA-256, then publishes the file.</summary>
     public async Task ReceiveAttachmentAsync(Stream stream, CancellationToken cancellationToken)
     {
         var headerFrame = await FrameCodec.ReadFrameAsync(stream, _rt.Options.MaxFrameSize, cancellationToken).ConfigureAwait(false)
@@ -71,53 +71,48 @@ internal sealed partial class PeerChannel
             return;
         }
 
-        var folder = _rt.Options.AttachmentDirectory ?? Path.Combine(Path.GetTempPath(), "irohsocial-attachments", _rt.LocalId.ToString());
-        Directory.CreateDirectory(folder);
-        // Ids are sender-chosen: keep only safe characters so they can never escape the folder.
-        var fileName = Sanitize(header.MessageId) + "-" + Sanitize(header.AttachmentId);
-        var finalPath = Path.Combine(folder, fileName);
-        var partialPath = finalPath + ".part";
-        var ok = false;
+        AttachmentVault.Writer writer;
         try
+        {
+            writer = _rt.Vault.CreateWriter(Peer, header.MessageId, header.AttachmentId);
+        }
+        catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
+        {
+            await RejectAsync("the attachment folder is not private: " + ex.Message).ConfigureAwait(false);
+            return;
+        }
+
+        string finalPath;
+        using (writer)
         {
             using var cipher = new AttachmentCipher(descriptor.Key, header.MessageId, header.AttachmentId);
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             var chunks = ChunkCount(descriptor.Size);
             long received = 0;
-            var output = new FileStream(partialPath, FileMode.Create, FileAccess.Write, FileShare.None);
-            await using (output.ConfigureAwait(false))
+            for (ulong index = 0; index < chunks; index++)
             {
-                for (ulong index = 0; index < chunks; index++)
+                var frame = await FrameCodec.ReadFrameAsync(stream, AttachmentCipher.ChunkSize + AttachmentCipher.TagSize, cancellationToken).ConfigureAwait(false);
+                if (frame is null || !cipher.TryOpen(index, frame, index == chunks - 1, out var chunk) || received + chunk.Length > descriptor.Size)
                 {
-                    var frame = await FrameCodec.ReadFrameAsync(stream, AttachmentCipher.ChunkSize + AttachmentCipher.TagSize, cancellationToken).ConfigureAwait(false);
-                    if (frame is null || !cipher.TryOpen(index, frame, index == chunks - 1, out var chunk) || received + chunk.Length > descriptor.Size)
-                    {
-                        await RejectAsync("a chunk is missing, tampered or too long").ConfigureAwait(false);
-                        return;
-                    }
-
-                    hash.AppendData(chunk);
-                    await output.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
-                    received += chunk.Length;
-                    _rt.Options.IncomingAttachmentProgress?.Report(new AttachmentProgress(header.MessageId, header.AttachmentId, received, descriptor.Size));
+                    await RejectAsync("a chunk is missing, tampered or too long").ConfigureAwait(false);
+                    return;
                 }
+
+                hash.AppendData(chunk);
+                await writer.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
+                CryptographicOperations.ZeroMemory(chunk);
+                received += chunk.Length;
+                _rt.Options.IncomingAttachmentProgress?.Report(new AttachmentProgress(header.MessageId, header.AttachmentId, received, descriptor.Size));
             }
 
             if (received != descriptor.Size || Convert.ToHexStringLower(hash.GetHashAndReset()) != descriptor.Sha256)
             {
+                // Disposing the writer deletes the .part file: unverified bytes are never published.
                 await RejectAsync("size or SHA-256 differs from the announcement").ConfigureAwait(false);
                 return;
             }
 
-            File.Move(partialPath, finalPath, overwrite: true);
-            ok = true;
-        }
-        finally
-        {
-            if (!ok)
-            {
-                File.Delete(partialPath);
-            }
+            finalPath = await writer.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
 
         await stream.WriteAsync(new[] { AttachmentAccepted }, cancellationToken).ConfigureAwait(false);
@@ -134,6 +129,4 @@ internal sealed partial class PeerChannel
     }
 
     private static ulong ChunkCount(long size) => size == 0 ? 1 : (ulong)((size + AttachmentCipher.ChunkSize - 1) / AttachmentCipher.ChunkSize);
-
-    private static string Sanitize(string id) => new([.. id.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_')]);
 }

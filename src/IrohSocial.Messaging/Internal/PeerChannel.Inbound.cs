@@ -173,7 +173,12 @@ internal sealed partial class PeerChannel
         if (!session.TryDecrypt(FromEnvelope(envelope), out var plaintext, out var reset))
         {
             Log.DecryptFailed(_rt.Logger, Peer);
-            batch.Answers.Add(new ResponseError(ResponseError.DecryptFailed, envelope.RatchetKey, envelope.MessageNumber).ToJson());
+            // Only "we do not have that session" asks the peer to start over; replays and tampering are dropped.
+            if (session.LastFailureMeansLostState)
+            {
+                batch.Answers.Add(ResponseError.CreateDecryptFailed(_rt.LocalKey, Peer, envelope.RatchetKey, envelope.MessageNumber).ToJson());
+            }
+
             return;
         }
 
@@ -215,8 +220,14 @@ internal sealed partial class PeerChannel
 
     private async Task HandleErrorFrameAsync(ResponseError error, CancellationToken cancellationToken)
     {
-        if (error.Error != ResponseError.DecryptFailed || error.RatchetKey is null)
+        if (error.Error != ResponseError.DecryptFailed)
         {
+            return;
+        }
+
+        if (!error.IsSignedDecryptFailed(Peer, _rt.LocalId))
+        {
+            Log.UnsignedDecryptFailed(_rt.Logger, Peer);
             return;
         }
 
@@ -225,7 +236,7 @@ internal sealed partial class PeerChannel
         try
         {
             // Only an envelope of the current session proves the peer lost it; older ones are stale news.
-            if (!_keyGenerations.TryGetValue(Convert.ToBase64String(error.RatchetKey), out generation) || generation != _sessionGeneration)
+            if (!_keyGenerations.TryGetValue(Convert.ToBase64String(error.RatchetKey!), out generation) || generation != _sessionGeneration)
             {
                 return;
             }
@@ -320,6 +331,14 @@ internal sealed partial class PeerChannel
                 break;
 
             case CallControl c:
+                // An old offer must never ring again: call controls are remembered by id for good.
+                if (await store.HasSeenControlAsync(Peer, c.Id, cancellationToken).ConfigureAwait(false))
+                {
+                    Log.DuplicateControlDropped(_rt.Logger, c.Id, Peer);
+                    return;
+                }
+
+                operations.Add(new RememberControl(Peer, c.Id));
                 events.Add(new CallSignalReceivedEvent(Peer, new CallSignal(c.CallId, c.Kind, c.AudioCodec, c.Video, c.MediaKey, c.Reason, c.Candidate)));
                 break;
 

@@ -255,8 +255,19 @@ internal sealed partial class PeerChannel : IAsyncDisposable
                 return;
             }
 
-            var fresh = PeerSession.Create(_rt.LocalKey, Peer);
-            await _rt.Store.ApplyAsync([new SaveSession(Peer, fresh.Serialize())], cancellationToken).ConfigureAwait(false);
+            // StartOver keeps every setup key seen so far, so the peer's old first messages stay refused.
+            var current = await GetSessionAsync(cancellationToken).ConfigureAwait(false);
+            var fresh = current.StartOver(_rt.LocalKey);
+            try
+            {
+                await _rt.Store.ApplyAsync([new SaveSession(Peer, fresh.Serialize())], cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                fresh.Dispose();
+                throw;
+            }
+
             _session?.Dispose();
             _session = fresh;
             _sessionGeneration++;

@@ -11,6 +11,9 @@ public interface IMessageStore
     /// <summary>Id, peer, direction and status of a live message, or <see langword="null"/>; cheaper than <see cref="GetMessageAsync"/>.</summary>
     ValueTask<MessageInfo?> GetMessageInfoAsync(string messageId, CancellationToken cancellationToken = default);
 
+    /// <summary>Whether a control with this id from <paramref name="peer"/> was remembered with <see cref="RememberControl"/>.</summary>
+    ValueTask<bool> HasSeenControlAsync(EndpointId peer, string controlId, CancellationToken cancellationToken = default);
+
     /// <summary>Whether a message with this id was ever stored, including deleted ones (duplicate detection).</summary>
     ValueTask<bool> ContainsMessageAsync(string messageId, CancellationToken cancellationToken = default);
 

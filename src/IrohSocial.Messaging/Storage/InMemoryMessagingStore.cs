@@ -17,6 +17,7 @@ public sealed class InMemoryMessagingStore : IMessagingStore
     private readonly Dictionary<EndpointId, byte[]> _sessions = [];
     private readonly Dictionary<EndpointId, string> _peers = [];
     private readonly Dictionary<string, CallRecord> _calls = new(StringComparer.Ordinal);
+    private readonly HashSet<(EndpointId Peer, string ControlId)> _seenControls = [];
     private long _sequence;
 
     /// <inheritdoc />
@@ -91,6 +92,9 @@ public sealed class InMemoryMessagingStore : IMessagingStore
             case SaveCall c:
                 _calls[c.Call.CallId] = c.Call;
                 break;
+            case RememberControl r:
+                _seenControls.Add((r.Peer, r.ControlId));
+                break;
             default:
                 throw new ArgumentException($"Unknown store operation {operation.GetType().Name}.", nameof(operation));
         }
@@ -113,6 +117,15 @@ public sealed class InMemoryMessagingStore : IMessagingStore
             return ValueTask.FromResult(_messages.TryGetValue(messageId, out var row) && !row.Deleted
                 ? new MessageInfo(row.Message.Id, row.Message.Peer, row.Message.Direction, row.Message.Status)
                 : null);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<bool> HasSeenControlAsync(EndpointId peer, string controlId, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return ValueTask.FromResult(_seenControls.Contains((peer, controlId)));
         }
     }
 

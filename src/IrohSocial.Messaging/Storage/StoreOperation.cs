@@ -39,3 +39,6 @@ public sealed record SavePeerAddress(EndpointId Peer, string Ticket) : StoreOper
 
 /// <summary>Appends a call to the call history (replaces an entry with the same call id).</summary>
 public sealed record SaveCall(CallRecord Call) : StoreOperation;
+
+/// <summary>Remembers that a control with this id from <paramref name="Peer"/> was applied, so a retry or replay of it is dropped.</summary>
+public sealed record RememberControl(EndpointId Peer, string ControlId) : StoreOperation;

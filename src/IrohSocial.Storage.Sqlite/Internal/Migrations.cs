@@ -41,6 +41,10 @@ internal static class Migrations
         );
         CREATE INDEX ix_calls_started ON calls(started_ms);
         """,
+        // 1 -> 2: ids of applied controls that must never act twice (call signals), per peer.
+        """
+        CREATE TABLE seen_controls (peer BLOB NOT NULL, id TEXT NOT NULL, PRIMARY KEY (peer, id)) WITHOUT ROWID;
+        """,
     ];
 
     /// <summary>The schema version this build writes.</summary>

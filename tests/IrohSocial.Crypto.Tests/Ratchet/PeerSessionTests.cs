@@ -349,6 +349,74 @@ public class PeerSessionTests
     }
 
     [Fact]
+    public void StartOver_OldFirstMessageReplayed_RefusedBecauseSeenSetupKeysSurvive()
+    {
+        using var p = new Pair();
+        var first = p.Alice.Encrypt("offer"u8);
+        Pair.Decrypt(p.Bob, first);
+        var reset = p.Bob.StartOver(p.BobKey);
+        p.Bob.Dispose();
+        p.Bob = PeerSession.Deserialize(p.BobKey, reset.Serialize());
+        reset.Dispose();
+        Assert.Null(p.Bob.Primary);
+        Assert.False(p.Bob.TryDecrypt(first, out _, out _));
+        Assert.Equal(DecryptFailure.Replay, p.Bob.LastFailure);
+        Assert.False(p.Bob.LastFailureMeansLostState);
+    }
+
+    [Fact]
+    public void SeenSetupKeys_ManyRestartsLater_OldestFirstMessageStillRefused()
+    {
+        using var p = new Pair();
+        var oldest = p.Alice.Encrypt("first ever"u8);
+        Pair.Decrypt(p.Bob, oldest);
+        for (var i = 0; i < 40; i++)
+        {
+            Pair.Decrypt(p.Alice, p.Bob.Encrypt("r"u8));
+            p.Alice.Dispose();
+            p.Alice = PeerSession.Create(p.AliceKey, p.BobKey.PublicKey);
+            Assert.True(p.Bob.TryDecrypt(p.Alice.Encrypt("again"u8), out _, out var restarted));
+            Assert.True(restarted);
+        }
+
+        using var reloaded = PeerSession.Deserialize(p.BobKey, p.Bob.Serialize());
+        Assert.False(reloaded.TryDecrypt(oldest, out _, out var reset));
+        Assert.False(reset);
+        Assert.Equal(DecryptFailure.Replay, reloaded.LastFailure);
+    }
+
+    [Fact]
+    public void LastFailureMeansLostState_OnlyForMessagesOfASessionWeDoNotHave()
+    {
+        using var p = new Pair();
+        p.Establish();
+        var onOldSession = p.Alice.Encrypt("hello"u8);
+
+        // Bob lost his state: a message without setup data cannot be placed.
+        using (var lost = PeerSession.Create(p.BobKey, p.AliceKey.PublicKey))
+        {
+            Assert.False(lost.TryDecrypt(onOldSession, out _, out _));
+            Assert.True(lost.LastFailureMeansLostState);
+        }
+
+        // Bob still has it: a replay or a tampered copy is not state loss.
+        Pair.Decrypt(p.Bob, onOldSession);
+        Assert.False(p.Bob.TryDecrypt(onOldSession, out _, out _));
+        Assert.False(p.Bob.LastFailureMeansLostState);
+        var tampered = p.Alice.Encrypt("x"u8);
+        tampered.Ciphertext[0] ^= 1;
+        Assert.False(p.Bob.TryDecrypt(tampered, out _, out _));
+        Assert.False(p.Bob.LastFailureMeansLostState);
+    }
+
+    [Fact]
+    public void StartOver_OtherIdentity_Throws()
+    {
+        using var p = new Pair();
+        Assert.Throws<ArgumentException>(() => p.Bob.StartOver(p.AliceKey));
+    }
+
+    [Fact]
     public void Create_InvalidArguments_Throw()
     {
         using var key = SecretKey.Generate();

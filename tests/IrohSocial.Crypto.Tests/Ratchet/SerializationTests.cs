@@ -1,3 +1,4 @@
+using IrohSocial.Crypto.Internal;
 namespace IrohSocial.Crypto.Tests.Ratchet;
 
 public class SerializationTests
@@ -65,8 +66,26 @@ public class SerializationTests
     {
         using var p = new Pair();
         var data = p.Alice.Serialize();
-        data[0] = 2;
+        data[0] = 3;
         Assert.Equal(RatchetError.UnsupportedVersion, Assert.Throws<RatchetException>(() => PeerSession.Deserialize(p.AliceKey, data)).Error);
+    }
+
+    [Fact]
+    public void Deserialize_Format1WithRememberedSetupKey_StillReadAndKeyStaysRefused()
+    {
+        using var p = new Pair();
+        var first = p.Alice.Encrypt("old"u8);
+        // Format 1: [0x01][local][remote][u8 n][n x 32 raw setup keys][0 = no current][0 = no secondary].
+        var v1 = new List<byte> { 1 };
+        v1.AddRange(p.BobKey.PublicKey.ToArray());
+        v1.AddRange(p.AliceKey.PublicKey.ToArray());
+        v1.Add(1);
+        v1.AddRange(first.Header.SetupEphemeralKey!);
+        v1.AddRange(new byte[] { 0, 0 });
+        using var restored = PeerSession.Deserialize(p.BobKey, v1.ToArray());
+        Assert.False(restored.TryDecrypt(first, out _, out _));
+        Assert.Equal(DecryptFailure.Replay, restored.LastFailure);
+        Assert.Equal(2, restored.Serialize()[0]);
     }
 
     [Fact]

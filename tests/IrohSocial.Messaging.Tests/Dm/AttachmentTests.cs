@@ -55,8 +55,8 @@ public sealed class AttachmentTests
             await bob.Events.WaitUntilAsync(e => e.Of<AttachmentReceivedEvent>().Count == 2, what: "both attachments");
             var received = bob.Events.Of<AttachmentReceivedEvent>().OrderBy(a => a.Attachment.Id).ToList();
             Assert.All(received, r => Assert.Equal(id, r.MessageId));
-            Assert.Equal(big, await File.ReadAllBytesAsync(received[0].Path));
-            Assert.Equal(0, new FileInfo(received[1].Path).Length);
+            Assert.Equal(big, await ReadAttachmentAsync(bob, alice, id, "a0"));
+            Assert.Empty(await ReadAttachmentAsync(bob, alice, id, "a1"));
             Assert.StartsWith(bob.AttachmentFolder, received[0].Path, StringComparison.Ordinal);
 
             var message = (await bob.C.GetMessagesAsync(alice.Id)).Single();
@@ -71,6 +71,17 @@ public sealed class AttachmentTests
         finally
         {
             File.Delete(file);
+        }
+    }
+
+    private static async Task<byte[]> ReadAttachmentAsync(TestNode receiver, TestNode sender, string messageId, string attachmentId)
+    {
+        var stream = await receiver.C.OpenAttachmentAsync(sender.Id, messageId, attachmentId);
+        await using (stream)
+        {
+            var copy = new MemoryStream();
+            await stream.CopyToAsync(copy);
+            return copy.ToArray();
         }
     }
 
@@ -110,7 +121,7 @@ public sealed class AttachmentTests
         Assert.Equal(MessagingError.AttachmentCorrupt, ex.Error);
         await Eventually.WaitAsync(() => Task.FromResult(bob.Logs.Has(4011, "SHA-256")), "bob logs the rejection");
         Assert.Empty(bob.Events.Of<AttachmentReceivedEvent>());
-        Assert.Empty(Directory.Exists(bob.AttachmentFolder) ? Directory.GetFiles(bob.AttachmentFolder) : []);
+        Assert.Empty(Directory.Exists(bob.AttachmentFolder) ? Directory.GetFiles(bob.AttachmentFolder, "*", SearchOption.AllDirectories) : []);
         Assert.Single(bob.Events.Of<MessageReceivedEvent>()); // the message itself arrived; only its bytes were refused
     }
 

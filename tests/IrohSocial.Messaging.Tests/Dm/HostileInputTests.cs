@@ -70,7 +70,7 @@ public sealed class HostileInputTests
     }
 
     [Fact]
-    public async Task ReplayedAndTamperedEnvelopes_AnsweredDecryptFailed_StreamAndSessionSurvive()
+    public async Task ReplayedAndTamperedEnvelopes_NotAnsweredWithDecryptFailed_StreamAndSessionSurvive()
     {
         await using var alice = await TestNode.CreateAsync("alice");
         await using var bob = await TestNode.CreateAsync("bob");
@@ -87,13 +87,11 @@ public sealed class HostileInputTests
             EncryptedEnvelope.Parse(ack, out var ackSender);
             Assert.Equal(bob.Id, ackSender);
 
-            await FrameCodec.WriteFrameAsync(stream, first, default); // replay
-            Assert.Equal(ResponseError.DecryptFailed, ResponseError.TryParse(await NextAnswerAsync(answers))?.Error);
-
+            // Neither a replay nor a tampered copy means Bob lost state: no decrypt_failed (it would make us reset).
+            await FrameCodec.WriteFrameAsync(stream, first, default);
             var tampered = EncryptedEnvelope.Parse(Envelope(session, carol.PublicKey, Text("c2", "tampered")), out _);
             tampered.Ciphertext[3] ^= 0x40;
             await FrameCodec.WriteFrameAsync(stream, tampered.ToJson(), default);
-            Assert.Equal(ResponseError.DecryptFailed, ResponseError.TryParse(await NextAnswerAsync(answers))?.Error);
 
             await FrameCodec.WriteFrameAsync(stream, Envelope(session, carol.PublicKey, Text("c3", "genuine three")), default);
             Assert.Null(ResponseError.TryParse(await NextAnswerAsync(answers)));
@@ -102,6 +100,64 @@ public sealed class HostileInputTests
         Assert.Equal(["c1", "c3"], (await bob.C.GetMessagesAsync(carol.PublicKey)).Select(m => m.Id));
         Assert.True(bob.Logs.Entries.Count(e => e.Id.Id == 4002) >= 2);
         await GenuineTrafficStillFlowsAsync(alice, bob, "still fine");
+    }
+
+    [Fact]
+    public async Task DecryptFailed_UnsignedOrBadlySigned_IgnoredSignedOneResets()
+    {
+        await using var bob = await TestNode.CreateAsync("bob");
+        using var carol = SecretKey.Generate();
+        using var mallory = SecretKey.Generate();
+        using var session = PeerSession.Create(carol, bob.Id);
+        var (endpoint, connection, stream) = await RawStreamAsync(carol, bob);
+        await using (endpoint)
+        {
+            await FrameCodec.WriteFrameAsync(stream, Envelope(session, carol.PublicKey, Text("c1", "hello")), default);
+            var answers = await AcceptAnswersAsync(connection);
+            var ack = EncryptedEnvelope.Parse(await NextAnswerAsync(answers), out _);
+
+            // Names Bob's current ratchet key, but carries no signature.
+            await FrameCodec.WriteFrameAsync(stream, new ResponseError(ResponseError.DecryptFailed, ack.RatchetKey, ack.MessageNumber).ToJson(), default);
+            // Signed by someone else.
+            await FrameCodec.WriteFrameAsync(stream, ResponseError.CreateDecryptFailed(mallory, bob.Id, ack.RatchetKey, ack.MessageNumber).ToJson(), default);
+            // Signed by Carol but for another recipient.
+            await FrameCodec.WriteFrameAsync(stream, ResponseError.CreateDecryptFailed(carol, mallory.PublicKey, ack.RatchetKey, ack.MessageNumber).ToJson(), default);
+            // A genuine message after them proves Bob processed them all (one stream, in order).
+            await FrameCodec.WriteFrameAsync(stream, Envelope(session, carol.PublicKey, Text("c2", "still here")), default);
+            Assert.Null(ResponseError.TryParse(await NextAnswerAsync(answers)));
+            // Error frames of a group are handled after its acknowledgement went out: wait for all three verdicts.
+            await Eventually.WaitAsync(() => Task.FromResult(bob.Logs.Entries.Count(e => e.Id.Id == 4012) == 3), "bob ignores the three bad ones");
+            Assert.Empty(bob.Events.Of<SessionResetEvent>());
+
+            await FrameCodec.WriteFrameAsync(stream, ResponseError.CreateDecryptFailed(carol, bob.Id, ack.RatchetKey, ack.MessageNumber).ToJson(), default);
+            await bob.Events.WaitUntilAsync(e => e.Of<SessionResetEvent>().Count == 1, what: "the signed decrypt_failed resets the session");
+        }
+    }
+
+    [Fact]
+    public async Task CallOffer_SameControlIdTwice_RingsOnceAcrossRestart()
+    {
+        await using var bob = await TestNode.CreateAsync("bob", sqlite: true);
+        using var carol = SecretKey.Generate();
+        using var session = PeerSession.Create(carol, bob.Id);
+        var offer = new CallControl("k1", "call-1", CallSignalKind.Offer, "opus", false, new byte[32], null, null);
+        for (var round = 0; round < 2; round++)
+        {
+            var (endpoint, connection, stream) = await RawStreamAsync(carol, bob);
+            await using (endpoint)
+            {
+                // The retry of a control whose acknowledgement was lost carries the same id in a new envelope.
+                await FrameCodec.WriteFrameAsync(stream, Envelope(session, carol.PublicKey, offer), default);
+                var answers = await AcceptAnswersAsync(connection);
+                Assert.Null(ResponseError.TryParse(await NextAnswerAsync(answers)));
+            }
+
+            Assert.Equal(round == 0 ? 1 : 0, bob.Events.Of<CallSignalReceivedEvent>().Count);
+            if (round == 0)
+            {
+                await bob.RestartAsync();
+            }
+        }
     }
 
     public static TheoryData<string> StreamKillers() => ["forged-sender", "oversized-frame", "garbage-json", "unknown-stream-kind", "truncated-frame"];

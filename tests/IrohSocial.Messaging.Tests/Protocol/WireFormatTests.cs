@@ -40,6 +40,32 @@ public sealed class WireFormatTests
         Assert.Equal(ControlFor(name).ToJson(), parsed.ToJson());
     }
 
+    /// <summary>
+    /// Signed decrypt_failed (docs/protocol.md 5.3): signer seed 00..1f, recipient seed 20..3f, ratchet key 32 x 0xaa,
+    /// N = 7, nonce 16 x 0x55. Bytes and signature computed independently with Python's <c>cryptography</c> Ed25519.
+    /// </summary>
+    [Fact]
+    public void DecryptFailed_SignedBytesAndSignature_KnownAnswer()
+    {
+        using var signer = SecretKey.Import(Enumerable.Range(0, 32).Select(i => (byte)i).ToArray());
+        using var recipient = SecretKey.Import(Enumerable.Range(32, 32).Select(i => (byte)i).ToArray());
+        var ratchetKey = Enumerable.Repeat((byte)0xaa, 32).ToArray();
+        var nonce = Enumerable.Repeat((byte)0x55, 16).ToArray();
+        var signed = ResponseError.SignedBytes(signer.PublicKey, recipient.PublicKey, ratchetKey, 7, nonce);
+        Assert.Equal(
+            "69726f682d736f6369616c2f646d2f646563727970742d6661696c65642f310003a107bff3ce10be1d70dd18e74bc09967e4d6309ba50d5f1ddc8664125531b8"
+            + "29acbae141bccaf0b22e1a94d34d0bc7361e526d0bfe12c89794bc9322966dd7aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+            + "0000000755555555555555555555555555555555",
+            Convert.ToHexStringLower(signed));
+        var signature = Convert.FromHexString(
+            "fb55438e07b2ed01977c744beff54da92053a16e88955d11f62b732dfac285bd36a134b94b7b8febc9f875db074091a2688a5897ee5ea3e4bbc5e77b63ad2905");
+        Assert.Equal(signature, signer.Sign(signed));
+        var frame = new ResponseError(ResponseError.DecryptFailed, ratchetKey, 7, nonce, signature);
+        Assert.True(ResponseError.TryParse(frame.ToJson())!.IsSignedDecryptFailed(signer.PublicKey, recipient.PublicKey));
+        Assert.False(frame.IsSignedDecryptFailed(recipient.PublicKey, signer.PublicKey));
+        Assert.False((frame with { MessageNumber = 8 }).IsSignedDecryptFailed(signer.PublicKey, recipient.PublicKey));
+    }
+
     [Fact]
     public void Control_TypeNotFirst_StillParses()
     {

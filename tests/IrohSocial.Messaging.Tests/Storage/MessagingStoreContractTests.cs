@@ -20,6 +20,24 @@ public abstract class MessagingStoreContractTests
         new(id, peer, direction, text ?? $"text of {id}", T0.AddSeconds(second), null, [], status);
 
     [Fact]
+    public async Task RememberControl_ScopedByPeerAndSurvivesReopen()
+    {
+        var store = await CreateAsync(nameof(RememberControl_ScopedByPeerAndSurvivesReopen));
+        try
+        {
+            Assert.False(await store.HasSeenControlAsync(Bob, "k1"));
+            await store.ApplyAsync([new RememberControl(Bob, "k1"), new RememberControl(Bob, "k1")]);
+            store = await ReopenAsync(store, nameof(RememberControl_ScopedByPeerAndSurvivesReopen));
+            Assert.True(await store.HasSeenControlAsync(Bob, "k1"));
+            Assert.False(await store.HasSeenControlAsync(Alice, "k1"));
+        }
+        finally
+        {
+            await store.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task InsertMessage_SameIdTwice_KeepsFirst()
     {
         await using var store = await CreateAsync(nameof(InsertMessage_SameIdTwice_KeepsFirst));

@@ -52,6 +52,8 @@ public sealed class CrashingStore(IMessagingStore inner, int crashAtWrite = int.
 
     public ValueTask<MessageInfo?> GetMessageInfoAsync(string messageId, CancellationToken cancellationToken = default) { Check(); return inner.GetMessageInfoAsync(messageId, cancellationToken); }
 
+    public ValueTask<bool> HasSeenControlAsync(EndpointId peer, string controlId, CancellationToken cancellationToken = default) { Check(); return inner.HasSeenControlAsync(peer, controlId, cancellationToken); }
+
     public ValueTask<bool> ContainsMessageAsync(string messageId, CancellationToken cancellationToken = default) { Check(); return inner.ContainsMessageAsync(messageId, cancellationToken); }
 
     public ValueTask<IReadOnlyList<StoredMessage>> GetMessagesAsync(EndpointId peer, int limit, DateTimeOffset? before, CancellationToken cancellationToken = default) { Check(); return inner.GetMessagesAsync(peer, limit, before, cancellationToken); }

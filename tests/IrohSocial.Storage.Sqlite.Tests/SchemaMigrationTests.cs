@@ -1,0 +1,96 @@
+using System.Text;
+using System.Text.Json;
+using IrohSocial.Crypto;
+using IrohSocial.Messaging.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace IrohSocial.Storage.Sqlite.Tests;
+
+/// <summary>
+/// A database written by the first schema (version 1, as shipped) opens with today's store, migrates, and keeps
+/// every row readable. The version-1 schema and row encodings are frozen copies here on purpose: they describe
+/// files that exist on users' disks, whatever the current code does.
+/// </summary>
+public sealed class SchemaMigrationTests : IDisposable
+{
+    private const string SchemaV1 = """
+        CREATE TABLE messages (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, peer BLOB NOT NULL, direction INTEGER NOT NULL,
+            timestamp_ms INTEGER NOT NULL, status INTEGER NOT NULL, deleted INTEGER NOT NULL DEFAULT 0, body BLOB NULL);
+        CREATE INDEX ix_messages_peer_time ON messages(peer, deleted, timestamp_ms, seq);
+        CREATE TABLE outbox (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, peer BLOB NOT NULL, created_ms INTEGER NOT NULL,
+            attempts INTEGER NOT NULL, next_attempt_ms INTEGER NOT NULL, payload BLOB NOT NULL);
+        CREATE INDEX ix_outbox_peer ON outbox(peer, seq);
+        CREATE TABLE sessions (peer BLOB PRIMARY KEY, state BLOB NOT NULL);
+        CREATE TABLE peers (peer BLOB PRIMARY KEY, ticket TEXT NOT NULL);
+        CREATE TABLE calls (call_id TEXT PRIMARY KEY, peer BLOB NOT NULL, direction INTEGER NOT NULL, started_ms INTEGER NOT NULL,
+            duration_ms INTEGER NOT NULL, had_video INTEGER NOT NULL, ended_reason INTEGER NOT NULL);
+        CREATE INDEX ix_calls_started ON calls(started_ms);
+        PRAGMA user_version = 1;
+        """;
+
+    private static readonly DateTimeOffset T0 = new(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);
+    private readonly TempFolder _folder = new();
+    private readonly SecretKey _identity = SecretKey.Generate();
+    private readonly EndpointId _bob = SecretKey.Generate().PublicKey;
+
+    [Fact]
+    public async Task OpenAsync_Version1FileWithData_MigratesAndKeepsEveryRow()
+    {
+        var path = _folder.File("v1.db");
+        using var sealer = new AtRestSealer(_identity);
+        var session = new byte[] { 1, 2, 3, 4 };
+        await using (var raw = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            await raw.OpenAsync();
+            Exec(raw, SchemaV1);
+            var body = JsonSerializer.SerializeToUtf8Bytes(new { content = "hello from v1", reply_to = (string?)null, attachments = Array.Empty<object>() });
+            Exec(raw, "INSERT INTO messages(id, peer, direction, timestamp_ms, status, body) VALUES('m1', $p, 1, $t, 1, $b);",
+                ("$p", _bob.ToArray()), ("$t", T0.ToUnixTimeMilliseconds()), ("$b", sealer.Seal(body, Encoding.UTF8.GetBytes("messages:m1"))));
+            Exec(raw, "INSERT INTO messages(id, peer, direction, timestamp_ms, status, deleted, body) VALUES('gone', zeroblob(32), 0, 0, 0, 1, NULL);");
+            Exec(raw, "INSERT INTO outbox(id, peer, created_ms, attempts, next_attempt_ms, payload) VALUES('o1', $p, $t, 2, $t, $b);",
+                ("$p", _bob.ToArray()), ("$t", T0.ToUnixTimeMilliseconds()), ("$b", sealer.Seal("envelope"u8, Encoding.UTF8.GetBytes("outbox:o1"))));
+            Exec(raw, "INSERT INTO sessions(peer, state) VALUES($p, $s);",
+                ("$p", _bob.ToArray()), ("$s", sealer.Seal(session, Encoding.ASCII.GetBytes("sessions:" + _bob))));
+            Exec(raw, "INSERT INTO peers(peer, ticket) VALUES($p, 'ticket-of-bob');", ("$p", _bob.ToArray()));
+            Exec(raw, "INSERT INTO calls(call_id, peer, direction, started_ms, duration_ms, had_video, ended_reason) VALUES('c1', $p, 0, $t, 61000, 1, 0);",
+                ("$p", _bob.ToArray()), ("$t", T0.ToUnixTimeMilliseconds()));
+        }
+
+        await using var store = await SqliteMessagingStore.OpenAsync(path, sealer);
+        Assert.True(store.SchemaVersion > 1);
+        var message = Assert.Single(await store.GetMessagesAsync(_bob, 10, null));
+        Assert.Equal(("m1", "hello from v1", MessageDirection.Incoming, T0, MessageStatus.Delivered),
+            (message.Id, message.Content, message.Direction, message.Timestamp, message.Status));
+        Assert.True(await store.ContainsMessageAsync("gone"));
+        Assert.Null(await store.GetMessageAsync("gone"));
+        var entry = Assert.Single(await store.GetOutboxAsync(_bob));
+        Assert.Equal(("o1", 2, "envelope"), (entry.Id, entry.Attempts, Encoding.UTF8.GetString(entry.Payload)));
+        Assert.Equal(session, await store.LoadSessionAsync(_bob));
+        Assert.Equal("ticket-of-bob", await store.GetPeerAddressAsync(_bob));
+        var call = Assert.Single(await store.GetCallHistoryAsync(10, null));
+        Assert.Equal(("c1", _bob, T0, TimeSpan.FromSeconds(61), true), (call.CallId, call.Peer, call.StartedAt, call.Duration, call.HadVideo));
+        Assert.Equal([_bob], await store.GetOutboxPeersAsync());
+
+        // New features work on the migrated file.
+        await store.ApplyAsync([new RememberControl(_bob, "k1")]);
+        Assert.True(await store.HasSeenControlAsync(_bob, "k1"));
+    }
+
+    private static void Exec(SqliteConnection connection, string sql, params (string Name, object Value)[] parameters)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        command.ExecuteNonQuery();
+    }
+
+    public void Dispose()
+    {
+        _identity.Dispose();
+        _folder.Dispose();
+    }
+}
