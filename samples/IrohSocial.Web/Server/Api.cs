@@ -1,0 +1,283 @@
+using IrohSocial.Crypto;
+using IrohSocial.Hosting;
+using IrohSocial.Media.Calls;
+using IrohSocial.Messaging;
+using IrohSocial.Messaging.Storage;
+using QRCoder;
+
+namespace IrohSocial.Web.Server;
+
+/// <summary>The page's HTTP API: every command of the SDK's client API, one endpoint each.</summary>
+internal static class Api
+{
+    private const int MaxPage = 200;
+
+    // Received files are the peer's bytes: only raster images are shown inline; everything else downloads, so a
+    // peer's HTML or SVG never runs on the page's origin.
+    private static readonly HashSet<string> InlineTypes = ["image/png", "image/jpeg", "image/gif", "image/webp"];
+
+    public sealed record AddContactRequest(string Ticket, string? Name);
+
+    public sealed record StartCallRequest(string Peer, bool Video);
+
+    public sealed record AnswerRequest(bool Video);
+
+    public sealed record MuteRequest(bool Muted);
+
+    public sealed record VideoRequest(bool Enabled);
+
+    public static void Map(WebApplication app, WebAppSettings settings)
+    {
+        var api = app.MapGroup("/api");
+        var sentFolder = Path.Combine(settings.DataDirectory, "sent");
+        var receivedFolder = Path.Combine(settings.DataDirectory, "attachments");
+
+        api.MapGet("/me", (IrohSocialHost host) => new
+        {
+            id = host.Id.ToString(),
+            ticket = host.Ticket,
+            video = new { width = settings.Video.Width, height = settings.Video.Height, fps = settings.Video.FramesPerSecond },
+        });
+
+        api.MapGet("/me/qr.svg", (IrohSocialHost host) =>
+        {
+            using var data = QRCodeGenerator.GenerateQrCode(host.Ticket, QRCodeGenerator.ECCLevel.M);
+            return Results.Text(new SvgQRCode(data).GetGraphic(4), "image/svg+xml");
+        });
+
+        api.MapGet("/contacts", (ContactBook contacts) => contacts.All.Select(c => new { id = c.Id, name = c.Name, ticket = c.Ticket }));
+
+        api.MapPost("/contacts", (AddContactRequest request, IrohSocialHost host, ContactBook contacts) =>
+        {
+            if (string.IsNullOrWhiteSpace(request.Ticket))
+            {
+                return Results.BadRequest(new { error = "Paste a ticket." });
+            }
+
+            Contact contact;
+            try
+            {
+                contact = contacts.Add(request.Ticket, request.Name);
+            }
+            catch (Exception ex) when (ex is FormatException or ArgumentException)
+            {
+                return Results.BadRequest(new { error = ex.Message });
+            }
+
+            if (contact.Address.Id == host.Id)
+            {
+                return Results.BadRequest(new { error = "That is your own ticket." });
+            }
+
+            host.Messages.AddPeer(contact.Address);
+            return Results.Ok(new { id = contact.Id, name = contact.Name });
+        });
+
+        api.MapGet("/conversations", async (IrohSocialHost host, ContactBook contacts, CancellationToken ct) =>
+        {
+            var conversations = await host.Messages.GetConversationsAsync(ct);
+            var list = conversations
+                .OrderByDescending(c => c.LastMessage.Timestamp)
+                .Select(c => new ConversationDto(c.Peer.ToString(), contacts.NameOf(c.Peer), MessageDto.From(c.LastMessage), c.UnreadCount, contacts.Find(c.Peer) is not null))
+                .ToList();
+            // Contacts without messages yet come last, so a new contact can be opened and written to.
+            list.AddRange(contacts.All.Where(k => list.All(c => c.Peer != k.Id)).Select(k => new ConversationDto(k.Id, k.Name, null, 0, true)));
+            return list;
+        });
+
+        api.MapGet("/conversations/{peer}/messages", async (string peer, DateTimeOffset? before, int? limit, IrohSocialHost host, CancellationToken ct) =>
+            TryPeer(peer, out var id)
+                ? Results.Ok((await host.Messages.GetMessagesAsync(id, Math.Clamp(limit ?? 30, 1, MaxPage), before, ct)).Select(MessageDto.From))
+                : BadPeer());
+
+        api.MapPost("/conversations/{peer}/messages", async (string peer, HttpRequest request, IrohSocialHost host, ContactBook contacts, CancellationToken ct) =>
+        {
+            if (!TryPeer(peer, out var id))
+            {
+                return BadPeer();
+            }
+
+            var form = await request.ReadFormAsync(ct);
+            var content = form["content"].ToString();
+            var replyTo = form["replyTo"].ToString() is { Length: > 0 } r ? r : null;
+            var staged = new List<string>();
+            try
+            {
+                var attachments = new List<AttachmentSource>();
+                Directory.CreateDirectory(sentFolder);
+                foreach (var file in form.Files)
+                {
+                    var path = Path.Combine(sentFolder, "upload-" + Guid.NewGuid().ToString("N"));
+                    staged.Add(path);
+                    await using (var output = File.Create(path))
+                    {
+                        await file.CopyToAsync(output, ct);
+                    }
+
+                    attachments.Add(AttachmentSource.FromFile(path, string.IsNullOrEmpty(file.ContentType) ? "application/octet-stream" : file.ContentType, Path.GetFileName(file.FileName)));
+                }
+
+                if (content.Length == 0 && attachments.Count == 0)
+                {
+                    return Results.BadRequest(new { error = "Nothing to send." });
+                }
+
+                var messageId = contacts.Find(id) is { } contact
+                    ? await host.Messages.SendMessageAsync(contact.Address, content, attachments, replyTo, ct)
+                    : await host.Messages.SendMessageAsync(id, content, attachments, replyTo, ct);
+                // The SDK names attachments a0, a1, ... in order; keep the sender's copies under the same names the
+                // receiver uses, so both sides download them the same way.
+                for (var i = 0; i < staged.Count; i++)
+                {
+                    File.Move(staged[i], Path.Combine(sentFolder, $"{messageId}-a{i}"), overwrite: true);
+                }
+
+                staged.Clear();
+                var sent = (await host.Messages.GetMessagesAsync(id, 5, null, ct)).FirstOrDefault(m => m.Id == messageId);
+                return Results.Ok(sent is null ? new { id = messageId } : MessageDto.From(sent));
+            }
+            catch (MessagingException ex)
+            {
+                return Results.Problem(ex.Message, statusCode: StatusCodes.Status502BadGateway);
+            }
+            finally
+            {
+                foreach (var path in staged)
+                {
+                    File.Delete(path);
+                }
+            }
+        }).DisableAntiforgery();
+
+        api.MapPost("/conversations/{peer}/read", async (string peer, IrohSocialHost host, CancellationToken ct) =>
+            TryPeer(peer, out var id) ? Results.Ok(new { marked = await host.Messages.MarkReadAsync(id, ct) }) : BadPeer());
+
+        api.MapPost("/conversations/{peer}/typing", async (string peer, IrohSocialHost host, CancellationToken ct) =>
+        {
+            if (!TryPeer(peer, out var id))
+            {
+                return BadPeer();
+            }
+
+            try
+            {
+                await host.Messages.SendTypingAsync(id, ct);
+                return Results.NoContent();
+            }
+            catch (MessagingException ex)
+            {
+                return Results.Problem(ex.Message, statusCode: StatusCodes.Status502BadGateway);
+            }
+        });
+
+        api.MapGet("/conversations/{peer}/path", (string peer, IrohSocialHost host) =>
+            !TryPeer(peer, out var id) ? BadPeer()
+            : host.Messages.GetConnection(id) is { } connection ? Results.Ok(PathDto.From(connection, null))
+            : Results.Ok(new { kind = "none" }));
+
+        api.MapDelete("/messages/{id}", async (string id, IrohSocialHost host, CancellationToken ct) =>
+            await host.Messages.DeleteMessageAsync(id, ct) ? Results.NoContent() : Results.NotFound());
+
+        api.MapPost("/outbox/flush", async (IrohSocialHost host, CancellationToken ct) =>
+        {
+            var result = await host.Messages.FlushOutboxAsync(ct);
+            return new { sent = result.Sent, failed = result.Failed };
+        });
+
+        api.MapGet("/attachments/{messageId}/{attachmentId}", (string messageId, string attachmentId, string? name, string? type) =>
+        {
+            if (!SafeId(messageId) || !SafeId(attachmentId))
+            {
+                return Results.BadRequest();
+            }
+
+            var fileName = $"{messageId}-{attachmentId}";
+            var path = new[] { Path.Combine(receivedFolder, fileName), Path.Combine(sentFolder, fileName) }.FirstOrDefault(File.Exists);
+            if (path is null)
+            {
+                return Results.NotFound();
+            }
+
+            var inline = type is not null && InlineTypes.Contains(type);
+            return Results.File(Path.GetFullPath(path), inline ? type : "application/octet-stream", inline ? null : (name ?? fileName));
+        });
+
+        api.MapPost("/calls", async (StartCallRequest request, CallSession calls, CancellationToken ct) =>
+        {
+            if (!TryPeer(request.Peer, out var id))
+            {
+                return BadPeer();
+            }
+
+            try
+            {
+                return Results.Ok(ToDto(await calls.StartAsync(id, request.Video, ct), app.Services));
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or MessagingException)
+            {
+                return Results.Problem(ex.Message, statusCode: StatusCodes.Status409Conflict);
+            }
+        });
+
+        api.MapGet("/calls/current", (CallSession calls) => calls.Current is { } call ? Results.Ok(ToDto(call, app.Services)) : Results.NoContent());
+
+        api.MapPost("/calls/{id}/answer", async (string id, AnswerRequest request, CallSession calls, CancellationToken ct) =>
+            await CallCommand(async () => ToDto(await calls.AnswerAsync(id, request.Video, ct), app.Services)));
+
+        api.MapPost("/calls/{id}/reject", async (string id, IrohSocialHost host, CancellationToken ct) =>
+            await CallCommand(async () => { await host.Calls.RejectAsync(id, "declined", ct); return new { }; }));
+
+        api.MapPost("/calls/{id}/end", async (string id, IrohSocialHost host, CancellationToken ct) =>
+            await CallCommand(async () => { await host.Calls.EndAsync(id, ct); return new { }; }));
+
+        api.MapPost("/calls/{id}/mute", (string id, MuteRequest request, CallSession calls) =>
+        {
+            if (calls.Current is not { } call || call.Id != id)
+            {
+                return Results.NotFound();
+            }
+
+            call.Muted = request.Muted;
+            return Results.Ok(ToDto(call, app.Services));
+        });
+
+        api.MapPost("/calls/{id}/video", async (string id, VideoRequest request, CallSession calls, CancellationToken ct) =>
+            calls.Current is { } call && call.Id == id
+                ? await CallCommand(async () => { await call.SetVideoEnabledAsync(request.Enabled, ct); return ToDto(call, app.Services); })
+                : Results.NotFound());
+
+        api.MapGet("/calls/history", async (IrohSocialHost host, ContactBook contacts, CancellationToken ct) =>
+            (await host.Calls.GetHistoryAsync(50, null, ct)).Select(r => new CallRecordDto(
+                r.CallId, r.Peer.ToString(), contacts.NameOf(r.Peer), r.Direction == CallDirection.Outgoing ? "outgoing" : "incoming",
+                r.StartedAt, r.Duration.TotalSeconds, r.HadVideo, r.EndedReason.ToString().ToLowerInvariant())));
+    }
+
+    private static CallDto ToDto(Call call, IServiceProvider services) => new(
+        call.Id,
+        call.Peer.ToString(),
+        services.GetRequiredService<ContactBook>().NameOf(call.Peer),
+        call.Direction == CallDirection.Outgoing ? "outgoing" : "incoming",
+        call.State.ToString().ToLowerInvariant(),
+        call.Muted,
+        call.VideoEnabled,
+        call.PeerVideoEnabled,
+        call.Elapsed.TotalSeconds);
+
+    private static async Task<IResult> CallCommand<T>(Func<Task<T>> command)
+    {
+        try
+        {
+            return Results.Ok(await command());
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or MessagingException)
+        {
+            return Results.Problem(ex.Message, statusCode: StatusCodes.Status409Conflict);
+        }
+    }
+
+    private static bool TryPeer(string text, out EndpointId id) => EndpointId.TryParse(text, out id);
+
+    private static IResult BadPeer() => Results.BadRequest(new { error = "Not a peer id (64 lowercase hex characters)." });
+
+    private static bool SafeId(string id) => id.Length is > 0 and <= 64 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
+}
