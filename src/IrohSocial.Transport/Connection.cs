@@ -35,6 +35,13 @@ public sealed class Connection : IAsyncDisposable
     /// </summary>
     public TransportProvider Provider => _core.Provider;
 
+    /// <summary>
+    /// The path this connection travels: <see cref="ConnectionPath.Quic"/>, <see cref="ConnectionPath.Tcp"/> or (later)
+    /// <see cref="ConnectionPath.Relay"/>. A relayed connection runs the same TLS and multiplexer as TCP, so its
+    /// <see cref="Provider"/> is <see cref="TransportProvider.TcpTls"/>.
+    /// </summary>
+    public ConnectionPath Path => _core.Path;
+
     /// <summary>Completes (never faults) when the connection has ended for any reason.</summary>
     public Task Closed => _core.Closed;
 
@@ -68,5 +75,5 @@ public sealed class Connection : IAsyncDisposable
     public ValueTask DisposeAsync() => _core.DisposeAsync();
 
     /// <summary>Peer id, address and ALPN, for logs.</summary>
-    public override string ToString() => $"{RemoteId.ToShortString()}@{RemoteAddress} ({Alpn})";
+    public override string ToString() => $"{RemoteId.ToShortString()}@{RemoteAddress} ({Alpn}, {Path})";
 }

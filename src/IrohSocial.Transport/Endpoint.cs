@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
+using System.Threading.Channels;
 using IrohSocial.Crypto;
 using IrohSocial.Transport.Internal;
 using IrohSocial.Transport.Internal.Quic;
@@ -9,22 +10,32 @@ using IrohSocial.Transport.Internal.Tcp;
 namespace IrohSocial.Transport;
 
 /// <summary>
-/// A local endpoint: an ed25519 identity bound to a socket. It dials peers by <see cref="EndpointAddr"/> and accepts
-/// connections whose identity is proven by mutual TLS 1.3. Create with <see cref="BindAsync"/>; dispose to close
-/// the listener and every connection.
+/// A local endpoint: an ed25519 identity listening on one or more paths (QUIC over UDP, TLS over TCP). It dials peers by
+/// <see cref="EndpointAddr"/>, racing its paths, and accepts connections from all of them; every connection's identity
+/// is proven by mutual TLS 1.3. Create with <see cref="BindAsync"/>; dispose to close the listeners and every connection.
 /// </summary>
 public sealed class Endpoint : IAsyncDisposable
 {
+    // When port 0 was asked for, TCP picks a port and QUIC takes the same number on UDP; if that UDP port is taken
+    // by someone else, try a fresh pair a few times before giving up on the shared number.
+    private const int SharedPortAttempts = 5;
+
     private readonly EndpointContext _ctx;
-    private readonly ProviderEndpoint _provider;
+    private readonly IReadOnlyList<IEndpointPath> _paths;
+    private readonly Channel<ConnectionCore> _accepted = Channel.CreateUnbounded<ConnectionCore>();
+    private readonly CancellationTokenSource _shutdown = new();
+    private readonly Task _acceptPumps;
     private int _disposed;
 
-    private Endpoint(EndpointContext ctx, ProviderEndpoint provider)
+    private Endpoint(EndpointContext ctx, IReadOnlyList<IEndpointPath> paths)
     {
         _ctx = ctx;
-        _provider = provider;
+        _paths = paths;
         Id = ctx.Id;
-        Addr = new EndpointAddr(Id, DialableAddresses(provider.LocalEndPoint));
+        LocalEndPoint = paths[0].LocalEndPoint!;
+        Paths = paths.Select(p => p.Kind).ToArray();
+        Addr = new EndpointAddr(Id, DialableAddresses(LocalEndPoint));
+        _acceptPumps = Task.WhenAll(paths.Select(PumpAcceptsAsync));
     }
 
     /// <summary>This endpoint's identity (the public key of <see cref="EndpointOptions.SecretKey"/>).</summary>
@@ -33,18 +44,25 @@ public sealed class Endpoint : IAsyncDisposable
     /// <summary>How peers reach this endpoint (share it with <see cref="EndpointAddr.ToTicket"/>).</summary>
     public EndpointAddr Addr { get; }
 
-    /// <summary>The network stack in use (never <see cref="TransportProvider.Auto"/>).</summary>
-    public TransportProvider Provider => _provider.Kind;
+    /// <summary>
+    /// The preferred network stack in use, never <see cref="TransportProvider.Auto"/>: <see cref="TransportProvider.Quic"/>
+    /// when this endpoint listens on QUIC (possibly beside TCP, see <see cref="Paths"/>), otherwise
+    /// <see cref="TransportProvider.TcpTls"/>.
+    /// </summary>
+    public TransportProvider Provider => Paths.Contains(ConnectionPath.Quic) ? TransportProvider.Quic : TransportProvider.TcpTls;
+
+    /// <summary>The paths this endpoint listens and dials on, in order of preference (QUIC before TCP).</summary>
+    public IReadOnlyList<ConnectionPath> Paths { get; }
 
     /// <summary>The ALPNs this endpoint accepts.</summary>
     public IReadOnlyList<string> Alpns => _ctx.Alpns;
 
-    /// <summary>The bound local socket address.</summary>
-    public IPEndPoint LocalEndPoint => _provider.LocalEndPoint;
+    /// <summary>The bound local socket address (QUIC on UDP and TCP share its port number).</summary>
+    public IPEndPoint LocalEndPoint { get; }
 
     internal EndpointContext Context => _ctx;
 
-    /// <summary>Binds a new endpoint. Port 0 picks a free port.</summary>
+    /// <summary>Binds a new endpoint. Port 0 picks a free port (the same number for UDP and TCP).</summary>
     /// <exception cref="PlatformNotSupportedException"><see cref="TransportProvider.Quic"/> was forced and QUIC is not supported here.</exception>
     public static ValueTask<Endpoint> BindAsync(EndpointOptions options, CancellationToken cancellationToken = default)
     {
@@ -60,20 +78,24 @@ public sealed class Endpoint : IAsyncDisposable
         try
         {
             var quicSupported = QuicSupport.IsSupported;
-            var (kind, reason) = options.Provider switch
+            var (useQuic, useTcp, reason) = options.Provider switch
             {
                 TransportProvider.Quic when !quicSupported => throw new PlatformNotSupportedException(
                     "QUIC was requested but System.Net.Quic is not supported here (libmsquic is missing); use TransportProvider.TcpTls or Auto."),
-                TransportProvider.Quic => (TransportProvider.Quic, "forced by options"),
-                TransportProvider.TcpTls => (TransportProvider.TcpTls, "forced by options"),
-                _ when quicSupported => (TransportProvider.Quic, "QUIC is supported here"),
-                _ => (TransportProvider.TcpTls, "QUIC is not supported here (no libmsquic); falling back to TLS 1.3 over TCP"),
+                TransportProvider.Quic => (true, false, "QUIC forced by options"),
+                TransportProvider.TcpTls => (false, true, "TCP/TLS forced by options"),
+                _ when quicSupported => (true, true, "QUIC is supported here; TCP/TLS beside it for peers without QUIC"),
+                _ => (false, true, "QUIC is not supported here (no libmsquic); TLS 1.3 over TCP only"),
             };
-            ProviderEndpoint provider = kind == TransportProvider.Quic
-                ? await QuicSupport.BindAsync(ctx, cancellationToken).ConfigureAwait(false)
-                : TcpEndpoint.Bind(ctx);
-            Log.Bound(ctx.Logger, ctx.Id.ToShortString(), provider.LocalEndPoint, kind, reason);
-            return new Endpoint(ctx, provider);
+            var paths = await BindPathsAsync(ctx, useQuic, useTcp, cancellationToken).ConfigureAwait(false);
+            var endpoint = new Endpoint(ctx, paths);
+            Log.Bound(ctx.Logger, ctx.Id.ToShortString(), string.Join(", ", paths.Select(p => p.Name)), reason);
+            if (useQuic && !paths.Any(p => p.Kind == ConnectionPath.Quic))
+            {
+                Log.QuicUnavailable(ctx.Logger, "could not listen on UDP");
+            }
+
+            return endpoint;
         }
         catch
         {
@@ -82,9 +104,48 @@ public sealed class Endpoint : IAsyncDisposable
         }
     }
 
+    private static async ValueTask<IReadOnlyList<IEndpointPath>> BindPathsAsync(EndpointContext ctx, bool useQuic, bool useTcp, CancellationToken cancellationToken)
+    {
+        var bind = ctx.Options.BindAddress;
+        if (!useTcp)
+        {
+            return [await QuicSupport.BindAsync(ctx, bind, cancellationToken).ConfigureAwait(false)];
+        }
+
+        if (!useQuic)
+        {
+            return [TcpPath.Bind(ctx, bind)];
+        }
+
+        // Both: TCP first (its port is known at once), then QUIC on the same port number over UDP.
+        for (var attempt = 1; ; attempt++)
+        {
+            var tcp = TcpPath.Bind(ctx, bind);
+            try
+            {
+                var quic = await QuicSupport.BindAsync(ctx, new IPEndPoint(bind.Address, tcp.LocalEndPoint.Port), cancellationToken).ConfigureAwait(false);
+                return [quic, tcp];
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                await tcp.DisposeAsync().ConfigureAwait(false);
+                if (bind.Port == 0 && attempt < SharedPortAttempts)
+                {
+                    continue;
+                }
+
+                // UDP unusable (port taken, msquic failing): TCP alone still reaches everyone, so keep going without QUIC.
+                Log.QuicUnavailable(ctx.Logger, ex.Message);
+                return [TcpPath.Bind(ctx, bind)];
+            }
+        }
+    }
+
     /// <summary>
-    /// Dials <paramref name="addr"/> (its direct addresses in order) and negotiates <paramref name="alpn"/>. Succeeds
-    /// only if the peer proves <see cref="EndpointAddr.Id"/> and accepts the ALPN and this endpoint.
+    /// Dials <paramref name="addr"/> and negotiates <paramref name="alpn"/>, racing this endpoint's paths over the
+    /// peer's addresses (QUIC first, TCP after a short head start; each path tries the addresses in order). Succeeds
+    /// only if the peer proves <see cref="EndpointAddr.Id"/> and accepts the ALPN and this endpoint; the first path to
+    /// get there wins and the others are cancelled.
     /// </summary>
     /// <exception cref="TransportException">
     /// <see cref="TransportError.ConnectionRefused"/>, <see cref="TransportError.HandshakeTimeout"/>,
@@ -98,36 +159,28 @@ public sealed class Endpoint : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(addr.DirectAddresses);
         EndpointOptions.ValidateAlpn(alpn, nameof(alpn));
         ThrowIfDisposed();
-        if (addr.DirectAddresses.Count == 0)
+        if (addr.DirectAddresses.Count == 0 && addr.RelayUrl is null)
         {
             throw new TransportException(TransportError.ConnectionRefused, $"No direct address is known for {addr.Id.ToShortString()}.");
         }
 
-        TransportException? last = null;
-        foreach (var address in addr.DirectAddresses)
-        {
-            try
-            {
-                var core = await _provider.ConnectAsync(address, addr.Id, alpn, cancellationToken).ConfigureAwait(false);
-                return new Connection(core);
-            }
-            catch (TransportException ex) when (ex.Error is TransportError.ConnectionRefused or TransportError.HandshakeTimeout or TransportError.ConnectionLost)
-            {
-                Log.DialAttemptFailed(_ctx.Logger, address, ex.Message);
-                last = ex;
-            }
-        }
-
-        throw last!;
+        var core = await PathDialer.DialAsync(_paths, addr, alpn, _ctx, cancellationToken).ConfigureAwait(false);
+        return new Connection(core);
     }
 
-    /// <summary>Waits for the next inbound connection whose identity is proven (the <see cref="Router"/> calls this).</summary>
+    /// <summary>Waits for the next inbound connection on any path whose identity is proven (the <see cref="Router"/> calls this).</summary>
     /// <exception cref="TransportException"><see cref="TransportError.EndpointClosed"/> once the endpoint is disposed.</exception>
     public async ValueTask<Connection> AcceptAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
-        var core = await _provider.AcceptAsync(cancellationToken).ConfigureAwait(false);
-        return new Connection(core);
+        try
+        {
+            return new Connection(await _accepted.Reader.ReadAsync(cancellationToken).ConfigureAwait(false));
+        }
+        catch (ChannelClosedException)
+        {
+            throw new TransportException(TransportError.EndpointClosed, "The endpoint was disposed.");
+        }
     }
 
     /// <summary>Stops listening and closes every connection.</summary>
@@ -138,8 +191,40 @@ public sealed class Endpoint : IAsyncDisposable
             return;
         }
 
-        await _provider.DisposeAsync().ConfigureAwait(false);
+        _accepted.Writer.TryComplete();
+        await _shutdown.CancelAsync().ConfigureAwait(false);
+        await Task.WhenAll(_paths.Select(p => p.DisposeAsync().AsTask())).ConfigureAwait(false);
+        await _acceptPumps.ConfigureAwait(false);
+        while (_accepted.Reader.TryRead(out var unclaimed))
+        {
+            await unclaimed.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _shutdown.Dispose();
         _ctx.Dispose();
+    }
+
+    // One pump per path feeds the endpoint's single accept queue, so the Router serves every path with one loop.
+    private async Task PumpAcceptsAsync(IEndpointPath path)
+    {
+        while (true)
+        {
+            ConnectionCore connection;
+            try
+            {
+                connection = await path.AcceptAsync(_shutdown.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or TransportException or ObjectDisposedException)
+            {
+                return;
+            }
+
+            if (!_accepted.Writer.TryWrite(connection))
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+                return;
+            }
+        }
     }
 
     private void ThrowIfDisposed()

@@ -22,7 +22,10 @@ public sealed record EndpointOptions
     /// <summary>Local address to listen on. Default: all IPv4 interfaces, a port chosen by the OS.</summary>
     public IPEndPoint BindAddress { get; init; } = new(IPAddress.Any, 0);
 
-    /// <summary>Network stack. <see cref="TransportProvider.Auto"/> picks QUIC when available, else TCP/TLS.</summary>
+    /// <summary>
+    /// Network stacks to listen and dial on. <see cref="TransportProvider.Auto"/> (default) uses QUIC and TCP/TLS side by
+    /// side where QUIC is supported (the same port number for both), TCP/TLS alone elsewhere.
+    /// </summary>
     public TransportProvider Provider { get; init; } = TransportProvider.Auto;
 
     /// <summary>ALPNs this endpoint accepts on inbound connections. Default: the SDK's DM and call protocols.</summary>
@@ -63,6 +66,12 @@ public sealed record EndpointOptions
     /// </summary>
     public int StreamReceiveWindow { get; init; } = 1024 * 1024;
 
+    /// <summary>
+    /// How long each path waits before joining a dial (see <c>DialPolicy</c>); tests shorten or lengthen it. Paths not
+    /// listed start at once.
+    /// </summary>
+    internal IReadOnlyDictionary<ConnectionPath, TimeSpan> PathHeadStarts { get; init; } = Internal.DialPolicy.DefaultHeadStarts;
+
     /// <summary>Logging; null for none.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 
@@ -75,6 +84,7 @@ public sealed record EndpointOptions
         ArgumentNullException.ThrowIfNull(BindAddress);
         ArgumentNullException.ThrowIfNull(Alpns);
         ArgumentNullException.ThrowIfNull(TimeProvider);
+        ArgumentNullException.ThrowIfNull(PathHeadStarts);
         if (!Enum.IsDefined(Provider))
         {
             throw new ArgumentOutOfRangeException(nameof(Provider), Provider, "Unknown transport provider.");
@@ -94,6 +104,9 @@ public sealed record EndpointOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxPendingHandshakes, 1, nameof(MaxPendingHandshakes));
         ArgumentOutOfRangeException.ThrowIfLessThan(StreamReceiveWindow, 64 * 1024, nameof(StreamReceiveWindow));
     }
+
+    internal TimeSpan HeadStart(ConnectionPath path) =>
+        PathHeadStarts.TryGetValue(path, out var headStart) ? headStart : TimeSpan.Zero;
 
     internal static void ValidateAlpn(string? alpn, string paramName)
     {

@@ -54,7 +54,7 @@ internal static class MuxHarness
             catch (Exception e) when (e is ObjectDisposedException or InvalidOperationException)
             {
                 // The peer's bytes already ended or faulted the stream. The transport's accept path catches these
-                // two as a failed handshake too (TcpEndpoint.HandleInboundAsync); see docs/hardening.md for the
+                // two as a failed handshake too (TlsOverStream.AcceptAsync); see docs/hardening.md for the
                 // dialing side.
             }
             try

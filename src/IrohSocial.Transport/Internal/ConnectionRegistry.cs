@@ -5,7 +5,7 @@ namespace IrohSocial.Transport.Internal;
 
 /// <summary>
 /// The bookkeeping every provider endpoint needs: the queue of proven inbound connections waiting for
-/// <see cref="ProviderEndpoint.AcceptAsync"/>, and the set of live connections to close on dispose.
+/// <see cref="IEndpointPath.AcceptAsync"/>, and the set of live connections to close on dispose.
 /// Shared so QUIC and TCP/TLS cannot drift apart in how accept and shutdown behave.
 /// </summary>
 internal sealed class ConnectionRegistry<TConnection>

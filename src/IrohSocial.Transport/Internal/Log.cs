@@ -6,8 +6,8 @@ namespace IrohSocial.Transport.Internal;
 /// <summary>Transport log messages (EventIds 3000-3099). Never logs key material or payloads.</summary>
 internal static partial class Log
 {
-    [LoggerMessage(3000, LogLevel.Information, "Endpoint {EndpointId} bound on {LocalAddress} using {Provider} ({Reason})")]
-    public static partial void Bound(ILogger logger, string endpointId, IPEndPoint localAddress, TransportProvider provider, string reason);
+    [LoggerMessage(3000, LogLevel.Information, "Endpoint {EndpointId} listening on {Paths} ({Reason})")]
+    public static partial void Bound(ILogger logger, string endpointId, string paths, string reason);
 
     [LoggerMessage(3001, LogLevel.Debug, "Connected to {RemoteId} at {RemoteAddress} with ALPN {Alpn}")]
     public static partial void Connected(ILogger logger, string remoteId, IPEndPoint remoteAddress, string alpn);
@@ -27,8 +27,14 @@ internal static partial class Log
     [LoggerMessage(3006, LogLevel.Warning, "Connection to {RemoteId} closed for a protocol violation: {Reason}")]
     public static partial void ProtocolViolation(ILogger logger, string remoteId, string reason);
 
-    [LoggerMessage(3007, LogLevel.Warning, "Dial of {Address} failed: {Reason}")]
-    public static partial void DialAttemptFailed(ILogger logger, IPEndPoint address, string reason);
+    [LoggerMessage(3007, LogLevel.Warning, "Dial over {Path} to {Candidate} failed: {Reason}")]
+    public static partial void DialAttemptFailed(ILogger logger, ConnectionPath path, string candidate, string reason);
+
+    [LoggerMessage(3008, LogLevel.Debug, "Dial of {RemoteId} won by {Path} at {RemoteAddress}")]
+    public static partial void DialWon(ILogger logger, string remoteId, ConnectionPath path, IPEndPoint remoteAddress);
+
+    [LoggerMessage(3009, LogLevel.Warning, "QUIC is not available to this endpoint ({Reason}); listening on TCP/TLS only")]
+    public static partial void QuicUnavailable(ILogger logger, string reason);
 
     [LoggerMessage(3010, LogLevel.Information, "Router serving ALPN {Alpn}")]
     public static partial void RouterServing(ILogger logger, string alpn);

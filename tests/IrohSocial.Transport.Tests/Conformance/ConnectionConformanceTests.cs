@@ -62,6 +62,10 @@ public abstract class ConnectionConformanceTests
         Assert.Equal(Provider, pair.ClientEndpoint.Provider);
         Assert.Equal(Provider, c.Provider);
         Assert.Equal(Provider, s.Provider);
+        var path = Provider == TransportProvider.Quic ? ConnectionPath.Quic : ConnectionPath.Tcp;
+        Assert.Equal(path, c.Path);
+        Assert.Equal(path, s.Path);
+        Assert.Equal([path], pair.ClientEndpoint.Paths);
     }
 
     [Fact]

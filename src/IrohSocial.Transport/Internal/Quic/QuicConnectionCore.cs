@@ -43,6 +43,8 @@ internal sealed class QuicConnectionCore : ConnectionCore
 
     public override TransportProvider Provider => TransportProvider.Quic;
 
+    public override ConnectionPath Path => ConnectionPath.Quic;
+
     public override Task Closed => _closed.Task;
 
     public override async ValueTask<StreamCore> OpenStreamAsync(bool bidirectional, CancellationToken cancellationToken)

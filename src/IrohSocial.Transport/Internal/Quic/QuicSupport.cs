@@ -1,19 +1,21 @@
+using System.Net;
 using System.Net.Quic;
 
 namespace IrohSocial.Transport.Internal.Quic;
 
-/// <summary>Whether System.Net.Quic works here (libmsquic loaded) and the guarded entry point into the QUIC provider.</summary>
+/// <summary>Whether System.Net.Quic works here (libmsquic loaded) and the guarded entry point into the QUIC path.</summary>
 internal static class QuicSupport
 {
     public static bool IsSupported => QuicListener.IsSupported && QuicConnection.IsSupported;
 
-    public static async ValueTask<ProviderEndpoint> BindAsync(EndpointContext ctx, CancellationToken cancellationToken)
+    /// <exception cref="PlatformNotSupportedException">QUIC is not supported here.</exception>
+    public static async ValueTask<IEndpointPath> BindAsync(EndpointContext ctx, IPEndPoint bind, CancellationToken cancellationToken)
     {
         if (!QuicListener.IsSupported || !QuicConnection.IsSupported)
         {
             throw new PlatformNotSupportedException("System.Net.Quic is not supported here (libmsquic is missing).");
         }
 
-        return await QuicEndpoint.BindAsync(ctx, cancellationToken).ConfigureAwait(false);
+        return await QuicPath.BindAsync(ctx, bind, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -11,7 +11,8 @@ using MxChannel = Nerdbank.Streams.MultiplexingStream.Channel;
 namespace IrohSocial.Transport.Internal.Tcp;
 
 /// <summary>
-/// A TCP/TLS connection: Nerdbank.Streams <see cref="MultiplexingStream"/> (protocol v3) over the SslStream. Seeded
+/// A TLS connection over any byte stream (a TCP socket, or a relay's forwarded stream): Nerdbank.Streams
+/// <see cref="MultiplexingStream"/> (protocol v3) over the SslStream. Seeded
 /// channel 0 carries control messages (stream credit, ping, reset, close); every other channel is one stream whose
 /// content is framed by <see cref="MuxStream"/>. See docs/protocol.md section 4.5.
 /// </summary>
@@ -49,7 +50,7 @@ internal sealed class MuxConnection : ConnectionCore
     private ITimer? _idleTimer;
     private ITimer? _keepAliveTimer;
 
-    private MuxConnection(EndpointContext ctx, SslStream ssl, ActivityTrackingStream transport, MultiplexingStream mux, EndpointId remoteId, string alpn, IPEndPoint remoteAddress, bool isClient, Action? onClosed)
+    private MuxConnection(EndpointContext ctx, SslStream ssl, ActivityTrackingStream transport, MultiplexingStream mux, EndpointId remoteId, string alpn, IPEndPoint remoteAddress, ConnectionPath path, bool isClient, Action? onClosed)
     {
         _ctx = ctx;
         _ssl = ssl;
@@ -58,6 +59,7 @@ internal sealed class MuxConnection : ConnectionCore
         RemoteId = remoteId;
         Alpn = alpn;
         RemoteAddress = remoteAddress;
+        Path = path;
         IsClient = isClient;
         _onClosed = onClosed;
         _localMaxStreams = ctx.Options.MaxStreamsPerConnection;
@@ -73,6 +75,8 @@ internal sealed class MuxConnection : ConnectionCore
 
     public override TransportProvider Provider => TransportProvider.TcpTls;
 
+    public override ConnectionPath Path { get; }
+
     public override Task Closed => _closed.Task;
 
     /// <summary>Pongs received (keep-alive round trips); for tests.</summary>
@@ -80,7 +84,7 @@ internal sealed class MuxConnection : ConnectionCore
 
     internal CloseInfo? CloseInfo => Volatile.Read(ref _closeInfo);
 
-    public static async Task<MuxConnection> CreateAsync(EndpointContext ctx, SslStream ssl, EndpointId remoteId, string alpn, IPEndPoint remoteAddress, bool isClient, Action? onClosed, CancellationToken cancellationToken, bool grantStreams = true)
+    public static async Task<MuxConnection> CreateAsync(EndpointContext ctx, SslStream ssl, EndpointId remoteId, string alpn, IPEndPoint remoteAddress, ConnectionPath path, bool isClient, Action? onClosed, CancellationToken cancellationToken, bool grantStreams = true)
     {
         var limiter = new FrameLimitingStream(ssl, FrameLimitingStream.DefaultMaxFrameBytes);
         var transport = new ActivityTrackingStream(limiter, ctx.Time);
@@ -95,7 +99,7 @@ internal sealed class MuxConnection : ConnectionCore
         options.MaxChannelReceivingWindowSize = window; // fixed window: no growth beyond what we budgeted
         options.SeededChannels.Add(new MultiplexingStream.ChannelOptions());
         var mux = await MultiplexingStream.CreateAsync(transport, options, cancellationToken).ConfigureAwait(false);
-        var connection = new MuxConnection(ctx, ssl, transport, mux, remoteId, alpn, remoteAddress, isClient, onClosed) { _frameLimiter = limiter };
+        var connection = new MuxConnection(ctx, ssl, transport, mux, remoteId, alpn, remoteAddress, path, isClient, onClosed) { _frameLimiter = limiter };
         mux.ChannelOffered += connection.OnChannelOffered;
         mux.StartListening();
         try

@@ -7,11 +7,11 @@ using IrohSocial.Crypto;
 
 namespace IrohSocial.Transport.Internal.Quic;
 
-/// <summary>The QUIC provider (System.Net.Quic over msquic): same identity certificates and ALPNs as TCP/TLS.</summary>
+/// <summary>The QUIC path (System.Net.Quic over msquic): same identity certificates and ALPNs as TCP/TLS.</summary>
 [SupportedOSPlatform("linux")]
 [SupportedOSPlatform("windows")]
 [SupportedOSPlatform("macos")]
-internal sealed class QuicEndpoint : ProviderEndpoint
+internal sealed class QuicPath : IEndpointPath
 {
     private readonly EndpointContext _ctx;
     private readonly QuicListener _listener;
@@ -19,29 +19,33 @@ internal sealed class QuicEndpoint : ProviderEndpoint
     private readonly CancellationTokenSource _shutdown = new();
     private readonly Task _acceptLoop;
 
-    private QuicEndpoint(EndpointContext ctx, QuicListener listener)
+    private QuicPath(EndpointContext ctx, QuicListener listener)
     {
         _ctx = ctx;
         _listener = listener;
         _acceptLoop = AcceptLoopAsync();
     }
 
-    public override TransportProvider Kind => TransportProvider.Quic;
+    public ConnectionPath Kind => ConnectionPath.Quic;
 
-    public override IPEndPoint LocalEndPoint => _listener.LocalEndPoint;
+    public string Name => $"quic {LocalEndPoint}";
 
-    public static async ValueTask<QuicEndpoint> BindAsync(EndpointContext ctx, CancellationToken cancellationToken)
+    public IPEndPoint LocalEndPoint => _listener.LocalEndPoint;
+
+    /// <summary>Listens on UDP <paramref name="bind"/>.</summary>
+    /// <exception cref="QuicException">The address is in use or cannot be bound.</exception>
+    public static async ValueTask<QuicPath> BindAsync(EndpointContext ctx, IPEndPoint bind, CancellationToken cancellationToken)
     {
         var listener = await QuicListener.ListenAsync(
             new QuicListenerOptions
             {
-                ListenEndPoint = ctx.Options.BindAddress,
+                ListenEndPoint = bind,
                 ApplicationProtocols = ctx.Alpns.Select(a => new SslApplicationProtocol(a)).ToList(),
                 ListenBacklog = Math.Min(ctx.Options.MaxConnections, 512),
                 ConnectionOptionsCallback = (_, _, _) => ValueTask.FromResult(ServerConnectionOptions(ctx)),
             },
             cancellationToken).ConfigureAwait(false);
-        return new QuicEndpoint(ctx, listener);
+        return new QuicPath(ctx, listener);
     }
 
     private static QuicServerConnectionOptions ServerConnectionOptions(EndpointContext ctx)
@@ -65,8 +69,11 @@ internal sealed class QuicEndpoint : ProviderEndpoint
         options.HandshakeTimeout = ctx.Options.HandshakeTimeout;
     }
 
-    public override async ValueTask<ConnectionCore> ConnectAsync(IPEndPoint remote, EndpointId expected, string alpn, CancellationToken cancellationToken)
+    public IReadOnlyList<DialCandidate> CandidatesFor(EndpointAddr addr) => DialCandidate.Direct(addr);
+
+    public async ValueTask<ConnectionCore> ConnectAsync(DialCandidate candidate, EndpointId expected, string alpn, CancellationToken cancellationToken)
     {
+        var remote = candidate.DirectAddress ?? throw new ArgumentException("The QUIC path dials direct addresses only.", nameof(candidate));
         var verifier = new PeerVerifier(_ctx.Time, expected);
         var options = new QuicClientConnectionOptions
         {
@@ -110,10 +117,10 @@ internal sealed class QuicEndpoint : ProviderEndpoint
         return core;
     }
 
-    public override ValueTask<ConnectionCore> AcceptAsync(CancellationToken cancellationToken) =>
+    public ValueTask<ConnectionCore> AcceptAsync(CancellationToken cancellationToken) =>
         _connections.AcceptAsync(cancellationToken);
 
-    public override async ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         if (_shutdown.IsCancellationRequested)
         {

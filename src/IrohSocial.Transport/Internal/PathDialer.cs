@@ -1,0 +1,142 @@
+using IrohSocial.Crypto;
+using Microsoft.Extensions.Logging;
+
+namespace IrohSocial.Transport.Internal;
+
+/// <summary>
+/// Races a dial across an endpoint's paths. Each path tries its candidates in order (the next after a failure that
+/// says "not here": refused, timed out, lost); a path starts after its head start (<see cref="DialPolicy"/>) or as soon as
+/// every path with a shorter head start has failed. The first connection that proves the expected id wins; the others
+/// are cancelled, and one that completes anyway is closed.
+/// </summary>
+internal static class PathDialer
+{
+    public static async Task<ConnectionCore> DialAsync(
+        IReadOnlyList<IEndpointPath> paths, EndpointAddr addr, string alpn, EndpointContext ctx, CancellationToken cancellationToken)
+    {
+        var attempts = paths
+            .Select(path => (Path: path, Candidates: path.CandidatesFor(addr), HeadStart: ctx.Options.HeadStart(path.Kind)))
+            .Where(a => a.Candidates.Count > 0)
+            .OrderBy(a => a.HeadStart)
+            .ToArray();
+        if (attempts.Length == 0)
+        {
+            throw new TransportException(TransportError.ConnectionRefused, $"No address this endpoint can dial is known for {addr.Id.ToShortString()}.");
+        }
+
+        using var race = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var running = new Task<ConnectionCore>[attempts.Length];
+        for (var i = 0; i < attempts.Length; i++)
+        {
+            // Paths with a shorter head start; when all of them have failed there is nothing left to wait for.
+            var earlier = running[..i].Where((_, j) => attempts[j].HeadStart < attempts[i].HeadStart).ToArray();
+            running[i] = RunPathAsync(attempts[i].Path, attempts[i].Candidates, attempts[i].HeadStart, earlier, addr.Id, alpn, ctx, race.Token);
+        }
+
+        var pending = running.ToList();
+        var failures = new List<TransportException>();
+        while (pending.Count > 0)
+        {
+            var done = await Task.WhenAny(pending).ConfigureAwait(false);
+            pending.Remove(done);
+            if (done.IsCompletedSuccessfully)
+            {
+                await race.CancelAsync().ConfigureAwait(false);
+                foreach (var loser in pending)
+                {
+                    _ = CloseIfConnectedAsync(loser);
+                }
+
+                var winner = done.Result;
+                Log.DialWon(ctx.Logger, winner.RemoteId.ToShortString(), winner.Path, winner.RemoteAddress);
+                return winner;
+            }
+
+            if (done.Exception?.InnerException is TransportException failure)
+            {
+                failures.Add(failure);
+            }
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        if (failures.Count == 0)
+        {
+            // only cancellations and no caller cancellation: cannot happen unless a path threw something unexpected
+            await Task.WhenAll(running).ConfigureAwait(false);
+        }
+
+        throw failures.MaxBy(Rank)!;
+    }
+
+    private static async Task<ConnectionCore> RunPathAsync(
+        IEndpointPath path, IReadOnlyList<DialCandidate> candidates, TimeSpan headStart, Task[] earlier, EndpointId expected, string alpn,
+        EndpointContext ctx, CancellationToken cancellationToken)
+    {
+        if (headStart > TimeSpan.Zero)
+        {
+            var waitForEarlier = earlier.Length == 0 ? Task.CompletedTask : Task.WhenAll(earlier).ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
+            await Task.WhenAny(Task.Delay(headStart, ctx.Time, cancellationToken), waitForEarlier).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+
+        TransportException? last = null;
+        foreach (var candidate in candidates)
+        {
+            try
+            {
+                return await path.ConnectAsync(candidate, expected, alpn, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TransportException ex) when (IsNotHere(ex.Error))
+            {
+                Log.DialAttemptFailed(ctx.Logger, path.Kind, candidate.ToString(), ex.Message);
+                last = ex;
+            }
+        }
+
+        throw last!;
+    }
+
+    // "Nothing answers there": try the next candidate. Anything else is an answer from the peer (or our own state).
+    private static bool IsNotHere(TransportError error) =>
+        error is TransportError.ConnectionRefused or TransportError.HandshakeTimeout or TransportError.ConnectionLost;
+
+    // When every path fails, report the most telling failure: what a peer said beats silence.
+    private static int Rank(TransportException ex) => ex.Error switch
+    {
+        TransportError.EndpointClosed => 6,
+        TransportError.EndpointIdMismatch or TransportError.PeerVerificationFailed or TransportError.AlpnNotSupported
+            or TransportError.ConnectionLimitExceeded => 5,
+        TransportError.HandshakeTimeout => 3,
+        TransportError.ConnectionLost => 2,
+        TransportError.ConnectionRefused => 1,
+        _ => 4,
+    };
+
+    private static async Task CloseIfConnectedAsync(Task<ConnectionCore> loser)
+    {
+        try
+        {
+            var connection = await loser.ConfigureAwait(false);
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // a loser that failed or was cancelled has nothing to close; its error does not matter any more
+        }
+    }
+}
+
+/// <summary>How long each path kind waits before it joins a dial (QUIC first, TCP shortly after, the relay last).</summary>
+internal static class DialPolicy
+{
+    /// <summary>
+    /// QUIC starts at once; TCP after 250 ms, long enough for a QUIC handshake on most links yet short enough that
+    /// blocked UDP costs a user little; a relay after 500 ms, since a direct path is better when one works.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<ConnectionPath, TimeSpan> DefaultHeadStarts = new Dictionary<ConnectionPath, TimeSpan>
+    {
+        [ConnectionPath.Quic] = TimeSpan.Zero,
+        [ConnectionPath.Tcp] = TimeSpan.FromMilliseconds(250),
+        [ConnectionPath.Relay] = TimeSpan.FromMilliseconds(500),
+    };
+}
