@@ -179,4 +179,10 @@ internal static partial class RelayLog
 
     [LoggerMessage(3053, LogLevel.Debug, "Accepting a relayed dial from {Dialer} failed: {Reason}")]
     public static partial void AcceptFailed(ILogger logger, string dialer, string reason);
+
+    [LoggerMessage(3054, LogLevel.Debug, "Connected to {RemoteId} through relay {Relay} with ALPN {Alpn}")]
+    public static partial void RelayedConnected(ILogger logger, string remoteId, Uri relay, string alpn);
+
+    [LoggerMessage(3055, LogLevel.Debug, "Accepted {RemoteId} through a relay with ALPN {Alpn}")]
+    public static partial void RelayedAccepted(ILogger logger, string remoteId, string alpn);
 }
