@@ -5,6 +5,7 @@ using System.Threading.Channels;
 using IrohSocial.Crypto;
 using IrohSocial.Transport.Internal;
 using IrohSocial.Transport.Internal.Quic;
+using IrohSocial.Transport.Internal.Relay;
 using IrohSocial.Transport.Internal.Tcp;
 
 namespace IrohSocial.Transport;
@@ -34,7 +35,8 @@ public sealed class Endpoint : IAsyncDisposable
         Id = ctx.Id;
         LocalEndPoint = paths[0].LocalEndPoint!;
         Paths = paths.Select(p => p.Kind).ToArray();
-        Addr = new EndpointAddr(Id, DialableAddresses(LocalEndPoint));
+        RelayPath = paths.OfType<RelayPath>().FirstOrDefault();
+        Addr = new EndpointAddr(Id, DialableAddresses(LocalEndPoint), ctx.Options.RelayUrls.FirstOrDefault()?.ToUri());
         _acceptPumps = Task.WhenAll(paths.Select(PumpAcceptsAsync));
     }
 
@@ -62,6 +64,16 @@ public sealed class Endpoint : IAsyncDisposable
 
     internal EndpointContext Context => _ctx;
 
+    /// <summary>The relay path when <see cref="EndpointOptions.RelayUrls"/> names home relays.</summary>
+    internal RelayPath? RelayPath { get; }
+
+    /// <summary>Whether this endpoint is registered on at least one of its home relays right now.</summary>
+    public bool IsRelayRegistered => RelayPath?.IsRegistered ?? false;
+
+    /// <summary>Completes once this endpoint is registered on its preferred home relay (at once when it has none).</summary>
+    public Task WaitForRelayAsync(CancellationToken cancellationToken = default) =>
+        RelayPath?.WaitRegisteredAsync(cancellationToken) ?? Task.CompletedTask;
+
     /// <summary>Binds a new endpoint. Port 0 picks a free port (the same number for UDP and TCP).</summary>
     /// <exception cref="PlatformNotSupportedException"><see cref="TransportProvider.Quic"/> was forced and QUIC is not supported here.</exception>
     public static ValueTask<Endpoint> BindAsync(EndpointOptions options, CancellationToken cancellationToken = default)
@@ -88,6 +100,11 @@ public sealed class Endpoint : IAsyncDisposable
                 _ => (false, true, "QUIC is not supported here (no libmsquic); TLS 1.3 over TCP only"),
             };
             var paths = await BindPathsAsync(ctx, useQuic, useTcp, cancellationToken).ConfigureAwait(false);
+            if (options.RelayUrls.Count > 0)
+            {
+                paths = [.. paths, new RelayPath(ctx, options.RelayUrls)];
+            }
+
             var endpoint = new Endpoint(ctx, paths);
             Log.Bound(ctx.Logger, ctx.Id.ToShortString(), string.Join(", ", paths.Select(p => p.Name)), reason);
             if (useQuic && !paths.Any(p => p.Kind == ConnectionPath.Quic))
@@ -159,7 +176,7 @@ public sealed class Endpoint : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(addr.DirectAddresses);
         EndpointOptions.ValidateAlpn(alpn, nameof(alpn));
         ThrowIfDisposed();
-        if (addr.DirectAddresses.Count == 0 && addr.RelayUrl is null)
+        if (addr.DirectAddresses.Count == 0 && addr.RelayUrl is null && RelayPath is null)
         {
             throw new TransportException(TransportError.ConnectionRefused, $"No direct address is known for {addr.Id.ToShortString()}.");
         }

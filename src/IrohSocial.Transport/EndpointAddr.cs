@@ -6,12 +6,12 @@ using IrohSocial.Transport.Internal;
 namespace IrohSocial.Transport;
 
 /// <summary>
-/// How to reach an endpoint: its id, its direct socket addresses and an optional relay URL (reserved; no relay is
-/// used yet). <see cref="ToTicket"/> turns it into a copy-pasteable string that <see cref="ParseTicket"/> reads back.
+/// How to reach an endpoint: its id, its direct socket addresses and an optional relay (its <see cref="RelayAddress"/>
+/// as a URI). <see cref="ToTicket"/> turns it into a copy-pasteable string that <see cref="ParseTicket"/> reads back.
 /// </summary>
 /// <param name="Id">The endpoint's identity (ed25519 public key).</param>
 /// <param name="DirectAddresses">Socket addresses to dial, tried in order.</param>
-/// <param name="RelayUrl">Reserved for relayed connections; carried in tickets, not used for dialing.</param>
+/// <param name="RelayUrl">The peer's home relay (<see cref="RelayAddress.ToUri"/>); dialed through when direct addresses do not answer.</param>
 public sealed record EndpointAddr(EndpointId Id, IReadOnlyList<IPEndPoint> DirectAddresses, Uri? RelayUrl = null)
 {
     /// <summary>Text that starts every ticket.</summary>

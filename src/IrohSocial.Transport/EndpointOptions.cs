@@ -67,6 +67,19 @@ public sealed record EndpointOptions
     public int StreamReceiveWindow { get; init; } = 1024 * 1024;
 
     /// <summary>
+    /// Home relays in order of preference. The endpoint stays registered on each while it runs (registering again after
+    /// a relay restart or a network change), puts the first in <see cref="Endpoint.Addr"/> and its ticket, and dials
+    /// through a relay when direct addresses do not answer (after a short head start). Empty: no relay.
+    /// </summary>
+    public IReadOnlyList<RelayAddress> RelayUrls { get; init; } = [];
+
+    /// <summary>First delay before registering again on a relay; doubles per failure, with jitter.</summary>
+    internal TimeSpan RelayMinBackoff { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Longest delay before registering again on a relay.</summary>
+    internal TimeSpan RelayMaxBackoff { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
     /// How long each path waits before joining a dial (see <c>DialPolicy</c>); tests shorten or lengthen it. Paths not
     /// listed start at once.
     /// </summary>
@@ -85,6 +98,12 @@ public sealed record EndpointOptions
         ArgumentNullException.ThrowIfNull(Alpns);
         ArgumentNullException.ThrowIfNull(TimeProvider);
         ArgumentNullException.ThrowIfNull(PathHeadStarts);
+        ArgumentNullException.ThrowIfNull(RelayUrls);
+        if (RelayUrls.Any(r => r is null))
+        {
+            throw new ArgumentException("A relay address is null.", nameof(RelayUrls));
+        }
+
         if (!Enum.IsDefined(Provider))
         {
             throw new ArgumentOutOfRangeException(nameof(Provider), Provider, "Unknown transport provider.");

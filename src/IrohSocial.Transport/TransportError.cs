@@ -50,4 +50,10 @@ public enum TransportError
 
     /// <summary>The local endpoint has been disposed.</summary>
     EndpointClosed = 15,
+
+    /// <summary>The relay answered that the dialed id is not registered there (it is offline or unknown).</summary>
+    PeerNotFound = 16,
+
+    /// <summary>The relay refused the request; <see cref="TransportException.ApplicationErrorCode"/> holds its reason code (docs/protocol.md section 9).</summary>
+    RelayRefused = 17,
 }
