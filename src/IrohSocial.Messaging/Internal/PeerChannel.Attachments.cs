@@ -73,9 +73,7 @@ internal sealed partial class PeerChannel
 
         var folder = _rt.Options.AttachmentDirectory ?? Path.Combine(Path.GetTempPath(), "irohsocial-attachments", _rt.LocalId.ToString());
         Directory.CreateDirectory(folder);
-        // Ids are sender-chosen: keep only safe characters so they can never escape the folder.
-        var fileName = Sanitize(header.MessageId) + "-" + Sanitize(header.AttachmentId);
-        var finalPath = Path.Combine(folder, fileName);
+        var finalPath = ReceivedAttachments.GetPath(folder, header.MessageId, header.AttachmentId);
         var partialPath = finalPath + ".part";
         var ok = false;
         try
@@ -134,6 +132,4 @@ internal sealed partial class PeerChannel
     }
 
     private static ulong ChunkCount(long size) => size == 0 ? 1 : (ulong)((size + AttachmentCipher.ChunkSize - 1) / AttachmentCipher.ChunkSize);
-
-    private static string Sanitize(string id) => new([.. id.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_')]);
 }
