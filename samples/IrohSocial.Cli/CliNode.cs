@@ -1,7 +1,9 @@
 using System.Net;
+using System.Net.Sockets;
 using IrohSocial.Crypto;
 using IrohSocial.Messaging;
 using IrohSocial.Storage.Sqlite;
+using Microsoft.Extensions.Logging;
 
 namespace IrohSocial.Cli;
 
@@ -12,14 +14,36 @@ namespace IrohSocial.Cli;
 public sealed class CliNode : IAsyncDisposable
 {
     private readonly AtRestSealer _sealer;
+    private readonly CliConsole _console;
+    private readonly ILoggerFactory? _loggers;
 
-    private CliNode(SecretKey key, AtRestSealer sealer, SqliteMessagingStore store, string dataDirectory)
+    private CliNode(SecretKey key, AtRestSealer sealer, SqliteMessagingStore store, string dataDirectory, CliConsole console, bool verbose)
     {
         Key = key;
         _sealer = sealer;
         Store = store;
         DataDirectory = dataDirectory;
+        _console = console;
+        Contacts = new ContactBook(Path.Combine(dataDirectory, "contacts.json"));
+        if (verbose)
+        {
+            // The transport says which provider it chose (and why) and the address of every connection it makes or
+            // accepts: the path a message took. Other components speak only when something is worth a look.
+            _loggers = LoggerFactory.Create(b => b
+                .SetMinimumLevel(LogLevel.Information)
+                .AddFilter("IrohSocial.Transport", LogLevel.Debug)
+                .AddProvider(new CliLoggerProvider(console.Error)));
+        }
     }
+
+    /// <summary>Named peers (<c>contacts.json</c> in the data folder).</summary>
+    public ContactBook Contacts { get; }
+
+    /// <summary>Received attachments are kept here, sealed.</summary>
+    public string AttachmentDirectory => Path.Combine(DataDirectory, "attachments");
+
+    /// <summary>Opens the received attachments (sealed at rest) for reading; the caller disposes it.</summary>
+    public ReceivedAttachments OpenReceivedAttachments() => new(AttachmentDirectory, _sealer, Key.PublicKey);
 
     /// <summary>This user's identity.</summary>
     public SecretKey Key { get; }
@@ -37,16 +61,27 @@ public sealed class CliNode : IAsyncDisposable
     public static string DefaultDataDirectory =>
         Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "irohsocial");
 
-    /// <summary>Opens (creating when needed) the identity and store in <paramref name="dataDirectory"/>.</summary>
-    public static async Task<CliNode> OpenAsync(string dataDirectory, CancellationToken cancellationToken)
+    /// <summary>
+    /// Opens (creating when needed) the identity and store in <paramref name="dataDirectory"/>; a new identity is
+    /// announced on stderr, so a user who mistyped <c>--data</c> notices at once.
+    /// </summary>
+    public static async Task<CliNode> OpenAsync(string dataDirectory, CliConsole console, bool verbose, CancellationToken cancellationToken)
     {
+        dataDirectory = Path.GetFullPath(dataDirectory);
         Directory.CreateDirectory(dataDirectory);
-        var key = await LoadOrCreateKeyAsync(Path.Combine(dataDirectory, "identity.key"), cancellationToken);
+        var keyPath = Path.Combine(dataDirectory, "identity.key");
+        var created = !File.Exists(keyPath);
+        var key = await LoadOrCreateKeyAsync(keyPath, cancellationToken);
+        if (created)
+        {
+            await console.Error.WriteLineAsync($"created a new identity in {dataDirectory} (id {key.PublicKey.ToShortString()})");
+        }
+
         var sealer = new AtRestSealer(key);
         try
         {
             var store = await SqliteMessagingStore.OpenAsync(Path.Combine(dataDirectory, "irohsocial.db"), sealer, cancellationToken);
-            return new CliNode(key, sealer, store, dataDirectory);
+            return new CliNode(key, sealer, store, dataDirectory, console, verbose);
         }
         catch
         {
@@ -57,18 +92,59 @@ public sealed class CliNode : IAsyncDisposable
     }
 
     /// <summary>Starts a node (messages and calls) bound to <paramref name="bind"/>; returns its DM client.</summary>
+    /// <exception cref="CliException">The address is taken or cannot be bound.</exception>
     public async Task<DmClient> StartClientAsync(IPEndPoint bind, CancellationToken cancellationToken)
     {
-        Node = await IrohSocialNode.StartAsync(
-            new IrohSocialNodeOptions
+        try
+        {
+            Node = await IrohSocialNode.StartAsync(
+                new IrohSocialNodeOptions
+                {
+                    SecretKey = Key,
+                    Store = Store,
+                    BindAddress = bind,
+                    AttachmentDirectory = AttachmentDirectory,
+                    LoggerFactory = _loggers,
+                },
+                cancellationToken);
+        }
+        catch (Exception ex) when (FindSocketError(ex) is { } error)
+        {
+            throw new CliException(error switch
             {
-                SecretKey = Key,
-                Store = Store,
-                BindAddress = bind,
-                AttachmentDirectory = Path.Combine(DataDirectory, "attachments"),
-            },
-            cancellationToken);
+                SocketError.AddressAlreadyInUse => $"{bind} is already in use (another `irohsocial listen` or chat?); pick another port with --bind ADDRESS:PORT.",
+                SocketError.AddressNotAvailable => $"{bind.Address} is not an address of this machine; pick another with --bind.",
+                SocketError.AccessDenied => $"not allowed to bind {bind} (ports below 1024 need privileges); pick another with --bind.",
+                _ => $"could not bind {bind}: {ex.Message}",
+            }, ex);
+        }
+
+        if (_loggers is not null)
+        {
+            await _console.Error.WriteLineAsync($"transport: {Node.Messages.Endpoint.Provider} on {Node.Messages.Endpoint.LocalEndPoint}");
+        }
+
         return Node.Messages;
+    }
+
+    /// <summary>The names shown for peers: "name (short id)" for contacts, the short id otherwise.</summary>
+    public Func<EndpointId, string> Names()
+    {
+        var byId = Contacts.Load().GroupBy(c => c.Id).ToDictionary(g => g.Key, g => g.First().Name);
+        return id => byId.TryGetValue(id, out var name) ? $"{name} ({id.ToShortString()})" : id.ToShortString();
+    }
+
+    private static SocketError? FindSocketError(Exception? ex)
+    {
+        for (; ex is not null; ex = ex.InnerException)
+        {
+            if (ex is SocketException socket)
+            {
+                return socket.SocketErrorCode;
+            }
+        }
+
+        return null;
     }
 
     private static async Task<SecretKey> LoadOrCreateKeyAsync(string path, CancellationToken cancellationToken)
@@ -138,5 +214,6 @@ public sealed class CliNode : IAsyncDisposable
         await Store.DisposeAsync();
         _sealer.Dispose();
         Key.Dispose();
+        _loggers?.Dispose();
     }
 }

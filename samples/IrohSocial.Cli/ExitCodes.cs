@@ -6,9 +6,12 @@ public static class ExitCodes
     /// <summary>Done (for <c>send</c>: delivered).</summary>
     public const int Success = 0;
 
-    /// <summary>An error; the reason is printed on stderr.</summary>
+    /// <summary>An error; the reason is printed on stderr (with <c>--json</c>, as a JSON line on stdout).</summary>
     public const int Error = 1;
 
     /// <summary>The message is safe in the outbox but not delivered yet (the peer is offline or slow).</summary>
     public const int Queued = 2;
+
+    /// <summary>Interrupted by Ctrl+C (128 + SIGINT, as shells report it); what was entered is kept.</summary>
+    public const int Interrupted = 130;
 }

@@ -1,7 +1,18 @@
 using System.CommandLine;
+using System.Text.Json.Nodes;
 using IrohSocial.Cli.Commands;
 
 namespace IrohSocial.Cli;
+
+/// <summary>Options every command has.</summary>
+/// <param name="Data">The data folder.</param>
+/// <param name="Verbose">Log the transport and every connection on stderr.</param>
+internal sealed record GlobalOptions(Option<string> Data, Option<bool> Verbose)
+{
+    /// <summary>Opens the data folder named on the command line.</summary>
+    public Task<CliNode> OpenAsync(ParseResult parse, CliConsole console, CancellationToken cancellationToken) =>
+        CliNode.OpenAsync(parse.GetValue(Data)!, console, parse.GetValue(Verbose), cancellationToken);
+}
 
 /// <summary>The <c>irohsocial</c> command tree; usable in-process (tests) as well as from <c>Program</c>.</summary>
 public static class IrohSocialCli
@@ -11,22 +22,33 @@ public static class IrohSocialCli
     {
         var data = new Option<string>("--data")
         {
-            Description = "Folder holding the identity and the message store.",
+            Description = "Folder holding the identity, contacts and the message store.",
             DefaultValueFactory = _ => CliNode.DefaultDataDirectory,
             Recursive = true,
         };
+        var verbose = new Option<bool>("--verbose", "-v")
+        {
+            Description = "Print the transport chosen and every connection (address, direction) on stderr.",
+            Recursive = true,
+        };
+        var global = new GlobalOptions(data, verbose);
         var root = new RootCommand("irohsocial: end-to-end encrypted direct messages and calls between ed25519 identities.")
         {
             data,
-            IdCommand.Create(console, data),
-            ListenCommand.Create(console, data),
-            SendCommand.Create(console, data),
-            ChatCommand.Create(console, data),
-            CallCommand.Create(console, data),
-            ConversationsCommand.Create(console, data),
-            MessagesCommand.Create(console, data),
-            HistoryCommand.Create(console, data),
-            OutboxCommand.Create(console, data),
+            verbose,
+            IdCommand.Create(console, global),
+            ListenCommand.Create(console, global),
+            SendCommand.Create(console, global),
+            ChatCommand.Create(console, global),
+            CallCommand.Create(console, global),
+            ConversationsCommand.Create(console, global),
+            ConversationCommand.Create(console, global),
+            MessagesCommand.Create(console, global),
+            DeleteCommand.Create(console, global),
+            AttachmentCommand.Create(console, global),
+            ContactsCommand.Create(console, global),
+            HistoryCommand.Create(console, global),
+            OutboxCommand.Create(console, global),
         };
         return root;
     }
@@ -44,8 +66,11 @@ public static class IrohSocialCli
         return await Build(console).Parse(args).InvokeAsync(configuration, cancellationToken);
     }
 
-    /// <summary>Runs a command body, turning expected failures into "error: ..." and exit code 1.</summary>
-    internal static async Task<int> GuardAsync(CliConsole console, Func<Task<int>> body, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs a command body, turning expected failures into "error: ..." on stderr (with <paramref name="json"/>,
+    /// a <c>{"type":"error"}</c> line on stdout) and exit code 1, never a stack trace.
+    /// </summary>
+    internal static async Task<int> GuardAsync(CliConsole console, bool json, Func<Task<int>> body, CancellationToken cancellationToken)
     {
         try
         {
@@ -55,9 +80,19 @@ public static class IrohSocialCli
         {
             return ExitCodes.Success;
         }
-        catch (Exception ex) when (ex is CliException or Messaging.MessagingException or Transport.TransportException or IOException or ArgumentException or InvalidOperationException or System.Net.Sockets.SocketException or Media.Video.VideoException)
+        catch (Exception ex) when (ex is CliException or Messaging.MessagingException or Transport.TransportException or IOException or UnauthorizedAccessException
+            or ArgumentException or InvalidOperationException or System.Net.Sockets.SocketException or Media.Video.VideoException or Media.MediaException or InvalidDataException)
         {
-            await console.Error.WriteLineAsync($"error: {ex.Message}");
+            if (json)
+            {
+                await console.Out.WriteLineAsync(Output.ToJson(new JsonObject { ["type"] = "error", ["error"] = ex.Message, ["exit_code"] = ExitCodes.Error }));
+                await console.Out.FlushAsync(CancellationToken.None);
+            }
+            else
+            {
+                await console.Error.WriteLineAsync($"error: {ex.Message}");
+            }
+
             return ExitCodes.Error;
         }
     }

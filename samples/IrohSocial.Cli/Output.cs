@@ -1,5 +1,7 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using IrohSocial.Crypto;
 using IrohSocial.Media.Calls;
 using IrohSocial.Messaging;
 using IrohSocial.Messaging.Storage;
@@ -7,12 +9,33 @@ using IrohSocial.Messaging.Storage;
 namespace IrohSocial.Cli;
 
 /// <summary>Prints either human-readable lines or one JSON object per line (<c>--json</c>).</summary>
-public sealed class Output(TextWriter writer, bool json)
+public sealed class Output(TextWriter writer, bool json, Func<EndpointId, string>? names = null)
 {
     private readonly Lock _gate = new();
+    private ILineKeeper? _keeper;
 
     /// <summary>Whether lines are JSON.</summary>
     public bool Json => json;
+
+    /// <summary>
+    /// While set, every printed line first clears the line being typed and then redraws it below (interactive chat).
+    /// </summary>
+    internal ILineKeeper? Keeper
+    {
+        set
+        {
+            lock (_gate)
+            {
+                _keeper = value;
+            }
+        }
+    }
+
+    /// <summary>The lock interactive line editing shares with printing, so echo and output never interleave.</summary>
+    internal Lock Gate => _gate;
+
+    /// <summary>How a peer is shown: its contact name and short id, or the short id.</summary>
+    public string Name(EndpointId peer) => names?.Invoke(peer) ?? peer.ToShortString();
 
     /// <summary>Writes <paramref name="text"/> in text mode or <paramref name="obj"/> in JSON mode, as one line.</summary>
     public void Write(string text, JsonObject obj)
@@ -20,8 +43,22 @@ public sealed class Output(TextWriter writer, bool json)
         var line = json ? obj.ToJsonString(JsonOptions) : text;
         lock (_gate)
         {
+            _keeper?.Clear(writer);
             writer.WriteLine(line);
+            _keeper?.Redraw(writer);
             writer.Flush();
+        }
+    }
+
+    /// <summary>The short form of a message id the tool prints (any unique prefix is accepted back).</summary>
+    public static string ShortId(string messageId) => messageId.Length > 8 ? messageId[..8] : messageId;
+
+    /// <summary>One JSON line in JSON mode; nothing otherwise.</summary>
+    public void JsonOnly(JsonObject obj)
+    {
+        if (json)
+        {
+            Write("", obj);
         }
     }
 
@@ -32,41 +69,45 @@ public sealed class Output(TextWriter writer, bool json)
         ["peer"] = m.Peer.ToString(),
         ["direction"] = m.Direction == MessageDirection.Incoming ? "in" : "out",
         ["text"] = m.Content,
-        ["timestamp"] = m.Timestamp.ToString("O"),
+        ["timestamp"] = m.Timestamp.ToUniversalTime().ToString("O", System.Globalization.CultureInfo.InvariantCulture),
         ["reply_to"] = m.ReplyTo,
         ["status"] = m.Status.ToString().ToLowerInvariant(),
-        ["attachments"] = new JsonArray([.. m.Attachments.Select(a => (JsonNode)new JsonObject { ["name"] = a.Name, ["mime_type"] = a.MimeType, ["size"] = a.Size })]),
+        ["attachments"] = new JsonArray([.. m.Attachments.Select(a => (JsonNode)new JsonObject { ["id"] = $"{m.Id}/{a.Id}", ["name"] = a.Name, ["mime_type"] = a.MimeType, ["size"] = a.Size })]),
     };
 
     /// <summary>One line describing a DM event, or null for events the tool does not show.</summary>
     public void Event(DmEvent e)
     {
-        var peer = e.Peer.ToShortString();
+        var peer = Name(e.Peer);
         switch (e)
         {
             case MessageReceivedEvent r:
-                var reply = r.Message.ReplyTo is null ? "" : $" (reply to {r.Message.ReplyTo})";
+                var reply = r.Message.ReplyTo is null ? "" : $" (reply to {ShortId(r.Message.ReplyTo)})";
                 var files = r.Message.Attachments.Count == 0 ? "" : $" [+{r.Message.Attachments.Count} attachment(s)]";
-                Write($"{r.Message.Timestamp.ToLocalTime():HH:mm:ss} {peer}: {r.Message.Content}{reply}{files}", With("message", Message(r.Message)));
+                Write($"{r.Message.Timestamp.ToLocalTime():HH:mm:ss} {peer} [{ShortId(r.Message.Id)}]: {r.Message.Content}{reply}{files}", With("message", Message(r.Message)));
                 break;
             case MessageDeliveredEvent d:
-                Write($"  delivered {d.MessageId} to {peer}", new JsonObject { ["type"] = "delivered", ["peer"] = e.Peer.ToString(), ["id"] = d.MessageId });
+                Write($"  delivered {ShortId(d.MessageId)} to {peer}", new JsonObject { ["type"] = "delivered", ["peer"] = e.Peer.ToString(), ["id"] = d.MessageId });
                 break;
             case MessageReadEvent rd:
-                Write($"  {peer} read {rd.MessageIds.Count} message(s)", new JsonObject { ["type"] = "read", ["peer"] = e.Peer.ToString(), ["ids"] = new JsonArray([.. rd.MessageIds.Select(i => (JsonNode)i)]) });
+                Write($"  read {string.Join(' ', rd.MessageIds.Select(ShortId))} by {peer}", new JsonObject { ["type"] = "read", ["peer"] = e.Peer.ToString(), ["ids"] = new JsonArray([.. rd.MessageIds.Select(i => (JsonNode)i)]) });
                 break;
             case TypingEvent:
                 Write($"  {peer} is typing…", new JsonObject { ["type"] = "typing", ["peer"] = e.Peer.ToString() });
                 break;
             case MessageDeletedEvent del:
-                Write($"  {peer} deleted {del.MessageId}", new JsonObject { ["type"] = "deleted", ["peer"] = e.Peer.ToString(), ["id"] = del.MessageId });
+                Write($"  {peer} deleted {ShortId(del.MessageId)}", new JsonObject { ["type"] = "deleted", ["peer"] = e.Peer.ToString(), ["id"] = del.MessageId });
                 break;
             case SessionResetEvent:
                 Write($"  warning: {peer} started a new session (their device or data may have changed)", new JsonObject { ["type"] = "session_reset", ["peer"] = e.Peer.ToString() });
                 break;
             case AttachmentReceivedEvent a:
-                Write($"  attachment {a.Attachment.Name} ({a.Attachment.Size} bytes) from {peer} saved to {a.Path}",
-                    new JsonObject { ["type"] = "attachment", ["peer"] = e.Peer.ToString(), ["message_id"] = a.MessageId, ["name"] = a.Attachment.Name, ["size"] = a.Attachment.Size, ["path"] = a.Path });
+                Write($"  attachment {ShortId(a.MessageId)}/{a.Attachment.Id} {a.Attachment.Name} ({a.Attachment.Size} bytes) from {peer} received; `irohsocial attachment save {ShortId(a.MessageId)}/{a.Attachment.Id} PATH` saves it",
+                    new JsonObject
+                    {
+                        ["type"] = "attachment", ["peer"] = e.Peer.ToString(), ["message_id"] = a.MessageId, ["id"] = $"{a.MessageId}/{a.Attachment.Id}",
+                        ["name"] = a.Attachment.Name, ["size"] = a.Attachment.Size, ["path"] = a.Path,
+                    });
                 break;
         }
     }
@@ -74,7 +115,7 @@ public sealed class Output(TextWriter writer, bool json)
     /// <summary>One line describing a call event.</summary>
     public void CallEvent(CallEvent e)
     {
-        var peer = e.Peer.ToShortString();
+        var peer = Name(e.Peer);
         switch (e)
         {
             case IncomingCallEvent i:
@@ -153,5 +194,19 @@ public sealed class Output(TextWriter writer, bool json)
         return result;
     }
 
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = false };
+    // Relaxed escaping: JSON lines are read by programs, and "+00:00" or "<" should stay readable, not "\u002B".
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = false, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>Serializes a JSON object the way every JSON line is written.</summary>
+    public static string ToJson(JsonObject obj) => obj.ToJsonString(JsonOptions);
+}
+
+/// <summary>Something that owns the line being typed and redraws it around printed lines.</summary>
+internal interface ILineKeeper
+{
+    /// <summary>Erases the line being typed (cursor to column 0).</summary>
+    void Clear(TextWriter writer);
+
+    /// <summary>Draws the prompt and the line being typed again.</summary>
+    void Redraw(TextWriter writer);
 }

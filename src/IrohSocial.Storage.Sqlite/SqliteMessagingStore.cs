@@ -17,7 +17,7 @@ namespace IrohSocial.Storage.Sqlite;
 /// issues small statements. <c>synchronous=NORMAL</c> with WAL survives a process crash at any point; a power
 /// cut may lose the last commits but never corrupts the file.
 /// </remarks>
-public sealed class SqliteMessagingStore : IMessagingStore
+public sealed partial class SqliteMessagingStore : IMessagingStore
 {
     private readonly SqliteConnection _connection;
     private readonly AtRestSealer _sealer;

@@ -139,7 +139,7 @@ public sealed class CliMessagingTests : IDisposable
         var run = await CliRun.RunAsync(Alice, "messages", "zz");
 
         Assert.Equal(ExitCodes.Error, await run.Exit);
-        Assert.Contains("neither a ticket nor", run.Error.Text);
+        Assert.Contains("is not a ticket, a contact", run.Error.Text);
     }
 
     [Fact]

@@ -8,14 +8,15 @@ using IrohSocial.Messaging.Storage;
 namespace IrohSocial.Cli.Commands;
 
 /// <summary>
-/// <c>irohsocial call TICKET</c>: calls a peer, prints live statistics every second and hangs up after
-/// <c>--seconds</c> (or when the peer does). Exit 0 when the call completed, 1 when it was rejected, missed or failed.
+/// <c>irohsocial call PEER</c>: calls a peer ("ringing…" until it answers, "no answer after 30 s" when it does
+/// not), prints live statistics every second and hangs up after <c>--seconds</c> (or when the peer does). Exit 0
+/// when the call completed, 1 when it was rejected, missed or failed.
 /// </summary>
 internal static class CallCommand
 {
-    public static Command Create(CliConsole console, Option<string> data)
+    public static Command Create(CliConsole console, GlobalOptions global)
     {
-        var ticket = new Argument<string>("TICKET") { Description = "The peer's ticket." };
+        var ticket = new Argument<string>("PEER") { Description = "The peer: ticket, contact name, or id (prefix) of a peer whose address is known." };
         var audioIn = new Option<string?>("--audio-in") { Description = "WAV file to send (default: a 440 Hz tone)." };
         var videoIn = new Option<string?>("--video-in") { Description = "Y4M file to send as VP9 video (default: audio only)." };
         var seconds = new Option<double>("--seconds") { Description = "Hang up after this many seconds of call.", DefaultValueFactory = _ => 10 };
@@ -29,10 +30,8 @@ internal static class CallCommand
         var bind = CommonOptions.Bind("0.0.0.0:0", "Local address to call from.");
         var json = CommonOptions.Json();
         var command = new Command("call", "Call a peer and print live stats.") { ticket, audioIn, videoIn, seconds, bind, json };
-        command.SetAction((parse, ct) => IrohSocialCli.GuardAsync(console, async () =>
+        command.SetAction((parse, ct) => IrohSocialCli.GuardAsync(console, parse.GetValue(json), async () =>
         {
-            var output = new Output(console.Out, parse.GetValue(json));
-            var peer = PeerArgument.ParseTicket(parse.GetValue(ticket)!);
             var audioPath = parse.GetValue(audioIn);
             var videoPath = parse.GetValue(videoIn);
             foreach (var path in new[] { audioPath, videoPath })
@@ -48,15 +47,24 @@ internal static class CallCommand
                 throw new CliException($"video needs libvpx, which was not found. {VpxSharp.VpxLibrary.InstallHint} Or call without --video-in.");
             }
 
-            await using var audio = audioPath is null ? (IAudioSource)new ToneSource(440) : await WavFileSource.OpenAsync(audioPath, ct);
-            await using var video = videoPath is null ? null : await Y4mFileSource.OpenAsync(videoPath, loop: true, ct);
-            await using var node = await CliNode.OpenAsync(parse.GetValue(data)!, ct);
+            await using var audio = audioPath is null ? (IAudioSource)new ToneSource(440) : await OpenMediaAsync(audioPath, "--audio-in", "a WAV file (16-bit PCM)", () => WavFileSource.OpenAsync(audioPath, ct));
+            await using var video = videoPath is null ? null : await OpenMediaAsync(videoPath, "--video-in", "a Y4M file", () => Y4mFileSource.OpenAsync(videoPath, loop: true, ct));
+            await using var node = await global.OpenAsync(parse, console, ct);
+            var output = new Output(console.Out, parse.GetValue(json), node.Names());
+            var resolved = await PeerArgument.ResolveReachableAsync(parse.GetValue(ticket)!, node, ct);
+            var peer = resolved.Address!;
             await node.StartClientAsync(CommonOptions.ParseBind(parse.GetValue(bind)!), ct);
             var calls = node.Node!.Calls;
             calls.StatsUpdated += (_, e) => output.CallEvent(e);
             calls.CallAnswered += (_, e) => output.CallEvent(e);
             var call = await calls.StartCallAsync(peer, new CallMedia { AudioSource = audio, VideoSource = video, Video = video is not null }, ct);
-            output.Write($"calling {peer.Id.ToShortString()} ({call.Id})…", new JsonObject { ["type"] = "calling", ["call_id"] = call.Id, ["peer"] = peer.Id.ToString() });
+            output.Write($"calling {resolved.Display} ({call.Id})…", new JsonObject { ["type"] = "calling", ["call_id"] = call.Id, ["peer"] = peer.Id.ToString() });
+            // The offer was acknowledged: the peer's side is ringing now.
+            if (call.State == CallState.Ringing)
+            {
+                output.Write("ringing…", new JsonObject { ["type"] = "ringing", ["call_id"] = call.Id });
+            }
+
             var limit = TimeSpan.FromSeconds(parse.GetValue(seconds));
             using var ticker = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
             try
@@ -77,6 +85,15 @@ internal static class CallCommand
             }
 
             var reason = await call.Completion;
+            if (reason == CallEndReason.Missed && call.Direction == CallDirection.Outgoing)
+            {
+                output.Write($"no answer after {CallOptions.Default.RingTimeout.TotalSeconds:0} s", new JsonObject { ["type"] = "no_answer", ["call_id"] = call.Id, ["ring_timeout_s"] = CallOptions.Default.RingTimeout.TotalSeconds });
+            }
+            else if (reason == CallEndReason.Rejected)
+            {
+                output.Write($"{resolved.Display} declined the call", new JsonObject { ["type"] = "declined", ["call_id"] = call.Id });
+            }
+
             var c = call.Counters;
             output.Write(
                 $"call {reason.ToString().ToLowerInvariant()} after {call.Elapsed.TotalSeconds:0.0}s: audio sent {c.AudioFramesSent} played {c.AudioFramesPlayed} (concealed {c.ConcealedFrames}), video sent {c.VideoFramesSent} decoded {c.VideoFramesDecoded}",
@@ -89,5 +106,18 @@ internal static class CallCommand
             return reason == CallEndReason.Completed ? ExitCodes.Success : ExitCodes.Error;
         }, ct));
         return command;
+    }
+
+    /// <summary>Opens a media file, turning a malformed one into a message that names the option and the file.</summary>
+    private static async Task<T> OpenMediaAsync<T>(string path, string option, string expected, Func<ValueTask<T>> open)
+    {
+        try
+        {
+            return await open();
+        }
+        catch (Exception ex) when (ex is Media.MediaException or InvalidDataException or EndOfStreamException or FormatException)
+        {
+            throw new CliException($"{option} {path} is not {expected} this tool can read: {ex.Message}", ex);
+        }
     }
 }

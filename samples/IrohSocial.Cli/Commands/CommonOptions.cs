@@ -32,4 +32,43 @@ internal static class CommonOptions
     };
 
     public static IPEndPoint ParseBind(string text) => IPEndPoint.Parse(text);
+
+    /// <summary>Fails now, naming the option, when <paramref name="path"/> (if given) could not be written later.</summary>
+    public static void CheckWritable(string? path, string option)
+    {
+        if (path is null)
+        {
+            return;
+        }
+
+        var full = Path.GetFullPath(path);
+        if (Directory.Exists(full))
+        {
+            throw new CliException($"{option} {path} is a folder; give a file name.");
+        }
+
+        var folder = Path.GetDirectoryName(full)!;
+        if (!Directory.Exists(folder))
+        {
+            throw new CliException($"{option} {path}: the folder {folder} does not exist.");
+        }
+
+        // Opening is the only reliable test of permission; a file that did not exist is removed again.
+        var existed = File.Exists(full);
+        try
+        {
+            using (new FileStream(full, FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite))
+            {
+            }
+
+            if (!existed)
+            {
+                File.Delete(full);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new CliException($"{option} {path} cannot be written: {ex.Message}", ex);
+        }
+    }
 }

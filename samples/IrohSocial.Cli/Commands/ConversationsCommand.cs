@@ -7,14 +7,14 @@ namespace IrohSocial.Cli.Commands;
 /// <summary><c>irohsocial conversations</c>: every conversation, newest first, with its unread count and last message.</summary>
 internal static class ConversationsCommand
 {
-    public static Command Create(CliConsole console, Option<string> data)
+    public static Command Create(CliConsole console, GlobalOptions global)
     {
         var json = CommonOptions.Json();
         var command = new Command("conversations", "List conversations (newest first).") { json };
-        command.SetAction((parse, ct) => IrohSocialCli.GuardAsync(console, async () =>
+        command.SetAction((parse, ct) => IrohSocialCli.GuardAsync(console, parse.GetValue(json), async () =>
         {
             var output = new Output(console.Out, parse.GetValue(json));
-            await using var node = await CliNode.OpenAsync(parse.GetValue(data)!, ct);
+            await using var node = await global.OpenAsync(parse, console, ct);
             var conversations = await node.Store.GetConversationsAsync(ct);
             foreach (var c in conversations)
             {

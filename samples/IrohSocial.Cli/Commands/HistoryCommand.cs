@@ -6,15 +6,15 @@ namespace IrohSocial.Cli.Commands;
 /// <summary><c>irohsocial history</c>: the call history, newest first.</summary>
 internal static class HistoryCommand
 {
-    public static Command Create(CliConsole console, Option<string> data)
+    public static Command Create(CliConsole console, GlobalOptions global)
     {
         var limit = new Option<int>("--limit") { Description = "How many calls.", DefaultValueFactory = _ => 50 };
         var json = CommonOptions.Json();
         var command = new Command("history", "Show the call history (newest first).") { limit, json };
-        command.SetAction((parse, ct) => IrohSocialCli.GuardAsync(console, async () =>
+        command.SetAction((parse, ct) => IrohSocialCli.GuardAsync(console, parse.GetValue(json), async () =>
         {
             var output = new Output(console.Out, parse.GetValue(json));
-            await using var node = await CliNode.OpenAsync(parse.GetValue(data)!, ct);
+            await using var node = await global.OpenAsync(parse, console, ct);
             var calls = await node.Store.GetCallHistoryAsync(Math.Max(1, parse.GetValue(limit)), null, ct);
             foreach (var c in calls)
             {

@@ -8,14 +8,14 @@ namespace IrohSocial.Cli.Commands;
 /// <summary><c>irohsocial id</c>: prints this identity and the ticket <c>listen</c> will be reachable at.</summary>
 internal static class IdCommand
 {
-    public static Command Create(CliConsole console, Option<string> data)
+    public static Command Create(CliConsole console, GlobalOptions global)
     {
         var bind = CommonOptions.Bind(CommonOptions.DefaultListen, "The address `listen --bind` will use; the ticket points there.");
         var json = CommonOptions.Json();
         var command = new Command("id", "Print this identity's id and ticket.") { bind, json };
-        command.SetAction((parse, ct) => IrohSocialCli.GuardAsync(console, async () =>
+        command.SetAction((parse, ct) => IrohSocialCli.GuardAsync(console, parse.GetValue(json), async () =>
         {
-            await using var node = await CliNode.OpenAsync(parse.GetValue(data)!, ct);
+            await using var node = await global.OpenAsync(parse, console, ct);
             var target = CommonOptions.ParseBind(parse.GetValue(bind)!);
             // Bind on a free port only to learn which addresses this machine has, then point them at the target port.
             await using var probe = await Endpoint.BindAsync(

@@ -1,17 +1,20 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
+using IrohSocial.Crypto;
 using IrohSocial.Media.Audio;
 using IrohSocial.Media.Calls;
+using IrohSocial.Messaging;
 
 namespace IrohSocial.Cli.Commands;
 
 /// <summary>
 /// <c>irohsocial listen</c>: accepts connections and prints incoming messages and events until Ctrl+C. The first
 /// line carries the ticket (in JSON mode a <c>ticket</c> field), so scripts can read it and hand it to a peer.
+/// Lines typed (or piped) in are replies: to whoever wrote last, or <c>@PEER text</c> to anyone.
 /// </summary>
 internal static class ListenCommand
 {
-    public static Command Create(CliConsole console, Option<string> data)
+    public static Command Create(CliConsole console, GlobalOptions global)
     {
         var bind = CommonOptions.Bind(CommonOptions.DefaultListen, "Address and port to accept connections on.");
         var json = CommonOptions.Json();
@@ -19,10 +22,13 @@ internal static class ListenCommand
         var audioOut = new Option<string?>("--audio-out") { Description = "Write received call audio to this WAV file (48 kHz mono 16-bit)." };
         var videoOut = new Option<string?>("--video-out") { Description = "Write the received VP9 bitstream to this IVF file." };
         var command = new Command("listen", "Wait for messages and calls (and print them) until Ctrl+C.") { bind, json, autoAnswer, audioOut, videoOut };
-        command.SetAction((parse, ct) => IrohSocialCli.GuardAsync(console, async () =>
+        command.SetAction((parse, ct) => IrohSocialCli.GuardAsync(console, parse.GetValue(json), async () =>
         {
-            var output = new Output(console.Out, parse.GetValue(json));
-            await using var node = await CliNode.OpenAsync(parse.GetValue(data)!, ct);
+            // Recording paths are checked before anything starts: a typo must not surface only when a call comes in.
+            CommonOptions.CheckWritable(parse.GetValue(audioOut), "--audio-out");
+            CommonOptions.CheckWritable(parse.GetValue(videoOut), "--video-out");
+            await using var node = await global.OpenAsync(parse, console, ct);
+            var output = new Output(console.Out, parse.GetValue(json), node.Names());
             var client = await node.StartClientAsync(CommonOptions.ParseBind(parse.GetValue(bind)!), ct);
             var calls = node.Node!.Calls;
             await using var answering = new CallAnswerer(calls, parse.GetValue(autoAnswer), parse.GetValue(audioOut), parse.GetValue(videoOut), console);
@@ -38,12 +44,19 @@ internal static class ListenCommand
             var events = client.Events(ct).GetAsyncEnumerator(ct);
             var ticket = client.LocalAddress.ToTicket();
             output.Write(
-                $"listening as {client.LocalId}\nticket: {ticket}",
+                $"listening as {client.LocalId}\nticket: {ticket}\ntype a line to reply to the last sender, or @PEER text",
                 new JsonObject { ["type"] = "listening", ["id"] = client.LocalId.ToString(), ["ticket"] = ticket, ["bind"] = client.Endpoint.LocalEndPoint.ToString() });
+            var replies = new Replier(client, node, output);
+            var input = Task.Run(() => replies.RunAsync(console, ct), CancellationToken.None);
             try
             {
                 while (await events.MoveNextAsync())
                 {
+                    if (events.Current is MessageReceivedEvent received)
+                    {
+                        replies.LastSender = received.Peer;
+                    }
+
                     output.Event(events.Current);
                 }
             }
@@ -54,6 +67,7 @@ internal static class ListenCommand
             finally
             {
                 await events.DisposeAsync();
+                await input.ContinueWith(_ => { }, TaskScheduler.Default);
                 // Stop the node first (ends calls), so the recording files are complete when they are closed.
                 await node.StopNodeAsync();
                 await callEvents.ContinueWith(_ => { }, TaskScheduler.Default);
@@ -142,6 +156,94 @@ internal static class ListenCommand
             foreach (var item in open)
             {
                 await item.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>Sends the lines typed into <c>listen</c>: to the last sender, or <c>@PEER text</c>.</summary>
+    private sealed class Replier(DmClient client, CliNode node, Output output)
+    {
+        private readonly Lock _gate = new();
+        private EndpointId? _lastSender;
+
+        public EndpointId? LastSender
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return _lastSender;
+                }
+            }
+
+            set
+            {
+                lock (_gate)
+                {
+                    _lastSender = value;
+                }
+            }
+        }
+
+        public async Task RunAsync(CliConsole console, CancellationToken cancellationToken)
+        {
+            var editor = console.Keys is { } keys && !output.Json ? new LineEditor(keys, output, console.Out) : null;
+            try
+            {
+                while ((editor is null ? await console.In.ReadLineAsync(cancellationToken) : await editor.ReadLineAsync(null, cancellationToken)) is { } line)
+                {
+                    // Not cancellable: a reply entered before Ctrl+C is stored in the outbox, never dropped.
+                    await ReplyAsync(line, CancellationToken.None);
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Ctrl+C: the listener stops.
+            }
+            finally
+            {
+                editor?.Detach();
+            }
+        }
+
+        private async Task ReplyAsync(string line, CancellationToken cancellationToken)
+        {
+            var text = line.Trim();
+            if (text.Length == 0)
+            {
+                return;
+            }
+
+            try
+            {
+                EndpointId to;
+                if (text.StartsWith('@'))
+                {
+                    var parts = text[1..].Split(' ', 2, StringSplitOptions.RemoveEmptyEntries);
+                    if (parts.Length < 2)
+                    {
+                        throw new CliException("@PEER needs a message after it.");
+                    }
+
+                    var peer = await PeerArgument.ResolveAsync(parts[0], node, cancellationToken);
+                    if (peer.Address is not null)
+                    {
+                        client.AddPeer(peer.Address);
+                    }
+
+                    (to, text) = (peer.Id, parts[1]);
+                }
+                else
+                {
+                    to = LastSender ?? throw new CliException("nobody has written yet; use @PEER text.");
+                }
+
+                var id = await client.SendMessageAsync(to, text, cancellationToken: cancellationToken);
+                output.Write($"  sent {Output.ShortId(id)} to {output.Name(to)}", new JsonObject { ["type"] = "sent", ["id"] = id, ["peer"] = to.ToString() });
+            }
+            catch (Exception ex) when (ex is CliException or MessagingException or ArgumentException)
+            {
+                output.Write($"  refused: {ex.Message}", new JsonObject { ["type"] = "refused", ["error"] = ex.Message });
             }
         }
     }
