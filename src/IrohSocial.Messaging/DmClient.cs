@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using IrohSocial.Crypto;
 using IrohSocial.Messaging.Internal;
+using IrohSocial.Messaging.Internal.Groups;
 using IrohSocial.Messaging.Storage;
 using IrohSocial.Transport;
 using Microsoft.Extensions.Logging;
@@ -41,6 +42,7 @@ public sealed partial class DmClient : IAsyncDisposable
         _logger = options.LoggerFactory?.CreateLogger<DmClient>() ?? NullLogger<DmClient>.Instance;
         _runtime = new DmRuntime(options.SecretKey, options.Store, options, _logger, OpenEnvelopeStreamAsync, Raise);
         ProtocolHandler = new DmProtocolHandler(this);
+        _groups = options.Store is IGroupStore groupStore ? new GroupService(this, _runtime, groupStore) : null;
     }
 
     /// <summary>The local identity.</summary>

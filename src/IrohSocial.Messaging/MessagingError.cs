@@ -38,6 +38,18 @@ public enum MessagingError
 
     /// <summary>The peer did not acknowledge in time.</summary>
     Timeout = 11,
+
+    /// <summary>A group update was refused: not allowed for the local member, or it does not apply to the group's state.</summary>
+    GroupUpdateRefused = 30,
+
+    /// <summary>No group with that id is known here.</summary>
+    UnknownGroup = 31,
+
+    /// <summary>The local user is not (or no longer) a member of the group.</summary>
+    NotGroupMember = 32,
+
+    /// <summary>The store does not implement <see cref="Storage.IGroupStore"/>, so groups are unavailable.</summary>
+    GroupsUnsupported = 33,
 }
 
 /// <summary>The one exception type of IrohSocial.Messaging.</summary>

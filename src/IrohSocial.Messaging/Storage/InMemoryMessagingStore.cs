@@ -7,7 +7,7 @@ namespace IrohSocial.Messaging.Storage;
 /// (applied under one lock on a copy-free validate-then-apply path: the operations cannot fail half way).
 /// Disposing does not clear it, so tests can "restart" a client on the same instance.
 /// </summary>
-public sealed class InMemoryMessagingStore : IMessagingStore
+public sealed partial class InMemoryMessagingStore : IMessagingStore
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, MessageRow> _messages = new(StringComparer.Ordinal);
@@ -90,6 +90,9 @@ public sealed class InMemoryMessagingStore : IMessagingStore
                 break;
             case SaveCall c:
                 _calls[c.Call.CallId] = c.Call;
+                break;
+            case GroupStoreOperation g:
+                ApplyGroup(g);
                 break;
             default:
                 throw new ArgumentException($"Unknown store operation {operation.GetType().Name}.", nameof(operation));
