@@ -70,15 +70,17 @@ internal sealed class GroupService
         {
             await LoadAsync(cancellationToken).ConfigureAwait(false);
             var entry = new Entry(log, 0, []);
+            // In memory first, so the address hints in the logs queued below include them.
+            foreach (var member in members)
+            {
+                _client.RememberAddress(member);
+            }
+
             var operations = members.Where(m => m.Id != Me).Select(m => (StoreOperation)new SavePeerAddress(m.Id, m.ToTicket())).ToList();
             var recipients = await QueueSyncsAsync(entry, log.Head.Members, operations, cancellationToken).ConfigureAwait(false);
             operations.Add(Save(entry));
             await _rt.Store.ApplyAsync(operations, cancellationToken).ConfigureAwait(false);
             _groups[log.Id] = entry;
-            foreach (var member in members)
-            {
-                _client.RememberAddress(member);
-            }
 
             _client.WakeOutbox(recipients);
             var info = Info(entry);
@@ -102,16 +104,17 @@ internal sealed class GroupService
             var log = entry.Log.Append(update, out var refusal)
                 ?? throw new MessagingException(MessagingError.GroupUpdateRefused, $"The {kind} was refused: {refusal}.");
             var before = entry.Head;
+            foreach (var address in addresses)
+            {
+                _client.RememberAddress(address);
+            }
+
             var operations = addresses.Where(a => a.Id != Me).Select(a => (StoreOperation)new SavePeerAddress(a.Id, a.ToTicket())).ToList();
             var updated = new Entry(log, entry.Revision, new Dictionary<EndpointId, string>(entry.Synced));
             var recipients = await QueueSyncsAsync(updated, before.Members.Union(log.Head.Members), operations, cancellationToken).ConfigureAwait(false);
             operations.Add(Save(updated));
             await _rt.Store.ApplyAsync(operations, cancellationToken).ConfigureAwait(false);
             _groups[group] = updated;
-            foreach (var address in addresses)
-            {
-                _client.RememberAddress(address);
-            }
 
             _client.WakeOutbox(recipients);
             var info = Info(updated);
