@@ -48,6 +48,7 @@ public sealed partial class DmClient
                 case SessionResetEvent e: SessionReset?.Invoke(this, e); break;
                 case CallSignalReceivedEvent e: CallSignalReceived?.Invoke(this, e); break;
                 case AttachmentReceivedEvent e: AttachmentReceived?.Invoke(this, e); break;
+                case Groups.GroupEvent e: RaiseGroupEvent(e); break;
             }
         }
         catch (Exception ex)

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using IrohSocial.Crypto;
 using IrohSocial.Messaging.Internal;
+using IrohSocial.Messaging.Internal.Groups;
 using IrohSocial.Messaging.Storage;
 using IrohSocial.Transport;
 using Microsoft.Extensions.Logging;
@@ -45,6 +46,7 @@ public sealed partial class DmClient : IAsyncDisposable
         _vault = new AttachmentVault(options.AttachmentDirectory ?? AttachmentVault.DefaultRoot(options.SecretKey.PublicKey), _sealer);
         _runtime = new DmRuntime(options.SecretKey, options.Store, options, _logger, OpenEnvelopeStreamAsync, Raise, _vault);
         ProtocolHandler = new DmProtocolHandler(this);
+        _groups = options.Store is IGroupStore groupStore ? new GroupService(this, _runtime, groupStore) : null;
     }
 
     /// <summary>The local identity.</summary>

@@ -41,6 +41,18 @@ public enum MessagingError
 
     /// <summary>No received attachment is stored under that peer, message and attachment id.</summary>
     AttachmentNotFound = 12,
+
+    /// <summary>A group update was refused: not allowed for the local member, or it does not apply to the group's state.</summary>
+    GroupUpdateRefused = 30,
+
+    /// <summary>No group with that id is known here.</summary>
+    UnknownGroup = 31,
+
+    /// <summary>The local user is not (or no longer) a member of the group.</summary>
+    NotGroupMember = 32,
+
+    /// <summary>The store does not implement <see cref="Storage.IGroupStore"/>, so groups are unavailable.</summary>
+    GroupsUnsupported = 33,
 }
 
 /// <summary>The one exception type of IrohSocial.Messaging.</summary>

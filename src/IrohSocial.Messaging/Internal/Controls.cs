@@ -14,6 +14,7 @@ namespace IrohSocial.Messaging.Internal;
 [JsonDerivedType(typeof(DeleteControl), "delete")]
 [JsonDerivedType(typeof(DeliveredControl), "delivered")]
 [JsonDerivedType(typeof(CallControl), "call")]
+[JsonDerivedType(typeof(ExtensionControl), "ext")]
 internal abstract record Control([property: JsonPropertyName("id")] string Id)
 {
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, MessagingJsonContext.Default.Control);

@@ -29,6 +29,9 @@ internal sealed class DmRuntime(
 
     public ILogger Logger { get; } = logger;
 
+    /// <summary>Handlers of registered control kinds (groups, later calls).</summary>
+    public ControlRegistry Controls { get; } = new();
+
     public Task<Stream> OpenEnvelopeStreamAsync(EndpointId peer, CancellationToken cancellationToken) => openEnvelopeStream(peer, cancellationToken);
 
     public void Raise(DmEvent dmEvent) => raise(dmEvent);

@@ -139,6 +139,8 @@ internal sealed partial class PeerChannel
             _rt.Raise(dmEvent);
         }
 
+        RunAfterCommit(batch.AfterCommit);
+
         foreach (var error in staleErrors)
         {
             await HandleErrorFrameAsync(error, cancellationToken).ConfigureAwait(false);
@@ -162,6 +164,8 @@ internal sealed partial class PeerChannel
         public List<DmEvent> Events { get; } = [];
 
         public List<PendingSend> Acked { get; } = [];
+
+        public List<Action> AfterCommit { get; } = [];
 
         public HashSet<string> SeenIds { get; } = new(StringComparer.Ordinal);
 
@@ -199,6 +203,7 @@ internal sealed partial class PeerChannel
                 if (batch.SeenIds.Add("ack:" + ackedId))
                 {
                     await ApplyAcknowledgementAsync(ackedId, batch.Operations, batch.Events, cancellationToken).ConfigureAwait(false);
+                    await _rt.Controls.AcknowledgedAsync(Peer, ackedId, batch.Operations, batch.Events, batch.AfterCommit, cancellationToken).ConfigureAwait(false);
                 }
 
                 if (_pending.TryRemove(ackedId, out var acked))
@@ -212,7 +217,14 @@ internal sealed partial class PeerChannel
 
         if (batch.SeenIds.Add(control.Id))
         {
-            await ApplyControlAsync(control, batch.Operations, batch.Events, cancellationToken).ConfigureAwait(false);
+            if (control is ExtensionControl extension)
+            {
+                await DispatchExtensionAsync(extension, batch.Operations, batch.Events, batch.AfterCommit, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await ApplyControlAsync(control, batch.Operations, batch.Events, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         batch.ToAcknowledge.Add(control.Id);

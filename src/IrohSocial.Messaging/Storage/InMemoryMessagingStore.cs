@@ -95,6 +95,9 @@ public sealed partial class InMemoryMessagingStore : IMessagingStore
             case RememberControl r:
                 _seenControls.Add((r.Peer, r.ControlId));
                 break;
+            case GroupStoreOperation g:
+                ApplyGroup(g);
+                break;
             default:
                 throw new ArgumentException($"Unknown store operation {operation.GetType().Name}.", nameof(operation));
         }

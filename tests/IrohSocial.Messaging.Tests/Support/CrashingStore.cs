@@ -10,7 +10,7 @@ public sealed class SimulatedCrashException() : Exception("Simulated crash.");
 /// Wraps a store and "kills the process" at a chosen write: that batch is not applied and every later call
 /// fails, as if the process had died between two storage steps. The inner store keeps what was committed.
 /// </summary>
-public sealed class CrashingStore(IMessagingStore inner, int crashAtWrite = int.MaxValue) : IMessagingStore
+public sealed partial class CrashingStore(IMessagingStore inner, int crashAtWrite = int.MaxValue) : IMessagingStore
 {
     private readonly TaskCompletionSource _crashed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _writes;

@@ -1,0 +1,38 @@
+using IrohSocial.Messaging.Controls;
+using IrohSocial.Messaging.Storage;
+
+namespace IrohSocial.Messaging.Internal;
+
+internal sealed partial class PeerChannel
+{
+    /// <summary>Hands a registered kind's control to its handler, inside the inbound batch.</summary>
+    private ValueTask DispatchExtensionAsync(ExtensionControl control, List<StoreOperation> operations, List<DmEvent> events, List<Action> afterCommit, CancellationToken cancellationToken)
+    {
+        var context = new ControlContext(Peer, control.Id, operations, events, afterCommit, ExpectAttachments);
+        return _rt.Controls.DispatchAsync(context, control, _rt.Logger, cancellationToken);
+    }
+
+    /// <summary>Accepts later uploads of these attachments under <paramref name="messageId"/> (group messages announce them).</summary>
+    private void ExpectAttachments(string messageId, IReadOnlyList<AttachmentDescriptor> attachments)
+    {
+        foreach (var attachment in attachments)
+        {
+            _expectedAttachments[(messageId, attachment.Id)] = attachment;
+        }
+    }
+
+    private void RunAfterCommit(List<Action> actions)
+    {
+        foreach (var action in actions)
+        {
+            try
+            {
+                action();
+            }
+            catch (Exception ex)
+            {
+                Log.HandlerFailed(_rt.Logger, ex);
+            }
+        }
+    }
+}
