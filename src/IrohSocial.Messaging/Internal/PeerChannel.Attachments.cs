@@ -71,10 +71,9 @@ internal sealed partial class PeerChannel
             return;
         }
 
-        var folder = _rt.Options.AttachmentDirectory ?? Path.Combine(Path.GetTempPath(), "irohsocial-attachments", _rt.LocalId.ToString());
+        var folder = AttachmentFiles.Folder(_rt.Options, _rt.LocalId);
         Directory.CreateDirectory(folder);
-        // Ids are sender-chosen: keep only safe characters so they can never escape the folder.
-        var fileName = Sanitize(header.MessageId) + "-" + Sanitize(header.AttachmentId);
+        var fileName = AttachmentFiles.FileName(header.MessageId, header.AttachmentId);
         var finalPath = Path.Combine(folder, fileName);
         var partialPath = finalPath + ".part";
         var ok = false;
@@ -134,6 +133,4 @@ internal sealed partial class PeerChannel
     }
 
     private static ulong ChunkCount(long size) => size == 0 ? 1 : (ulong)((size + AttachmentCipher.ChunkSize - 1) / AttachmentCipher.ChunkSize);
-
-    private static string Sanitize(string id) => new([.. id.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_')]);
 }
