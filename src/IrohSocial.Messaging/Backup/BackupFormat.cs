@@ -39,6 +39,9 @@ internal static class BackupFormat
     /// <summary>Bounds an import accepts before spending any work on the KDF (a crafted header must not exhaust the machine).</summary>
     public const uint MaxOpsLimit = 16;
 
+    /// <summary>Sodium.Core refuses fewer passes (libsodium itself would take 1 for Argon2id).</summary>
+    public const uint MinOpsLimit = 3;
+
     public const uint MinMemLimit = 8 * 1024;
     public const uint MaxMemLimit = 1024 * 1024 * 1024;
     public const int MinChunkSize = 1024;
@@ -107,7 +110,7 @@ internal static class BackupFormat
         var ops = BinaryPrimitives.ReadUInt32BigEndian(header[10..]);
         var mem = BinaryPrimitives.ReadUInt32BigEndian(header[14..]);
         var chunkSize = BinaryPrimitives.ReadInt32BigEndian(header[34..]);
-        if (ops is < 1 or > MaxOpsLimit || mem is < MinMemLimit or > MaxMemLimit || chunkSize is < MinChunkSize or > MaxChunkSize)
+        if (ops is < MinOpsLimit or > MaxOpsLimit || mem is < MinMemLimit or > MaxMemLimit || chunkSize is < MinChunkSize or > MaxChunkSize)
         {
             return null;
         }

@@ -8,7 +8,7 @@ public sealed record BackupOptions
     /// <summary>Argon2id with 3 passes over 64 MiB (libsodium's "interactive" memory, "moderate" passes): about a second.</summary>
     public static BackupOptions Default { get; } = new();
 
-    /// <summary>Argon2id passes (libsodium <c>opslimit</c>), 1 to 16.</summary>
+    /// <summary>Argon2id passes (libsodium <c>opslimit</c>), 3 to 16.</summary>
     public uint OpsLimit { get; init; } = 3;
 
     /// <summary>Argon2id memory in bytes (libsodium <c>memlimit</c>), 8 KiB to 1 GiB.</summary>
@@ -19,7 +19,7 @@ public sealed record BackupOptions
 
     internal void Validate()
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(OpsLimit, 1u, nameof(OpsLimit));
+        ArgumentOutOfRangeException.ThrowIfLessThan(OpsLimit, BackupFormat.MinOpsLimit, nameof(OpsLimit));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(OpsLimit, BackupFormat.MaxOpsLimit, nameof(OpsLimit));
         ArgumentOutOfRangeException.ThrowIfLessThan(MemLimit, BackupFormat.MinMemLimit, nameof(MemLimit));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(MemLimit, BackupFormat.MaxMemLimit, nameof(MemLimit));
