@@ -7,4 +7,10 @@ if (args is ["--transport-paired", .. var pairedArgs])
     return;
 }
 
+if (args is ["--search-harness", .. var searchArgs])
+{
+    await IrohSocial.Benchmarks.Messaging.SearchHarness.RunAsync(searchArgs);
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

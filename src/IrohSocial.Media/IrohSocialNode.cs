@@ -10,7 +10,7 @@ namespace IrohSocial;
 /// The SDK in one object: an endpoint serving <c>iroh-social/dm/1</c> and <c>iroh-social/call/1</c>, the
 /// direct-message client and the call manager on top of it.
 /// </summary>
-public sealed class IrohSocialNode : IAsyncDisposable
+public sealed partial class IrohSocialNode : IAsyncDisposable
 {
     private readonly Endpoint _endpoint;
     private readonly Router _router;

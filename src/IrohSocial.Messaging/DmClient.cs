@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using IrohSocial.Crypto;
 using IrohSocial.Messaging.Internal;
 using IrohSocial.Messaging.Internal.Groups;
+using IrohSocial.Messaging.Search;
 using IrohSocial.Messaging.Storage;
 using IrohSocial.Transport;
 using Microsoft.Extensions.Logging;
@@ -69,6 +70,8 @@ public sealed partial class DmClient : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        // Every write passes the search index on its way to the app's store (see DmClient.Search.cs).
+        options = options with { Store = new SearchIndexingStore(options.Store) };
         var endpoint = options.Endpoint;
         var owns = endpoint is null;
         endpoint ??= await Endpoint.BindAsync(

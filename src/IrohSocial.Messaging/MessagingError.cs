@@ -53,6 +53,18 @@ public enum MessagingError
 
     /// <summary>The store does not implement <see cref="Storage.IGroupStore"/>, so groups are unavailable.</summary>
     GroupsUnsupported = 33,
+
+    /// <summary>
+    /// A backup file is not one (bad magic, unsupported version or parameters) or is damaged: a chunk failed
+    /// authentication, chunks are missing or out of order, or bytes follow the last one. Nothing was imported.
+    /// </summary>
+    BackupInvalid = 20,
+
+    /// <summary>The passphrase does not open the backup (or its header was altered). Nothing was imported.</summary>
+    BackupWrongPassphrase = 21,
+
+    /// <summary>The backup belongs to another identity; its conversations would be attributed wrongly. Nothing was imported.</summary>
+    BackupWrongIdentity = 22,
 }
 
 /// <summary>The one exception type of IrohSocial.Messaging.</summary>

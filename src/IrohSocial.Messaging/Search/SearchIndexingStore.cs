@@ -1,0 +1,60 @@
+using IrohSocial.Crypto;
+using IrohSocial.Messaging.Storage;
+
+namespace IrohSocial.Messaging.Search;
+
+/// <summary>
+/// The store as the client sees it: every call goes to the app's store, and each committed batch is shown to the
+/// search index afterwards, so messages sent, received, imported or deleted through the client are searchable
+/// (or gone) without the index ever touching the disk.
+/// </summary>
+internal sealed class SearchIndexingStore(IMessagingStore inner) : IMessagingStore
+{
+    /// <summary>The app's store.</summary>
+    public IMessagingStore Inner { get; } = inner;
+
+    /// <summary>The index fed by this store's writes.</summary>
+    public MessageSearch Search { get; } = new(inner);
+
+    public async ValueTask ApplyAsync(IReadOnlyList<StoreOperation> operations, CancellationToken cancellationToken = default)
+    {
+        await Inner.ApplyAsync(operations, cancellationToken).ConfigureAwait(false);
+        Search.Observe(operations);
+    }
+
+    public ValueTask<IReadOnlyList<ConversationSummary>> GetConversationsAsync(CancellationToken cancellationToken = default) =>
+        Inner.GetConversationsAsync(cancellationToken);
+
+    public ValueTask<string?> GetPeerAddressAsync(EndpointId peer, CancellationToken cancellationToken = default) =>
+        Inner.GetPeerAddressAsync(peer, cancellationToken);
+
+    public ValueTask<StoredMessage?> GetMessageAsync(string messageId, CancellationToken cancellationToken = default) =>
+        Inner.GetMessageAsync(messageId, cancellationToken);
+
+    public ValueTask<MessageInfo?> GetMessageInfoAsync(string messageId, CancellationToken cancellationToken = default) =>
+        Inner.GetMessageInfoAsync(messageId, cancellationToken);
+
+    public ValueTask<bool> ContainsMessageAsync(string messageId, CancellationToken cancellationToken = default) =>
+        Inner.ContainsMessageAsync(messageId, cancellationToken);
+
+    public ValueTask<IReadOnlyList<StoredMessage>> GetMessagesAsync(EndpointId peer, int limit, DateTimeOffset? before, CancellationToken cancellationToken = default) =>
+        Inner.GetMessagesAsync(peer, limit, before, cancellationToken);
+
+    public ValueTask<IReadOnlyList<string>> GetUnreadMessageIdsAsync(EndpointId peer, CancellationToken cancellationToken = default) =>
+        Inner.GetUnreadMessageIdsAsync(peer, cancellationToken);
+
+    public ValueTask<IReadOnlyList<OutboxEntry>> GetOutboxAsync(EndpointId peer, CancellationToken cancellationToken = default) =>
+        Inner.GetOutboxAsync(peer, cancellationToken);
+
+    public ValueTask<IReadOnlyList<EndpointId>> GetOutboxPeersAsync(CancellationToken cancellationToken = default) =>
+        Inner.GetOutboxPeersAsync(cancellationToken);
+
+    public ValueTask<byte[]?> LoadSessionAsync(EndpointId peer, CancellationToken cancellationToken = default) =>
+        Inner.LoadSessionAsync(peer, cancellationToken);
+
+    public ValueTask<IReadOnlyList<CallRecord>> GetCallHistoryAsync(int limit, DateTimeOffset? before, CancellationToken cancellationToken = default) =>
+        Inner.GetCallHistoryAsync(limit, before, cancellationToken);
+
+    /// <summary>Does nothing: the app owns its store and disposes it after the client.</summary>
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}
