@@ -89,6 +89,11 @@ public sealed class Endpoint : IAsyncDisposable
         var ctx = new EndpointContext(options);
         try
         {
+            if (options.MsQuicLibraryPath is { } msquic)
+            {
+                QuicLibrary.Load(msquic); // before the runtime's first (and only) look for msquic
+            }
+
             var quicSupported = QuicSupport.IsSupported;
             var (useQuic, useTcp, reason) = options.Provider switch
             {
@@ -107,6 +112,11 @@ public sealed class Endpoint : IAsyncDisposable
 
             var endpoint = new Endpoint(ctx, paths);
             Log.Bound(ctx.Logger, ctx.Id.ToShortString(), string.Join(", ", paths.Select(p => p.Name)), reason);
+            if (paths.Any(p => p.Kind == ConnectionPath.Quic))
+            {
+                Log.MsQuicInUse(ctx.Logger, MsQuicVersion.Read() ?? "unknown");
+            }
+
             if (useQuic && !paths.Any(p => p.Kind == ConnectionPath.Quic))
             {
                 Log.QuicUnavailable(ctx.Logger, "could not listen on UDP");

@@ -28,6 +28,13 @@ public sealed record EndpointOptions
     /// </summary>
     public TransportProvider Provider { get; init; } = TransportProvider.Auto;
 
+    /// <summary>
+    /// Path of a specific msquic build to use for QUIC (e.g. <c>/opt/msquic/libmsquic.so.2</c>); null to let the runtime
+    /// find one (Windows: built in; Linux: <c>libmsquic.so.2</c> on the library path). It is loaded before the first QUIC
+    /// call of the process, so it only takes effect if nothing used QUIC earlier (see <see cref="QuicLibrary.Load"/>).
+    /// </summary>
+    public string? MsQuicLibraryPath { get; init; }
+
     /// <summary>ALPNs this endpoint accepts on inbound connections. Default: the SDK's DM and call protocols.</summary>
     public IReadOnlyList<string> Alpns { get; init; } = [Transport.Alpns.DirectMessages, Transport.Alpns.Calls];
 
@@ -102,6 +109,11 @@ public sealed record EndpointOptions
         if (RelayUrls.Any(r => r is null))
         {
             throw new ArgumentException("A relay address is null.", nameof(RelayUrls));
+        }
+
+        if (MsQuicLibraryPath is { Length: 0 })
+        {
+            throw new ArgumentException("An msquic library path must not be empty (use null for the default).", nameof(MsQuicLibraryPath));
         }
 
         if (!Enum.IsDefined(Provider))

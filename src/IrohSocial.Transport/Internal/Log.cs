@@ -36,6 +36,9 @@ internal static partial class Log
     [LoggerMessage(3009, LogLevel.Warning, "QUIC is not available to this endpoint ({Reason}); listening on TCP/TLS only")]
     public static partial void QuicUnavailable(ILogger logger, string reason);
 
+    [LoggerMessage(3016, LogLevel.Information, "QUIC uses msquic {Version}")]
+    public static partial void MsQuicInUse(ILogger logger, string version);
+
     [LoggerMessage(3010, LogLevel.Information, "Router serving ALPN {Alpn}")]
     public static partial void RouterServing(ILogger logger, string alpn);
 

@@ -43,6 +43,7 @@ public abstract class ConnectionConformanceTests
     private static async Task AssertTransportErrorAsync(Func<Task> action, TransportError expected, long? applicationErrorCode = null)
     {
         var error = await Assert.ThrowsAsync<TransportException>(action);
+        TestContext.Current.TestOutputHelper?.WriteLine(error.ToString());
         Assert.Equal(expected, error.Error);
         if (applicationErrorCode is not null)
         {

@@ -12,6 +12,16 @@ internal static class QuicErrors
     // QUIC carries TLS alerts as CRYPTO_ERROR 0x100 + alert; 120 = no_application_protocol.
     private const long NoApplicationProtocol = 0x100 + 120;
 
+    /// <summary>
+    /// Whether a failed QUIC handshake was the server refusing our ALPN. msquic's QUIC_STATUS_ALPN_NEG_FAILURE reaches us
+    /// only as an <see cref="System.Security.Authentication.AuthenticationException"/> whose message names it (no
+    /// status or alert code is exposed), so the message is the only signal.
+    /// </summary>
+    public static bool IsAlpnRefusal(Exception ex) =>
+        ex.Message.Contains("protocol negotiation", StringComparison.OrdinalIgnoreCase)
+        || ex.Message.Contains("ALPN", StringComparison.Ordinal)
+        || ex.Message.Contains("no_application_protocol", StringComparison.OrdinalIgnoreCase);
+
     public static TransportException Map(QuicException ex)
     {
         switch (ex.QuicError)

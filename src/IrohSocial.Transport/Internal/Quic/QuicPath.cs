@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Quic;
 using System.Net.Security;
+using System.Net.Sockets;
 using System.Runtime.Versioning;
 using System.Security.Authentication;
 using IrohSocial.Crypto;
@@ -88,6 +89,11 @@ internal sealed class QuicPath : IEndpointPath
         {
             connection = await QuicConnection.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
         }
+        catch (SocketException ex)
+        {
+            // ICMP "port unreachable" / "no route" surfaces as a raw socket error: nothing answers QUIC there.
+            throw new TransportException(TransportError.ConnectionRefused, $"Could not reach {remote} over QUIC: {ex.SocketErrorCode}.", innerException: ex);
+        }
         catch (Exception ex) when (ex is AuthenticationException or QuicException)
         {
             if (verifier.Mismatch)
@@ -98,6 +104,11 @@ internal sealed class QuicPath : IEndpointPath
             if (verifier.Result is not (CertificateCheck.Valid or CertificateCheck.Missing))
             {
                 throw new TransportException(TransportError.PeerVerificationFailed, $"The peer's identity certificate is invalid ({verifier.Result}).", innerException: ex);
+            }
+
+            if (ex is AuthenticationException && QuicErrors.IsAlpnRefusal(ex))
+            {
+                throw new TransportException(TransportError.AlpnNotSupported, $"The peer does not accept ALPN \"{alpn}\".", innerException: ex);
             }
 
             throw ex is QuicException quic

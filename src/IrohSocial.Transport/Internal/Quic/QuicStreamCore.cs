@@ -3,12 +3,20 @@ using System.Runtime.Versioning;
 
 namespace IrohSocial.Transport.Internal.Quic;
 
-/// <summary>A QUIC stream; System.Net.Quic already has the semantics the transport promises, so this only maps errors.</summary>
+/// <summary>
+/// A QUIC stream. System.Net.Quic has the semantics the transport promises on the wire; this maps its errors and
+/// keeps the two local facts it does not report the way the other paths do: writes already completed (a later write
+/// is misuse: <see cref="InvalidOperationException"/>) and a local abort (later calls fail with
+/// <see cref="TransportError.StreamAborted"/> and the code, not as if the connection had closed).
+/// </summary>
 [SupportedOSPlatform("linux")]
 [SupportedOSPlatform("windows")]
 [SupportedOSPlatform("macos")]
 internal sealed class QuicStreamCore(QuicStream stream) : StreamCore
 {
+    private int _writesCompleted;
+    private long? _localAbortCode;
+
     public override long Id => stream.Id;
 
     public override bool IsBidirectional => stream.Type == QuicStreamType.Bidirectional;
@@ -19,45 +27,70 @@ internal sealed class QuicStreamCore(QuicStream stream) : StreamCore
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
+        ThrowIfAbortedLocally();
         try
         {
             return await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
         }
         catch (QuicException ex)
         {
-            throw QuicErrors.Map(ex);
+            throw Map(ex);
         }
     }
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, bool completeWrites, CancellationToken cancellationToken)
     {
+        ThrowIfAbortedLocally();
+        if (!stream.CanWrite)
+        {
+            throw new InvalidOperationException("This unidirectional stream was opened by the peer and cannot be written.");
+        }
+
+        if (Volatile.Read(ref _writesCompleted) == 1)
+        {
+            throw new InvalidOperationException("Writes on this stream were already completed.");
+        }
+
+        if (completeWrites)
+        {
+            Volatile.Write(ref _writesCompleted, 1);
+        }
+
         try
         {
             await stream.WriteAsync(buffer, completeWrites, cancellationToken).ConfigureAwait(false);
         }
         catch (QuicException ex)
         {
-            throw QuicErrors.Map(ex);
+            throw Map(ex);
         }
     }
 
     public override async ValueTask FlushAsync(CancellationToken cancellationToken)
     {
+        ThrowIfAbortedLocally();
         try
         {
             await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (QuicException ex)
         {
-            throw QuicErrors.Map(ex);
+            throw Map(ex);
         }
     }
 
-    public override void CompleteWrites() => stream.CompleteWrites();
+    public override void CompleteWrites()
+    {
+        if (Interlocked.Exchange(ref _writesCompleted, 1) == 0 && stream.CanWrite)
+        {
+            stream.CompleteWrites();
+        }
+    }
 
     public override void Abort(long errorCode)
     {
         CloseCodes.ValidateStreamCode(errorCode, nameof(errorCode));
+        _localAbortCode ??= errorCode;
         var direction = (stream.CanRead, stream.CanWrite) switch
         {
             (true, true) => QuicAbortDirection.Both,
@@ -68,4 +101,18 @@ internal sealed class QuicStreamCore(QuicStream stream) : StreamCore
     }
 
     public override ValueTask DisposeAsync() => stream.DisposeAsync();
+
+    private void ThrowIfAbortedLocally()
+    {
+        if (_localAbortCode is { } code)
+        {
+            throw new TransportException(TransportError.StreamAborted, $"The stream was aborted by this endpoint with code {code}.", code);
+        }
+    }
+
+    // msquic reports "operation aborted" for a stream this side aborted meanwhile: that is the stream, not the connection.
+    private TransportException Map(QuicException ex) =>
+        ex.QuicError == QuicError.OperationAborted && _localAbortCode is { } code
+            ? new TransportException(TransportError.StreamAborted, $"The stream was aborted by this endpoint with code {code}.", code, ex)
+            : QuicErrors.Map(ex);
 }
