@@ -35,6 +35,9 @@ public sealed partial class IrohSocialNode : IAsyncDisposable
     /// <summary>The node's address as a ticket string to share with peers.</summary>
     public string Ticket => _endpoint.Addr.ToTicket();
 
+    /// <summary>Completes once the node is registered on its preferred home relay (at once without relays).</summary>
+    public Task WaitForRelayAsync(CancellationToken cancellationToken = default) => _endpoint.WaitForRelayAsync(cancellationToken);
+
     /// <summary>Direct messages.</summary>
     public DmClient Messages { get; }
 
@@ -55,6 +58,7 @@ public sealed partial class IrohSocialNode : IAsyncDisposable
                 SecretKey = options.SecretKey,
                 BindAddress = options.BindAddress,
                 Provider = options.Provider,
+                RelayUrls = options.RelayUrls,
                 Alpns = [Alpns.DirectMessages, Alpns.Calls],
                 LoggerFactory = options.LoggerFactory,
                 TimeProvider = options.TimeProvider,

@@ -22,6 +22,9 @@ public sealed record IrohSocialNodeOptions
     /// <summary>Which transport implementation to use.</summary>
     public TransportProvider Provider { get; init; } = TransportProvider.Auto;
 
+    /// <summary>Home relays in order of preference (see <see cref="EndpointOptions.RelayUrls"/>); empty for none.</summary>
+    public IReadOnlyList<RelayAddress> RelayUrls { get; init; } = [];
+
     /// <summary>Call timing (ring timeout, reconnect window, stats interval).</summary>
     public CallOptions Calls { get; init; } = CallOptions.Default;
 

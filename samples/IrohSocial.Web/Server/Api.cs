@@ -64,12 +64,12 @@ internal static class Api
                 return Results.BadRequest(new { error = ex.Message });
             }
 
-            if (contact.Address.Id == host.Id)
+            if (contact.ToAddress().Id == host.Id)
             {
                 return Results.BadRequest(new { error = "That is your own ticket." });
             }
 
-            host.Messages.AddPeer(contact.Address);
+            host.Messages.AddPeer(contact.ToAddress());
             return Results.Ok(new { id = contact.Id, name = contact.Name });
         });
 
@@ -123,7 +123,7 @@ internal static class Api
                 }
 
                 var messageId = contacts.Find(id) is { } contact
-                    ? await host.Messages.SendMessageAsync(contact.Address, content, attachments, replyTo, ct)
+                    ? await host.Messages.SendMessageAsync(contact.ToAddress(), content, attachments, replyTo, ct)
                     : await host.Messages.SendMessageAsync(id, content, attachments, replyTo, ct);
                 // The SDK names attachments a0, a1, ... in order; keep the sender's copies under the same names the
                 // receiver uses, so both sides download them the same way.

@@ -58,7 +58,7 @@ public sealed partial class CallSession(IrohSocialHost host, ContactBook contact
         var devices = NewDevices(null);
         try
         {
-            var call = await host.Calls.StartCallAsync(contact.Address, devices.ToMedia(video), cancellationToken).ConfigureAwait(false);
+            var call = await host.Calls.StartCallAsync(contact.ToAddress(), devices.ToMedia(video), cancellationToken).ConfigureAwait(false);
             Install(devices with { CallId = call.Id });
             return call;
         }

@@ -8,7 +8,7 @@ namespace IrohSocial.Web.Server;
 public sealed record Contact(string Id, string Name, string Ticket)
 {
     /// <summary>The contact's address.</summary>
-    public EndpointAddr Address => EndpointAddr.ParseTicket(Ticket);
+    public EndpointAddr ToAddress() => EndpointAddr.ParseTicket(Ticket);
 }
 
 /// <summary>

@@ -163,6 +163,7 @@ function attachmentNode(a) {
 
 function appendMessage(m) {
   if (state.messages.has(m.id)) return;
+  if (receipts.has(m.id) && rank[receipts.get(m.id)] > rank[m.status]) m.status = receipts.get(m.id);
   state.messages.set(m.id, m);
   const list = $('message-list');
   const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
@@ -176,11 +177,15 @@ function replaceMessage(id) {
   if (m && node) node.replaceWith(renderMessage(m));
 }
 
+// Receipts can overtake the answer to our own send: remember them by id and apply them when the message shows up.
+const rank = { pending: 0, delivered: 1, read: 2 };
+const receipts = new Map();
 function setStatus(id, status) {
+  if (rank[status] > rank[receipts.get(id) ?? 'pending']) receipts.set(id, status);
   const m = state.messages.get(id);
   if (!m || m.direction !== 'out') return;
   // Read is final: a late "delivered" never moves a message back.
-  if (m.status === 'read' && status !== 'read') return;
+  if (rank[status] <= rank[m.status]) return;
   m.status = status;
   const node = document.querySelector(`[data-testid=message][data-id="${id}"] [data-testid=message-status]`);
   if (node) node.textContent = status;
