@@ -3,6 +3,7 @@ using IrohSocial.Messaging.Controls;
 using IrohSocial.Messaging.Groups;
 using IrohSocial.Messaging.Internal;
 using IrohSocial.Messaging.Internal.Groups;
+using IrohSocial.Messaging.Search;
 using IrohSocial.Messaging.Storage;
 using IrohSocial.Transport;
 
@@ -29,7 +30,7 @@ public sealed partial class DmClient
 
     private GroupService Groups => _groups ?? throw new MessagingException(MessagingError.GroupsUnsupported, "The store does not implement IGroupStore; groups are unavailable.");
 
-    private IGroupStore GroupStore => (IGroupStore)_options.Store;
+    private IGroupStore GroupStore => (IGroupStore)(_options.Store is SearchIndexingStore indexing ? indexing.Inner : _options.Store);
 
     /// <summary>
     /// Creates a group named <paramref name="name"/> with the local user (its first admin) and <paramref name="members"/>,

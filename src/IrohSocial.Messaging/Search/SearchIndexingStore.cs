@@ -6,7 +6,8 @@ namespace IrohSocial.Messaging.Search;
 /// <summary>
 /// The store as the client sees it: every call goes to the app's store, and each committed batch is shown to the
 /// search index afterwards, so messages sent, received, imported or deleted through the client are searchable
-/// (or gone) without the index ever touching the disk.
+/// (or gone) without the index ever touching the disk. Optional store interfaces (such as <see cref="IGroupStore"/>)
+/// are looked up on <see cref="Inner"/>, never on this wrapper.
 /// </summary>
 internal sealed class SearchIndexingStore(IMessagingStore inner) : IMessagingStore
 {
@@ -33,6 +34,16 @@ internal sealed class SearchIndexingStore(IMessagingStore inner) : IMessagingSto
 
     public ValueTask<MessageInfo?> GetMessageInfoAsync(string messageId, CancellationToken cancellationToken = default) =>
         Inner.GetMessageInfoAsync(messageId, cancellationToken);
+
+    public ValueTask<bool> HasSeenControlAsync(EndpointId peer, string controlId, CancellationToken cancellationToken = default) =>
+        Inner.HasSeenControlAsync(peer, controlId, cancellationToken);
+
+    // Forwarded explicitly: the interface's default implementations would hide the app store's one-query versions.
+    ValueTask<IReadOnlyList<OutboxEntry>> IStoreMaintenance.GetAllOutboxAsync(CancellationToken cancellationToken) =>
+        ((IStoreMaintenance)Inner).GetAllOutboxAsync(cancellationToken);
+
+    ValueTask<IReadOnlyList<string>> IStoreMaintenance.GetMessageIdsAsync(EndpointId peer, CancellationToken cancellationToken) =>
+        ((IStoreMaintenance)Inner).GetMessageIdsAsync(peer, cancellationToken);
 
     public ValueTask<bool> ContainsMessageAsync(string messageId, CancellationToken cancellationToken = default) =>
         Inner.ContainsMessageAsync(messageId, cancellationToken);

@@ -86,6 +86,8 @@ public abstract class StoreMaintenanceContractTests
 
         public ValueTask<MessageInfo?> GetMessageInfoAsync(string messageId, CancellationToken cancellationToken = default) => inner.GetMessageInfoAsync(messageId, cancellationToken);
 
+        public ValueTask<bool> HasSeenControlAsync(EndpointId peer, string controlId, CancellationToken cancellationToken = default) => inner.HasSeenControlAsync(peer, controlId, cancellationToken);
+
         public ValueTask<bool> ContainsMessageAsync(string messageId, CancellationToken cancellationToken = default) => inner.ContainsMessageAsync(messageId, cancellationToken);
 
         public ValueTask<IReadOnlyList<StoredMessage>> GetMessagesAsync(EndpointId peer, int limit, DateTimeOffset? before, CancellationToken cancellationToken = default) =>
