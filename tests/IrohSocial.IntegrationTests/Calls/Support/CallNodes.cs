@@ -5,6 +5,7 @@ using IrohSocial.Media.Audio;
 using IrohSocial.Media.Calls;
 using IrohSocial.Media.Tests.Support;
 using IrohSocial.Messaging.Storage;
+using IrohSocial.Testing;
 using Microsoft.Extensions.Logging;
 
 namespace IrohSocial.IntegrationTests.Calls.Support;
@@ -45,6 +46,7 @@ internal sealed class CallNodes : IAsyncDisposable
         {
             SecretKey = secretKey ?? SecretKey.Generate(),
             BindAddress = new IPEndPoint(IPAddress.Loopback, 0),
+            Provider = TestTransport.Require(),
             Calls = options,
             Store = store,
             LoggerFactory = loggerFactory,
