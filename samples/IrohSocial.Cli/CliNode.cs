@@ -2,6 +2,7 @@ using System.Net;
 using IrohSocial.Crypto;
 using IrohSocial.Messaging;
 using IrohSocial.Storage.Sqlite;
+using IrohSocial.Transport;
 
 namespace IrohSocial.Cli;
 
@@ -57,7 +58,7 @@ public sealed class CliNode : IAsyncDisposable
     }
 
     /// <summary>Starts a node (messages and calls) bound to <paramref name="bind"/>; returns its DM client.</summary>
-    public async Task<DmClient> StartClientAsync(IPEndPoint bind, CancellationToken cancellationToken)
+    public async Task<DmClient> StartClientAsync(IPEndPoint bind, CancellationToken cancellationToken, TransportProvider transport = TransportProvider.Auto)
     {
         Node = await IrohSocialNode.StartAsync(
             new IrohSocialNodeOptions
@@ -65,6 +66,7 @@ public sealed class CliNode : IAsyncDisposable
                 SecretKey = Key,
                 Store = Store,
                 BindAddress = bind,
+                Provider = transport,
                 AttachmentDirectory = Path.Combine(DataDirectory, "attachments"),
             },
             cancellationToken);

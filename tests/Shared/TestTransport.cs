@@ -35,18 +35,27 @@ internal static class TestTransport
     public static ConnectionPath ExpectedPath =>
         Provider == TransportProvider.TcpTls || !QuicLibrary.IsSupported ? ConnectionPath.Tcp : ConnectionPath.Quic;
 
-    /// <summary>Returns <see cref="Provider"/>, skipping the test (or failing it in CI) when QUIC is asked for and missing.</summary>
-    public static TransportProvider Require()
+    /// <summary>Skips a test that needs QUIC where msquic is missing, or fails it when <c>IROHSOCIAL_REQUIRE_QUIC=1</c> (CI).</summary>
+    public static void RequireQuic()
     {
-        if (Provider == TransportProvider.Quic && !QuicLibrary.IsSupported)
+        if (!QuicLibrary.IsSupported)
         {
             if (Environment.GetEnvironmentVariable(RequireQuicVariable) == "1")
             {
                 throw new InvalidOperationException(
-                    $"{Variable}=quic and {RequireQuicVariable}=1 but QUIC is not supported here: libmsquic (libmsquic.so.2) was not found (LD_LIBRARY_PATH).");
+                    $"{RequireQuicVariable}=1 but QUIC is not supported here: libmsquic (libmsquic.so.2) was not found (LD_LIBRARY_PATH).");
             }
 
-            Assert.Skip($"{Variable}=quic but libmsquic (msquic) is not available here");
+            Assert.Skip("libmsquic (msquic) is not available here");
+        }
+    }
+
+    /// <summary>Returns <see cref="Provider"/>, skipping the test (or failing it in CI) when QUIC is asked for and missing.</summary>
+    public static TransportProvider Require()
+    {
+        if (Provider == TransportProvider.Quic)
+        {
+            RequireQuic();
         }
 
         return Provider;

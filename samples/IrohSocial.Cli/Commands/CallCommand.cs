@@ -27,8 +27,9 @@ internal static class CallCommand
             }
         });
         var bind = CommonOptions.Bind("0.0.0.0:0", "Local address to call from.");
+        var transport = CommonOptions.Transport();
         var json = CommonOptions.Json();
-        var command = new Command("call", "Call a peer and print live stats.") { ticket, audioIn, videoIn, seconds, bind, json };
+        var command = new Command("call", "Call a peer and print live stats.") { ticket, audioIn, videoIn, seconds, bind, transport, json };
         command.SetAction((parse, ct) => IrohSocialCli.GuardAsync(console, async () =>
         {
             var output = new Output(console.Out, parse.GetValue(json));
@@ -51,7 +52,7 @@ internal static class CallCommand
             await using var audio = audioPath is null ? (IAudioSource)new ToneSource(440) : await WavFileSource.OpenAsync(audioPath, ct);
             await using var video = videoPath is null ? null : await Y4mFileSource.OpenAsync(videoPath, loop: true, ct);
             await using var node = await CliNode.OpenAsync(parse.GetValue(data)!, ct);
-            await node.StartClientAsync(CommonOptions.ParseBind(parse.GetValue(bind)!), ct);
+            await node.StartClientAsync(CommonOptions.ParseBind(parse.GetValue(bind)!), ct, CommonOptions.ParseTransport(parse.GetValue(transport)!));
             var calls = node.Node!.Calls;
             calls.StatsUpdated += (_, e) => output.CallEvent(e);
             calls.CallAnswered += (_, e) => output.CallEvent(e);

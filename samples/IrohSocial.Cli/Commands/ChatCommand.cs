@@ -17,15 +17,16 @@ internal static class ChatCommand
     {
         var ticket = new Argument<string>("TICKET") { Description = "The peer's ticket." };
         var bind = CommonOptions.Bind("0.0.0.0:0", "Address to accept the peer's connections on.");
+        var transport = CommonOptions.Transport();
         var timeout = CommonOptions.Timeout(10);
         var json = CommonOptions.Json();
-        var command = new Command("chat", "Interactive chat with one peer (Ctrl+D or end of input to quit).") { ticket, bind, timeout, json };
+        var command = new Command("chat", "Interactive chat with one peer (Ctrl+D or end of input to quit).") { ticket, bind, transport, timeout, json };
         command.SetAction((parse, ct) => IrohSocialCli.GuardAsync(console, async () =>
         {
             var output = new Output(console.Out, parse.GetValue(json));
             var peer = PeerArgument.ParseTicket(parse.GetValue(ticket)!);
             await using var node = await CliNode.OpenAsync(parse.GetValue(data)!, ct);
-            var client = await node.StartClientAsync(CommonOptions.ParseBind(parse.GetValue(bind)!), ct);
+            var client = await node.StartClientAsync(CommonOptions.ParseBind(parse.GetValue(bind)!), ct, CommonOptions.ParseTransport(parse.GetValue(transport)!));
             var pending = new ConcurrentDictionary<string, byte>();
             var deliveredIds = new ConcurrentDictionary<string, byte>();
             var allDelivered = new AsyncCounter();

@@ -14,16 +14,17 @@ internal static class ListenCommand
     public static Command Create(CliConsole console, Option<string> data)
     {
         var bind = CommonOptions.Bind(CommonOptions.DefaultListen, "Address and port to accept connections on.");
+        var transport = CommonOptions.Transport();
         var json = CommonOptions.Json();
         var autoAnswer = new Option<bool>("--auto-answer") { Description = "Answer incoming calls automatically (otherwise they ring until missed)." };
         var audioOut = new Option<string?>("--audio-out") { Description = "Write received call audio to this WAV file (48 kHz mono 16-bit)." };
         var videoOut = new Option<string?>("--video-out") { Description = "Write the received VP9 bitstream to this IVF file." };
-        var command = new Command("listen", "Wait for messages and calls (and print them) until Ctrl+C.") { bind, json, autoAnswer, audioOut, videoOut };
+        var command = new Command("listen", "Wait for messages and calls (and print them) until Ctrl+C.") { bind, transport, json, autoAnswer, audioOut, videoOut };
         command.SetAction((parse, ct) => IrohSocialCli.GuardAsync(console, async () =>
         {
             var output = new Output(console.Out, parse.GetValue(json));
             await using var node = await CliNode.OpenAsync(parse.GetValue(data)!, ct);
-            var client = await node.StartClientAsync(CommonOptions.ParseBind(parse.GetValue(bind)!), ct);
+            var client = await node.StartClientAsync(CommonOptions.ParseBind(parse.GetValue(bind)!), ct, CommonOptions.ParseTransport(parse.GetValue(transport)!));
             var calls = node.Node!.Calls;
             await using var answering = new CallAnswerer(calls, parse.GetValue(autoAnswer), parse.GetValue(audioOut), parse.GetValue(videoOut), console);
             calls.IncomingCall += (_, e) => answering.OnIncoming(e);

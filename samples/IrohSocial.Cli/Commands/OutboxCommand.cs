@@ -9,13 +9,14 @@ internal static class OutboxCommand
     public static Command Create(CliConsole console, Option<string> data)
     {
         var bind = CommonOptions.Bind("0.0.0.0:0", "Local address to send from.");
+        var transport = CommonOptions.Transport();
         var json = CommonOptions.Json();
-        var flush = new Command("flush", "Deliver queued messages now; exit 0 when all went out, 2 when some stay queued.") { bind, json };
+        var flush = new Command("flush", "Deliver queued messages now; exit 0 when all went out, 2 when some stay queued.") { bind, transport, json };
         flush.SetAction((parse, ct) => IrohSocialCli.GuardAsync(console, async () =>
         {
             await using var node = await CliNode.OpenAsync(parse.GetValue(data)!, ct);
             var before = await CountQueuedAsync(node, ct);
-            var client = await node.StartClientAsync(CommonOptions.ParseBind(parse.GetValue(bind)!), ct);
+            var client = await node.StartClientAsync(CommonOptions.ParseBind(parse.GetValue(bind)!), ct, CommonOptions.ParseTransport(parse.GetValue(transport)!));
             // A starting client already retries its outbox in the background, so count what left the outbox during
             // this run rather than only what FlushOutboxAsync itself sent.
             await client.FlushOutboxAsync(ct);

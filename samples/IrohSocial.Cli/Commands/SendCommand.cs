@@ -15,15 +15,16 @@ internal static class SendCommand
         var ticket = new Argument<string>("TICKET") { Description = "The peer's ticket." };
         var text = new Argument<string>("TEXT") { Description = "The message." };
         var bind = CommonOptions.Bind("0.0.0.0:0", "Local address to send from.");
+        var transport = CommonOptions.Transport();
         var timeout = CommonOptions.Timeout(10);
         var json = CommonOptions.Json();
-        var command = new Command("send", "Send one message; exit 0 when delivered, 2 when queued in the outbox.") { ticket, text, bind, timeout, json };
+        var command = new Command("send", "Send one message; exit 0 when delivered, 2 when queued in the outbox.") { ticket, text, bind, transport, timeout, json };
         command.SetAction((parse, ct) => IrohSocialCli.GuardAsync(console, async () =>
         {
             var output = new Output(console.Out, parse.GetValue(json));
             var peer = PeerArgument.ParseTicket(parse.GetValue(ticket)!);
             await using var node = await CliNode.OpenAsync(parse.GetValue(data)!, ct);
-            var client = await node.StartClientAsync(CommonOptions.ParseBind(parse.GetValue(bind)!), ct);
+            var client = await node.StartClientAsync(CommonOptions.ParseBind(parse.GetValue(bind)!), ct, CommonOptions.ParseTransport(parse.GetValue(transport)!));
             var delivered = new ConcurrentDictionary<string, TaskCompletionSource>();
             client.MessageDelivered += (_, e) => delivered.GetOrAdd(e.MessageId, static _ => new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
             var id = await client.SendMessageAsync(peer, parse.GetValue(text)!, cancellationToken: ct);

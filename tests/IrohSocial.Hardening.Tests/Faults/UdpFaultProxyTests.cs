@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using IrohSocial.Crypto;
+using IrohSocial.Testing;
 using IrohSocial.Transport;
 
 namespace IrohSocial.Hardening.Tests.Faults;
@@ -76,7 +77,7 @@ public sealed class UdpFaultProxyTests
     [Fact]
     public async Task QuicThroughLossDelayAndJitter_DeliversEveryByte()
     {
-        Assert.SkipUnless(QuicLibrary.IsSupported, "msquic (libmsquic) not available");
+        TestTransport.RequireQuic();
         using var serverKey = SecretKey.Generate();
         await using var server = await Endpoint.BindAsync(new EndpointOptions
         {
