@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using IrohSocial.Crypto;
 using IrohSocial.Messaging;
 using IrohSocial.Storage.Sqlite;
+using IrohSocial.Transport;
 using Microsoft.Extensions.Logging;
 
 namespace IrohSocial.Cli;
@@ -44,6 +45,9 @@ public sealed class CliNode : IAsyncDisposable
 
     /// <summary>Opens the received attachments (sealed at rest) for reading; the caller disposes it.</summary>
     public ReceivedAttachments OpenReceivedAttachments() => new(AttachmentDirectory, _sealer, Key.PublicKey);
+
+    /// <summary>The network stack a started node uses (<c>--transport</c>).</summary>
+    public TransportProvider Transport { get; set; } = TransportProvider.Auto;
 
     /// <summary>This user's identity.</summary>
     public SecretKey Key { get; }
@@ -103,6 +107,7 @@ public sealed class CliNode : IAsyncDisposable
                     SecretKey = Key,
                     Store = Store,
                     BindAddress = bind,
+                    Provider = Transport,
                     AttachmentDirectory = AttachmentDirectory,
                     LoggerFactory = _loggers,
                 },

@@ -7,11 +7,16 @@ namespace IrohSocial.Cli;
 /// <summary>Options every command has.</summary>
 /// <param name="Data">The data folder.</param>
 /// <param name="Verbose">Log the transport and every connection on stderr.</param>
-internal sealed record GlobalOptions(Option<string> Data, Option<bool> Verbose)
+/// <param name="Transport">The network stack of a node the command starts.</param>
+internal sealed record GlobalOptions(Option<string> Data, Option<bool> Verbose, Option<string> Transport)
 {
     /// <summary>Opens the data folder named on the command line.</summary>
-    public Task<CliNode> OpenAsync(ParseResult parse, CliConsole console, CancellationToken cancellationToken) =>
-        CliNode.OpenAsync(parse.GetValue(Data)!, console, parse.GetValue(Verbose), cancellationToken);
+    public async Task<CliNode> OpenAsync(ParseResult parse, CliConsole console, CancellationToken cancellationToken)
+    {
+        var node = await CliNode.OpenAsync(parse.GetValue(Data)!, console, parse.GetValue(Verbose), cancellationToken);
+        node.Transport = CommonOptions.ParseTransport(parse.GetValue(Transport)!);
+        return node;
+    }
 }
 
 /// <summary>The <c>irohsocial</c> command tree; usable in-process (tests) as well as from <c>Program</c>.</summary>
@@ -31,11 +36,13 @@ public static class IrohSocialCli
             Description = "Print the transport chosen and every connection (address, direction) on stderr.",
             Recursive = true,
         };
-        var global = new GlobalOptions(data, verbose);
+        var transport = CommonOptions.Transport();
+        var global = new GlobalOptions(data, verbose, transport);
         var root = new RootCommand("irohsocial: end-to-end encrypted direct messages and calls between ed25519 identities.")
         {
             data,
             verbose,
+            transport,
             IdCommand.Create(console, global),
             ListenCommand.Create(console, global),
             SendCommand.Create(console, global),

@@ -24,6 +24,9 @@ public sealed record DemoOptions
     /// <summary>Audio-only call.</summary>
     public bool NoVideo { get; init; }
 
+    /// <summary>Network stacks of both peers (<c>--transport quic|tcp|auto</c>).</summary>
+    public IrohSocial.Transport.TransportProvider Transport { get; init; } = IrohSocial.Transport.TransportProvider.Auto;
+
     /// <summary>How long any single step may take before the demo gives up.</summary>
     public TimeSpan StepTimeout { get; init; } = TimeSpan.FromSeconds(30);
 }

@@ -21,8 +21,11 @@ public sealed class DemoPeer : IAsyncDisposable
     private IrohSocialNode? _node;
     private int _port;
 
-    private DemoPeer(string name, string folder, SecretKey key, ILoggerFactory? loggerFactory)
+    private readonly TransportProvider _transport;
+
+    private DemoPeer(string name, string folder, SecretKey key, ILoggerFactory? loggerFactory, TransportProvider transport)
     {
+        _transport = transport;
         Name = name;
         _folder = folder;
         Key = key;
@@ -60,7 +63,8 @@ public sealed class DemoPeer : IAsyncDisposable
     public string DatabasePath => Path.Combine(_folder, Name.ToLowerInvariant() + ".db");
 
     /// <summary>Loads (or creates and saves) the peer's identity in <paramref name="folder"/> and starts it.</summary>
-    public static async Task<DemoPeer> StartAsync(string name, string folder, ILoggerFactory? loggerFactory, CancellationToken cancellationToken)
+    public static async Task<DemoPeer> StartAsync(
+        string name, string folder, ILoggerFactory? loggerFactory, CancellationToken cancellationToken, TransportProvider transport = TransportProvider.Auto)
     {
         var keyPath = Path.Combine(folder, name.ToLowerInvariant() + ".key");
         SecretKey key;
@@ -77,7 +81,7 @@ public sealed class DemoPeer : IAsyncDisposable
             Array.Clear(seed);
         }
 
-        var peer = new DemoPeer(name, folder, key, loggerFactory);
+        var peer = new DemoPeer(name, folder, key, loggerFactory, transport);
         try
         {
             await peer.StartAsync(cancellationToken);
@@ -102,6 +106,7 @@ public sealed class DemoPeer : IAsyncDisposable
                 SecretKey = Key,
                 Store = _store,
                 BindAddress = new IPEndPoint(IPAddress.Loopback, _port),
+                Provider = _transport,
                 AttachmentDirectory = AttachmentDirectory,
                 LoggerFactory = _loggerFactory,
             },

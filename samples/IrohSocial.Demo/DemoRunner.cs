@@ -103,8 +103,8 @@ public sealed class DemoRunner
     {
         var timeout = _options.StepTimeout;
         Step("starting Alice and Bob (loopback, one SQLite store each)");
-        await using var alice = await DemoPeer.StartAsync("Alice", data, _loggerFactory, cancellationToken);
-        await using var bob = await DemoPeer.StartAsync("Bob", data, _loggerFactory, cancellationToken);
+        await using var alice = await DemoPeer.StartAsync("Alice", data, _loggerFactory, cancellationToken, _options.Transport);
+        await using var bob = await DemoPeer.StartAsync("Bob", data, _loggerFactory, cancellationToken, _options.Transport);
         Detail($"Alice {alice.Key.PublicKey.ToShortString()}  ticket {alice.Client.LocalAddress.ToTicket()}");
         Detail($"Bob   {bob.Key.PublicKey.ToShortString()}  ticket {bob.Client.LocalAddress.ToTicket()}");
 

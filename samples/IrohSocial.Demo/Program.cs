@@ -8,6 +8,12 @@ var audioIn = new Option<string?>("--audio-in") { Description = "WAV file Alice 
 var videoIn = new Option<string?>("--video-in") { Description = "Y4M file Alice shows in the call (default: a generated test pattern)." };
 var seconds = new Option<double>("--seconds") { Description = "Call length in seconds.", DefaultValueFactory = _ => 5 };
 var noVideo = new Option<bool>("--no-video") { Description = "Audio-only call (no libvpx needed)." };
+var transport = new Option<string>("--transport")
+{
+    Description = "quic, tcp or auto (QUIC beside TCP where libmsquic is available, TCP alone elsewhere).",
+    DefaultValueFactory = _ => "auto",
+};
+transport.AcceptOnlyFromAmong("auto", "quic", "tcp");
 seconds.Validators.Add(r =>
 {
     if (r.GetValueOrDefault<double>() is <= 0 or > 3600)
@@ -18,7 +24,7 @@ seconds.Validators.Add(r =>
 
 var root = new RootCommand("IrohSocial demo: two peers on loopback exchange encrypted messages, an attachment and a call.")
 {
-    data, output, message, audioIn, videoIn, seconds, noVideo,
+    data, output, message, audioIn, videoIn, seconds, noVideo, transport,
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
@@ -31,6 +37,12 @@ root.SetAction(async (parse, cancellationToken) =>
         VideoInput = parse.GetValue(videoIn),
         CallDuration = TimeSpan.FromSeconds(parse.GetValue(seconds)),
         NoVideo = parse.GetValue(noVideo),
+        Transport = parse.GetValue(transport) switch
+        {
+            "quic" => IrohSocial.Transport.TransportProvider.Quic,
+            "tcp" => IrohSocial.Transport.TransportProvider.TcpTls,
+            _ => IrohSocial.Transport.TransportProvider.Auto,
+        },
     };
     return await new DemoRunner(options, Console.Out).RunAsync(cancellationToken);
 });

@@ -105,6 +105,7 @@ public sealed class IrohSocialHost : IHostedService, IAsyncDisposable, IDisposab
                         SecretKey = key,
                         Store = store,
                         BindAddress = options.ParseBindAddress(),
+                        Provider = options.Provider,
                         AttachmentDirectory = options.AttachmentDirectory,
                         LoggerFactory = _loggerFactory,
                         TimeProvider = _time,

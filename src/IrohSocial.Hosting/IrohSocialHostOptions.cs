@@ -20,6 +20,11 @@ public sealed class IrohSocialHostOptions
     /// <summary>Address and port to accept connections on, as <c>ADDRESS:PORT</c>. Default <c>0.0.0.0:0</c> (any port).</summary>
     public string BindAddress { get; set; } = "0.0.0.0:0";
 
+    /// <summary>
+    /// Network stacks: <c>Auto</c> (default; QUIC beside TCP where msquic exists), <c>Quic</c> or <c>TcpTls</c>.
+    /// </summary>
+    public Transport.TransportProvider Provider { get; set; } = Transport.TransportProvider.Auto;
+
     /// <summary>Where received attachments are kept, sealed and owner-only (see <c>DmClientOptions.AttachmentDirectory</c>); null = the user's local application data folder.</summary>
     public string? AttachmentDirectory { get; set; }
 

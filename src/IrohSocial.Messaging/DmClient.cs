@@ -79,6 +79,7 @@ public sealed partial class DmClient : IAsyncDisposable
             {
                 SecretKey = options.SecretKey,
                 BindAddress = options.BindAddress,
+                Provider = options.Provider,
                 Alpns = [Alpns.DirectMessages],
                 LoggerFactory = options.LoggerFactory,
                 TimeProvider = options.TimeProvider,

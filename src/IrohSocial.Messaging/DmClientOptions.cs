@@ -25,6 +25,9 @@ public sealed record DmClientOptions
     /// <summary>Address to bind when the client owns its endpoint. Default: all interfaces, any port.</summary>
     public IPEndPoint BindAddress { get; init; } = new(IPAddress.Any, 0);
 
+    /// <summary>Network stacks when the client owns its endpoint (see <see cref="TransportProvider"/>). Default: Auto.</summary>
+    public TransportProvider Provider { get; init; } = TransportProvider.Auto;
+
     /// <summary>Clock for timestamps, backoff and timeouts.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 

@@ -33,6 +33,24 @@ public sealed class CliMessagingTests : IDisposable
         await StopAsync(listener);
     }
 
+    [Theory]
+    [InlineData("tcp", "auto")]
+    [InlineData("auto", "tcp")]
+    public async Task Send_BetweenTcpOnlyAndAuto_IsDelivered(string listenerTransport, string senderTransport)
+    {
+        // A user without msquic (tcp) and one with it (auto: QUIC beside TCP) reach each other both ways.
+        var listener = CliRun.Start(Bob, "", _stop.Token, "listen", "--bind", Loopback, "--json", "--transport", listenerTransport);
+        var first = JsonDocument.Parse(await listener.Out.WaitForLineAsync(_ => true)).RootElement;
+        var ticket = first.GetProperty("ticket").GetString()!;
+
+        var send = await CliRun.RunAsync(Alice, "send", ticket, "across transports", "--bind", Loopback, "--transport", senderTransport);
+
+        Assert.Equal(ExitCodes.Success, await send.Exit);
+        var line = await listener.Out.WaitForLineAsync(l => l.Contains("\"type\":\"message\""));
+        Assert.Contains("across transports", line);
+        await StopAsync(listener);
+    }
+
     [Fact]
     public async Task Send_ToOfflinePeer_ExitsTwoThenOutboxFlushDeliversWhenPeerIsBack()
     {

@@ -1,3 +1,5 @@
+using IrohSocial.Testing;
+
 namespace IrohSocial.Cli.Tests;
 
 /// <summary>One in-process run of the tool, with its own data folder, captured output and exit code.</summary>
@@ -21,7 +23,20 @@ internal sealed class CliRun
         var output = new LineCapture();
         var error = new LineCapture();
         var console = new CliConsole(output, error, new StringReader(input));
+        args = WithTestTransport(args);
         return new CliRun(output, error, Task.Run(() => IrohSocialCli.RunAsync(["--data", data, .. args], console, cancellationToken), CancellationToken.None));
+    }
+
+    // Commands that start a node run over this test run's transport (IROHSOCIAL_TEST_TRANSPORT) unless the test chose one.
+    private static string[] WithTestTransport(string[] args)
+    {
+        if (args.Length == 0 || args.Contains("--transport") || args[0] is not ("listen" or "send" or "chat" or "call" or "outbox"))
+        {
+            return args;
+        }
+
+        var provider = TestTransport.Require();
+        return provider == Transport.TransportProvider.Auto ? args : [.. args, "--transport", TestTransport.OptionValue];
     }
 
     public static async Task<CliRun> RunAsync(string data, params string[] args)

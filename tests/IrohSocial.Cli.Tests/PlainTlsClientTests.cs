@@ -21,7 +21,8 @@ public sealed class PlainTlsClientTests : IDisposable
     [Fact]
     public async Task PlainTls13Client_WithoutCertificate_CompletesHandshakeThenIsRefused()
     {
-        var listener = CliRun.Start(_temp.Sub("bob"), "", _stop.Token, "listen", "--bind", "127.0.0.1:0", "--json");
+        // A plain TLS client speaks TCP: the listener must listen on TCP (auto does too, beside QUIC).
+        var listener = CliRun.Start(_temp.Sub("bob"), "", _stop.Token, "listen", "--bind", "127.0.0.1:0", "--json", "--transport", "tcp");
         var first = JsonDocument.Parse(await listener.Out.WaitForLineAsync(_ => true)).RootElement;
         var bind = IPEndPoint.Parse(first.GetProperty("bind").GetString()!);
         var id = first.GetProperty("id").GetString();

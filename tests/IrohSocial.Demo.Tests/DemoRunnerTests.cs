@@ -1,3 +1,4 @@
+using IrohSocial.Testing;
 using System.Text.Json;
 
 namespace IrohSocial.Demo.Tests;
@@ -14,7 +15,7 @@ public sealed class DemoRunnerTests : IDisposable
         var console = new StringWriter();
         var data = Path.Combine(_root, "data");
 
-        var exit = await new DemoRunner(new DemoOptions { OutputDirectory = Out, DataDirectory = data, NoVideo = true, CallDuration = TimeSpan.FromSeconds(2), Message = "custom first message" }, console).RunAsync();
+        var exit = await new DemoRunner(new DemoOptions { Transport = TestTransport.Require(), OutputDirectory = Out, DataDirectory = data, NoVideo = true, CallDuration = TimeSpan.FromSeconds(2), Message = "custom first message" }, console).RunAsync();
 
         Assert.True(exit == DemoRunner.Success, console.ToString());
         using var summary = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(Out, "summary.json")));
@@ -51,7 +52,7 @@ public sealed class DemoRunnerTests : IDisposable
         Assert.SkipUnless(VpxSharp.VpxLibrary.IsAvailable, "libvpx is not installed");
         var console = new StringWriter();
 
-        var exit = await new DemoRunner(new DemoOptions { OutputDirectory = Out, CallDuration = TimeSpan.FromSeconds(2) }, console).RunAsync();
+        var exit = await new DemoRunner(new DemoOptions { Transport = TestTransport.Require(), OutputDirectory = Out, CallDuration = TimeSpan.FromSeconds(2) }, console).RunAsync();
 
         Assert.True(exit == DemoRunner.Success, console.ToString());
         using var summary = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(Out, "summary.json")));
@@ -71,7 +72,7 @@ public sealed class DemoRunnerTests : IDisposable
     public async Task Run_TwiceWithSameData_ReusesIdentitiesAndStores()
     {
         var data = Path.Combine(_root, "data");
-        var options = new DemoOptions { OutputDirectory = Out, DataDirectory = data, NoVideo = true, CallDuration = TimeSpan.FromSeconds(1) };
+        var options = new DemoOptions { Transport = TestTransport.Require(), OutputDirectory = Out, DataDirectory = data, NoVideo = true, CallDuration = TimeSpan.FromSeconds(1) };
         var first = new StringWriter();
         var second = new StringWriter();
 
@@ -87,7 +88,7 @@ public sealed class DemoRunnerTests : IDisposable
         var before = TempDemoFolders();
         var console = new StringWriter();
 
-        Assert.Equal(DemoRunner.Success, await new DemoRunner(new DemoOptions { OutputDirectory = Out, NoVideo = true, CallDuration = TimeSpan.FromSeconds(1) }, console).RunAsync());
+        Assert.Equal(DemoRunner.Success, await new DemoRunner(new DemoOptions { Transport = TestTransport.Require(), OutputDirectory = Out, NoVideo = true, CallDuration = TimeSpan.FromSeconds(1) }, console).RunAsync());
 
         Assert.Empty(TempDemoFolders().Except(before));
     }
@@ -97,7 +98,7 @@ public sealed class DemoRunnerTests : IDisposable
     {
         var console = new StringWriter();
 
-        var exit = await new DemoRunner(new DemoOptions { OutputDirectory = Out, NoVideo = true, AudioInput = Path.Combine(_root, "nope.wav") }, console).RunAsync();
+        var exit = await new DemoRunner(new DemoOptions { Transport = TestTransport.Require(), OutputDirectory = Out, NoVideo = true, AudioInput = Path.Combine(_root, "nope.wav") }, console).RunAsync();
 
         Assert.Equal(DemoRunner.Failure, exit);
         Assert.Contains("--audio-in file", console.ToString());

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using IrohSocial.Transport.Internal;
-using IrohSocial.Transport.Internal.Quic;
+using IrohSocial.Testing;
 
 namespace IrohSocial.Transport.Tests;
 
@@ -13,7 +13,7 @@ public sealed class PathRaceTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static void SkipWithoutQuic() => Assert.SkipUnless(QuicSupport.IsSupported, "msquic (libmsquic) not available");
+    private static void SkipWithoutQuic() => TestTransport.RequireQuic();
 
     [Fact]
     public async Task Bind_AutoWithQuic_ListensOnQuicAndTcpOnOnePort()

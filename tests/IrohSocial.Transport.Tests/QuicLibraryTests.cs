@@ -11,7 +11,7 @@ public sealed class QuicLibraryTests
     [Fact]
     public void Version_WithMsquic_IsReported()
     {
-        Assert.SkipUnless(QuicLibrary.IsSupported, "msquic (libmsquic) not available");
+        IrohSocial.Testing.TestTransport.RequireQuic();
         Assert.Matches(new Regex(@"^\d+\.\d+\.\d+$"), QuicLibrary.Version);
     }
 

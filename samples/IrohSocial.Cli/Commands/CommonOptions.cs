@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Net;
+using IrohSocial.Transport;
 
 namespace IrohSocial.Cli.Commands;
 
@@ -71,4 +72,24 @@ internal static class CommonOptions
             throw new CliException($"{option} {path} cannot be written: {ex.Message}", ex);
         }
     }
+
+    /// <summary><c>--transport quic|tcp|auto</c>: auto listens on QUIC and TCP where msquic exists, TCP alone elsewhere.</summary>
+    public static Option<string> Transport()
+    {
+        var option = new Option<string>("--transport")
+        {
+            Description = "quic, tcp or auto (QUIC beside TCP where libmsquic is available, TCP alone elsewhere).",
+            DefaultValueFactory = _ => "auto",
+            Recursive = true,
+        };
+        option.AcceptOnlyFromAmong("auto", "quic", "tcp");
+        return option;
+    }
+
+    public static TransportProvider ParseTransport(string text) => text switch
+    {
+        "quic" => TransportProvider.Quic,
+        "tcp" => TransportProvider.TcpTls,
+        _ => TransportProvider.Auto,
+    };
 }

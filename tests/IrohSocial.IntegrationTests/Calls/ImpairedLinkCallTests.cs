@@ -42,8 +42,9 @@ public sealed class ImpairedLinkCallTests
                 JitterBuffer = new JitterBufferOptions { MinDelay = fixedDelay, MaxDelay = fixedDelay, DrainHysteresis = TimeSpan.FromMilliseconds(200) },
             },
         };
-        await using var alice = await CallNodes.StartNodeAsync(options, log.Factory("alice"));
-        await using var bob = await CallNodes.StartNodeAsync(options, log.Factory("bob"));
+        // The fault proxy is a TCP proxy and the test is about loss above TCP: both nodes use TLS over TCP.
+        await using var alice = await CallNodes.StartNodeAsync(options, log.Factory("alice"), provider: TransportProvider.TcpTls);
+        await using var bob = await CallNodes.StartNodeAsync(options, log.Factory("bob"), provider: TransportProvider.TcpTls);
         // 10 ms each way plus up to 30 ms of jitter: a round trip of 20-80 ms, so a retransmission costs about 60 ms.
         var impaired = new FaultPlan
         {

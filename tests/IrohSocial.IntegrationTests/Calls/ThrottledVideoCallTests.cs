@@ -7,15 +7,19 @@ using IrohSocial.Media.Stats;
 using IrohSocial.Media.Tests.Support;
 using IrohSocial.Media.Video;
 using IrohSocial.Messaging.Storage;
+using IrohSocial.Testing;
 using IrohSocial.Transport;
 
 namespace IrohSocial.IntegrationTests.Calls;
 
 /// <summary>
-/// A video call through a bandwidth-limited link: a fault proxy in front of the callee models one bottleneck that the
-/// call's connections share (<see cref="FaultPlan.SharedLink"/>, flow-queued, with a bounded queue per connection).
-/// The bitrate controller drops to 320x240 and comes back up when the limit lifts, and the audio, whose connection is
-/// apart from the video's (<see cref="CallOptions.SeparateVideoConnection"/>), holds as in the voice tests.
+/// A video call through a bandwidth-limited link, over each provider. Over TCP a fault proxy in front of the callee
+/// models one bottleneck that the call's connections share (<see cref="FaultPlan.SharedLink"/>, flow-queued, with a
+/// bounded queue per connection) and the audio's connection is apart from the video's
+/// (<see cref="CallOptions.SeparateVideoConnection"/>). Over QUIC a UDP fault proxy models the same 400 kbit/s
+/// bottleneck with a tail-dropping queue of the same size, and audio and video are two unidirectional streams of one
+/// connection (no second connection). Either way the bitrate controller drops to 320x240 and comes back up when the
+/// limit lifts, and the audio holds as in the voice tests. Each run prints one summary line, so the two can be compared.
 /// </summary>
 [Collection(nameof(RealTimeMediaCollection))]
 public sealed class ThrottledVideoCallTests
@@ -26,9 +30,16 @@ public sealed class ThrottledVideoCallTests
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    [Fact]
-    public async Task ThrottledLink_VideoDropsTo320x240AndRecovers_WhileAudioHolds()
+    [Theory]
+    [InlineData(TransportProvider.TcpTls)]
+    [InlineData(TransportProvider.Quic)]
+    public async Task ThrottledLink_VideoDropsTo320x240AndRecovers_WhileAudioHolds(TransportProvider provider)
     {
+        if (provider == TransportProvider.Quic)
+        {
+            TestTransport.RequireQuic();
+        }
+
         // Lead-in silence as in the voice tests (cold code paths), then speech covering warm-up, throttle and lift.
         (short[] input, MemoryStream inputWav) = await CallNodes.SpeechWavAsync(TimeSpan.FromSeconds(16));
         var receivedWav = new MemoryStream();
@@ -42,11 +53,9 @@ public sealed class ThrottledVideoCallTests
             },
         };
         var log = new TestLog();
-        await using var alice = await CallNodes.StartNodeAsync(options, log.Factory("alice"));
-        await using var bob = await CallNodes.StartNodeAsync(options, log.Factory("bob"));
-        var open = new FaultPlan { QueueLimitBytes = QueueLimitBytes, SharedLink = true };
-        var throttled = open with { BytesPerSecond = ThrottledBytesPerSecond };
-        await using var proxy = FaultProxy.Start(bob.Endpoint(), open);
+        await using var alice = await CallNodes.StartNodeAsync(options, log.Factory("alice"), provider: provider);
+        await using var bob = await CallNodes.StartNodeAsync(options, log.Factory("bob"), provider: provider);
+        await using var proxy = Link.Start(provider, bob.Endpoint());
         await using var audio = await WavFileSource.OpenAsync(inputWav, cancellationToken: Ct);
         await using var camera = new TestPatternSource(new VideoFormat(640, 480, 15)); // the controller starts at 1000 kbit/s
         var audioSink = WavFileSink.Create(receivedWav, leaveOpen: true);
@@ -84,7 +93,7 @@ public sealed class ThrottledVideoCallTests
             await WaitUntilAsync(() => videoSink.Frames >= 48 && LastTwoSent(sent) is [{ SendWidth: 640 }, { SendWidth: 640 }]);
 
             // Throttle to 400 kbit/s: the sent resolution must reach 320x240 within 5 s.
-            proxy.Plan = throttled;
+            proxy.Throttle(ThrottledBytesPerSecond);
             TimeSpan throttledAt = clock.Elapsed;
             long skippedBefore = outgoing.Counters.VideoFramesSkipped;
             // The lowest step or below: when the onset stall leaves no acknowledged goodput for a moment, the controller
@@ -95,7 +104,7 @@ public sealed class ThrottledVideoCallTests
             // Stay throttled a little longer so the audio crosses the congested phase, then lift.
             await Task.Delay(throttledAt + TimeSpan.FromSeconds(7) - clock.Elapsed is { Ticks: > 0 } rest ? rest : TimeSpan.Zero, Ct);
             long skippedWhileThrottled = outgoing.Counters.VideoFramesSkipped - skippedBefore;
-            proxy.Plan = open;
+            proxy.Open();
             TimeSpan liftedAt = clock.Elapsed;
             TimeSpan high = await WaitForStatsAsync(sent, liftedAt, v => v.SendWidth >= 640);
             TimeSpan timeBackUp = high - liftedAt;
@@ -125,6 +134,9 @@ public sealed class ThrottledVideoCallTests
             double beforeCorrelation = SegmentCorrelation(input, output, beforeFrom, beforeTo, 9600, out int beforeLag);
             double afterCorrelation = SegmentCorrelation(input, output, afterFrom, afterTo, maxShift, out int afterLag);
 
+            TestContext.Current.TestOutputHelper?.WriteLine(
+                $"[{provider}] concealed {bobCounters.ConcealedFrames} of {bobCounters.AudioFramesPlayed} frames, latency p50 {bobCounters.LatencyP50?.TotalMilliseconds} ms p95 {bobCounters.LatencyP95?.TotalMilliseconds} ms, "
+                + $"correlation {correlation:F3}, duration {output.Length - input.Length:+0;-0} samples, 320x240 after {timeToLow.TotalSeconds:F1} s, 640x480 again after {timeBackUp.TotalSeconds:F1} s");
             TestContext.Current.TestOutputHelper?.WriteLine(
                 $"throttled at {throttledAt.TotalSeconds:F1} s, lifted at {liftedAt.TotalSeconds:F1} s; 320x240 after {timeToLow.TotalSeconds:F1} s, back to 640x480 after {timeBackUp.TotalSeconds:F1} s; "
                 + $"frames skipped at the sender while throttled {skippedWhileThrottled} (total {aliceCounters.VideoFramesSkipped}, sent {aliceCounters.VideoFramesSent}); "
@@ -164,7 +176,17 @@ public sealed class ThrottledVideoCallTests
             // fixed 60 ms buffer conceals in place a frame the busy machine delays, at any time). Measured: 0-1 concealed, +0 samples, 0.943 (3 of 3 runs). With video on the call connection (the option
             // off) the same run conceals 41 frames, comes out 140 ms longer and correlates 0.686: at the onset audio
             // waits behind the video already handed to that TCP connection.
-            Assert.True(log.Contains("video connection of leg 0 up"), "the video did not get its own connection");
+            if (provider == TransportProvider.TcpTls)
+            {
+                Assert.True(log.Contains("video connection of leg 0 up"), "the video did not get its own connection");
+            }
+            else
+            {
+                // QUIC: video is a stream of the call connection, which went through the UDP bottleneck.
+                Assert.False(log.Contains("video connection of leg 0 up"), "a second connection was opened for video over QUIC");
+                Assert.True(proxy.DatagramsForwarded > 1000, $"only {proxy.DatagramsForwarded} datagrams went through the UDP bottleneck");
+            }
+
             Assert.InRange(output.Length, input.Length - 1920, input.Length + 1920);
             Assert.True(correlation >= 0.9, $"whole call: correlation {correlation:F3} at lag {lag}");
             long played = bobCounters.AudioFramesPlayed;
@@ -176,6 +198,66 @@ public sealed class ThrottledVideoCallTests
         finally
         {
             log.Dump();
+        }
+    }
+
+    /// <summary>The bottleneck in front of the callee: the TCP fault proxy or the UDP one, same capacity and queue.</summary>
+    private sealed class Link : IAsyncDisposable
+    {
+        private readonly FaultProxy? _tcp;
+        private readonly UdpFaultProxy? _udp;
+
+        private Link(FaultProxy? tcp, UdpFaultProxy? udp)
+        {
+            _tcp = tcp;
+            _udp = udp;
+        }
+
+        public System.Net.IPEndPoint EndPoint => _tcp?.EndPoint ?? _udp!.EndPoint;
+
+        public long MaxQueuedBytes => _tcp?.MaxQueuedBytes ?? _udp!.MaxQueuedBytes;
+
+        public long DatagramsForwarded => _udp?.DatagramsForwarded ?? 0;
+
+        public static Link Start(TransportProvider provider, System.Net.IPEndPoint target) => provider == TransportProvider.Quic
+            ? new Link(null, UdpFaultProxy.Start(target))
+            : new Link(FaultProxy.Start(target, new FaultPlan { QueueLimitBytes = QueueLimitBytes, SharedLink = true }), null);
+
+        public void Throttle(long bytesPerSecond)
+        {
+            if (_tcp is not null)
+            {
+                _tcp.Plan = _tcp.Plan with { BytesPerSecond = bytesPerSecond };
+            }
+            else
+            {
+                _udp!.Plan = new UdpFaultPlan { BytesPerSecond = bytesPerSecond, QueueLimitBytes = QueueLimitBytes };
+            }
+        }
+
+        public void Open()
+        {
+            if (_tcp is not null)
+            {
+                _tcp.Plan = _tcp.Plan with { BytesPerSecond = null };
+            }
+            else
+            {
+                _udp!.Plan = UdpFaultPlan.None;
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_tcp is not null)
+            {
+                await _tcp.DisposeAsync();
+            }
+
+            if (_udp is not null)
+            {
+                await _udp.DisposeAsync();
+            }
         }
     }
 

@@ -47,6 +47,7 @@ internal sealed class SoakNode : IAsyncDisposable
         SecretKey = key,
         Store = store,
         BindAddress = new IPEndPoint(IPAddress.Loopback, 0),
+        Provider = TransportProvider.TcpTls, // every peer is reached through a TCP fault proxy
         RetryPolicy = new OutboxRetryPolicy { BaseDelay = TimeSpan.FromMilliseconds(100), MaxDelay = TimeSpan.FromSeconds(1) },
         AckTimeout = TimeSpan.FromSeconds(3),
     };

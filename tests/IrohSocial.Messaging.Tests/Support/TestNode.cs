@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using IrohSocial.Crypto;
 using IrohSocial.Messaging.Storage;
 using IrohSocial.Storage.Sqlite;
+using IrohSocial.Testing;
 using IrohSocial.Transport;
 using Microsoft.Extensions.Logging;
 
@@ -89,6 +90,7 @@ public sealed class TestNode : IAsyncDisposable
             SecretKey = Key,
             Store = Crashing,
             BindAddress = new IPEndPoint(IPAddress.Loopback, Port),
+            Provider = TestTransport.Require(),
             RetryPolicy = FastRetry,
             AckTimeout = TimeSpan.FromSeconds(10),
             AttachmentDirectory = AttachmentFolder,

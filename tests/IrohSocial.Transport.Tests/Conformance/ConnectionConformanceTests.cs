@@ -348,7 +348,7 @@ public sealed class QuicConformanceTests : ConnectionConformanceTests
 {
     public QuicConformanceTests()
     {
-        Assert.SkipUnless(QuicSupport.IsSupported, "msquic not available");
+        IrohSocial.Testing.TestTransport.RequireQuic();
     }
 
     protected override TransportProvider Provider => TransportProvider.Quic;

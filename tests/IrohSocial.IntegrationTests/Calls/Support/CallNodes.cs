@@ -5,6 +5,8 @@ using IrohSocial.Media.Audio;
 using IrohSocial.Media.Calls;
 using IrohSocial.Media.Tests.Support;
 using IrohSocial.Messaging.Storage;
+using IrohSocial.Testing;
+using IrohSocial.Transport;
 using Microsoft.Extensions.Logging;
 
 namespace IrohSocial.IntegrationTests.Calls.Support;
@@ -40,24 +42,31 @@ internal sealed class CallNodes : IAsyncDisposable
         return new CallNodes(alice, bob, log);
     }
 
-    public static Task<IrohSocialNode> StartNodeAsync(CallOptions options, ILoggerFactory? loggerFactory = null, IMessagingStore? store = null, SecretKey? secretKey = null) =>
+    /// <summary>A node on loopback; <paramref name="provider"/> defaults to this run's transport (<see cref="TestTransport"/>).</summary>
+    public static Task<IrohSocialNode> StartNodeAsync(
+        CallOptions options, ILoggerFactory? loggerFactory = null, IMessagingStore? store = null, SecretKey? secretKey = null, TransportProvider? provider = null) =>
         IrohSocialNode.StartAsync(new IrohSocialNodeOptions
         {
             SecretKey = secretKey ?? SecretKey.Generate(),
             BindAddress = new IPEndPoint(IPAddress.Loopback, 0),
+            Provider = provider ?? TestTransport.Require(),
             Calls = options,
             Store = store,
             LoggerFactory = loggerFactory,
         });
 
-    /// <summary>Alice and bob with a fault proxy in front of bob; the nodes' log is printed when the test ends.</summary>
+    /// <summary>
+    /// Alice and bob with a fault proxy in front of bob; the nodes' log is printed when the test ends. The proxy is a TCP
+    /// proxy, so both nodes use TLS over TCP whatever this run's transport (these tests are about TCP behaviour: resets,
+    /// head-of-line blocking, the second video connection).
+    /// </summary>
     public static async Task WithProxiedPairAsync(
         Func<TestLog, IrohSocialNode, IrohSocialNode, FaultProxy, Task> test, CallOptions? aliceOptions = null, CallOptions? bobOptions = null,
         FaultPlan? plan = null, SecretKey? aliceKey = null)
     {
         var log = new TestLog();
-        await using var alice = await StartNodeAsync(aliceOptions ?? FastOptions, log.Factory("alice"), secretKey: aliceKey);
-        await using var bob = await StartNodeAsync(bobOptions ?? FastOptions, log.Factory("bob"));
+        await using var alice = await StartNodeAsync(aliceOptions ?? FastOptions, log.Factory("alice"), secretKey: aliceKey, provider: TransportProvider.TcpTls);
+        await using var bob = await StartNodeAsync(bobOptions ?? FastOptions, log.Factory("bob"), provider: TransportProvider.TcpTls);
         await using var proxy = FaultProxy.Start(bob.Endpoint(), plan);
         try
         {
