@@ -52,7 +52,7 @@ internal static class ChatCommand
             {
                 while (true)
                 {
-                    var line = editor is null ? await console.In.ReadLineAsync(ct) : await editor.ReadLineAsync(session.Typing, ct);
+                    var line = editor is null ? await console.In.ReadLineOrCancelAsync(ct) : await editor.ReadLineAsync(session.Typing, ct);
                     if (line is null || line.Trim() == "/quit")
                     {
                         break;
@@ -75,7 +75,17 @@ internal static class ChatCommand
             }
 
             editor?.Detach();
-            var delivered = await session.WaitDeliveredAsync(TimeSpan.FromSeconds(parse.GetValue(timeout)), ct);
+            bool delivered;
+            try
+            {
+                delivered = await session.WaitDeliveredAsync(TimeSpan.FromSeconds(parse.GetValue(timeout)), ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                await session.ReportQueuedAsync();
+                return ExitCodes.Interrupted;
+            }
+
             _ = printer;
             if (delivered)
             {

@@ -104,7 +104,7 @@ internal static class SendCommand
             throw new CliException("no message: give TEXT, --file FILE, or pipe the text in (e.g. `echo hi | irohsocial send PEER`).");
         }
 
-        return (await console.In.ReadToEndAsync(cancellationToken)).TrimEnd('\r', '\n');
+        return (await console.In.ReadToEndOrCancelAsync(cancellationToken)).TrimEnd('\r', '\n');
     }
 }
 
