@@ -9,6 +9,28 @@ namespace IrohSocial.Cli;
 /// <param name="Verbose">Log the transport and every connection on stderr.</param>
 internal sealed record GlobalOptions(Option<string> Data, Option<bool> Verbose)
 {
+    /// <summary>
+    /// A PEER argument; tab completion (through <c>dotnet-suggest</c>) offers the contact names of the data folder.
+    /// </summary>
+    public Argument<string> Peer(string name, string description)
+    {
+        var argument = new Argument<string>(name) { Description = description };
+        argument.CompletionSources.Add(context =>
+        {
+            var folder = context.ParseResult.GetValue(Data) ?? CliNode.DefaultDataDirectory;
+            try
+            {
+                return [.. new ContactBook(Path.Combine(folder, "contacts.json")).Load().Select(c => new System.CommandLine.Completions.CompletionItem(c.Name, detail: c.Id.ToShortString()))];
+            }
+            catch (CliException)
+            {
+                // A broken contact list offers nothing rather than breaking completion.
+                return [];
+            }
+        });
+        return argument;
+    }
+
     /// <summary>Opens the data folder named on the command line.</summary>
     public Task<CliNode> OpenAsync(ParseResult parse, CliConsole console, CancellationToken cancellationToken) =>
         CliNode.OpenAsync(parse.GetValue(Data)!, console, parse.GetValue(Verbose), cancellationToken);

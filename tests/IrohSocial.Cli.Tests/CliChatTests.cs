@@ -66,7 +66,8 @@ public sealed class CliChatTests : IDisposable
     public async Task Chat_CtrlC_Exits130KeepsTheEnteredLineAndSaysWhatIsQueued()
     {
         var (bobId, bobTicket) = await IdAsync(_peers.Bob, $"127.0.0.1:{CliMessagingTests.FreePort()}");
-        var input = new ScriptedLines();
+        // Input that blocks like the real console's: Ctrl+C must not wait for another line.
+        var input = new BlockingLines();
         using var ctrlC = new CancellationTokenSource();
         var chat = CliRun.Start(_peers.Alice, input, null, ctrlC.Token, "chat", bobTicket, "--bind", Loopback);
         await chat.Out.WaitForLineAsync(l => l.StartsWith("your ticket: "));

@@ -33,6 +33,23 @@ public sealed class CliSendTests : IDisposable
     }
 
     [Fact]
+    public async Task Completion_PeerArgument_OffersContactNames()
+    {
+        var (_, ticket) = await IdAsync(_peers.Bob);
+        await CliRun.RunAsync(_peers.Alice, "contacts", "add", "bob", ticket);
+        await CliRun.RunAsync(_peers.Alice, "contacts", "add", "bobby", ticket);
+        var output = new LineCapture();
+        var console = new CliConsole(output, new LineCapture(), new StringReader(""));
+
+        // What dotnet-suggest asks the tool when the user presses Tab after "send bo".
+        var line = $"irohsocial --data {_peers.Alice} send bo";
+        await IrohSocialCli.RunAsync([$"[suggest:{line.Length}]", line], console);
+
+        Assert.Contains("bob", output.Lines);
+        Assert.Contains("bobby", output.Lines);
+    }
+
+    [Fact]
     public async Task Contacts_BadNamesAndUnknownPeers_AreRefusedWithReasons()
     {
         var (bobId, bobTicket) = await IdAsync(_peers.Bob);

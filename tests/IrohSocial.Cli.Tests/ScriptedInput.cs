@@ -48,3 +48,26 @@ internal sealed class ScriptedKeys : IKeyReader
     public async ValueTask<ConsoleKeyInfo?> ReadKeyAsync(CancellationToken cancellationToken) =>
         await _keys.Reader.WaitToReadAsync(cancellationToken) && _keys.Reader.TryRead(out var key) ? key : null;
 }
+
+/// <summary>
+/// Line input that blocks the calling thread like the process console's reader does, whatever method is called
+/// (its async methods ignore the token once a read blocks).
+/// </summary>
+internal sealed class BlockingLines : TextReader
+{
+    private readonly System.Collections.Concurrent.BlockingCollection<string> _lines = [];
+
+    public void WriteLine(string line) => _lines.Add(line);
+
+    public override string? ReadLine() => _lines.TryTake(out var line, Timeout.Infinite) ? line : null;
+
+    public override ValueTask<string?> ReadLineAsync(CancellationToken cancellationToken) => ValueTask.FromResult(ReadLine());
+
+    public override Task<string?> ReadLineAsync() => Task.FromResult(ReadLine());
+
+    protected override void Dispose(bool disposing)
+    {
+        _lines.Dispose();
+        base.Dispose(disposing);
+    }
+}
