@@ -64,3 +64,19 @@ internal sealed class ConsoleKeyReader : IKeyReader
         }
     }
 }
+
+/// <summary>Reading input so that Ctrl+C always wins.</summary>
+internal static class InputExtensions
+{
+    /// <summary>
+    /// Reads a line, returning as soon as <paramref name="cancellationToken"/> fires. The console's reader reads
+    /// synchronously whatever method is called, so the read runs on a pool thread and is abandoned on Ctrl+C (a line
+    /// typed after Ctrl+C is not wanted).
+    /// </summary>
+    public static Task<string?> ReadLineOrCancelAsync(this TextReader reader, CancellationToken cancellationToken) =>
+        Task.Run(async () => await reader.ReadLineAsync(cancellationToken), CancellationToken.None).WaitAsync(cancellationToken);
+
+    /// <summary>Reads all input, like <see cref="ReadLineOrCancelAsync"/> returning at once on Ctrl+C.</summary>
+    public static Task<string> ReadToEndOrCancelAsync(this TextReader reader, CancellationToken cancellationToken) =>
+        Task.Run(async () => await reader.ReadToEndAsync(cancellationToken), CancellationToken.None).WaitAsync(cancellationToken);
+}

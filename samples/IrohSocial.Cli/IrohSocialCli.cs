@@ -10,6 +10,28 @@ namespace IrohSocial.Cli;
 /// <param name="Transport">The network stack of a node the command starts.</param>
 internal sealed record GlobalOptions(Option<string> Data, Option<bool> Verbose, Option<string> Transport)
 {
+    /// <summary>
+    /// A PEER argument; tab completion (through <c>dotnet-suggest</c>) offers the contact names of the data folder.
+    /// </summary>
+    public Argument<string> Peer(string name, string description)
+    {
+        var argument = new Argument<string>(name) { Description = description };
+        argument.CompletionSources.Add(context =>
+        {
+            var folder = context.ParseResult.GetValue(Data) ?? CliNode.DefaultDataDirectory;
+            try
+            {
+                return [.. new ContactBook(Path.Combine(folder, "contacts.json")).Load().Select(c => new System.CommandLine.Completions.CompletionItem(c.Name, detail: c.Id.ToShortString()))];
+            }
+            catch (CliException)
+            {
+                // A broken contact list offers nothing rather than breaking completion.
+                return [];
+            }
+        });
+        return argument;
+    }
+
     /// <summary>Opens the data folder named on the command line.</summary>
     public async Task<CliNode> OpenAsync(ParseResult parse, CliConsole console, CancellationToken cancellationToken)
     {

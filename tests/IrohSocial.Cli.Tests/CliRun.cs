@@ -18,11 +18,15 @@ internal sealed class CliRun
 
     public Task<int> Exit { get; }
 
-    public static CliRun Start(string data, string input, CancellationToken cancellationToken, params string[] args)
+    public static CliRun Start(string data, string input, CancellationToken cancellationToken, params string[] args) =>
+        Start(data, new StringReader(input), null, cancellationToken, args);
+
+    /// <summary>Starts a run whose input the test feeds (lines, or keys as on a terminal).</summary>
+    public static CliRun Start(string data, TextReader input, IKeyReader? keys, CancellationToken cancellationToken, params string[] args)
     {
         var output = new LineCapture();
         var error = new LineCapture();
-        var console = new CliConsole(output, error, new StringReader(input));
+        var console = new CliConsole(output, error, input) { Keys = keys };
         args = WithTestTransport(args);
         return new CliRun(output, error, Task.Run(() => IrohSocialCli.RunAsync(["--data", data, .. args], console, cancellationToken), CancellationToken.None));
     }

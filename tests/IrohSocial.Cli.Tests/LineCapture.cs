@@ -25,6 +25,18 @@ internal sealed class LineCapture : TextWriter
 
     public string Text => string.Join('\n', Lines);
 
+    /// <summary>Everything written so far, the unfinished line included.</summary>
+    public string All
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return string.Join('\n', [.. _lines, _partial.ToString()]);
+            }
+        }
+    }
+
     public override void Write(char value)
     {
         lock (_gate)
@@ -39,11 +51,18 @@ internal sealed class LineCapture : TextWriter
             else
             {
                 _partial.Append(value);
+                _changed.TrySetResult();
+                _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             }
         }
     }
 
-    public async Task<string> WaitForLineAsync(Func<string, bool> match, TimeSpan? timeout = null)
+    /// <summary>Waits until the line being written (not yet ended by a newline) matches, e.g. a prompt being typed into.</summary>
+    public Task<string> WaitForPartialAsync(Func<string, bool> match, TimeSpan? timeout = null) => WaitAsync(match, timeout, partial: true);
+
+    public Task<string> WaitForLineAsync(Func<string, bool> match, TimeSpan? timeout = null) => WaitAsync(match, timeout, partial: false);
+
+    private async Task<string> WaitAsync(Func<string, bool> match, TimeSpan? timeout, bool partial)
     {
         using var cancel = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
         while (true)
@@ -51,7 +70,7 @@ internal sealed class LineCapture : TextWriter
             Task changed;
             lock (_gate)
             {
-                var found = _lines.FirstOrDefault(match);
+                var found = partial ? (match(_partial.ToString()) ? _partial.ToString() : null) : _lines.FirstOrDefault(match);
                 if (found is not null)
                 {
                     return found;
@@ -66,7 +85,7 @@ internal sealed class LineCapture : TextWriter
             }
             catch (OperationCanceledException)
             {
-                throw new TimeoutException($"No matching line; output so far:\n{Text}");
+                throw new TimeoutException($"No matching {(partial ? "partial line" : "line")}; output so far:\n{Text}\n(partial: {_partial})");
             }
         }
     }

@@ -16,7 +16,7 @@ internal static class CallCommand
 {
     public static Command Create(CliConsole console, GlobalOptions global)
     {
-        var ticket = new Argument<string>("PEER") { Description = "The peer: ticket, contact name, or id (prefix) of a peer whose address is known." };
+        var ticket = global.Peer("PEER", "The peer: ticket, contact name, or id (prefix) of a peer whose address is known.");
         var audioIn = new Option<string?>("--audio-in") { Description = "WAV file to send (default: a 440 Hz tone)." };
         var videoIn = new Option<string?>("--video-in") { Description = "Y4M file to send as VP9 video (default: audio only)." };
         var seconds = new Option<double>("--seconds") { Description = "Hang up after this many seconds of call.", DefaultValueFactory = _ => 10 };

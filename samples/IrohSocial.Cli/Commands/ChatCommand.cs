@@ -17,7 +17,7 @@ internal static class ChatCommand
 
     public static Command Create(CliConsole console, GlobalOptions global)
     {
-        var peerArgument = new Argument<string>("PEER") { Description = "The peer: ticket, contact name, or id (prefix) of a peer whose address is known." };
+        var peerArgument = global.Peer("PEER", "The peer: ticket, contact name, or id (prefix) of a peer whose address is known.");
         var bind = CommonOptions.Bind("0.0.0.0:0", "Address to accept the peer's connections on.");
         var timeout = CommonOptions.Timeout(10);
         var history = new Option<int>("--history") { Description = "How many earlier messages to show when the chat opens.", DefaultValueFactory = _ => 10 };
@@ -52,7 +52,7 @@ internal static class ChatCommand
             {
                 while (true)
                 {
-                    var line = editor is null ? await console.In.ReadLineAsync(ct) : await editor.ReadLineAsync(session.Typing, ct);
+                    var line = editor is null ? await console.In.ReadLineOrCancelAsync(ct) : await editor.ReadLineAsync(session.Typing, ct);
                     if (line is null || line.Trim() == "/quit")
                     {
                         break;
@@ -75,7 +75,17 @@ internal static class ChatCommand
             }
 
             editor?.Detach();
-            var delivered = await session.WaitDeliveredAsync(TimeSpan.FromSeconds(parse.GetValue(timeout)), ct);
+            bool delivered;
+            try
+            {
+                delivered = await session.WaitDeliveredAsync(TimeSpan.FromSeconds(parse.GetValue(timeout)), ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                await session.ReportQueuedAsync();
+                return ExitCodes.Interrupted;
+            }
+
             _ = printer;
             if (delivered)
             {

@@ -9,7 +9,7 @@ internal static class ConversationCommand
 {
     public static Command Create(CliConsole console, GlobalOptions global)
     {
-        var peer = new Argument<string>("PEER") { Description = "The peer: ticket, contact name, id or unique id prefix." };
+        var peer = global.Peer("PEER", "The peer: ticket, contact name, id or unique id prefix.");
         var json = CommonOptions.Json();
         var delete = new Command("delete", "Delete every message with a peer here, and drop what is queued for it (the peer keeps its copy).") { peer, json };
         delete.SetAction((parse, ct) => IrohSocialCli.GuardAsync(console, parse.GetValue(json), async () =>

@@ -190,7 +190,7 @@ internal static class ListenCommand
             var editor = console.Keys is { } keys && !output.Json ? new LineEditor(keys, output, console.Out) : null;
             try
             {
-                while ((editor is null ? await console.In.ReadLineAsync(cancellationToken) : await editor.ReadLineAsync(null, cancellationToken)) is { } line)
+                while ((editor is null ? await console.In.ReadLineOrCancelAsync(cancellationToken) : await editor.ReadLineAsync(null, cancellationToken)) is { } line)
                 {
                     // Not cancellable: a reply entered before Ctrl+C is stored in the outbox, never dropped.
                     await ReplyAsync(line, CancellationToken.None);

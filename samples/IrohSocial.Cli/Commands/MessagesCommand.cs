@@ -13,7 +13,7 @@ internal static class MessagesCommand
 {
     public static Command Create(CliConsole console, GlobalOptions global)
     {
-        var peer = new Argument<string>("PEER") { Description = "The peer: ticket, contact name, id or unique id prefix." };
+        var peer = global.Peer("PEER", "The peer: ticket, contact name, id or unique id prefix.");
         var limit = new Option<int>("--limit") { Description = "How many messages (newest).", DefaultValueFactory = _ => 20 };
         limit.Validators.Add(r =>
         {

@@ -51,7 +51,7 @@ internal static class OutboxCommand
             return ExitCodes.Success;
         }, ct));
 
-        var target = new Argument<string>("ID|PEER") { Description = "An entry id (or unique prefix) from `outbox list`, or a peer to drop everything queued for." };
+        var target = global.Peer("ID|PEER", "An entry id (or unique prefix) from `outbox list`, or a peer to drop everything queued for.");
         var dropJson = CommonOptions.Json();
         var drop = new Command("drop", "Remove queued items so they are never sent (a dropped message is deleted here too).") { target, dropJson };
         drop.SetAction((parse, ct) => IrohSocialCli.GuardAsync(console, parse.GetValue(dropJson), async () =>

@@ -15,7 +15,7 @@ internal static class SendCommand
 {
     public static Command Create(CliConsole console, GlobalOptions global)
     {
-        var peerArgument = new Argument<string>("PEER") { Description = "The peer: ticket, contact name, or id (prefix) of a peer whose address is known." };
+        var peerArgument = global.Peer("PEER", "The peer: ticket, contact name, or id (prefix) of a peer whose address is known.");
         var text = new Argument<string?>("TEXT") { Description = "The message; omit it (or give '-') to read it from stdin.", Arity = ArgumentArity.ZeroOrOne };
         var file = new Option<string?>("--file", "-f") { Description = "Read the message text from this file." };
         var attach = new Option<string[]>("--attach", "-a") { Description = "Attach a file (repeatable); the peer must be online.", AllowMultipleArgumentsPerToken = false };
@@ -104,7 +104,7 @@ internal static class SendCommand
             throw new CliException("no message: give TEXT, --file FILE, or pipe the text in (e.g. `echo hi | irohsocial send PEER`).");
         }
 
-        return (await console.In.ReadToEndAsync(cancellationToken)).TrimEnd('\r', '\n');
+        return (await console.In.ReadToEndOrCancelAsync(cancellationToken)).TrimEnd('\r', '\n');
     }
 }
 
