@@ -14,8 +14,9 @@ namespace IrohSocial.Storage.Sqlite;
 /// </summary>
 /// <remarks>
 /// One connection serves all calls, serialized by a lock: SQLite serializes writers anyway and the DM service
-/// issues small statements. <c>synchronous=NORMAL</c> with WAL survives a process crash at any point; a power
-/// cut may lose the last commits but never corrupts the file.
+/// issues small statements. <c>synchronous=FULL</c> with WAL fsyncs every commit before
+/// <see cref="ApplyAsync"/> returns, so what the DM service acknowledges survives a power cut; concurrent
+/// batches share one transaction and one fsync (group commit) to keep throughput.
 /// </remarks>
 public sealed class SqliteMessagingStore : IMessagingStore
 {
@@ -23,6 +24,9 @@ public sealed class SqliteMessagingStore : IMessagingStore
     private readonly AtRestSealer _sealer;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+    private readonly Lock _queueGate = new();
+    private List<PendingBatch> _queue = [];
+    private bool _writerActive;
     private bool _disposed;
 
     private SqliteMessagingStore(SqliteConnection connection, AtRestSealer sealer)
@@ -63,7 +67,7 @@ public sealed class SqliteMessagingStore : IMessagingStore
 
     private async Task InitializeAsync(CancellationToken cancellationToken)
     {
-        await ExecuteAsync("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=4096;", cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=4096;", cancellationToken).ConfigureAwait(false);
         var version = Convert.ToInt32(await ScalarAsync("PRAGMA user_version;", cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
         if (version > Migrations.CurrentVersion)
         {
@@ -86,26 +90,156 @@ public sealed class SqliteMessagingStore : IMessagingStore
         SchemaVersion = Migrations.CurrentVersion;
     }
 
-    /// <inheritdoc />
+    /// <summary>
+    /// Applies the batch atomically and durably (fsynced) before returning. Batches that arrive while another
+    /// commit is in progress are grouped: one transaction with a savepoint per batch and one fsync for all, so
+    /// many peers' messages and sessions share the cost of durability. A failing batch rolls back to its
+    /// savepoint and fails alone.
+    /// </summary>
     public async ValueTask ApplyAsync(IReadOnlyList<StoreOperation> operations, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(operations);
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        var pending = new PendingBatch(operations);
+        bool lead;
+        lock (_queueGate)
+        {
+            _queue.Add(pending);
+            lead = !_writerActive;
+            _writerActive = true;
+        }
+
+        if (lead)
+        {
+            await WriteQueuedAsync(pending).ConfigureAwait(false);
+        }
+
+        // Once queued the batch is written whatever the caller's token says: it must learn whether it committed.
+        await pending.Done.Task.ConfigureAwait(false);
+    }
+
+    /// <summary>Writes groups until <paramref name="own"/> is done, then hands what is left to a background writer.</summary>
+    private async Task WriteQueuedAsync(PendingBatch? own)
+    {
+        while (true)
+        {
+            List<PendingBatch> group;
+            await _gate.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                lock (_queueGate)
+                {
+                    group = _queue;
+                    _queue = [];
+                    if (group.Count == 0)
+                    {
+                        _writerActive = false;
+                        return;
+                    }
+                }
+
+                WriteGroup(group);
+            }
+            finally
+            {
+                _gate.Release();
+            }
+
+            if (own is not null && own.Done.Task.IsCompleted)
+            {
+                lock (_queueGate)
+                {
+                    if (_queue.Count == 0)
+                    {
+                        _writerActive = false;
+                        return;
+                    }
+                }
+
+                // More arrived meanwhile: keep writing, but not on this caller's time.
+                _ = Task.Run(() => WriteQueuedAsync(null));
+                return;
+            }
+        }
+    }
+
+    private void WriteGroup(List<PendingBatch> group)
+    {
+        if (_disposed)
+        {
+            var disposed = new ObjectDisposedException(nameof(SqliteMessagingStore));
+            group.ForEach(b => b.Done.TrySetException(disposed));
+            return;
+        }
+
+        var applied = new List<PendingBatch>(group.Count);
         try
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
             using var transaction = _connection.BeginTransaction();
-            foreach (var operation in operations)
+            for (var i = 0; i < group.Count; i++)
             {
-                Apply(operation, transaction);
+                var batch = group[i];
+                var savepoint = "b" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                transaction.Save(savepoint);
+                try
+                {
+                    foreach (var operation in batch.Operations)
+                    {
+                        Apply(operation, transaction);
+                    }
+
+                    transaction.Release(savepoint);
+                    applied.Add(batch);
+                }
+                catch (Exception ex)
+                {
+                    transaction.Rollback(savepoint);
+                    transaction.Release(savepoint);
+                    batch.Done.TrySetException(ex);
+                }
             }
 
             transaction.Commit();
+            CommitCount++;
         }
-        finally
+        catch (Exception ex)
         {
-            _gate.Release();
+            applied.ForEach(b => b.Done.TrySetException(ex));
+            return;
         }
+
+        applied.ForEach(b => b.Done.TrySetResult());
+    }
+
+    /// <summary>Transactions committed so far (for tests: group commit puts many batches in one).</summary>
+    internal long CommitCount { get; private set; }
+
+    /// <summary>Test hook: holds the store (as a long read would) until the result is disposed.</summary>
+    internal async Task<IDisposable> HoldForTestAsync()
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        return new Releaser(_gate);
+    }
+
+    /// <summary>Test hook: the value of a PRAGMA on the store's connection.</summary>
+    internal ValueTask<long> ReadPragmaAsync(string name) =>
+        ReadAsync(() =>
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "PRAGMA " + name + ";";
+            return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        }, CancellationToken.None);
+
+    private sealed class Releaser(SemaphoreSlim gate) : IDisposable
+    {
+        public void Dispose() => gate.Release();
+    }
+
+    private sealed class PendingBatch(IReadOnlyList<StoreOperation> operations)
+    {
+        public IReadOnlyList<StoreOperation> Operations { get; } = operations;
+
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     private void Apply(StoreOperation operation, SqliteTransaction transaction)
