@@ -253,17 +253,20 @@ public sealed class SqliteMessagingStore : IMessagingStore
             case InsertMessage m:
                 var msg = m.Message;
                 var body = JsonSerializer.SerializeToUtf8Bytes(new MessageBody(msg.Content, msg.ReplyTo, msg.Attachments), StorageJsonContext.Default.MessageBody);
+                // A body-less tombstone another peer left for an unknown id never blocks this peer's message.
+                Run(transaction, "DELETE FROM messages WHERE id = $id AND body IS NULL AND peer <> $p;", ("$id", msg.Id), ("$p", msg.Peer.ToArray()));
                 Run(transaction, "INSERT OR IGNORE INTO messages(id, peer, direction, timestamp_ms, status, body) VALUES($id, $p, $d, $t, $s, $b);",
                     ("$id", msg.Id), ("$p", msg.Peer.ToArray()), ("$d", (int)msg.Direction), ("$t", msg.Timestamp.ToUnixTimeMilliseconds()),
                     ("$s", (int)msg.Status), ("$b", _sealer.Seal(body, MessageBinding(msg.Id))));
                 break;
             case SetMessageStatus s:
-                Run(transaction, "UPDATE messages SET status = $s WHERE id = $id AND deleted = 0;", ("$s", (int)s.Status), ("$id", s.MessageId));
+                Run(transaction, "UPDATE messages SET status = $s WHERE id = $id AND peer = $p AND deleted = 0;",
+                    ("$s", (int)s.Status), ("$id", s.MessageId), ("$p", s.Peer.ToArray()));
                 break;
             case RemoveMessage r:
-                // Keep a tombstone row (no body) so a late duplicate is still recognised.
-                Run(transaction, "INSERT INTO messages(id, peer, direction, timestamp_ms, status, deleted, body) VALUES($id, zeroblob(32), 0, 0, 0, 1, NULL) " +
-                    "ON CONFLICT(id) DO UPDATE SET deleted = 1, body = NULL;", ("$id", r.MessageId));
+                // Keep a tombstone row (no body) so a late duplicate is still recognised; another peer's row is left alone.
+                Run(transaction, "INSERT INTO messages(id, peer, direction, timestamp_ms, status, deleted, body) VALUES($id, $p, 0, 0, 0, 1, NULL) " +
+                    "ON CONFLICT(id) DO UPDATE SET deleted = 1, body = NULL WHERE peer = excluded.peer;", ("$id", r.MessageId), ("$p", r.Peer.ToArray()));
                 break;
             case EnqueueOutbox e:
                 var entry = e.Entry;
@@ -272,7 +275,7 @@ public sealed class SqliteMessagingStore : IMessagingStore
                     ("$n", entry.NextAttemptAt.ToUnixTimeMilliseconds()), ("$b", _sealer.Seal(entry.Payload, OutboxBinding(entry.Id))));
                 break;
             case RemoveOutbox r:
-                Run(transaction, "DELETE FROM outbox WHERE id = $id;", ("$id", r.EntryId));
+                Run(transaction, "DELETE FROM outbox WHERE id = $id AND peer = $p;", ("$id", r.EntryId), ("$p", r.Peer.ToArray()));
                 break;
             case RecordOutboxAttempt a:
                 Run(transaction, "UPDATE outbox SET attempts = $a, next_attempt_ms = $n WHERE id = $id;",
@@ -309,6 +312,14 @@ public sealed class SqliteMessagingStore : IMessagingStore
             return reader.Read()
                 ? new MessageInfo(messageId, new EndpointId((byte[])reader.GetValue(0)), (MessageDirection)reader.GetInt32(1), (MessageStatus)reader.GetInt32(2))
                 : null;
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<bool> ContainsMessageAsync(EndpointId peer, string messageId, CancellationToken cancellationToken = default) =>
+        ReadAsync(() =>
+        {
+            using var reader = Query("SELECT 1 FROM messages WHERE id = $id AND peer = $p;", ("$id", messageId), ("$p", peer.ToArray()));
+            return reader.Read();
         }, cancellationToken);
 
     /// <inheritdoc />

@@ -56,6 +56,8 @@ public sealed class CrashingStore(IMessagingStore inner, int crashAtWrite = int.
 
     public ValueTask<bool> ContainsMessageAsync(string messageId, CancellationToken cancellationToken = default) { Check(); return inner.ContainsMessageAsync(messageId, cancellationToken); }
 
+    public ValueTask<bool> ContainsMessageAsync(EndpointId peer, string messageId, CancellationToken cancellationToken = default) { Check(); return inner.ContainsMessageAsync(peer, messageId, cancellationToken); }
+
     public ValueTask<IReadOnlyList<StoredMessage>> GetMessagesAsync(EndpointId peer, int limit, DateTimeOffset? before, CancellationToken cancellationToken = default) { Check(); return inner.GetMessagesAsync(peer, limit, before, cancellationToken); }
 
     public ValueTask<IReadOnlyList<string>> GetUnreadMessageIdsAsync(EndpointId peer, CancellationToken cancellationToken = default) { Check(); return inner.GetUnreadMessageIdsAsync(peer, cancellationToken); }
