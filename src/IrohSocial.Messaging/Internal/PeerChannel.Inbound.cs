@@ -124,6 +124,13 @@ internal sealed partial class PeerChannel
                 link?.TryEnqueue(answer);
             }
         }
+        catch
+        {
+            // Whatever failed (a store read, the commit, a bug), the cached session may be ahead of the stored one:
+            // drop it so the next use reloads what was committed, and the peer's retry still decrypts.
+            InvalidateSession();
+            throw;
+        }
         finally
         {
             _sessionLock.Release();

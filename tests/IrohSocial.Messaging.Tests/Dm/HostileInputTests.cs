@@ -160,6 +160,33 @@ public sealed class HostileInputTests
     }
 
     [Fact]
+    public async Task StoreReadFailsBeforeCommit_SessionNotAdvanced_SameEnvelopeLaterAccepted()
+    {
+        await using var bob = await TestNode.CreateAsync("bob");
+        using var carol = SecretKey.Generate();
+        using var session = PeerSession.Create(carol, bob.Id);
+        var frame = Envelope(session, carol.PublicKey, Text("c1", "hello"));
+        bob.Crashing!.FailNextLookup();
+        var (first, _, firstStream) = await RawStreamAsync(carol, bob);
+        await using (first)
+        {
+            await FrameCodec.WriteFrameAsync(firstStream, frame, default);
+            Assert.True(await ClosedAsync(firstStream));
+        }
+
+        // The decrypt advanced the session in memory but nothing was committed: the same envelope must still open.
+        var (second, connection, stream) = await RawStreamAsync(carol, bob);
+        await using (second)
+        {
+            await FrameCodec.WriteFrameAsync(stream, frame, default);
+            var answers = await AcceptAnswersAsync(connection);
+            Assert.Null(ResponseError.TryParse(await NextAnswerAsync(answers)));
+        }
+
+        Assert.Equal(["c1"], (await bob.C.GetMessagesAsync(carol.PublicKey)).Select(m => m.Id));
+    }
+
+    [Fact]
     public async Task CallOffer_SameControlIdTwice_RingsOnceAcrossRestart()
     {
         await using var bob = await TestNode.CreateAsync("bob", sqlite: true);
