@@ -87,7 +87,42 @@ public sealed class SqliteMessagingStore : IMessagingStore
             transaction.Commit();
         }
 
+        ResealVersion1Bodies();
         SchemaVersion = Migrations.CurrentVersion;
+    }
+
+    /// <summary>Re-seals message bodies sealed with the id-only binding so they are bound to their whole row.</summary>
+    private void ResealVersion1Bodies()
+    {
+        var rows = new List<(string Id, byte[] Peer, int Direction, long Timestamp, byte[] Body)>();
+        using (var command = _connection.CreateCommand())
+        {
+            command.CommandText = "SELECT id, peer, direction, timestamp_ms, body FROM messages WHERE seal_version = 1 AND body IS NOT NULL;";
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                rows.Add((reader.GetString(0), (byte[])reader.GetValue(1), reader.GetInt32(2), reader.GetInt64(3), (byte[])reader.GetValue(4)));
+            }
+        }
+
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        using var transaction = _connection.BeginTransaction();
+        foreach (var row in rows)
+        {
+            // A body that does not open under version 1 stays as it is and keeps failing on read.
+            if (_sealer.TryOpen(row.Body, MessageBindingV1(row.Id), out var plain))
+            {
+                var resealed = _sealer.Seal(plain, MessageBinding(row.Id, new EndpointId(row.Peer), row.Direction, row.Timestamp));
+                System.Security.Cryptography.CryptographicOperations.ZeroMemory(plain);
+                Run(transaction, "UPDATE messages SET body = $b, seal_version = 2 WHERE id = $id;", ("$b", resealed), ("$id", row.Id));
+            }
+        }
+
+        transaction.Commit();
     }
 
     /// <summary>
@@ -255,9 +290,9 @@ public sealed class SqliteMessagingStore : IMessagingStore
                 var body = JsonSerializer.SerializeToUtf8Bytes(new MessageBody(msg.Content, msg.ReplyTo, msg.Attachments), StorageJsonContext.Default.MessageBody);
                 // A body-less tombstone another peer left for an unknown id never blocks this peer's message.
                 Run(transaction, "DELETE FROM messages WHERE id = $id AND body IS NULL AND peer <> $p;", ("$id", msg.Id), ("$p", msg.Peer.ToArray()));
-                Run(transaction, "INSERT OR IGNORE INTO messages(id, peer, direction, timestamp_ms, status, body) VALUES($id, $p, $d, $t, $s, $b);",
+                Run(transaction, "INSERT OR IGNORE INTO messages(id, peer, direction, timestamp_ms, status, body, seal_version) VALUES($id, $p, $d, $t, $s, $b, 2);",
                     ("$id", msg.Id), ("$p", msg.Peer.ToArray()), ("$d", (int)msg.Direction), ("$t", msg.Timestamp.ToUnixTimeMilliseconds()),
-                    ("$s", (int)msg.Status), ("$b", _sealer.Seal(body, MessageBinding(msg.Id))));
+                    ("$s", (int)msg.Status), ("$b", _sealer.Seal(body, MessageBinding(msg.Id, msg.Peer, (int)msg.Direction, msg.Timestamp.ToUnixTimeMilliseconds()))));
                 break;
             case SetMessageStatus s:
                 Run(transaction, "UPDATE messages SET status = $s WHERE id = $id AND peer = $p AND deleted = 0;",
@@ -302,7 +337,7 @@ public sealed class SqliteMessagingStore : IMessagingStore
     /// <inheritdoc />
     public ValueTask<StoredMessage?> GetMessageAsync(string messageId, CancellationToken cancellationToken = default) =>
         ReadAsync(() => QueryMessages(
-            "SELECT id, peer, direction, timestamp_ms, status, body FROM messages WHERE id = $id AND deleted = 0;", ("$id", messageId)).FirstOrDefault(), cancellationToken);
+            "SELECT id, peer, direction, timestamp_ms, status, body, seal_version FROM messages WHERE id = $id AND deleted = 0;", ("$id", messageId)).FirstOrDefault(), cancellationToken);
 
     /// <inheritdoc />
     public ValueTask<MessageInfo?> GetMessageInfoAsync(string messageId, CancellationToken cancellationToken = default) =>
@@ -345,7 +380,7 @@ public sealed class SqliteMessagingStore : IMessagingStore
         return ReadAsync<IReadOnlyList<StoredMessage>>(() =>
         {
             var rows = QueryMessages(
-                "SELECT id, peer, direction, timestamp_ms, status, body FROM messages WHERE peer = $p AND deleted = 0 AND timestamp_ms < $b " +
+                "SELECT id, peer, direction, timestamp_ms, status, body, seal_version FROM messages WHERE peer = $p AND deleted = 0 AND timestamp_ms < $b " +
                 "ORDER BY timestamp_ms DESC, seq DESC LIMIT $l;",
                 ("$p", peer.ToArray()), ("$b", before?.ToUnixTimeMilliseconds() ?? long.MaxValue), ("$l", limit));
             rows.Reverse();
@@ -384,7 +419,7 @@ public sealed class SqliteMessagingStore : IMessagingStore
             foreach (var (peer, unread) in peers)
             {
                 var last = QueryMessages(
-                    "SELECT id, peer, direction, timestamp_ms, status, body FROM messages WHERE peer = $p AND deleted = 0 ORDER BY timestamp_ms DESC, seq DESC LIMIT 1;",
+                    "SELECT id, peer, direction, timestamp_ms, status, body, seal_version FROM messages WHERE peer = $p AND deleted = 0 ORDER BY timestamp_ms DESC, seq DESC LIMIT 1;",
                     ("$p", peer)).Single();
                 result.Add(new ConversationSummary(new EndpointId(peer), last, (int)unread));
             }
@@ -506,7 +541,10 @@ public sealed class SqliteMessagingStore : IMessagingStore
         while (reader.Read())
         {
             var id = reader.GetString(0);
-            var body = JsonSerializer.Deserialize(_sealer.Open((byte[])reader.GetValue(5), MessageBinding(id)), StorageJsonContext.Default.MessageBody)
+            var binding = reader.GetInt32(6) == 1
+                ? MessageBindingV1(id)
+                : MessageBinding(id, new EndpointId((byte[])reader.GetValue(1)), reader.GetInt32(2), reader.GetInt64(3));
+            var body = JsonSerializer.Deserialize(_sealer.Open((byte[])reader.GetValue(5), binding), StorageJsonContext.Default.MessageBody)
                 ?? throw new InvalidDataException($"Message {id} has an empty body.");
             result.Add(new StoredMessage(id, new EndpointId((byte[])reader.GetValue(1)), (MessageDirection)reader.GetInt32(2), body.Content,
                 DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)), body.ReplyTo, body.Attachments ?? [], (MessageStatus)reader.GetInt32(4)));
@@ -560,7 +598,11 @@ public sealed class SqliteMessagingStore : IMessagingStore
 
     private static byte[] SessionBinding(EndpointId peer) => Encoding.ASCII.GetBytes("sessions:" + peer);
 
-    private static byte[] MessageBinding(string id) => Encoding.UTF8.GetBytes("messages:" + id);
+    private static byte[] MessageBindingV1(string id) => Encoding.UTF8.GetBytes("messages:" + id);
+
+    /// <summary>Binds a body to its whole row; the peer hex, direction and timestamp fields have no NUL, so the id is the rest.</summary>
+    private static byte[] MessageBinding(string id, EndpointId peer, int direction, long timestampMs) =>
+        Encoding.UTF8.GetBytes(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"messages/2:{id}\0{peer}\0{direction}\0{timestampMs}"));
 
     private static byte[] OutboxBinding(string id) => Encoding.UTF8.GetBytes("outbox:" + id);
 }

@@ -99,6 +99,31 @@ public sealed class SqliteMessagingStoreTests : MessagingStoreContractTests, IDi
         Assert.Null(await store.GetMessageAsync("bad-ok"));
     }
 
+    [Theory]
+    [InlineData("peer = $other")]
+    [InlineData("direction = 0")]
+    [InlineData("timestamp_ms = timestamp_ms + 1")]
+    public async Task MessageRow_ClearColumnEdited_BodyNoLongerOpens(string edit)
+    {
+        var path = _folder.File("bound.db");
+        await using (var store = await SqliteMessagingStore.OpenAsync(path, _sealer))
+        {
+            await store.ApplyAsync([new InsertMessage(Message("m1", Bob, MessageDirection.Incoming, 1))]);
+        }
+
+        await using (var raw = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            await raw.OpenAsync();
+            using var command = raw.CreateCommand();
+            command.CommandText = "UPDATE messages SET " + edit + " WHERE id = 'm1';";
+            command.Parameters.AddWithValue("$other", Alice.ToArray());
+            Assert.Equal(1, await command.ExecuteNonQueryAsync());
+        }
+
+        await using var reopened = await SqliteMessagingStore.OpenAsync(path, _sealer);
+        await Assert.ThrowsAsync<System.Security.Cryptography.CryptographicException>(async () => await reopened.GetMessageAsync("m1"));
+    }
+
     [Fact]
     public async Task File_HoldsNoPlaintextOrKeyBytes()
     {
