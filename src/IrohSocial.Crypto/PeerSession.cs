@@ -119,7 +119,7 @@ public sealed class PeerSession : IDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            _primary ??= RatchetState.CreateInitiator(_localPrivate, _remotePublic, _random);
+            _primary ??= RatchetState.CreateInitiator(_localPrivate, _remotePublic, _local, Remote, _random);
             return _primary.Encrypt(plaintext, _local, Remote, _random);
         }
     }
@@ -184,16 +184,34 @@ public sealed class PeerSession : IDisposable
             return Fail(DecryptFailure.Replay);
         }
 
-        var candidate = RatchetState.TryCreateResponder(_localPrivate, _localPublic, _remotePublic, setupKey);
-        if (candidate is null)
+        // New sessions use setup version 2; a first message that only opens under version 1 comes from a peer
+        // that still sets up the original way (its sessions keep working; the AD binds both ids either way).
+        RatchetState? candidate = null;
+        foreach (var version in (ReadOnlySpan<int>)[RatchetConstants.SetupVersion2, RatchetConstants.SetupVersion1])
         {
-            return Fail(DecryptFailure.InvalidRatchetKey);
-        }
+            candidate = RatchetState.TryCreateResponder(_localPrivate, _localPublic, _remotePublic, setupKey, _local, Remote, version);
+            if (candidate is null)
+            {
+                return Fail(DecryptFailure.InvalidRatchetKey);
+            }
 
-        if (!candidate.TryDecrypt(message, Remote, _local, out plaintext))
-        {
+            if (candidate.TryDecrypt(message, Remote, _local, out plaintext))
+            {
+                break;
+            }
+
             LastFailure = candidate.LastFailure;
             candidate.Dispose();
+            candidate = null;
+            if (LastFailure != DecryptFailure.AuthenticationFailed)
+            {
+                // Shape and limit failures do not depend on the setup version.
+                return false;
+            }
+        }
+
+        if (candidate is null)
+        {
             return false;
         }
 

@@ -291,7 +291,7 @@ public sealed partial class DmClient : IAsyncDisposable
         }
 
         var operations = new List<StoreOperation>(unread.Count + 1);
-        operations.AddRange(unread.Select(id => new SetMessageStatus(id, MessageStatus.Read)));
+        operations.AddRange(unread.Select(id => new SetMessageStatus(peer, id, MessageStatus.Read)));
         // Receipts are chunked so each stays far below the frame limit.
         var now = _options.TimeProvider.GetUtcNow();
         foreach (var chunk in unread.Chunk(500))
@@ -322,7 +322,7 @@ public sealed partial class DmClient : IAsyncDisposable
         var now = _options.TimeProvider.GetUtcNow();
         var delete = new DeleteControl(_runtime.NewId(), messageId);
         await _options.Store.ApplyAsync(
-            [new RemoveMessage(messageId), new RemoveOutbox(messageId), new EnqueueOutbox(new OutboxEntry(delete.Id, message.Peer, delete.ToJson(), now, 0, now))],
+            [new RemoveMessage(message.Peer, messageId), new RemoveOutbox(message.Peer, messageId), new EnqueueOutbox(new OutboxEntry(delete.Id, message.Peer, delete.ToJson(), now, 0, now))],
             cancellationToken).ConfigureAwait(false);
         Channel(message.Peer).Wake();
         return true;

@@ -14,8 +14,9 @@ namespace IrohSocial.Storage.Sqlite;
 /// </summary>
 /// <remarks>
 /// One connection serves all calls, serialized by a lock: SQLite serializes writers anyway and the DM service
-/// issues small statements. <c>synchronous=NORMAL</c> with WAL survives a process crash at any point; a power
-/// cut may lose the last commits but never corrupts the file.
+/// issues small statements. <c>synchronous=FULL</c> with WAL fsyncs every commit before
+/// <see cref="ApplyAsync"/> returns, so what the DM service acknowledges survives a power cut; concurrent
+/// batches share one transaction and one fsync (group commit) to keep throughput.
 /// </remarks>
 public sealed partial class SqliteMessagingStore : IMessagingStore
 {
@@ -23,6 +24,9 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
     private readonly AtRestSealer _sealer;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+    private readonly Lock _queueGate = new();
+    private List<PendingBatch> _queue = [];
+    private bool _writerActive;
     private bool _disposed;
 
     private SqliteMessagingStore(SqliteConnection connection, AtRestSealer sealer)
@@ -63,7 +67,7 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
 
     private async Task InitializeAsync(CancellationToken cancellationToken)
     {
-        await ExecuteAsync("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=4096;", cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=4096;", cancellationToken).ConfigureAwait(false);
         var version = Convert.ToInt32(await ScalarAsync("PRAGMA user_version;", cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
         if (version > Migrations.CurrentVersion)
         {
@@ -83,29 +87,194 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
             transaction.Commit();
         }
 
+        ResealVersion1Bodies();
         SchemaVersion = Migrations.CurrentVersion;
     }
 
-    /// <inheritdoc />
+    /// <summary>Re-seals message bodies sealed with the id-only binding so they are bound to their whole row.</summary>
+    private void ResealVersion1Bodies()
+    {
+        var rows = new List<(string Id, byte[] Peer, int Direction, long Timestamp, byte[] Body)>();
+        using (var command = _connection.CreateCommand())
+        {
+            command.CommandText = "SELECT id, peer, direction, timestamp_ms, body FROM messages WHERE seal_version = 1 AND body IS NOT NULL;";
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                rows.Add((reader.GetString(0), (byte[])reader.GetValue(1), reader.GetInt32(2), reader.GetInt64(3), (byte[])reader.GetValue(4)));
+            }
+        }
+
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        using var transaction = _connection.BeginTransaction();
+        foreach (var row in rows)
+        {
+            // A body that does not open under version 1 stays as it is and keeps failing on read.
+            if (_sealer.TryOpen(row.Body, MessageBindingV1(row.Id), out var plain))
+            {
+                var resealed = _sealer.Seal(plain, MessageBinding(row.Id, new EndpointId(row.Peer), row.Direction, row.Timestamp));
+                System.Security.Cryptography.CryptographicOperations.ZeroMemory(plain);
+                Run(transaction, "UPDATE messages SET body = $b, seal_version = 2 WHERE id = $id;", ("$b", resealed), ("$id", row.Id));
+            }
+        }
+
+        transaction.Commit();
+    }
+
+    /// <summary>
+    /// Applies the batch atomically and durably (fsynced) before returning. Batches that arrive while another
+    /// commit is in progress are grouped: one transaction with a savepoint per batch and one fsync for all, so
+    /// many peers' messages and sessions share the cost of durability. A failing batch rolls back to its
+    /// savepoint and fails alone.
+    /// </summary>
     public async ValueTask ApplyAsync(IReadOnlyList<StoreOperation> operations, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(operations);
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        var pending = new PendingBatch(operations);
+        bool lead;
+        lock (_queueGate)
+        {
+            _queue.Add(pending);
+            lead = !_writerActive;
+            _writerActive = true;
+        }
+
+        if (lead)
+        {
+            await WriteQueuedAsync(pending).ConfigureAwait(false);
+        }
+
+        // Once queued the batch is written whatever the caller's token says: it must learn whether it committed.
+        await pending.Done.Task.ConfigureAwait(false);
+    }
+
+    /// <summary>Writes groups until <paramref name="own"/> is done, then hands what is left to a background writer.</summary>
+    private async Task WriteQueuedAsync(PendingBatch? own)
+    {
+        while (true)
+        {
+            List<PendingBatch> group;
+            await _gate.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                lock (_queueGate)
+                {
+                    group = _queue;
+                    _queue = [];
+                    if (group.Count == 0)
+                    {
+                        _writerActive = false;
+                        return;
+                    }
+                }
+
+                WriteGroup(group);
+            }
+            finally
+            {
+                _gate.Release();
+            }
+
+            if (own is not null && own.Done.Task.IsCompleted)
+            {
+                lock (_queueGate)
+                {
+                    if (_queue.Count == 0)
+                    {
+                        _writerActive = false;
+                        return;
+                    }
+                }
+
+                // More arrived meanwhile: keep writing, but not on this caller's time.
+                _ = Task.Run(() => WriteQueuedAsync(null));
+                return;
+            }
+        }
+    }
+
+    private void WriteGroup(List<PendingBatch> group)
+    {
+        if (_disposed)
+        {
+            var disposed = new ObjectDisposedException(nameof(SqliteMessagingStore));
+            group.ForEach(b => b.Done.TrySetException(disposed));
+            return;
+        }
+
+        var applied = new List<PendingBatch>(group.Count);
         try
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
             using var transaction = _connection.BeginTransaction();
-            foreach (var operation in operations)
+            for (var i = 0; i < group.Count; i++)
             {
-                Apply(operation, transaction);
+                var batch = group[i];
+                var savepoint = "b" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                transaction.Save(savepoint);
+                try
+                {
+                    foreach (var operation in batch.Operations)
+                    {
+                        Apply(operation, transaction);
+                    }
+
+                    transaction.Release(savepoint);
+                    applied.Add(batch);
+                }
+                catch (Exception ex)
+                {
+                    transaction.Rollback(savepoint);
+                    transaction.Release(savepoint);
+                    batch.Done.TrySetException(ex);
+                }
             }
 
             transaction.Commit();
+            CommitCount++;
         }
-        finally
+        catch (Exception ex)
         {
-            _gate.Release();
+            applied.ForEach(b => b.Done.TrySetException(ex));
+            return;
         }
+
+        applied.ForEach(b => b.Done.TrySetResult());
+    }
+
+    /// <summary>Transactions committed so far (for tests: group commit puts many batches in one).</summary>
+    internal long CommitCount { get; private set; }
+
+    /// <summary>Test hook: holds the store (as a long read would) until the result is disposed.</summary>
+    internal async Task<IDisposable> HoldForTestAsync()
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        return new Releaser(_gate);
+    }
+
+    /// <summary>Test hook: the value of a PRAGMA on the store's connection.</summary>
+    internal ValueTask<long> ReadPragmaAsync(string name) =>
+        ReadAsync(() =>
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "PRAGMA " + name + ";";
+            return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        }, CancellationToken.None);
+
+    private sealed class Releaser(SemaphoreSlim gate) : IDisposable
+    {
+        public void Dispose() => gate.Release();
+    }
+
+    private sealed class PendingBatch(IReadOnlyList<StoreOperation> operations)
+    {
+        public IReadOnlyList<StoreOperation> Operations { get; } = operations;
+
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     private void Apply(StoreOperation operation, SqliteTransaction transaction)
@@ -119,17 +288,20 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
             case InsertMessage m:
                 var msg = m.Message;
                 var body = JsonSerializer.SerializeToUtf8Bytes(new MessageBody(msg.Content, msg.ReplyTo, msg.Attachments), StorageJsonContext.Default.MessageBody);
-                Run(transaction, "INSERT OR IGNORE INTO messages(id, peer, direction, timestamp_ms, status, body) VALUES($id, $p, $d, $t, $s, $b);",
+                // A body-less tombstone another peer left for an unknown id never blocks this peer's message.
+                Run(transaction, "DELETE FROM messages WHERE id = $id AND body IS NULL AND peer <> $p;", ("$id", msg.Id), ("$p", msg.Peer.ToArray()));
+                Run(transaction, "INSERT OR IGNORE INTO messages(id, peer, direction, timestamp_ms, status, body, seal_version) VALUES($id, $p, $d, $t, $s, $b, 2);",
                     ("$id", msg.Id), ("$p", msg.Peer.ToArray()), ("$d", (int)msg.Direction), ("$t", msg.Timestamp.ToUnixTimeMilliseconds()),
-                    ("$s", (int)msg.Status), ("$b", _sealer.Seal(body, MessageBinding(msg.Id))));
+                    ("$s", (int)msg.Status), ("$b", _sealer.Seal(body, MessageBinding(msg.Id, msg.Peer, (int)msg.Direction, msg.Timestamp.ToUnixTimeMilliseconds()))));
                 break;
             case SetMessageStatus s:
-                Run(transaction, "UPDATE messages SET status = $s WHERE id = $id AND deleted = 0;", ("$s", (int)s.Status), ("$id", s.MessageId));
+                Run(transaction, "UPDATE messages SET status = $s WHERE id = $id AND peer = $p AND deleted = 0;",
+                    ("$s", (int)s.Status), ("$id", s.MessageId), ("$p", s.Peer.ToArray()));
                 break;
             case RemoveMessage r:
-                // Keep a tombstone row (no body) so a late duplicate is still recognised.
-                Run(transaction, "INSERT INTO messages(id, peer, direction, timestamp_ms, status, deleted, body) VALUES($id, zeroblob(32), 0, 0, 0, 1, NULL) " +
-                    "ON CONFLICT(id) DO UPDATE SET deleted = 1, body = NULL;", ("$id", r.MessageId));
+                // Keep a tombstone row (no body) so a late duplicate is still recognised; another peer's row is left alone.
+                Run(transaction, "INSERT INTO messages(id, peer, direction, timestamp_ms, status, deleted, body) VALUES($id, $p, 0, 0, 0, 1, NULL) " +
+                    "ON CONFLICT(id) DO UPDATE SET deleted = 1, body = NULL WHERE peer = excluded.peer;", ("$id", r.MessageId), ("$p", r.Peer.ToArray()));
                 break;
             case EnqueueOutbox e:
                 var entry = e.Entry;
@@ -138,7 +310,7 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
                     ("$n", entry.NextAttemptAt.ToUnixTimeMilliseconds()), ("$b", _sealer.Seal(entry.Payload, OutboxBinding(entry.Id))));
                 break;
             case RemoveOutbox r:
-                Run(transaction, "DELETE FROM outbox WHERE id = $id;", ("$id", r.EntryId));
+                Run(transaction, "DELETE FROM outbox WHERE id = $id AND peer = $p;", ("$id", r.EntryId), ("$p", r.Peer.ToArray()));
                 break;
             case RecordOutboxAttempt a:
                 Run(transaction, "UPDATE outbox SET attempts = $a, next_attempt_ms = $n WHERE id = $id;",
@@ -165,7 +337,7 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
     /// <inheritdoc />
     public ValueTask<StoredMessage?> GetMessageAsync(string messageId, CancellationToken cancellationToken = default) =>
         ReadAsync(() => QueryMessages(
-            "SELECT id, peer, direction, timestamp_ms, status, body FROM messages WHERE id = $id AND deleted = 0;", ("$id", messageId)).FirstOrDefault(), cancellationToken);
+            "SELECT id, peer, direction, timestamp_ms, status, body, seal_version FROM messages WHERE id = $id AND deleted = 0;", ("$id", messageId)).FirstOrDefault(), cancellationToken);
 
     /// <inheritdoc />
     public ValueTask<MessageInfo?> GetMessageInfoAsync(string messageId, CancellationToken cancellationToken = default) =>
@@ -175,6 +347,14 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
             return reader.Read()
                 ? new MessageInfo(messageId, new EndpointId((byte[])reader.GetValue(0)), (MessageDirection)reader.GetInt32(1), (MessageStatus)reader.GetInt32(2))
                 : null;
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<bool> ContainsMessageAsync(EndpointId peer, string messageId, CancellationToken cancellationToken = default) =>
+        ReadAsync(() =>
+        {
+            using var reader = Query("SELECT 1 FROM messages WHERE id = $id AND peer = $p;", ("$id", messageId), ("$p", peer.ToArray()));
+            return reader.Read();
         }, cancellationToken);
 
     /// <inheritdoc />
@@ -200,7 +380,7 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
         return ReadAsync<IReadOnlyList<StoredMessage>>(() =>
         {
             var rows = QueryMessages(
-                "SELECT id, peer, direction, timestamp_ms, status, body FROM messages WHERE peer = $p AND deleted = 0 AND timestamp_ms < $b " +
+                "SELECT id, peer, direction, timestamp_ms, status, body, seal_version FROM messages WHERE peer = $p AND deleted = 0 AND timestamp_ms < $b " +
                 "ORDER BY timestamp_ms DESC, seq DESC LIMIT $l;",
                 ("$p", peer.ToArray()), ("$b", before?.ToUnixTimeMilliseconds() ?? long.MaxValue), ("$l", limit));
             rows.Reverse();
@@ -239,7 +419,7 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
             foreach (var (peer, unread) in peers)
             {
                 var last = QueryMessages(
-                    "SELECT id, peer, direction, timestamp_ms, status, body FROM messages WHERE peer = $p AND deleted = 0 ORDER BY timestamp_ms DESC, seq DESC LIMIT 1;",
+                    "SELECT id, peer, direction, timestamp_ms, status, body, seal_version FROM messages WHERE peer = $p AND deleted = 0 ORDER BY timestamp_ms DESC, seq DESC LIMIT 1;",
                     ("$p", peer)).Single();
                 result.Add(new ConversationSummary(new EndpointId(peer), last, (int)unread));
             }
@@ -361,7 +541,10 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
         while (reader.Read())
         {
             var id = reader.GetString(0);
-            var body = JsonSerializer.Deserialize(_sealer.Open((byte[])reader.GetValue(5), MessageBinding(id)), StorageJsonContext.Default.MessageBody)
+            var binding = reader.GetInt32(6) == 1
+                ? MessageBindingV1(id)
+                : MessageBinding(id, new EndpointId((byte[])reader.GetValue(1)), reader.GetInt32(2), reader.GetInt64(3));
+            var body = JsonSerializer.Deserialize(_sealer.Open((byte[])reader.GetValue(5), binding), StorageJsonContext.Default.MessageBody)
                 ?? throw new InvalidDataException($"Message {id} has an empty body.");
             result.Add(new StoredMessage(id, new EndpointId((byte[])reader.GetValue(1)), (MessageDirection)reader.GetInt32(2), body.Content,
                 DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)), body.ReplyTo, body.Attachments ?? [], (MessageStatus)reader.GetInt32(4)));
@@ -415,7 +598,11 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
 
     private static byte[] SessionBinding(EndpointId peer) => Encoding.ASCII.GetBytes("sessions:" + peer);
 
-    private static byte[] MessageBinding(string id) => Encoding.UTF8.GetBytes("messages:" + id);
+    private static byte[] MessageBindingV1(string id) => Encoding.UTF8.GetBytes("messages:" + id);
+
+    /// <summary>Binds a body to its whole row; the peer hex, direction and timestamp fields have no NUL, so the id is the rest.</summary>
+    private static byte[] MessageBinding(string id, EndpointId peer, int direction, long timestampMs) =>
+        Encoding.UTF8.GetBytes(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"messages/2:{id}\0{peer}\0{direction}\0{timestampMs}"));
 
     private static byte[] OutboxBinding(string id) => Encoding.UTF8.GetBytes("outbox:" + id);
 }

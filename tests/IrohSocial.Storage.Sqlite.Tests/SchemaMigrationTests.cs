@@ -71,6 +71,15 @@ public sealed class SchemaMigrationTests : IDisposable
         Assert.Equal(("c1", _bob, T0, TimeSpan.FromSeconds(61), true), (call.CallId, call.Peer, call.StartedAt, call.Duration, call.HadVideo));
         Assert.Equal([_bob], await store.GetOutboxPeersAsync());
 
+        // The old row was re-sealed with the row-bound binding: moving it to another peer is now detected.
+        await using (var raw = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            await raw.OpenAsync();
+            Exec(raw, "UPDATE messages SET peer = zeroblob(32) WHERE id = 'm1';");
+        }
+
+        await Assert.ThrowsAsync<System.Security.Cryptography.CryptographicException>(async () => await store.GetMessageAsync("m1"));
+
         // New features work on the migrated file.
         await store.ApplyAsync([new RememberControl(_bob, "k1")]);
         Assert.True(await store.HasSeenControlAsync(_bob, "k1"));

@@ -71,6 +71,60 @@ public sealed class SqliteMessagingStoreTests : MessagingStoreContractTests, IDi
     }
 
     [Fact]
+    public async Task OpenAsync_CommitsAreDurable_SynchronousFull()
+    {
+        await using var store = await SqliteMessagingStore.OpenAsync(_folder.File("durable.db"), _sealer);
+        // 2 = FULL: every WAL commit is fsynced before ApplyAsync returns, so an acknowledgement sent after it survives a power cut.
+        Assert.Equal(2L, await store.ReadPragmaAsync("synchronous"));
+    }
+
+    [Fact]
+    public async Task ApplyAsync_ConcurrentBatches_OneTransactionAndAFailingBatchRollsBackAlone()
+    {
+        await using var store = await SqliteMessagingStore.OpenAsync(_folder.File("group.db"), _sealer);
+        var before = store.CommitCount;
+        Task[] writes;
+        // Hold the store so the batches queue up behind the first one, as concurrent peers' batches do.
+        using (await store.HoldForTestAsync())
+        {
+            writes = Enumerable.Range(0, 50).Select(i => store.ApplyAsync(i == 25
+                ? [new InsertMessage(Message("bad-ok", Bob, MessageDirection.Incoming, 1)), new InsertMessage(Message(null!, Bob, MessageDirection.Incoming, 2))]
+                : [new InsertMessage(Message($"m{i}", Bob, MessageDirection.Incoming, i))]).AsTask()).ToArray();
+        }
+
+        await Assert.ThrowsAnyAsync<Exception>(() => writes[25]);
+        await Task.WhenAll(writes.Where((_, i) => i != 25));
+        Assert.Equal(1, store.CommitCount - before);
+        Assert.Equal(49, (await store.GetMessagesAsync(Bob, 100, null)).Count);
+        Assert.Null(await store.GetMessageAsync("bad-ok"));
+    }
+
+    [Theory]
+    [InlineData("peer = $other")]
+    [InlineData("direction = 0")]
+    [InlineData("timestamp_ms = timestamp_ms + 1")]
+    public async Task MessageRow_ClearColumnEdited_BodyNoLongerOpens(string edit)
+    {
+        var path = _folder.File("bound.db");
+        await using (var store = await SqliteMessagingStore.OpenAsync(path, _sealer))
+        {
+            await store.ApplyAsync([new InsertMessage(Message("m1", Bob, MessageDirection.Incoming, 1))]);
+        }
+
+        await using (var raw = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            await raw.OpenAsync();
+            using var command = raw.CreateCommand();
+            command.CommandText = "UPDATE messages SET " + edit + " WHERE id = 'm1';";
+            command.Parameters.AddWithValue("$other", Alice.ToArray());
+            Assert.Equal(1, await command.ExecuteNonQueryAsync());
+        }
+
+        await using var reopened = await SqliteMessagingStore.OpenAsync(path, _sealer);
+        await Assert.ThrowsAsync<System.Security.Cryptography.CryptographicException>(async () => await reopened.GetMessageAsync("m1"));
+    }
+
+    [Fact]
     public async Task File_HoldsNoPlaintextOrKeyBytes()
     {
         var path = _folder.File("scan.db");

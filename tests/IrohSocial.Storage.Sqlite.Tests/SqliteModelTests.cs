@@ -23,10 +23,10 @@ public sealed class SqliteModelTests : IDisposable
     private static readonly Gen<StoreOperation> Operation = Gen.OneOf<StoreOperation>(
         Gen.Select(Gen.Int[0, 5], Gen.Int[0, 2], Gen.Bool, Gen.Int[0, 20], Gen.Int[0, 2]).Select((i, p, incoming, t, st) => (StoreOperation)new InsertMessage(
             new StoredMessage(Ids[i], Peers[p], incoming ? MessageDirection.Incoming : MessageDirection.Outgoing, $"text {i} {t}", T0.AddSeconds(t), null, [], (MessageStatus)st))),
-        Gen.Select(Gen.Int[0, 5], Gen.Int[0, 2]).Select((i, st) => (StoreOperation)new SetMessageStatus(Ids[i], (MessageStatus)st)),
-        Gen.Int[0, 5].Select(i => (StoreOperation)new RemoveMessage(Ids[i])),
+        Gen.Select(Gen.Int[0, 5], Gen.Int[0, 2], Gen.Int[0, 2]).Select((i, p, st) => (StoreOperation)new SetMessageStatus(Peers[p], Ids[i], (MessageStatus)st)),
+        Gen.Select(Gen.Int[0, 5], Gen.Int[0, 2]).Select((i, p) => (StoreOperation)new RemoveMessage(Peers[p], Ids[i])),
         Gen.Select(Gen.Int[0, 5], Gen.Int[0, 2], Gen.Byte.Array[1, 8]).Select((i, p, payload) => (StoreOperation)new EnqueueOutbox(new OutboxEntry("o" + i, Peers[p], payload, T0, 0, T0))),
-        Gen.Int[0, 5].Select(i => (StoreOperation)new RemoveOutbox("o" + i)),
+        Gen.Select(Gen.Int[0, 5], Gen.Int[0, 2]).Select((i, p) => (StoreOperation)new RemoveOutbox(Peers[p], "o" + i)),
         Gen.Select(Gen.Int[0, 5], Gen.Int[1, 9]).Select((i, a) => (StoreOperation)new RecordOutboxAttempt("o" + i, a, T0.AddSeconds(a))),
         Gen.Select(Gen.Int[0, 2], Gen.Byte.Array[1, 16]).Select((p, state) => (StoreOperation)new SaveSession(Peers[p], state)));
 
@@ -78,6 +78,10 @@ public sealed class SqliteModelTests : IDisposable
         {
             Assert.Equal(await model.ContainsMessageAsync(id), await sqlite.ContainsMessageAsync(id));
             Assert.Equal(await model.GetMessageInfoAsync(id), await sqlite.GetMessageInfoAsync(id));
+            foreach (var peer in Peers)
+            {
+                Assert.Equal(await model.ContainsMessageAsync(peer, id), await sqlite.ContainsMessageAsync(peer, id));
+            }
         }
 
         Assert.Equal(

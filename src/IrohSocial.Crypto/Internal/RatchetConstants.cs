@@ -6,6 +6,15 @@ internal static class RatchetConstants
     /// <summary>HKDF info of the setup root key.</summary>
     public static ReadOnlySpan<byte> SetupLabel => "iroh-social/dm/setup/v1"u8;
 
+    /// <summary>Setup HKDF info prefix of version 2, followed by the initiator's and the responder's ed25519 ids.</summary>
+    public static ReadOnlySpan<byte> SetupLabelV2 => "iroh-social/dm/setup/v2"u8;
+
+    /// <summary>The original setup: the HKDF info is the label alone (still accepted from peers that use it).</summary>
+    public const int SetupVersion1 = 1;
+
+    /// <summary>The setup new sessions use: both ed25519 ids in the HKDF info (an X25519 key maps back to two ed25519 keys, A and -A).</summary>
+    public const int SetupVersion2 = 2;
+
     /// <summary>HKDF info of every root-chain step.</summary>
     public static ReadOnlySpan<byte> RootLabel => "iroh-social/dm/root/v1"u8;
 

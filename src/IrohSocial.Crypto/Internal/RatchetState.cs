@@ -76,7 +76,8 @@ internal sealed partial class RatchetState : IDisposable
     /// key pair whose DH with IK_b (Bob's first ratchet key) gives the first sending chain.
     /// Randomness is drawn in this order: EK private key (32 bytes), first ratchet private key (32 bytes).
     /// </summary>
-    public static RatchetState CreateInitiator(ReadOnlySpan<byte> localIdentityPrivate, ReadOnlySpan<byte> remoteIdentityPublic, IRandomSource random)
+    public static RatchetState CreateInitiator(
+        ReadOnlySpan<byte> localIdentityPrivate, ReadOnlySpan<byte> remoteIdentityPublic, EndpointId local, EndpointId remote, IRandomSource random)
     {
         Span<byte> ephemeralPrivate = stackalloc byte[KeySize];
         Span<byte> ephemeralPublic = stackalloc byte[KeySize];
@@ -91,7 +92,7 @@ internal sealed partial class RatchetState : IDisposable
                 throw new RatchetException(RatchetError.InvalidRemoteIdentity, "The remote identity key has small order.");
             }
 
-            RatchetKdf.SetupRoot(dh1, dh2, setupRoot);
+            RatchetKdf.SetupRoot(dh1, dh2, local, remote, RatchetConstants.SetupVersion2, setupRoot);
             var state = new RatchetState(isInitiator: true, ephemeralPublic.ToArray());
             X25519.GenerateKeyPair(random, state._sendPrivate, state._sendPublic);
             if (!X25519.TryAgree(state._sendPrivate, remoteIdentityPublic, dh1))
@@ -116,10 +117,12 @@ internal sealed partial class RatchetState : IDisposable
 
     /// <summary>
     /// Bob's side, from the setup key of an incoming message: the same root key, and Bob's identity X25519
-    /// key pair as his first ratchet key pair. Returns <see langword="null"/> for a small-order setup key.
+    /// key pair as his first ratchet key pair, for setup <paramref name="version"/> (the remote side is the
+    /// initiator). Returns <see langword="null"/> for a small-order setup key.
     /// </summary>
     public static RatchetState? TryCreateResponder(
-        ReadOnlySpan<byte> localIdentityPrivate, ReadOnlySpan<byte> localIdentityPublic, ReadOnlySpan<byte> remoteIdentityPublic, ReadOnlySpan<byte> setupKey)
+        ReadOnlySpan<byte> localIdentityPrivate, ReadOnlySpan<byte> localIdentityPublic, ReadOnlySpan<byte> remoteIdentityPublic, ReadOnlySpan<byte> setupKey,
+        EndpointId local, EndpointId remote, int version)
     {
         Span<byte> dh1 = stackalloc byte[KeySize];
         Span<byte> dh2 = stackalloc byte[KeySize];
@@ -131,7 +134,7 @@ internal sealed partial class RatchetState : IDisposable
             }
 
             var state = new RatchetState(isInitiator: false, setupKey.ToArray());
-            RatchetKdf.SetupRoot(dh1, dh2, state._rootKey);
+            RatchetKdf.SetupRoot(dh1, dh2, remote, local, version, state._rootKey);
             localIdentityPrivate.CopyTo(state._sendPrivate);
             localIdentityPublic.CopyTo(state._sendPublic);
             return state;

@@ -231,8 +231,8 @@ public sealed class Call
         }
     }
 
-    /// <summary>Epoch of the next leg this side would open (the caller) or accept (the callee).</summary>
-    internal uint NextEpoch { get; set; }
+    /// <summary>Epochs of this call's legs: the next one this side opens (the caller) or the ones it accepted (the callee).</summary>
+    internal LegEpochs Epochs { get; } = new();
 
     private readonly SilenceSource _silence = new();
     private readonly DiscardAudioSink _discard = new();

@@ -28,7 +28,7 @@ public sealed partial class CallManager
                 }
 
                 connection = await _endpoint.ConnectAsync(call.PeerAddress, Alpns.Calls, attempt.Token).ConfigureAwait(false);
-                var epoch = call.NextEpoch++;
+                var epoch = call.Epochs.Next();
                 var leg = new CallLeg(call, connection, epoch,
                     CallLeg.DeriveKeys(call.CallerSecret, call.CalleeSecret, call.CallGuid, epoch, isCaller: true), _options, _time, _logger);
                 if (!await InstallLegAsync(call, leg, attempt.Token).ConfigureAwait(false))
@@ -318,13 +318,13 @@ public sealed partial class CallManager
                 return;
             }
 
-            if (epoch < call.NextEpoch)
+            // Atomic: of two control streams naming the same epoch only one may start a leg with its keys.
+            if (!call.Epochs.TryClaim(epoch))
             {
-                await RefuseAsync(connection, stream, legReady, $"stale epoch {epoch}").ConfigureAwait(false);
+                await RefuseAsync(connection, stream, legReady, $"stale or taken epoch {epoch}").ConfigureAwait(false);
                 return;
             }
 
-            call.NextEpoch = epoch + 1;
             leg = new CallLeg(call, connection, epoch, CallLeg.DeriveKeys(call.CallerSecret, call.CalleeSecret, call.CallGuid, epoch, isCaller: false),
                 _options, _time, _logger);
             if (!legReady.TrySetResult(leg) || !await InstallLegAsync(call, leg, cancellationToken).ConfigureAwait(false))

@@ -5,8 +5,8 @@ namespace IrohSocial.Media.Framing;
 
 /// <summary>
 /// Authenticates and decrypts the frames of one incoming stream, dropping and counting replayed, too-old
-/// and unauthentic frames (wrong key, wrong call, tampering). Opening is single-threaded (one reader
-/// loop); the counters may be read from any thread.
+/// and unauthentic frames (wrong key, wrong call, tampering). Thread-safe: several streams of one leg may share
+/// an opener (one replay window), so a frame replayed on another stream, even concurrently, opens once.
 /// </summary>
 public sealed class MediaFrameOpener
 {
@@ -15,6 +15,7 @@ public sealed class MediaFrameOpener
 
     private readonly MediaFrameCipher _cipher;
     private readonly ReplayWindow _window;
+    private readonly Lock _gate = new();
     private long _opened, _replayed, _tooOld, _unauthentic, _malformed;
 
     /// <summary>Creates an opener.</summary>
@@ -85,6 +86,17 @@ public sealed class MediaFrameOpener
             throw new ArgumentException($"The payload needs {length} bytes.", nameof(payload));
         }
 
+        // Check, decrypt and commit as one step, or two streams could both pass the check for one sequence.
+        lock (_gate)
+        {
+            return CheckOpenAndCommit(header, data, payload[..length], out payloadLength);
+        }
+    }
+
+    private MediaFrameOpenResult CheckOpenAndCommit(MediaFrameHeader header, ReadOnlySpan<byte> data, Span<byte> payload, out int payloadLength)
+    {
+        payloadLength = 0;
+        int length = payload.Length;
         switch (_window.Check(header.Sequence))
         {
             case ReplayCheck.Replayed:
@@ -97,7 +109,7 @@ public sealed class MediaFrameOpener
 
         Span<byte> ad = stackalloc byte[MediaFrameHeader.Size];
         header.WriteTo(ad);
-        if (!_cipher.TryOpen((byte)Kind, header.Sequence, ad, data, payload[..length]))
+        if (!_cipher.TryOpen((byte)Kind, header.Sequence, ad, data, payload))
         {
             Interlocked.Increment(ref _unauthentic);
             return MediaFrameOpenResult.AuthenticationFailed;

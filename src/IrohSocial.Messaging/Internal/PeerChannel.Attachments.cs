@@ -82,7 +82,8 @@ internal sealed partial class PeerChannel
             return;
         }
 
-        string finalPath;
+        string? finalPath = null;
+        string? rejection = null;
         using (writer)
         {
             using var cipher = new AttachmentCipher(descriptor.Key, header.MessageId, header.AttachmentId);
@@ -94,8 +95,8 @@ internal sealed partial class PeerChannel
                 var frame = await FrameCodec.ReadFrameAsync(stream, AttachmentCipher.ChunkSize + AttachmentCipher.TagSize, cancellationToken).ConfigureAwait(false);
                 if (frame is null || !cipher.TryOpen(index, frame, index == chunks - 1, out var chunk) || received + chunk.Length > descriptor.Size)
                 {
-                    await RejectAsync("a chunk is missing, tampered or too long").ConfigureAwait(false);
-                    return;
+                    rejection = "a chunk is missing, tampered or too long";
+                    break;
                 }
 
                 hash.AppendData(chunk);
@@ -105,14 +106,22 @@ internal sealed partial class PeerChannel
                 _rt.Options.IncomingAttachmentProgress?.Report(new AttachmentProgress(header.MessageId, header.AttachmentId, received, descriptor.Size));
             }
 
-            if (received != descriptor.Size || Convert.ToHexStringLower(hash.GetHashAndReset()) != descriptor.Sha256)
+            if (rejection is null && (received != descriptor.Size || Convert.ToHexStringLower(hash.GetHashAndReset()) != descriptor.Sha256))
             {
-                // Disposing the writer deletes the .part file: unverified bytes are never published.
-                await RejectAsync("size or SHA-256 differs from the announcement").ConfigureAwait(false);
-                return;
+                rejection = "size or SHA-256 differs from the announcement";
             }
 
-            finalPath = await writer.CommitAsync(cancellationToken).ConfigureAwait(false);
+            if (rejection is null)
+            {
+                finalPath = await writer.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        // The writer is disposed (an unverified .part file deleted) before the sender hears the verdict.
+        if (finalPath is null)
+        {
+            await RejectAsync(rejection!).ConfigureAwait(false);
+            return;
         }
 
         await stream.WriteAsync(new[] { AttachmentAccepted }, cancellationToken).ConfigureAwait(false);

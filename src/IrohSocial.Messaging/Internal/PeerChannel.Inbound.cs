@@ -124,6 +124,13 @@ internal sealed partial class PeerChannel
                 link?.TryEnqueue(answer);
             }
         }
+        catch
+        {
+            // Whatever failed (a store read, the commit, a bug), the cached session may be ahead of the stored one:
+            // drop it so the next use reloads what was committed, and the peer's retry still decrypts.
+            InvalidateSession();
+            throw;
+        }
         finally
         {
             _sessionLock.Release();
@@ -263,11 +270,12 @@ internal sealed partial class PeerChannel
 
     private async Task ApplyAcknowledgementAsync(string ackedId, List<StoreOperation> operations, List<DmEvent> events, CancellationToken cancellationToken)
     {
-        operations.Add(new RemoveOutbox(ackedId));
+        // Scoped by peer: an acknowledgement can only clear what was queued for the peer that sent it.
+        operations.Add(new RemoveOutbox(Peer, ackedId));
         if (await _rt.Store.GetMessageInfoAsync(ackedId, cancellationToken).ConfigureAwait(false) is { Direction: MessageDirection.Outgoing, Status: MessageStatus.Pending } mine
             && mine.Peer == Peer)
         {
-            operations.Add(new SetMessageStatus(ackedId, MessageStatus.Delivered));
+            operations.Add(new SetMessageStatus(Peer, ackedId, MessageStatus.Delivered));
             events.Add(new MessageDeliveredEvent(Peer, ackedId));
         }
     }
@@ -287,9 +295,15 @@ internal sealed partial class PeerChannel
                 // Duplicates too: the retry of a message may be followed by the upload its first copy never got.
                 ExpectAttachments(m);
 
-                if (await store.ContainsMessageAsync(m.Id, cancellationToken).ConfigureAwait(false))
+                if (await store.ContainsMessageAsync(Peer, m.Id, cancellationToken).ConfigureAwait(false))
                 {
                     Log.DuplicateDropped(_rt.Logger, m.Id, Peer);
+                    return;
+                }
+
+                if (await store.GetMessageInfoAsync(m.Id, cancellationToken).ConfigureAwait(false) is { } taken && taken.Peer != Peer)
+                {
+                    Log.IgnoredControl(_rt.Logger, "message", Peer, "its id is taken by another conversation");
                     return;
                 }
 
@@ -312,7 +326,7 @@ internal sealed partial class PeerChannel
                     if (await store.GetMessageInfoAsync(id, cancellationToken).ConfigureAwait(false) is { Direction: MessageDirection.Outgoing, Status: not MessageStatus.Read } mine
                         && mine.Peer == Peer)
                     {
-                        operations.Add(new SetMessageStatus(id, MessageStatus.Read));
+                        operations.Add(new SetMessageStatus(Peer, id, MessageStatus.Read));
                         read.Add(id);
                     }
                 }
@@ -332,9 +346,9 @@ internal sealed partial class PeerChannel
                     return;
                 }
 
-                // Unknown ids are tombstoned too: the delete may overtake the message it deletes.
-                operations.Add(new RemoveMessage(d.MessageId));
-                operations.Add(new RemoveOutbox(d.MessageId));
+                // Unknown ids are tombstoned too, for this peer only: the delete may overtake the message it deletes.
+                operations.Add(new RemoveMessage(Peer, d.MessageId));
+                operations.Add(new RemoveOutbox(Peer, d.MessageId));
                 if (target is not null)
                 {
                     events.Add(new MessageDeletedEvent(Peer, d.MessageId));

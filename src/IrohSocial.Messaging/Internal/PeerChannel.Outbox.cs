@@ -122,9 +122,15 @@ internal sealed partial class PeerChannel
                 }
             }
 
-            // Acknowledgements come back in order; waiting for the oldest frees the next slot.
+            // Acknowledgements come back in order; waiting for the oldest frees the next slot. Those already in
+            // free theirs too, so the window refills in one batch (one durable commit) rather than one by one.
             await AwaitAckAsync(inFlight.Dequeue(), cancellationToken).ConfigureAwait(false);
             acked.Value++;
+            while (inFlight.Count > 0 && inFlight.Peek().IsCompleted)
+            {
+                await AwaitAckAsync(inFlight.Dequeue(), cancellationToken).ConfigureAwait(false);
+                acked.Value++;
+            }
         }
     }
 }

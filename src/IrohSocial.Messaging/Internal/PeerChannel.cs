@@ -152,6 +152,8 @@ internal sealed partial class PeerChannel : IAsyncDisposable
         }
         catch
         {
+            // Encrypting may have advanced the cached session past what is stored: reload it on next use.
+            InvalidateSession();
             foreach (var item in items)
             {
                 _pending.TryRemove(new KeyValuePair<string, PendingSend>(item.Control.Id, item));

@@ -17,6 +17,9 @@ public interface IMessageStore
     /// <summary>Whether a message with this id was ever stored, including deleted ones (duplicate detection).</summary>
     ValueTask<bool> ContainsMessageAsync(string messageId, CancellationToken cancellationToken = default);
 
+    /// <summary>Whether a message with this id was ever stored in the conversation with <paramref name="peer"/>, including deleted ones.</summary>
+    ValueTask<bool> ContainsMessageAsync(EndpointId peer, string messageId, CancellationToken cancellationToken = default);
+
     /// <summary>
     /// The newest <paramref name="limit"/> messages with <paramref name="peer"/> older than <paramref name="before"/>
     /// (all when null), returned oldest first. Ties on timestamp are ordered by arrival.

@@ -44,10 +44,15 @@ public sealed partial class InMemoryMessagingStore : IMessagingStore
                 _sessions[s.Peer] = s.State.ToArray();
                 break;
             case InsertMessage m:
-                _messages.TryAdd(m.Message.Id, new MessageRow(++_sequence, m.Message, Deleted: false));
+                // A body-less tombstone another peer left for an unknown id never blocks this peer's message.
+                if (!_messages.TryGetValue(m.Message.Id, out var existing) || (existing.Message is null && existing.Peer != m.Message.Peer))
+                {
+                    _messages[m.Message.Id] = new MessageRow(++_sequence, m.Message.Peer, m.Message, Deleted: false);
+                }
+
                 break;
             case SetMessageStatus s:
-                if (_messages.TryGetValue(s.MessageId, out var row) && !row.Deleted)
+                if (_messages.TryGetValue(s.MessageId, out var row) && !row.Deleted && row.Peer == s.Peer)
                 {
                     _messages[s.MessageId] = row with { Message = row.Message with { Status = s.Status } };
                 }
@@ -56,12 +61,15 @@ public sealed partial class InMemoryMessagingStore : IMessagingStore
             case RemoveMessage r:
                 if (_messages.TryGetValue(r.MessageId, out var removed))
                 {
-                    _messages[r.MessageId] = removed with { Deleted = true };
+                    if (removed.Peer == r.Peer)
+                    {
+                        _messages[r.MessageId] = removed with { Deleted = true };
+                    }
                 }
                 else
                 {
-                    // Tombstone even unknown ids: a delete can overtake the message it deletes.
-                    _messages[r.MessageId] = new MessageRow(++_sequence, null!, Deleted: true);
+                    // Tombstone even unknown ids, for this peer: a delete can overtake the message it deletes.
+                    _messages[r.MessageId] = new MessageRow(++_sequence, r.Peer, null!, Deleted: true);
                 }
 
                 break;
@@ -73,8 +81,9 @@ public sealed partial class InMemoryMessagingStore : IMessagingStore
 
                 break;
             case RemoveOutbox r:
-                if (_outboxIndex.Remove(r.EntryId, out var removedSeq))
+                if (_outboxIndex.TryGetValue(r.EntryId, out var removedSeq) && _outbox[removedSeq].Peer == r.Peer)
                 {
+                    _outboxIndex.Remove(r.EntryId);
                     _outbox.Remove(removedSeq);
                 }
 
@@ -138,6 +147,15 @@ public sealed partial class InMemoryMessagingStore : IMessagingStore
         lock (_gate)
         {
             return ValueTask.FromResult(_messages.ContainsKey(messageId));
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<bool> ContainsMessageAsync(EndpointId peer, string messageId, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return ValueTask.FromResult(_messages.TryGetValue(messageId, out var row) && row.Peer == peer);
         }
     }
 
@@ -251,5 +269,5 @@ public sealed partial class InMemoryMessagingStore : IMessagingStore
 
     private static bool IsUnread(StoredMessage m) => m.Direction == MessageDirection.Incoming && m.Status != MessageStatus.Read;
 
-    private sealed record MessageRow(long Seq, StoredMessage Message, bool Deleted);
+    private sealed record MessageRow(long Seq, EndpointId Peer, StoredMessage Message, bool Deleted);
 }

@@ -19,17 +19,21 @@ public sealed record SaveSession(EndpointId Peer, byte[] State) : StoreOperation
 /// <summary>Inserts a message; ignored when a message with the same id already exists.</summary>
 public sealed record InsertMessage(StoredMessage Message) : StoreOperation;
 
-/// <summary>Sets the status of a message (ignored when it no longer exists).</summary>
-public sealed record SetMessageStatus(string MessageId, MessageStatus Status) : StoreOperation;
+/// <summary>Sets the status of a message with <paramref name="Peer"/> (ignored when it no longer exists or belongs to another peer).</summary>
+public sealed record SetMessageStatus(EndpointId Peer, string MessageId, MessageStatus Status) : StoreOperation;
 
-/// <summary>Deletes a message body but keeps its id as a tombstone, so a late duplicate is still recognised and dropped.</summary>
-public sealed record RemoveMessage(string MessageId) : StoreOperation;
+/// <summary>
+/// Deletes a message with <paramref name="Peer"/> but keeps its id as a tombstone, so a late duplicate is still
+/// recognised and dropped. A message of another peer is left alone; an unknown id is tombstoned for
+/// <paramref name="Peer"/> only (a delete may overtake its message) and never blocks another peer's message.
+/// </summary>
+public sealed record RemoveMessage(EndpointId Peer, string MessageId) : StoreOperation;
 
 /// <summary>Appends an entry to the peer's outbox, after every entry already queued for that peer.</summary>
 public sealed record EnqueueOutbox(OutboxEntry Entry) : StoreOperation;
 
-/// <summary>Removes an outbox entry once the peer acknowledged it (ignored when absent).</summary>
-public sealed record RemoveOutbox(string EntryId) : StoreOperation;
+/// <summary>Removes an outbox entry queued for <paramref name="Peer"/> once it acknowledged it (ignored when absent or queued for another peer).</summary>
+public sealed record RemoveOutbox(EndpointId Peer, string EntryId) : StoreOperation;
 
 /// <summary>Records a failed attempt and when to try again.</summary>
 public sealed record RecordOutboxAttempt(string EntryId, int Attempts, DateTimeOffset NextAttemptAt) : StoreOperation;

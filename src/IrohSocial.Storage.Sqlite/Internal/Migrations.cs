@@ -45,6 +45,11 @@ internal static class Migrations
         """
         CREATE TABLE seen_controls (peer BLOB NOT NULL, id TEXT NOT NULL, PRIMARY KEY (peer, id)) WITHOUT ROWID;
         """,
+        // 2 -> 3: which associated data sealed a message body (1: "messages:" + id; 2: also peer, direction and
+        // timestamp). The store re-seals version-1 bodies right after this step (it needs the key, SQL cannot).
+        """
+        ALTER TABLE messages ADD COLUMN seal_version INTEGER NOT NULL DEFAULT 1;
+        """,
     ];
 
     /// <summary>The schema version this build writes.</summary>

@@ -82,6 +82,29 @@ public sealed class MediaFrameSealerOpenerTests
     }
 
     [Fact]
+    public void TryOpen_SameFramesFromTwoStreamsAtOnce_EachOpensExactlyOnce()
+    {
+        // A leg's video streams share one opener: frames replayed on a second stream, even concurrently, open once.
+        (CallKeys caller, CallKeys callee) = TestKeys.ForCall(TestKeys.CallId);
+        var sealer = new MediaFrameSealer(caller.Send, MediaStreamKind.Video);
+        var frames = Enumerable.Range(0, 2000).Select(i => Parse(sealer.Seal((ulong)i, Payload))).ToArray();
+        var opener = new MediaFrameOpener(callee.Receive, MediaStreamKind.Video, replayWindow: 4096);
+        var opened = 0;
+        Parallel.For(0, 2, worker =>
+        {
+            foreach (var frame in frames)
+            {
+                if (opener.TryOpen(frame, out _) == MediaFrameOpenResult.Opened)
+                {
+                    Interlocked.Increment(ref opened);
+                }
+            }
+        });
+        Assert.Equal(frames.Length, opened);
+        Assert.Equal(frames.Length, opener.ReplayedFrames);
+    }
+
+    [Fact]
     public void TryOpen_WrongStreamKindOrDirection_Dropped()
     {
         (CallKeys caller, CallKeys callee) = TestKeys.ForCall(TestKeys.CallId);

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using IrohSocial.Crypto;
 using IrohSocial.Messaging.Internal;
+using IrohSocial.Messaging.Storage;
 using IrohSocial.Messaging.Tests.Support;
 using IrohSocial.Transport;
 
@@ -132,6 +133,57 @@ public sealed class HostileInputTests
             await FrameCodec.WriteFrameAsync(stream, ResponseError.CreateDecryptFailed(carol, bob.Id, ack.RatchetKey, ack.MessageNumber).ToJson(), default);
             await bob.Events.WaitUntilAsync(e => e.Of<SessionResetEvent>().Count == 1, what: "the signed decrypt_failed resets the session");
         }
+    }
+
+    [Fact]
+    public async Task AckAndDelete_NamingAnotherPeersMessage_ChangeNothing()
+    {
+        await using var alice = await TestNode.CreateAsync("alice", start: false);
+        await using var bob = await TestNode.CreateAsync("bob");
+        var id = await bob.C.SendMessageAsync(alice.Address, "for alice only");
+        using var carol = SecretKey.Generate();
+        using var session = PeerSession.Create(carol, bob.Id);
+        var (endpoint, connection, stream) = await RawStreamAsync(carol, bob);
+        await using (endpoint)
+        {
+            await FrameCodec.WriteFrameAsync(stream, Envelope(session, carol.PublicKey, new DeliveredControl("d1", [id])), default);
+            await FrameCodec.WriteFrameAsync(stream, Envelope(session, carol.PublicKey, new DeleteControl("x1", id)), default);
+            await FrameCodec.WriteFrameAsync(stream, Envelope(session, carol.PublicKey, Text("c1", "after")), default);
+            var answers = await AcceptAnswersAsync(connection);
+            Assert.Null(ResponseError.TryParse(await NextAnswerAsync(answers)));
+        }
+
+        Assert.Equal([id], (await bob.Store.GetOutboxAsync(alice.Id)).Select(e => e.Id));
+        Assert.Equal(MessageStatus.Pending, (await bob.Store.GetMessageAsync(id))!.Status);
+        Assert.Empty(bob.Events.Of<MessageDeliveredEvent>());
+        Assert.Empty(bob.Events.Of<MessageDeletedEvent>());
+    }
+
+    [Fact]
+    public async Task StoreReadFailsBeforeCommit_SessionNotAdvanced_SameEnvelopeLaterAccepted()
+    {
+        await using var bob = await TestNode.CreateAsync("bob");
+        using var carol = SecretKey.Generate();
+        using var session = PeerSession.Create(carol, bob.Id);
+        var frame = Envelope(session, carol.PublicKey, Text("c1", "hello"));
+        bob.Crashing!.FailNextLookup();
+        var (first, _, firstStream) = await RawStreamAsync(carol, bob);
+        await using (first)
+        {
+            await FrameCodec.WriteFrameAsync(firstStream, frame, default);
+            Assert.True(await ClosedAsync(firstStream));
+        }
+
+        // The decrypt advanced the session in memory but nothing was committed: the same envelope must still open.
+        var (second, connection, stream) = await RawStreamAsync(carol, bob);
+        await using (second)
+        {
+            await FrameCodec.WriteFrameAsync(stream, frame, default);
+            var answers = await AcceptAnswersAsync(connection);
+            Assert.Null(ResponseError.TryParse(await NextAnswerAsync(answers)));
+        }
+
+        Assert.Equal(["c1"], (await bob.C.GetMessagesAsync(carol.PublicKey)).Select(m => m.Id));
     }
 
     [Fact]

@@ -38,6 +38,38 @@ public abstract class MessagingStoreContractTests
     }
 
     [Fact]
+    public async Task PeerScopedWrites_NamingAnotherPeersRows_ChangeNothing()
+    {
+        await using var store = await CreateAsync(nameof(PeerScopedWrites_NamingAnotherPeersRows_ChangeNothing));
+        await store.ApplyAsync(
+        [
+            new InsertMessage(Message("a1", Alice, MessageDirection.Outgoing, 1, MessageStatus.Pending)),
+            new EnqueueOutbox(new OutboxEntry("a1", Alice, [1], T0, 0, T0)),
+        ]);
+        await store.ApplyAsync([new SetMessageStatus(Bob, "a1", MessageStatus.Read), new RemoveOutbox(Bob, "a1"), new RemoveMessage(Bob, "a1")]);
+        Assert.Equal(MessageStatus.Pending, (await store.GetMessageAsync("a1"))!.Status);
+        Assert.Equal(["a1"], (await store.GetOutboxAsync(Alice)).Select(e => e.Id));
+        Assert.False(await store.ContainsMessageAsync(Bob, "a1"));
+        Assert.True(await store.ContainsMessageAsync(Alice, "a1"));
+
+        await store.ApplyAsync([new SetMessageStatus(Alice, "a1", MessageStatus.Delivered), new RemoveOutbox(Alice, "a1")]);
+        Assert.Equal(MessageStatus.Delivered, (await store.GetMessageAsync("a1"))!.Status);
+        Assert.Empty(await store.GetOutboxAsync(Alice));
+        await store.ApplyAsync([new RemoveMessage(Alice, "a1")]);
+        Assert.Null(await store.GetMessageAsync("a1"));
+    }
+
+    [Fact]
+    public async Task RemoveMessage_UnknownIdByOnePeer_DoesNotBlockAnotherPeersMessage()
+    {
+        await using var store = await CreateAsync(nameof(RemoveMessage_UnknownIdByOnePeer_DoesNotBlockAnotherPeersMessage));
+        await store.ApplyAsync([new RemoveMessage(Bob, "x")]);
+        await store.ApplyAsync([new InsertMessage(Message("x", Alice, MessageDirection.Incoming, 1, text: "from alice"))]);
+        Assert.Equal("from alice", (await store.GetMessageAsync("x"))!.Content);
+        Assert.True(await store.ContainsMessageAsync(Alice, "x"));
+    }
+
+    [Fact]
     public async Task InsertMessage_SameIdTwice_KeepsFirst()
     {
         await using var store = await CreateAsync(nameof(InsertMessage_SameIdTwice_KeepsFirst));
@@ -88,7 +120,7 @@ public abstract class MessagingStoreContractTests
             new InsertMessage(Message("b3", Bob, MessageDirection.Outgoing, 3)),
             new InsertMessage(Message("a1", Alice, MessageDirection.Incoming, 5)),
         ]);
-        await store.ApplyAsync([new SetMessageStatus("b1", MessageStatus.Read)]);
+        await store.ApplyAsync([new SetMessageStatus(Bob, "b1", MessageStatus.Read)]);
         var conversations = await store.GetConversationsAsync();
         Assert.Equal([Alice, Bob], conversations.Select(c => c.Peer));
         Assert.Equal([1, 1], conversations.Select(c => c.UnreadCount));
@@ -101,10 +133,12 @@ public abstract class MessagingStoreContractTests
     {
         await using var store = await CreateAsync(nameof(RemoveMessage_LeavesTombstone_ThatBlocksReinsertion));
         await store.ApplyAsync([new InsertMessage(Message("m1", Bob, MessageDirection.Incoming, 1))]);
-        await store.ApplyAsync([new RemoveMessage("m1"), new RemoveMessage("never-seen")]);
+        await store.ApplyAsync([new RemoveMessage(Bob, "m1"), new RemoveMessage(Bob, "never-seen")]);
         Assert.Null(await store.GetMessageAsync("m1"));
         Assert.True(await store.ContainsMessageAsync("m1"));
         Assert.True(await store.ContainsMessageAsync("never-seen"));
+        Assert.True(await store.ContainsMessageAsync(Bob, "never-seen"));
+        Assert.False(await store.ContainsMessageAsync(Alice, "never-seen"));
         Assert.False(await store.ContainsMessageAsync("other"));
         await store.ApplyAsync([new InsertMessage(Message("m1", Bob, MessageDirection.Incoming, 1)), new InsertMessage(Message("never-seen", Bob, MessageDirection.Incoming, 2))]);
         Assert.Null(await store.GetMessageAsync("m1"));
@@ -123,7 +157,7 @@ public abstract class MessagingStoreContractTests
             await store.ApplyAsync([new EnqueueOutbox(new OutboxEntry($"o{i}", i % 2 == 0 ? Bob : Alice, [(byte)i, 42], T0, 0, T0))]);
         }
 
-        await store.ApplyAsync([new RecordOutboxAttempt("o2", 3, T0.AddSeconds(8)), new RemoveOutbox("o0")]);
+        await store.ApplyAsync([new RecordOutboxAttempt("o2", 3, T0.AddSeconds(8)), new RemoveOutbox(Bob, "o0")]);
         store = await ReopenAsync(store, name);
         await using (store)
         {
@@ -171,7 +205,7 @@ public abstract class MessagingStoreContractTests
         var store = await CreateAsync(name);
         var message = new StoredMessage("m1", Bob, MessageDirection.Outgoing, "héllo ✓", T0, "m0",
             [new MediaAttachment("a1", "cat.png", "image/png", 1234, new string('a', 64))], MessageStatus.Pending);
-        await store.ApplyAsync([new InsertMessage(message), new SetMessageStatus("m1", MessageStatus.Delivered)]);
+        await store.ApplyAsync([new InsertMessage(message), new SetMessageStatus(message.Peer, "m1", MessageStatus.Delivered)]);
         Assert.Equal(new MessageInfo("m1", Bob, MessageDirection.Outgoing, MessageStatus.Delivered), await store.GetMessageInfoAsync("m1"));
         Assert.Null(await store.GetMessageInfoAsync("nope"));
         store = await ReopenAsync(store, name);

@@ -24,6 +24,11 @@ public sealed partial class CrashingStore(IMessagingStore inner, int crashAtWrit
 
     public int Writes => Volatile.Read(ref _writes);
 
+    private int _failNextLookup;
+
+    /// <summary>The next per-peer duplicate lookup throws an <see cref="IOException"/> (a transient read failure, not a crash).</summary>
+    public void FailNextLookup() => Volatile.Write(ref _failNextLookup, 1);
+
     private void Check()
     {
         if (_crashed.Task.IsCompleted)
@@ -55,6 +60,17 @@ public sealed partial class CrashingStore(IMessagingStore inner, int crashAtWrit
     public ValueTask<bool> HasSeenControlAsync(EndpointId peer, string controlId, CancellationToken cancellationToken = default) { Check(); return inner.HasSeenControlAsync(peer, controlId, cancellationToken); }
 
     public ValueTask<bool> ContainsMessageAsync(string messageId, CancellationToken cancellationToken = default) { Check(); return inner.ContainsMessageAsync(messageId, cancellationToken); }
+
+    public ValueTask<bool> ContainsMessageAsync(EndpointId peer, string messageId, CancellationToken cancellationToken = default)
+    {
+        Check();
+        if (Interlocked.Exchange(ref _failNextLookup, 0) == 1)
+        {
+            throw new IOException("Simulated transient read failure.");
+        }
+
+        return inner.ContainsMessageAsync(peer, messageId, cancellationToken);
+    }
 
     public ValueTask<IReadOnlyList<StoredMessage>> GetMessagesAsync(EndpointId peer, int limit, DateTimeOffset? before, CancellationToken cancellationToken = default) { Check(); return inner.GetMessagesAsync(peer, limit, before, cancellationToken); }
 

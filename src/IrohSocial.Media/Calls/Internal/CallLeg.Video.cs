@@ -249,7 +249,8 @@ internal sealed partial class CallLeg
 
     private async Task ReceiveVideoAsync(TransportStream stream, CancellationToken cancellationToken)
     {
-        var opener = new MediaFrameOpener(_keys.Receive, MediaStreamKind.Video);
+        // One opener (one replay window) for every video stream of the leg: frames replayed on a new stream are dropped.
+        var opener = _videoOpener;
         var reader = new MediaFrameReader(stream);
         using var receiver = new VideoReceiver(timeProvider: _time, logger: _logger);
         var assembly = new ArrayBufferWriter<byte>();

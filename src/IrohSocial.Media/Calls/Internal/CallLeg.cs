@@ -24,6 +24,7 @@ internal sealed partial class CallLeg : IAsyncDisposable
     private readonly DeferredReadStream _incomingReports = new();
     private readonly Lock _gate = new();
     private readonly CancellationTokenSource _stop = new();
+    private readonly MediaFrameOpener _videoOpener;
     private AudioSender? _audioSender;
     private AudioReceiver? _audioReceiver;
     private TransportStream? _control;
@@ -40,6 +41,7 @@ internal sealed partial class CallLeg : IAsyncDisposable
         _time = time;
         _logger = logger;
         _stats = new CallStatsCalculator(time);
+        _videoOpener = new MediaFrameOpener(keys.Receive, MediaStreamKind.Video);
         InitVideoConnection();
     }
 

@@ -2,9 +2,10 @@
 """Independent reference computation of the ratchet known-answer values in docs/protocol.md.
 
 Written from the documented spec only (pyca/cryptography, no libsodium), so the C# known-answer
-test compares the SDK against a second implementation. Run: python3 ratchet_kat.py
+test compares the SDK against a second implementation. Run: python3 ratchet_kat.py [1|2]
+(setup version: 2, the default, puts both ed25519 ids in the setup HKDF info; 1 is the original setup).
 """
-import hashlib, hmac, struct
+import hashlib, hmac, struct, sys
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -45,7 +46,9 @@ def wire(hdr, nonce, ct): return (b"\x01" + hdr + nonce + ct).hex()
 
 # Alice: setup and first message.
 ek = x_priv(ra.take(32)); ek_pub = raw_pub(ek)
-root0 = hkdf(b"\xff" * 32 + dh(ek, ik_b_pub) + dh(ik_a, ik_b_pub), b"\x00" * 32, b"iroh-social/dm/setup/v1", 32)
+setup_version = sys.argv[1] if len(sys.argv) > 1 else "2"
+setup_info = b"iroh-social/dm/setup/v1" if setup_version == "1" else b"iroh-social/dm/setup/v2" + ed_a + ed_b
+root0 = hkdf(b"\xff" * 32 + dh(ek, ik_b_pub) + dh(ik_a, ik_b_pub), b"\x00" * 32, setup_info, 32)
 a1 = x_priv(ra.take(32)); a1_pub = raw_pub(a1)
 rk_a, cks_a = kdf_rk(root0, dh(a1, ik_b_pub))
 mk, cks_a = kdf_ck(cks_a)
