@@ -57,7 +57,7 @@ public sealed class CliNode : IAsyncDisposable
     }
 
     /// <summary>Starts a node (messages and calls) bound to <paramref name="bind"/>; returns its DM client.</summary>
-    public async Task<DmClient> StartClientAsync(IPEndPoint bind, CancellationToken cancellationToken)
+    public async Task<DmClient> StartClientAsync(IPEndPoint bind, CancellationToken cancellationToken, IReadOnlyList<Transport.RelayAddress>? relays = null)
     {
         Node = await IrohSocialNode.StartAsync(
             new IrohSocialNodeOptions
@@ -65,13 +65,14 @@ public sealed class CliNode : IAsyncDisposable
                 SecretKey = Key,
                 Store = Store,
                 BindAddress = bind,
+                RelayUrls = relays ?? [],
                 AttachmentDirectory = Path.Combine(DataDirectory, "attachments"),
             },
             cancellationToken);
         return Node.Messages;
     }
 
-    private static async Task<SecretKey> LoadOrCreateKeyAsync(string path, CancellationToken cancellationToken)
+    internal static async Task<SecretKey> LoadOrCreateKeyAsync(string path, CancellationToken cancellationToken)
     {
         if (File.Exists(path))
         {

@@ -27,6 +27,8 @@ public static class IrohSocialCli
             MessagesCommand.Create(console, data),
             HistoryCommand.Create(console, data),
             OutboxCommand.Create(console, data),
+            RelayCommand.Create(console, data),
+            RelayCommand.RelayOption(),
         };
         return root;
     }

@@ -51,7 +51,7 @@ internal static class CallCommand
             await using var audio = audioPath is null ? (IAudioSource)new ToneSource(440) : await WavFileSource.OpenAsync(audioPath, ct);
             await using var video = videoPath is null ? null : await Y4mFileSource.OpenAsync(videoPath, loop: true, ct);
             await using var node = await CliNode.OpenAsync(parse.GetValue(data)!, ct);
-            await node.StartClientAsync(CommonOptions.ParseBind(parse.GetValue(bind)!), ct);
+            await node.StartClientAsync(CommonOptions.ParseBind(parse.GetValue(bind)!), ct, RelayCommand.Relays(parse));
             var calls = node.Node!.Calls;
             calls.StatsUpdated += (_, e) => output.CallEvent(e);
             calls.CallAnswered += (_, e) => output.CallEvent(e);

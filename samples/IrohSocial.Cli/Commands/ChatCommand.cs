@@ -25,7 +25,7 @@ internal static class ChatCommand
             var output = new Output(console.Out, parse.GetValue(json));
             var peer = PeerArgument.ParseTicket(parse.GetValue(ticket)!);
             await using var node = await CliNode.OpenAsync(parse.GetValue(data)!, ct);
-            var client = await node.StartClientAsync(CommonOptions.ParseBind(parse.GetValue(bind)!), ct);
+            var client = await node.StartClientAsync(CommonOptions.ParseBind(parse.GetValue(bind)!), ct, RelayCommand.Relays(parse));
             var pending = new ConcurrentDictionary<string, byte>();
             var deliveredIds = new ConcurrentDictionary<string, byte>();
             var allDelivered = new AsyncCounter();

@@ -23,7 +23,7 @@ internal static class ListenCommand
         {
             var output = new Output(console.Out, parse.GetValue(json));
             await using var node = await CliNode.OpenAsync(parse.GetValue(data)!, ct);
-            var client = await node.StartClientAsync(CommonOptions.ParseBind(parse.GetValue(bind)!), ct);
+            var client = await node.StartClientAsync(CommonOptions.ParseBind(parse.GetValue(bind)!), ct, RelayCommand.Relays(parse));
             var calls = node.Node!.Calls;
             await using var answering = new CallAnswerer(calls, parse.GetValue(autoAnswer), parse.GetValue(audioOut), parse.GetValue(videoOut), console);
             calls.IncomingCall += (_, e) => answering.OnIncoming(e);

@@ -15,7 +15,7 @@ internal static class OutboxCommand
         {
             await using var node = await CliNode.OpenAsync(parse.GetValue(data)!, ct);
             var before = await CountQueuedAsync(node, ct);
-            var client = await node.StartClientAsync(CommonOptions.ParseBind(parse.GetValue(bind)!), ct);
+            var client = await node.StartClientAsync(CommonOptions.ParseBind(parse.GetValue(bind)!), ct, RelayCommand.Relays(parse));
             // A starting client already retries its outbox in the background, so count what left the outbox during
             // this run rather than only what FlushOutboxAsync itself sent.
             await client.FlushOutboxAsync(ct);

@@ -23,7 +23,7 @@ internal static class SendCommand
             var output = new Output(console.Out, parse.GetValue(json));
             var peer = PeerArgument.ParseTicket(parse.GetValue(ticket)!);
             await using var node = await CliNode.OpenAsync(parse.GetValue(data)!, ct);
-            var client = await node.StartClientAsync(CommonOptions.ParseBind(parse.GetValue(bind)!), ct);
+            var client = await node.StartClientAsync(CommonOptions.ParseBind(parse.GetValue(bind)!), ct, RelayCommand.Relays(parse));
             var delivered = new ConcurrentDictionary<string, TaskCompletionSource>();
             client.MessageDelivered += (_, e) => delivered.GetOrAdd(e.MessageId, static _ => new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
             var id = await client.SendMessageAsync(peer, parse.GetValue(text)!, cancellationToken: ct);
