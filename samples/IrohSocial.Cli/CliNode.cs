@@ -46,6 +46,9 @@ public sealed class CliNode : IAsyncDisposable
     /// <summary>Opens the received attachments (sealed at rest) for reading; the caller disposes it.</summary>
     public ReceivedAttachments OpenReceivedAttachments() => new(AttachmentDirectory, _sealer, Key.PublicKey);
 
+    /// <summary>Home relays of a started node, in order of preference (<c>--relay</c>).</summary>
+    public IReadOnlyList<RelayAddress> Relays { get; set; } = [];
+
     /// <summary>The network stack a started node uses (<c>--transport</c>).</summary>
     public TransportProvider Transport { get; set; } = TransportProvider.Auto;
 
@@ -108,6 +111,7 @@ public sealed class CliNode : IAsyncDisposable
                     Store = Store,
                     BindAddress = bind,
                     Provider = Transport,
+                    RelayUrls = Relays,
                     AttachmentDirectory = AttachmentDirectory,
                     LoggerFactory = _loggers,
                 },
@@ -152,7 +156,7 @@ public sealed class CliNode : IAsyncDisposable
         return null;
     }
 
-    private static async Task<SecretKey> LoadOrCreateKeyAsync(string path, CancellationToken cancellationToken)
+    internal static async Task<SecretKey> LoadOrCreateKeyAsync(string path, CancellationToken cancellationToken)
     {
         if (File.Exists(path))
         {

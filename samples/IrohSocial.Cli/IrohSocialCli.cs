@@ -8,7 +8,8 @@ namespace IrohSocial.Cli;
 /// <param name="Data">The data folder.</param>
 /// <param name="Verbose">Log the transport and every connection on stderr.</param>
 /// <param name="Transport">The network stack of a node the command starts.</param>
-internal sealed record GlobalOptions(Option<string> Data, Option<bool> Verbose, Option<string> Transport)
+/// <param name="Relays">Home relays of a node the command starts.</param>
+internal sealed record GlobalOptions(Option<string> Data, Option<bool> Verbose, Option<string> Transport, Option<string[]> Relays)
 {
     /// <summary>
     /// A PEER argument; tab completion (through <c>dotnet-suggest</c>) offers the contact names of the data folder.
@@ -37,6 +38,7 @@ internal sealed record GlobalOptions(Option<string> Data, Option<bool> Verbose, 
     {
         var node = await CliNode.OpenAsync(parse.GetValue(Data)!, console, parse.GetValue(Verbose), cancellationToken);
         node.Transport = CommonOptions.ParseTransport(parse.GetValue(Transport)!);
+        node.Relays = RelayCommand.Relays(parse.GetValue(Relays));
         return node;
     }
 }
@@ -59,12 +61,14 @@ public static class IrohSocialCli
             Recursive = true,
         };
         var transport = CommonOptions.Transport();
-        var global = new GlobalOptions(data, verbose, transport);
+        var relays = RelayCommand.RelayOption();
+        var global = new GlobalOptions(data, verbose, transport, relays);
         var root = new RootCommand("irohsocial: end-to-end encrypted direct messages and calls between ed25519 identities.")
         {
             data,
             verbose,
             transport,
+            relays,
             IdCommand.Create(console, global),
             ListenCommand.Create(console, global),
             SendCommand.Create(console, global),
@@ -78,6 +82,7 @@ public static class IrohSocialCli
             ContactsCommand.Create(console, global),
             HistoryCommand.Create(console, global),
             OutboxCommand.Create(console, global),
+            RelayCommand.Create(console, global),
         };
         return root;
     }
