@@ -280,6 +280,8 @@ async function addContact(ticket) {
     $('add-result').className = 'small error';
   }
 }
+$('voice-processing').checked = localStorage.getItem('irohsocial.voiceProcessing') !== 'off';
+$('voice-processing').addEventListener('change', () => localStorage.setItem('irohsocial.voiceProcessing', $('voice-processing').checked ? 'on' : 'off'));
 $('add-contact').addEventListener('click', () => addContact($('ticket-input').value));
 $('copy-ticket').addEventListener('click', () => navigator.clipboard?.writeText(state.me.ticket).then(() => toast('Ticket copied')));
 // QR scanning uses the browser's own BarcodeDetector where it has one (Chrome on macOS, Android, ChromeOS).

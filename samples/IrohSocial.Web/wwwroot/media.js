@@ -30,8 +30,11 @@ export class CallMedia {
     if (this.context) return;
     this.context = new AudioContext({ sampleRate: 48000, latencyHint: 'interactive' });
     await this.context.audioWorklet.addModule('worklets.js');
+    // Voice processing (echo cancellation, noise suppression, gain control) suits speech through speakers; it also
+    // treats steady tones as noise, so it can be switched off on the Me page (stored in this browser).
+    const voice = localStorage.getItem('irohsocial.voiceProcessing') !== 'off';
     this.stream = await navigator.mediaDevices.getUserMedia({
-      audio: { channelCount: 1, sampleRate: 48000, echoCancellation: true, noiseSuppression: true, autoGainControl: true },
+      audio: { channelCount: 1, sampleRate: 48000, echoCancellation: voice, noiseSuppression: voice, autoGainControl: voice },
     });
     const capture = new AudioWorkletNode(this.context, 'capture', { numberOfInputs: 1, numberOfOutputs: 0 });
     capture.port.onmessage = (e) => this.sendAudio(e.data);
