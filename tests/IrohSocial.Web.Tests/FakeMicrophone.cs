@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Numerics;
 
 namespace IrohSocial.Web.Tests;
 
@@ -68,52 +69,77 @@ public sealed class FakeMicrophone
     }
 
     /// <summary>
-    /// The best normalized correlation of <paramref name="received"/> (48 kHz) with the looped sound at any offset,
-    /// both reduced to 8 kHz first (the tones are below 1.5 kHz) to keep the search cheap.
+    /// The best normalized correlation of each 0.25 s piece of <paramref name="received"/> (48 kHz) with the looped
+    /// sound at any offset. Pieces are matched on their own because a glitch (a dropped or concealed frame) shifts
+    /// everything after it. Both signals are reduced to 4 kHz first (the tones are below 1.5 kHz) to keep it cheap.
     /// </summary>
-    public double BestCorrelation(short[] received)
+    public double[] PieceCorrelations(short[] received)
     {
         var source = Decimate(Samples);
+        var looped = new float[source.Length * 2];
+        source.CopyTo(looped, 0);
+        source.CopyTo(looped, source.Length);
         var heard = Decimate(received);
-        var heardEnergy = heard.Sum(x => x * x);
+        const int piece = 1000;
+        return [.. Enumerable.Range(0, heard.Length / piece).Select(i => BestCorrelation(looped, source.Length, heard.AsSpan(i * piece, piece)))];
+    }
+
+    private static double BestCorrelation(float[] looped, int period, ReadOnlySpan<float> heard)
+    {
+        var heardEnergy = Dot(heard, heard);
         if (heardEnergy == 0)
         {
             return 0;
         }
 
+        // Energy of the source window at each lag, slid along instead of recomputed.
+        double energy = Dot(looped.AsSpan(0, heard.Length), looped.AsSpan(0, heard.Length));
         var best = 0.0;
-        for (var lag = 0; lag < source.Length; lag++)
+        for (var lag = 0; lag < period; lag++)
         {
-            double dot = 0, energy = 0;
-            for (var i = 0; i < heard.Length; i++)
-            {
-                var s = source[(lag + i) % source.Length];
-                dot += s * heard[i];
-                energy += s * s;
-            }
-
-            best = Math.Max(best, dot / Math.Sqrt(energy * heardEnergy));
+            var window = looped.AsSpan(lag, heard.Length);
+            best = Math.Max(best, Dot(window, heard) / Math.Sqrt(Math.Max(energy, 1e-9) * heardEnergy));
+            energy += (looped[lag + heard.Length] * (double)looped[lag + heard.Length]) - (looped[lag] * (double)looped[lag]);
         }
 
         return best;
+    }
+
+    private static double Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        var sum = Vector<float>.Zero;
+        var i = 0;
+        for (; i <= a.Length - Vector<float>.Count; i += Vector<float>.Count)
+        {
+            sum += new Vector<float>(a[i..]) * new Vector<float>(b[i..]);
+        }
+
+        double total = Vector.Sum(sum);
+        for (; i < a.Length; i++)
+        {
+            total += a[i] * b[i];
+        }
+
+        return total;
     }
 
     /// <summary>Root mean square of the samples, relative to full scale.</summary>
     public static double Rms(short[] samples) =>
         samples.Length == 0 ? 0 : Math.Sqrt(samples.Average(s => (double)s * s)) / short.MaxValue;
 
-    private static double[] Decimate(short[] samples)
+    private static float[] Decimate(short[] samples)
     {
-        var result = new double[samples.Length / 6];
+        const int factor = 12;
+        var result = new float[samples.Length / factor];
         for (var i = 0; i < result.Length; i++)
         {
-            double sum = 0;
-            for (var k = 0; k < 6; k++)
+            var sum = 0;
+            for (var k = 0; k < factor; k++)
             {
-                sum += samples[(6 * i) + k];
+                sum += samples[(factor * i) + k];
             }
 
-            result[i] = sum / 6;
+            result[i] = sum / (float)factor;
         }
 
         return result;

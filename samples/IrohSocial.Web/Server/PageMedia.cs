@@ -81,17 +81,24 @@ internal sealed class MediaSocket(WebSocket socket)
 
 /// <summary>
 /// The browser's microphone as a call's audio source: the SDK's <see cref="PushAudioSource"/>, fed 20 ms frames from the
-/// page, with what the page needs to show latency. A frame arriving while 100 ms are already queued is dropped instead
-/// of queued, so a stalled sender cannot build up delay that would then last the whole call.
+/// page, with what the page needs to show latency. Frames from a busy browser arrive in bursts; a burst is absorbed, but
+/// a queue that stays deep (its shortest length over the last second is 3 frames or more) is trimmed by dropping
+/// incoming frames, so a delay that built up once does not last the whole call. Over <see cref="MaxQueuedFrames"/> every
+/// frame is dropped.
 /// </summary>
 internal sealed class PageMicrophone : IAudioSource
 {
-    public const int MaxQueuedFrames = 5;
-    private readonly PushAudioSource _push = new(capacityChunks: MaxQueuedFrames * 2);
+    public const int MaxQueuedFrames = 25;
+    private const int WindowReads = 50;
+    private const int StandingTarget = 2;
+    private readonly PushAudioSource _push = new(capacityChunks: MaxQueuedFrames + 5);
     private readonly Queue<long> _pushedAt = new();
     private readonly Lock _gate = new();
     private double _queueWaitMs;
     private long _dropped;
+    private int _reads;
+    private int _shortest = int.MaxValue;
+    private int _toDrop;
 
     /// <summary>Average time a frame waited between arriving from the page and being encoded (exponential, ~1 s).</summary>
     public double QueueWaitMilliseconds
@@ -111,9 +118,10 @@ internal sealed class PageMicrophone : IAudioSource
     {
         lock (_gate)
         {
-            if (_pushedAt.Count >= MaxQueuedFrames)
+            if (_pushedAt.Count >= MaxQueuedFrames || _toDrop > 0)
             {
-                _dropped++;
+                _toDrop = Math.Max(0, _toDrop - 1);
+                Interlocked.Increment(ref _dropped);
                 return;
             }
 
@@ -133,6 +141,14 @@ internal sealed class PageMicrophone : IAudioSource
             {
                 var wait = Stopwatch.GetElapsedTime(pushedAt).TotalMilliseconds;
                 _queueWaitMs = _queueWaitMs == 0 ? wait : (_queueWaitMs * 0.95) + (wait * 0.05);
+            }
+
+            _shortest = Math.Min(_shortest, _pushedAt.Count);
+            if (++_reads == WindowReads)
+            {
+                _toDrop = Math.Max(0, _shortest - StandingTarget);
+                _reads = 0;
+                _shortest = int.MaxValue;
             }
         }
 

@@ -74,7 +74,7 @@ async function loadConversations() {
   },
   el('span', { class: 'name' }, c.name),
   c.unread > 0 ? el('span', { class: 'badge', testid: 'unread-badge' }, String(c.unread)) : el('span'),
-  el('span', { class: 'snippet' }, c.lastMessage ? (c.lastMessage.direction === 'out' ? 'You: ' : '') + (c.lastMessage.content || '📎 attachment') : 'No messages yet'),
+  el('span', { class: 'snippet' }, c.lastMessage ? (c.lastMessage.direction === 'out' ? 'You: ' : '') + (c.lastMessage.content || 'attachment') : 'No messages yet'),
   el('span', { class: 'muted small' }, c.lastMessage ? time(c.lastMessage.timestamp) : ''))));
 }
 
@@ -154,7 +154,7 @@ function renderMessage(m) {
 }
 
 function attachmentNode(a) {
-  const link = el('a', { href: a.url, download: a.name, testid: 'attachment-link' }, `📎 ${a.name} (${size(a.size)})`);
+  const link = el('a', { href: a.url, download: a.name, testid: 'attachment-link' }, `⤓ ${a.name} (${size(a.size)})`);
   if (!/^image\/(png|jpeg|gif|webp)$/.test(a.mimeType)) return link;
   const image = el('img', { class: 'preview', alt: a.name, src: a.url });
   image.addEventListener('error', () => image.remove()); // not here yet: the 'attachment' event re-renders it
@@ -280,6 +280,8 @@ async function addContact(ticket) {
     $('add-result').className = 'small error';
   }
 }
+$('voice-processing').checked = localStorage.getItem('irohsocial.voiceProcessing') !== 'off';
+$('voice-processing').addEventListener('change', () => localStorage.setItem('irohsocial.voiceProcessing', $('voice-processing').checked ? 'on' : 'off'));
 $('add-contact').addEventListener('click', () => addContact($('ticket-input').value));
 $('copy-ticket').addEventListener('click', () => navigator.clipboard?.writeText(state.me.ticket).then(() => toast('Ticket copied')));
 // QR scanning uses the browser's own BarcodeDetector where it has one (Chrome on macOS, Android, ChromeOS).
@@ -304,7 +306,7 @@ if ('BarcodeDetector' in window) {
 async function loadHistory() {
   const history = await api('GET', '/api/calls/history');
   $('call-history').replaceChildren(...history.map((r) => el('li', { testid: 'call-history-item', 'data-reason': r.reason, 'data-direction': r.direction },
-    el('span', {}, `${r.direction === 'outgoing' ? '↗' : '↙'} ${r.name} ${r.hadVideo ? '🎥' : '📞'}`),
+    el('span', {}, `${r.direction === 'outgoing' ? '↗' : '↙'} ${r.name} · ${r.hadVideo ? 'video' : 'voice'}`),
     el('span', { class: 'muted' }, `${r.reason} · ${clock(r.durationSeconds)} · ${new Date(r.startedAt).toLocaleString()}`))));
 }
 

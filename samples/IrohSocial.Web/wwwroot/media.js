@@ -20,7 +20,14 @@ export class CallMedia {
     this.sending = false; this.cameraSending = false; this.cameraTimer = null; this.pingTimer = null;
     this.rttMs = null; this.playoutMs = 0; this.underruns = 0; this.remoteFrames = 0; this.lastRemoteFrameAt = 0;
     this.sentAudioFrames = 0; this.sentPictures = 0; this.skippedPictures = 0;
-    this.played = new Int16Array(48000 * RECORD_SECONDS); this.playedCount = 0;
+    this.played = new Int16Array(48000 * RECORD_SECONDS); this.playedCount = 0; this.playedSinceStart = 0;
+    this.startedAt = performance.now();
+  }
+
+  /** Frames per second sent and played since the call's media started (both should be 50: 20 ms frames). */
+  rates() {
+    const seconds = (performance.now() - this.startedAt) / 1000;
+    return { seconds, sent: this.sentAudioFrames / seconds, played: this.playedSinceStart / 48000 / seconds * 50, contextRate: this.context ? this.context.currentTime / seconds : null };
   }
 
   get remoteVideoLive() { return Date.now() - this.lastRemoteFrameAt < 1000; }
@@ -30,8 +37,11 @@ export class CallMedia {
     if (this.context) return;
     this.context = new AudioContext({ sampleRate: 48000, latencyHint: 'interactive' });
     await this.context.audioWorklet.addModule('worklets.js');
+    // Voice processing (echo cancellation, noise suppression, gain control) suits speech through speakers; it also
+    // treats steady tones as noise, so it can be switched off on the Me page (stored in this browser).
+    const voice = localStorage.getItem('irohsocial.voiceProcessing') !== 'off';
     this.stream = await navigator.mediaDevices.getUserMedia({
-      audio: { channelCount: 1, sampleRate: 48000, echoCancellation: true, noiseSuppression: true, autoGainControl: true },
+      audio: { channelCount: 1, sampleRate: 48000, echoCancellation: voice, noiseSuppression: voice, autoGainControl: voice },
     });
     const capture = new AudioWorkletNode(this.context, 'capture', { numberOfInputs: 1, numberOfOutputs: 0 });
     capture.port.onmessage = (e) => this.sendAudio(e.data);
@@ -136,6 +146,7 @@ export class CallMedia {
     const samples = message.played;
     for (let i = 0; i < samples.length; i++) this.played[(this.playedCount + i) % this.played.length] = samples[i];
     this.playedCount += samples.length;
+    this.playedSinceStart += samples.length;
   }
 
   /** The last `count` played samples, oldest first. */

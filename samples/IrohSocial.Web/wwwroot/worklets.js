@@ -28,9 +28,10 @@ class CaptureProcessor extends AudioWorkletProcessor {
 }
 
 // Speaker: a small playout buffer between the server's 20 ms frames and the 128-sample render quanta. It starts
-// playing once PRIME frames are queued, and drops the oldest audio when more than MAX_FRAMES build up, so the delay
-// it adds stays between about 20 and 100 ms whatever the network between server and page does.
-const PRIME = 2, MAX_FRAMES = 5;
+// playing once PRIME frames are queued. A burst of frames is absorbed, but when the buffer's shortest length over the
+// last second stayed above TARGET frames, the excess is dropped, so a delay that built up once does not last; above
+// MAX_FRAMES the oldest audio always goes.
+const PRIME = 2, TARGET = 2, MAX_FRAMES = 15, WINDOW = 48000;
 class PlayoutProcessor extends AudioWorkletProcessor {
   constructor() {
     super();
@@ -41,6 +42,8 @@ class PlayoutProcessor extends AudioWorkletProcessor {
     this.underruns = 0;
     this.played = new Int16Array(FRAME);
     this.playedFill = 0;
+    this.shortest = Infinity;
+    this.windowFill = 0;
     this.port.onmessage = (e) => {
       this.queue.push(e.data);
       this.buffered += e.data.length;
@@ -53,8 +56,24 @@ class PlayoutProcessor extends AudioWorkletProcessor {
     };
   }
 
+  drop(samples) {
+    while (samples > 0 && this.queue.length) {
+      const head = this.queue[0];
+      const take = Math.min(samples, head.length - this.offset);
+      this.offset += take; this.buffered -= take; samples -= take;
+      if (this.offset === head.length) { this.queue.shift(); this.offset = 0; }
+    }
+  }
+
   process(_, outputs) {
     const out = outputs[0][0];
+    this.shortest = Math.min(this.shortest, this.buffered);
+    this.windowFill += out.length;
+    if (this.windowFill >= WINDOW) {
+      if (this.playing && this.shortest > TARGET * FRAME) this.drop(this.shortest - TARGET * FRAME);
+      this.shortest = Infinity;
+      this.windowFill = 0;
+    }
     for (let i = 0; i < out.length; i++) {
       let sample = 0;
       if (this.playing && this.buffered > 0) {
