@@ -27,6 +27,9 @@ public static class IrohSocialCli
             MessagesCommand.Create(console, data),
             HistoryCommand.Create(console, data),
             OutboxCommand.Create(console, data),
+            SearchCommand.Create(console, data),
+            ExportCommand.Create(console, data),
+            ImportCommand.Create(console, data),
         };
         return root;
     }
