@@ -83,6 +83,9 @@ public static class IrohSocialCli
             HistoryCommand.Create(console, global),
             OutboxCommand.Create(console, global),
             RelayCommand.Create(console, global),
+            SearchCommand.Create(console, global),
+            ExportCommand.Create(console, global),
+            ImportCommand.Create(console, global),
         };
         return root;
     }

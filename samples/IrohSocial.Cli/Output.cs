@@ -136,6 +136,10 @@ public sealed class Output(TextWriter writer, bool json, Func<EndpointId, string
             case CallStatsEvent stats:
                 Write($"  {Stats(stats)}", StatsJson(stats));
                 break;
+            case CallQualityChangedEvent q:
+                Write($"  call quality {q.Previous.ToString().ToLowerInvariant()} -> {q.Quality.ToString().ToLowerInvariant()}",
+                    new JsonObject { ["type"] = "call_quality", ["call_id"] = e.CallId, ["peer"] = e.Peer.ToString(), ["quality"] = q.Quality.ToString().ToLowerInvariant(), ["previous"] = q.Previous.ToString().ToLowerInvariant() });
+                break;
         }
     }
 
@@ -169,6 +173,7 @@ public sealed class Output(TextWriter writer, bool json, Func<EndpointId, string
             ["send_kbps"] = s.SendBitrate / 1000,
             ["receive_kbps"] = s.ReceiveBitrate / 1000,
             ["concealed_frames"] = s.ConcealedFrames,
+            ["concealment"] = s.ConcealmentFraction,
         };
         if (e.Video is { } v)
         {

@@ -145,7 +145,7 @@ internal static class DemoCall
 
         if (stats is not null)
         {
-            line += $"  jitter {stats.Jitter.TotalMilliseconds:0}ms loss {stats.LossFraction:P0} {stats.ReceiveBitrate / 1000:0}kbps";
+            line += $"  {stats.Quality.ToString().ToLowerInvariant()}  jitter {stats.Jitter.TotalMilliseconds:0}ms loss {stats.LossFraction:P0} {stats.ReceiveBitrate / 1000:0}kbps";
             if (stats.RoundTripTime is { } rtt)
             {
                 line += $" rtt {rtt.TotalMilliseconds:0}ms";

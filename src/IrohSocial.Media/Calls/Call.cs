@@ -23,6 +23,7 @@ public sealed class Call
     private TimeSpan _duration;
     private CallStats? _latestStats;
     private CallVideoStats? _latestVideoStats;
+    private readonly CallQualityTracker _quality = new();
     private CallLeg? _leg;
     // Replaced legs stay counted by reference, not by a snapshot: a detached leg keeps playing (and counting) until
     // it is disposed, and a snapshot taken at detach missed those last frames.
@@ -336,6 +337,7 @@ public sealed class Call
     {
         // The frame counts are the call's running totals over every connection so far (concealment is the number
         // Counters reports), not the current connection's own counts, which restart with each connection.
+        CallQuality? qualityWas;
         lock (_gate)
         {
             stats = stats with
@@ -345,6 +347,8 @@ public sealed class Call
                 FecRecoveredFrames = SumLocked(l => l.FecRecoveredFrames),
                 RejectedFrames = SumLocked(l => l.RejectedAudioFrames),
             };
+            (var concealment, qualityWas) = _quality.Update(stats);
+            stats = stats with { ConcealmentFraction = concealment, Quality = _quality.Level };
         }
 
         Volatile.Write(ref _latestStats, stats);
@@ -354,6 +358,10 @@ public sealed class Call
         }
 
         _manager.OnStats(this, stats, video);
+        if (qualityWas is { } previous)
+        {
+            _manager.OnQualityChanged(this, previous, stats);
+        }
     }
 
     internal void OnReceivedAudioCompleted(Task completion)

@@ -36,6 +36,14 @@ public sealed record CallEndedEvent(string CallId, EndpointId Peer, CallEndReaso
 /// <param name="Video">Video statistics, when video flows in either direction.</param>
 public sealed record CallStatsEvent(string CallId, EndpointId Peer, CallStats Stats, CallVideoStats? Video) : CallEvent(CallId, Peer);
 
+/// <summary>The call's connection-quality level changed (for an indicator; see <see cref="CallStats.Quality"/>).</summary>
+/// <param name="CallId">The call.</param>
+/// <param name="Peer">The other side.</param>
+/// <param name="Previous">The level shown until now.</param>
+/// <param name="Quality">The new level.</param>
+/// <param name="Stats">The figures that changed it.</param>
+public sealed record CallQualityChangedEvent(string CallId, EndpointId Peer, CallQuality Previous, CallQuality Quality, CallStats Stats) : CallEvent(CallId, Peer);
+
 /// <summary>Video statistics of a call.</summary>
 /// <param name="SendFramesPerSecond">Frames per second sent.</param>
 /// <param name="SendWidth">Width of sent frames.</param>

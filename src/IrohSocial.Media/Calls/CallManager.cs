@@ -75,6 +75,9 @@ public sealed partial class CallManager : IAsyncDisposable
     /// <summary>Fresh statistics of the active call (every <see cref="CallOptions.StatsInterval"/>).</summary>
     public event EventHandler<CallStatsEvent>? StatsUpdated;
 
+    /// <summary>The active call's quality level changed (good / fair / poor).</summary>
+    public event EventHandler<CallQualityChangedEvent>? QualityChanged;
+
     /// <summary>Every call event, in order, until <paramref name="cancellationToken"/> fires or the manager is disposed.</summary>
     public async IAsyncEnumerable<CallEvent> Events([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -255,6 +258,9 @@ public sealed partial class CallManager : IAsyncDisposable
 
     internal void OnStats(Call call, CallStats stats, CallVideoStats? video) =>
         Raise(new CallStatsEvent(call.Id, call.Peer, stats, video), StatsUpdated);
+
+    internal void OnQualityChanged(Call call, CallQuality previous, CallStats stats) =>
+        Raise(new CallQualityChangedEvent(call.Id, call.Peer, previous, stats.Quality, stats), QualityChanged);
 
     private Call? Find(string callId) =>
         Guid.TryParse(callId, out var id) && _calls.TryGetValue(id, out var call) ? call : null;

@@ -61,6 +61,17 @@ public sealed record CallStats
     /// <summary>95th percentile capture-to-playout latency over recent frames; null before playout.</summary>
     public TimeSpan? LatencyP95 { get; init; }
 
-    /// <summary>The quality level these figures map to.</summary>
+    /// <summary>
+    /// Share of played audio that was concealment over the last interval (0-1). Set in a call's statistics
+    /// (<see cref="Calls.Call.LatestStats"/>, <see cref="Calls.CallStatsEvent"/>); 0 from a bare calculator.
+    /// </summary>
+    public double ConcealmentFraction { get; init; }
+
+    /// <summary>
+    /// The quality level. From a bare <see cref="CallStatsCalculator"/>: this interval's loss, jitter and RTT mapped by
+    /// <see cref="CallStatsCalculator.Classify(double, TimeSpan, TimeSpan?)"/>. In a call's statistics: the call's
+    /// level, which also weighs <see cref="ConcealmentFraction"/> and is smoothed (worse at once, better after three
+    /// better intervals in a row); each change is also raised as <see cref="Calls.CallQualityChangedEvent"/>.
+    /// </summary>
     public CallQuality Quality { get; init; }
 }

@@ -144,15 +144,29 @@ public sealed class CallStatsCalculator
     /// <param name="jitter">Interarrival jitter.</param>
     /// <param name="roundTripTime">Round-trip time, if known.</param>
     /// <returns>The quality level.</returns>
-    public static CallQuality Classify(double lossFraction, TimeSpan jitter, TimeSpan? roundTripTime)
+    public static CallQuality Classify(double lossFraction, TimeSpan jitter, TimeSpan? roundTripTime) =>
+        Classify(lossFraction, jitter, roundTripTime, 0);
+
+    /// <summary>
+    /// Maps loss, jitter, round-trip time and concealment to a quality level. Good: loss under 2 %, jitter under
+    /// 30 ms, RTT under 300 ms and under 2 % of played audio concealed. Poor: loss over 10 %, jitter over 80 ms, RTT
+    /// over 600 ms or over 10 % concealed. Fair otherwise. (Concealment counts what the listener hears: loss that
+    /// FEC did not repair, late frames and buffer growth.)
+    /// </summary>
+    /// <param name="lossFraction">Loss, 0-1.</param>
+    /// <param name="jitter">Interarrival jitter.</param>
+    /// <param name="roundTripTime">Round-trip time, if known.</param>
+    /// <param name="concealedFraction">Share of played frames that were concealment, 0-1.</param>
+    /// <returns>The quality level.</returns>
+    public static CallQuality Classify(double lossFraction, TimeSpan jitter, TimeSpan? roundTripTime, double concealedFraction)
     {
         double rtt = roundTripTime?.TotalMilliseconds ?? 0;
-        if (lossFraction > 0.10 || jitter.TotalMilliseconds > 80 || rtt > 600)
+        if (lossFraction > 0.10 || jitter.TotalMilliseconds > 80 || rtt > 600 || concealedFraction > 0.10)
         {
             return CallQuality.Poor;
         }
 
-        return lossFraction < 0.02 && jitter.TotalMilliseconds < 30 && rtt < 300 ? CallQuality.Good : CallQuality.Fair;
+        return lossFraction < 0.02 && jitter.TotalMilliseconds < 30 && rtt < 300 && concealedFraction < 0.02 ? CallQuality.Good : CallQuality.Fair;
     }
 
     private static double Loss(long expected, long received) =>
