@@ -17,7 +17,7 @@ namespace IrohSocial.Storage.Sqlite;
 /// issues small statements. <c>synchronous=NORMAL</c> with WAL survives a process crash at any point; a power
 /// cut may lose the last commits but never corrupts the file.
 /// </remarks>
-public sealed class SqliteMessagingStore : IMessagingStore
+public sealed partial class SqliteMessagingStore : IMessagingStore
 {
     private readonly SqliteConnection _connection;
     private readonly AtRestSealer _sealer;
@@ -153,6 +153,9 @@ public sealed class SqliteMessagingStore : IMessagingStore
                 Run(transaction, "INSERT OR REPLACE INTO calls(call_id, peer, direction, started_ms, duration_ms, had_video, ended_reason) VALUES($id, $p, $d, $s, $u, $v, $r);",
                     ("$id", call.CallId), ("$p", call.Peer.ToArray()), ("$d", (int)call.Direction), ("$s", call.StartedAt.ToUnixTimeMilliseconds()),
                     ("$u", (long)call.Duration.TotalMilliseconds), ("$v", call.HadVideo ? 1 : 0), ("$r", (int)call.EndedReason));
+                break;
+            case GroupStoreOperation g:
+                ApplyGroup(g, transaction);
                 break;
             default:
                 throw new ArgumentException($"Unknown store operation {operation.GetType().Name}.", nameof(operation));

@@ -28,7 +28,7 @@ public sealed class SqliteMessagingStoreTests : MessagingStoreContractTests, IDi
         var path = _folder.File("fresh.db");
         await using (var store = await SqliteMessagingStore.OpenAsync(path, _sealer))
         {
-            Assert.Equal(1, store.SchemaVersion);
+            Assert.Equal(Internal.Migrations.CurrentVersion, store.SchemaVersion);
         }
 
         await using var raw = new SqliteConnection($"Data Source={path};Pooling=False");
@@ -37,7 +37,7 @@ public sealed class SqliteMessagingStoreTests : MessagingStoreContractTests, IDi
         command.CommandText = "PRAGMA journal_mode;";
         Assert.Equal("wal", (string?)await command.ExecuteScalarAsync());
         command.CommandText = "PRAGMA user_version;";
-        Assert.Equal(1L, (long?)await command.ExecuteScalarAsync());
+        Assert.Equal((long)Internal.Migrations.CurrentVersion, (long?)await command.ExecuteScalarAsync());
     }
 
     [Fact]

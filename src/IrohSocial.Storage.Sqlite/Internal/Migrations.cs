@@ -41,6 +41,7 @@ internal static class Migrations
         );
         CREATE INDEX ix_calls_started ON calls(started_ms);
         """,
+        GroupSchema.Migration,
     ];
 
     /// <summary>The schema version this build writes.</summary>
