@@ -329,6 +329,9 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
             case RememberControl r:
                 Run(transaction, "INSERT OR IGNORE INTO seen_controls(peer, id) VALUES($p, $id);", ("$p", r.Peer.ToArray()), ("$id", r.ControlId));
                 break;
+            case GroupStoreOperation g:
+                ApplyGroup(g, transaction);
+                break;
             default:
                 throw new ArgumentException($"Unknown store operation {operation.GetType().Name}.", nameof(operation));
         }

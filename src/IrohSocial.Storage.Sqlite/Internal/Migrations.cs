@@ -50,6 +50,8 @@ internal static class Migrations
         """
         ALTER TABLE messages ADD COLUMN seal_version INTEGER NOT NULL DEFAULT 1;
         """,
+        // 3 -> 4: groups (state and messages, sealed).
+        GroupSchema.Migration,
     ];
 
     /// <summary>The schema version this build writes.</summary>
