@@ -128,8 +128,8 @@ public sealed partial class DmClient
         var ids = await store.GetMessageIdsAsync(peer, cancellationToken).ConfigureAwait(false);
         var entries = await store.GetOutboxAsync(peer, cancellationToken).ConfigureAwait(false);
         var operations = new List<StoreOperation>(ids.Count + entries.Count);
-        operations.AddRange(entries.Select(e => new RemoveOutbox(e.Id)));
-        operations.AddRange(ids.Select(id => new RemoveMessage(id)));
+        operations.AddRange(entries.Select(e => new RemoveOutbox(peer, e.Id)));
+        operations.AddRange(ids.Select(id => new RemoveMessage(peer, id)));
         if (operations.Count > 0)
         {
             await store.ApplyAsync(operations, cancellationToken).ConfigureAwait(false);
@@ -153,10 +153,10 @@ public sealed partial class DmClient
         var operations = new List<StoreOperation>(items.Count * 2);
         foreach (var item in items)
         {
-            operations.Add(new RemoveOutbox(item.Id));
+            operations.Add(new RemoveOutbox(item.Peer, item.Id));
             if (item is { Kind: OutboxItemKind.Message, Message: not null })
             {
-                operations.Add(new RemoveMessage(item.Id));
+                operations.Add(new RemoveMessage(item.Peer, item.Id));
             }
         }
 

@@ -48,6 +48,9 @@ internal sealed class SearchIndexingStore(IMessagingStore inner) : IMessagingSto
     public ValueTask<bool> ContainsMessageAsync(string messageId, CancellationToken cancellationToken = default) =>
         Inner.ContainsMessageAsync(messageId, cancellationToken);
 
+    public ValueTask<bool> ContainsMessageAsync(EndpointId peer, string messageId, CancellationToken cancellationToken = default) =>
+        Inner.ContainsMessageAsync(peer, messageId, cancellationToken);
+
     public ValueTask<IReadOnlyList<StoredMessage>> GetMessagesAsync(EndpointId peer, int limit, DateTimeOffset? before, CancellationToken cancellationToken = default) =>
         Inner.GetMessagesAsync(peer, limit, before, cancellationToken);
 

@@ -63,9 +63,9 @@ public sealed partial class MessageSearchTests
             }
 
             var deleted = c.Deleted.Where(i => i < c.Messages.Count).Select(i => c.Messages[i].Id).ToHashSet();
-            foreach (var id in deleted)
+            foreach (var m in c.Messages.Where(m => deleted.Contains(m.Id)))
             {
-                await indexing.ApplyAsync([new RemoveMessage(id)]);
+                await indexing.ApplyAsync([new RemoveMessage(m.Peer, m.Id)]);
             }
 
             var peer = c.Peer is { } p ? Peers[p] : (EndpointId?)null;
@@ -102,7 +102,7 @@ public sealed partial class MessageSearchTests
         await indexing.Search.EnsureBuiltAsync(default);
         var message = new StoredMessage("m1", Peers[0], MessageDirection.Incoming, "tombstone test", DateTimeOffset.UnixEpoch, null, [], MessageStatus.Delivered);
         await indexing.ApplyAsync([new InsertMessage(message)]);
-        await indexing.ApplyAsync([new RemoveMessage("m1")]);
+        await indexing.ApplyAsync([new RemoveMessage(Peers[0], "m1")]);
         await indexing.ApplyAsync([new InsertMessage(message)]);
         Assert.Empty(await indexing.Search.SearchAsync("tombstone", null, 10, null, default));
     }

@@ -35,7 +35,7 @@ public abstract class StoreMaintenanceContractTests
     {
         await using var store = await OpenAsync(nameof(GetAllOutbox_TwoPeers_EveryEntryEachPeerInQueueOrder), viaDefaults);
         await store.ApplyAsync([new EnqueueOutbox(Entry("b1", Bob, 1)), new EnqueueOutbox(Entry("a1", Alice, 2))]);
-        await store.ApplyAsync([new EnqueueOutbox(Entry("b2", Bob, 3)), new EnqueueOutbox(Entry("a2", Alice, 4)), new RemoveOutbox("a1")]);
+        await store.ApplyAsync([new EnqueueOutbox(Entry("b2", Bob, 3)), new EnqueueOutbox(Entry("a2", Alice, 4)), new RemoveOutbox(Alice, "a1")]);
 
         var all = await store.GetAllOutboxAsync();
 
@@ -66,7 +66,7 @@ public abstract class StoreMaintenanceContractTests
             new InsertMessage(Message("b2", Bob, 2)),
             new InsertMessage(Message("a1", Alice, 1)),
         ]);
-        await store.ApplyAsync([new RemoveMessage("b2"), new RemoveMessage("never-stored")]);
+        await store.ApplyAsync([new RemoveMessage(Bob, "b2"), new RemoveMessage(Alice, "never-stored")]);
 
         Assert.Equal(["b1", "b3"], await store.GetMessageIdsAsync(Bob));
         Assert.Equal(["a1"], await store.GetMessageIdsAsync(Alice));
@@ -89,6 +89,7 @@ public abstract class StoreMaintenanceContractTests
         public ValueTask<bool> HasSeenControlAsync(EndpointId peer, string controlId, CancellationToken cancellationToken = default) => inner.HasSeenControlAsync(peer, controlId, cancellationToken);
 
         public ValueTask<bool> ContainsMessageAsync(string messageId, CancellationToken cancellationToken = default) => inner.ContainsMessageAsync(messageId, cancellationToken);
+        public ValueTask<bool> ContainsMessageAsync(EndpointId peer, string messageId, CancellationToken cancellationToken = default) => inner.ContainsMessageAsync(peer, messageId, cancellationToken);
 
         public ValueTask<IReadOnlyList<StoredMessage>> GetMessagesAsync(EndpointId peer, int limit, DateTimeOffset? before, CancellationToken cancellationToken = default) =>
             inner.GetMessagesAsync(peer, limit, before, cancellationToken);
