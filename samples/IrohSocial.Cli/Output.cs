@@ -106,7 +106,7 @@ public sealed class Output(TextWriter writer, bool json, Func<EndpointId, string
                     new JsonObject
                     {
                         ["type"] = "attachment", ["peer"] = e.Peer.ToString(), ["message_id"] = a.MessageId, ["id"] = $"{a.MessageId}/{a.Attachment.Id}",
-                        ["name"] = a.Attachment.Name, ["size"] = a.Attachment.Size, ["path"] = a.Path,
+                        ["name"] = a.Attachment.Name, ["size"] = a.Attachment.Size,
                     });
                 break;
         }

@@ -87,11 +87,11 @@ public sealed class CliArchiveTests : IDisposable
         var wrong = CliRun.Start(restored, "wrong horse\n", CancellationToken.None, "import", backup);
         Assert.Equal(ExitCodes.Error, await wrong.Exit.WaitAsync(TimeSpan.FromSeconds(60)));
         Assert.Contains(wrong.Error.Lines, l => l.Contains("passphrase does not open", StringComparison.Ordinal));
-        Assert.Empty((await CliRun.RunAsync(restored, "messages", bob.Id)).Out.Lines);
+        Assert.DoesNotContain((await CliRun.RunAsync(restored, "messages", bob.Id)).Out.Lines, l => l.Contains("hello", StringComparison.Ordinal));
 
         var right = CliRun.Start(restored, "right horse\n", CancellationToken.None, "import", backup);
         Assert.Equal(ExitCodes.Success, await right.Exit.WaitAsync(TimeSpan.FromSeconds(60)));
-        Assert.Single((await CliRun.RunAsync(restored, "messages", bob.Id)).Out.Lines);
+        Assert.Single((await CliRun.RunAsync(restored, "messages", bob.Id)).Out.Lines, l => l.Contains("hello", StringComparison.Ordinal));
     }
 
     [Fact]

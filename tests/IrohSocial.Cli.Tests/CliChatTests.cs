@@ -110,9 +110,14 @@ public sealed class CliChatTests : IDisposable
 
         Assert.Equal(ExitCodes.Success, await chat.Exit.WaitAsync(TimeSpan.FromSeconds(60)));
         var attachment = Json(await bob.Run.Out.WaitForLineAsync(l => l.Contains("\"type\":\"attachment\"")));
-        Assert.Equal("quarterly numbers", await File.ReadAllTextAsync(attachment.GetProperty("path").GetString()!));
         Assert.Contains(bob.Run.Out.Lines, l => l.Contains("\"text\":\"see attached\""));
         Assert.Equal(ExitCodes.Success, await bob.StopAsync());
+
+        // Kept sealed in Bob's data folder; `attachment save` decrypts it to the file he names.
+        var saved = _peers.File("saved.txt");
+        var save = await CliRun.RunAsync(_peers.Bob, "attachment", "save", attachment.GetProperty("id").GetString()!, saved);
+        Assert.Equal(ExitCodes.Success, await save.Exit);
+        Assert.Equal("quarterly numbers", await File.ReadAllTextAsync(saved));
     }
 
     [Fact]
