@@ -59,6 +59,21 @@ public sealed class CliCallTests : IDisposable
         Assert.Equal(ExitCodes.Success, await bob.StopAsync());
     }
 
+    [Fact]
+    public async Task Call_NobodyAnswers_SaysNoAnswerAfterTheRingTimeout()
+    {
+        var bob = await _peers.ListenAsync(_peers.Bob);
+
+        var call = await CliRun.RunAsync(_peers.Alice, "call", bob.Ticket, "--ring-timeout", "2", "--bind", Loopback);
+
+        Assert.Equal(ExitCodes.Error, await call.Exit);
+        Assert.Contains("ringing…", call.Out.Lines);
+        Assert.Contains("no answer after 2 s", call.Out.Lines);
+        Assert.StartsWith("call missed", call.Out.Lines[^1]);
+        await bob.Run.Out.WaitForLineAsync(l => l.Contains("\"type\":\"incoming_call\""));
+        Assert.Equal(ExitCodes.Success, await bob.StopAsync());
+    }
+
     public void Dispose()
     {
         _stop.Cancel();
