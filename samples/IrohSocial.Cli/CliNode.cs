@@ -100,7 +100,7 @@ public sealed class CliNode : IAsyncDisposable
 
     /// <summary>Starts a node (messages and calls) bound to <paramref name="bind"/>; returns its DM client.</summary>
     /// <exception cref="CliException">The address is taken or cannot be bound.</exception>
-    public async Task<DmClient> StartClientAsync(IPEndPoint bind, CancellationToken cancellationToken)
+    public async Task<DmClient> StartClientAsync(IPEndPoint bind, CancellationToken cancellationToken, Media.Calls.CallOptions? calls = null)
     {
         try
         {
@@ -114,6 +114,7 @@ public sealed class CliNode : IAsyncDisposable
                     RelayUrls = Relays,
                     AttachmentDirectory = AttachmentDirectory,
                     LoggerFactory = _loggers,
+                    Calls = calls ?? Media.Calls.CallOptions.Default,
                 },
                 cancellationToken);
         }
@@ -195,13 +196,30 @@ public sealed class CliNode : IAsyncDisposable
             options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         }
 
-        await using (var file = new FileStream(path, options))
-        await using (var writer = new StreamWriter(file))
+        // Written to a private temporary file and then linked into place, so a second process starting at the same
+        // moment either finds no key or a complete one, never half a file; the loser of the race uses the winner's.
+        var temporary = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
+        try
         {
-            await writer.WriteAsync(Convert.ToHexStringLower(bytes));
+            await using (var file = new FileStream(temporary, options))
+            await using (var writer = new StreamWriter(file))
+            {
+                await writer.WriteAsync(Convert.ToHexStringLower(bytes));
+            }
+
+            File.Move(temporary, path, overwrite: false);
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            key.Dispose();
+            return await LoadOrCreateKeyAsync(path, cancellationToken);
+        }
+        finally
+        {
+            Array.Clear(bytes);
+            File.Delete(temporary);
         }
 
-        Array.Clear(bytes);
         return key;
     }
 

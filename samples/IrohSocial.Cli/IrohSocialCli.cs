@@ -115,7 +115,8 @@ public static class IrohSocialCli
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            return ExitCodes.Success;
+            // Commands whose normal end is Ctrl+C (listen, call) catch it themselves; anywhere else it interrupts.
+            return ExitCodes.Interrupted;
         }
         catch (Exception ex) when (ex is CliException or Messaging.MessagingException or Transport.TransportException or IOException or UnauthorizedAccessException
             or ArgumentException or InvalidOperationException or System.Net.Sockets.SocketException or Media.Video.VideoException or Media.MediaException or InvalidDataException)

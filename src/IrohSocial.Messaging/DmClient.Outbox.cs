@@ -68,8 +68,8 @@ public sealed partial class DmClient
     }
 
     /// <summary>
-    /// <see cref="DropOutboxAsync(string, CancellationToken)"/> on a store without a running client. Do not use it on
-    /// a store a running client uses: the client's method also keeps its delivery state in step.
+    /// <see cref="DropOutboxAsync(string, CancellationToken)"/> on a store without a running client (e.g. a tool that
+    /// only opens the database). The store change is the same; the client's method also logs it.
     /// </summary>
     public static async Task<OutboxItem?> DropOutboxAsync(IMessagingStore store, string entryId, CancellationToken cancellationToken = default)
     {

@@ -81,22 +81,6 @@ public sealed class CliFailFastTests : IDisposable
     }
 
     [Fact]
-    public async Task Call_UnansweredListener_SaysRinging()
-    {
-        var bob = await _peers.ListenAsync(_peers.Bob);
-        using var hangUp = new CancellationTokenSource();
-
-        var call = CliRun.Start(_peers.Alice, new StringReader(""), null, hangUp.Token, "call", bob.Ticket, "--bind", Loopback, "--json");
-
-        await call.Out.WaitForLineAsync(l => l.Contains("\"type\":\"ringing\""));
-        await bob.Run.Out.WaitForLineAsync(l => l.Contains("\"type\":\"incoming_call\""));
-        await hangUp.CancelAsync();
-        await call.Exit.WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.Equal("call_ended", Json(call.Out.Lines[^1]).GetProperty("type").GetString());
-        Assert.Equal(ExitCodes.Success, await bob.StopAsync());
-    }
-
-    [Fact]
     public async Task Verbose_ShowsTransportAndConnectionPath()
     {
         var bob = await _peers.ListenAsync(_peers.Bob);

@@ -77,6 +77,7 @@ public sealed class CliSendTests : IDisposable
         await File.WriteAllTextAsync(file, "from a file\nwith two lines");
 
         var piped = CliRun.Start(_peers.Alice, "from stdin\n", CancellationToken.None, "send", bob.Ticket, "--bind", Loopback);
+        await piped.Exit.WaitAsync(TimeSpan.FromSeconds(60));
         var fromFile = await CliRun.RunAsync(_peers.Alice, "send", bob.Ticket, "--file", file, "--bind", Loopback);
         var empty = await CliRun.RunAsync(_peers.Alice, "send", bob.Ticket, "   ");
         var emptyStdin = await CliRun.RunAsync(_peers.Alice, "send", bob.Ticket, "-");

@@ -27,9 +27,17 @@ internal static class CallCommand
                 r.AddError("--seconds must be between 0 and 86400.");
             }
         });
+        var ringTimeout = new Option<double>("--ring-timeout") { Description = "Give up when the peer has not answered after this many seconds.", DefaultValueFactory = _ => CallOptions.Default.RingTimeout.TotalSeconds };
+        ringTimeout.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<double>() is <= 0 or > 3600)
+            {
+                r.AddError("--ring-timeout must be between 0 and 3600.");
+            }
+        });
         var bind = CommonOptions.Bind("0.0.0.0:0", "Local address to call from.");
         var json = CommonOptions.Json();
-        var command = new Command("call", "Call a peer and print live stats.") { ticket, audioIn, videoIn, seconds, bind, json };
+        var command = new Command("call", "Call a peer and print live stats.") { ticket, audioIn, videoIn, seconds, ringTimeout, bind, json };
         command.SetAction((parse, ct) => IrohSocialCli.GuardAsync(console, parse.GetValue(json), async () =>
         {
             var audioPath = parse.GetValue(audioIn);
@@ -53,7 +61,8 @@ internal static class CallCommand
             var output = new Output(console.Out, parse.GetValue(json), node.Names());
             var resolved = await PeerArgument.ResolveReachableAsync(parse.GetValue(ticket)!, node, ct);
             var peer = resolved.Address!;
-            await node.StartClientAsync(CommonOptions.ParseBind(parse.GetValue(bind)!), ct);
+            var ring = TimeSpan.FromSeconds(parse.GetValue(ringTimeout));
+            await node.StartClientAsync(CommonOptions.ParseBind(parse.GetValue(bind)!), ct, CallOptions.Default with { RingTimeout = ring });
             var calls = node.Node!.Calls;
             calls.StatsUpdated += (_, e) => output.CallEvent(e);
             calls.QualityChanged += (_, e) => output.CallEvent(e);
@@ -88,7 +97,7 @@ internal static class CallCommand
             var reason = await call.Completion;
             if (reason == CallEndReason.Missed && call.Direction == CallDirection.Outgoing)
             {
-                output.Write($"no answer after {CallOptions.Default.RingTimeout.TotalSeconds:0} s", new JsonObject { ["type"] = "no_answer", ["call_id"] = call.Id, ["ring_timeout_s"] = CallOptions.Default.RingTimeout.TotalSeconds });
+                output.Write($"no answer after {ring.TotalSeconds:0.#} s", new JsonObject { ["type"] = "no_answer", ["call_id"] = call.Id, ["ring_timeout_s"] = ring.TotalSeconds });
             }
             else if (reason == CallEndReason.Rejected)
             {

@@ -13,14 +13,14 @@ internal static class ConversationsCommand
         var command = new Command("conversations", "List conversations (newest first).") { json };
         command.SetAction((parse, ct) => IrohSocialCli.GuardAsync(console, parse.GetValue(json), async () =>
         {
-            var output = new Output(console.Out, parse.GetValue(json));
             await using var node = await global.OpenAsync(parse, console, ct);
+            var output = new Output(console.Out, parse.GetValue(json), node.Names());
             var conversations = await node.Store.GetConversationsAsync(ct);
             foreach (var c in conversations)
             {
                 var body = Output.Message(c.LastMessage);
                 output.Write(
-                    $"{c.Peer}  unread {c.UnreadCount,3}  {c.LastMessage.Timestamp.ToLocalTime():yyyy-MM-dd HH:mm}  {c.LastMessage.Content}",
+                    $"{output.Name(c.Peer),-24}  unread {c.UnreadCount,3}  {c.LastMessage.Timestamp.ToLocalTime():yyyy-MM-dd HH:mm}  {c.LastMessage.Content}",
                     new JsonObject
                     {
                         ["type"] = "conversation",
