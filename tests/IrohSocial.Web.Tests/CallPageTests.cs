@@ -28,13 +28,24 @@ public sealed class CallPageTests(Browser browser, ITestOutputHelper output)
         output.WriteLine("bob rates: " + await bob.Page.EvaluateAsync<string>("() => JSON.stringify(window.irohsocial.media.rates())"));
         foreach (var user in new[] { alice, bob })
         {
-            var heard = await user.PlayedAudioAsync(FakeMicrophone.SampleRate * 5);
-            var pieces = browser.Microphone.PieceCorrelations(heard);
-            output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {user.Name} played {FakeMicrophone.Rms(heard):F3} rms, correlation with the source per 0.25 s: {string.Join(", ", pieces.Select(p => p.ToString("F3")))}");
-            // Each glitch (a frame concealed or dropped) shifts what follows, so pieces are matched on their own. On a
-            // starved machine the browser's audio thread runs slow and glitches are many, so one clean piece is what is
-            // asked. Tones at random pitches keep chance matches low (pieces that missed scored 0.0-0.5 in our runs).
-            Assert.True(pieces.Max() > 0.75, $"{user.Name}'s played audio does not match the peer's microphone");
+            // Each glitch (a frame concealed or dropped) shifts what follows, so pieces are matched on their own and one
+            // clean piece is asked. Tones at random pitches keep chance matches low (missed pieces scored 0.0-0.5). A
+            // machine too busy to keep real time glitches often, so up to three 5 s stretches of the call are tried.
+            var matched = false;
+            for (var attempt = 0; attempt < 3 && !matched; attempt++)
+            {
+                if (attempt > 0)
+                {
+                    await Task.Delay(5000);
+                }
+
+                var heard = await user.PlayedAudioAsync(FakeMicrophone.SampleRate * 5);
+                var pieces = browser.Microphone.PieceCorrelations(heard);
+                output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {user.Name} played {FakeMicrophone.Rms(heard):F3} rms, correlation with the source per 0.25 s: {string.Join(", ", pieces.Select(p => p.ToString("F3")))}");
+                matched = pieces.Max() > 0.75;
+            }
+
+            Assert.True(matched, $"{user.Name}'s played audio does not match the peer's microphone");
         }
 
         await Expect(alice.Page.GetByTestId("call-stats")).ToContainTextAsync("direct");
@@ -149,7 +160,7 @@ public sealed class CallPageTests(Browser browser, ITestOutputHelper output)
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition, string message)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
         while (!await condition())
         {
             Assert.True(DateTime.UtcNow < deadline, message);

@@ -60,6 +60,7 @@ public sealed class EventStream
                 var result = await socket.ReceiveAsync(buffer, stop.Token).ConfigureAwait(false);
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
+                    await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, stop.Token).ConfigureAwait(false);
                     break;
                 }
             }

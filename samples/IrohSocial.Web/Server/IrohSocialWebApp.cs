@@ -71,8 +71,9 @@ public sealed class IrohSocialWebApp : IAsyncDisposable
         builder.Services.AddHostedService<NodeEvents>();
 
         var app = builder.Build();
-        app.UseMiddleware<TokenGate>(new TokenGate.Options(token));
+        // WebSockets first: the gate needs to see which requests are WebSocket upgrades (to check their origin).
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(20) });
+        app.UseMiddleware<TokenGate>(new TokenGate.Options(token));
         app.UseDefaultFiles();
         app.UseStaticFiles();
         Api.Map(app, settings);

@@ -36,6 +36,7 @@ export class CallMedia {
   async start(video) {
     if (this.context) return;
     this.context = new AudioContext({ sampleRate: 48000, latencyHint: 'interactive' });
+    this.startedAt = performance.now(); // rates() count from here, as the context's clock does
     await this.context.audioWorklet.addModule('worklets.js');
     // Voice processing (echo cancellation, noise suppression, gain control) suits speech through speakers; it also
     // treats steady tones as noise, so it can be switched off on the Me page (stored in this browser).
