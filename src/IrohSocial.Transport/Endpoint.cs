@@ -117,11 +117,6 @@ public sealed class Endpoint : IAsyncDisposable
                 Log.MsQuicInUse(ctx.Logger, MsQuicVersion.Read() ?? "unknown");
             }
 
-            if (useQuic && !paths.Any(p => p.Kind == ConnectionPath.Quic))
-            {
-                Log.QuicUnavailable(ctx.Logger, "could not listen on UDP");
-            }
-
             return endpoint;
         }
         catch

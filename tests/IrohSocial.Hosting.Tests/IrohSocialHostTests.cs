@@ -170,6 +170,7 @@ public sealed class IrohSocialHostTests : IDisposable
             o.IdentityKeyPath = Path.Combine(_folder, name, "identity.key");
             o.DatabasePath = Path.Combine(_folder, name + ".db");
             o.BindAddress = "127.0.0.1:0";
+            o.Provider = IrohSocial.Testing.TestTransport.Require();
             o.AttachmentDirectory = Path.Combine(_folder, name, "attachments");
         });
         extra?.Invoke(builder);

@@ -174,7 +174,7 @@ public class TransportBenchmarks
     {
         SecretKey = key,
         BindAddress = new IPEndPoint(IPAddress.Loopback, 0),
-        Provider = TransportProvider.Auto,
+        Provider = TransportProvider.TcpTls, // the baselines are SslStream over TCP; with msquic loaded, Auto would dial QUIC
         Alpns = [Alpn],
         MaxConnectionsPerPeer = 64,
     };
