@@ -6,12 +6,33 @@ namespace IrohSocial.Cli;
 /// <summary>Parses what users type for a peer: a ticket (with addresses) or a bare 64-hex-char id.</summary>
 public static class PeerArgument
 {
-    /// <summary>Parses a ticket; throws a <see cref="CliException"/> naming the problem otherwise.</summary>
-    public static EndpointAddr ParseTicket(string text)
+    /// <summary>
+    /// Parses a ticket; throws a <see cref="CliException"/> naming the problem otherwise (a typo fails the ticket's
+    /// checksum). An old ticket without checksum is accepted with a warning on <paramref name="warnings"/>.
+    /// </summary>
+    public static EndpointAddr ParseTicket(string text, TextWriter? warnings = null)
     {
-        if (EndpointAddr.TryParseTicket(text.Trim(), out var addr))
+        var trimmed = text.Trim();
+        if (EndpointAddr.TryParseTicket(trimmed, out var addr, out var warning))
         {
+            if (warning == TicketWarning.NoChecksum)
+            {
+                warnings?.WriteLine($"warning: this ticket for {addr.Id.ToShortString()} is in the old format without a checksum, so a typo in it cannot be detected; ask the peer for a new ticket (`irohsocial id`).");
+            }
+
             return addr;
+        }
+
+        if (trimmed.StartsWith(EndpointAddr.TicketPrefix, StringComparison.Ordinal))
+        {
+            try
+            {
+                EndpointAddr.ParseTicket(trimmed);
+            }
+            catch (FormatException ex)
+            {
+                throw new CliException($"'{Shorten(text)}' is not a valid ticket: {ex.Message}", ex);
+            }
         }
 
         throw new CliException($"'{Shorten(text)}' is not a ticket (it starts with {EndpointAddr.TicketPrefix}; get one from `irohsocial id` or `irohsocial listen`).");

@@ -32,7 +32,7 @@ internal static class CallCommand
         command.SetAction((parse, ct) => IrohSocialCli.GuardAsync(console, async () =>
         {
             var output = new Output(console.Out, parse.GetValue(json));
-            var peer = PeerArgument.ParseTicket(parse.GetValue(ticket)!);
+            var peer = PeerArgument.ParseTicket(parse.GetValue(ticket)!, console.Error);
             var audioPath = parse.GetValue(audioIn);
             var videoPath = parse.GetValue(videoIn);
             foreach (var path in new[] { audioPath, videoPath })

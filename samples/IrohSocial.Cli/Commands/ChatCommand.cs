@@ -23,7 +23,7 @@ internal static class ChatCommand
         command.SetAction((parse, ct) => IrohSocialCli.GuardAsync(console, async () =>
         {
             var output = new Output(console.Out, parse.GetValue(json));
-            var peer = PeerArgument.ParseTicket(parse.GetValue(ticket)!);
+            var peer = PeerArgument.ParseTicket(parse.GetValue(ticket)!, console.Error);
             await using var node = await CliNode.OpenAsync(parse.GetValue(data)!, ct);
             var client = await node.StartClientAsync(CommonOptions.ParseBind(parse.GetValue(bind)!), ct);
             var pending = new ConcurrentDictionary<string, byte>();

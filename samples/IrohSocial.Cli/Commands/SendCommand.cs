@@ -21,7 +21,7 @@ internal static class SendCommand
         command.SetAction((parse, ct) => IrohSocialCli.GuardAsync(console, async () =>
         {
             var output = new Output(console.Out, parse.GetValue(json));
-            var peer = PeerArgument.ParseTicket(parse.GetValue(ticket)!);
+            var peer = PeerArgument.ParseTicket(parse.GetValue(ticket)!, console.Error);
             await using var node = await CliNode.OpenAsync(parse.GetValue(data)!, ct);
             var client = await node.StartClientAsync(CommonOptions.ParseBind(parse.GetValue(bind)!), ct);
             var delivered = new ConcurrentDictionary<string, TaskCompletionSource>();
