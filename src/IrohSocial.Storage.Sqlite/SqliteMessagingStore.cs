@@ -23,6 +23,7 @@ public sealed class SqliteMessagingStore : IMessagingStore
     private readonly AtRestSealer _sealer;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+    private StoreLock? _fileLock;
     private bool _disposed;
 
     private SqliteMessagingStore(SqliteConnection connection, AtRestSealer sealer)
@@ -41,22 +42,25 @@ public sealed class SqliteMessagingStore : IMessagingStore
     /// <param name="sealer">Seals rows at rest; not owned (the caller disposes it after the store).</param>
     /// <param name="cancellationToken">Cancels opening.</param>
     /// <exception cref="InvalidOperationException">The file has a newer schema than this build knows.</exception>
+    /// <exception cref="StoreInUseException">Another store instance (another process, usually) has the file open.</exception>
     public static async Task<SqliteMessagingStore> OpenAsync(string path, AtRestSealer sealer, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(sealer);
+        var fileLock = StoreLock.Acquire(path); // held until DisposeAsync: one store per file
         var builder = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false };
         var connection = new SqliteConnection(builder.ToString());
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            var store = new SqliteMessagingStore(connection, sealer);
+            var store = new SqliteMessagingStore(connection, sealer) { _fileLock = fileLock };
             await store.InitializeAsync(cancellationToken).ConfigureAwait(false);
             return store;
         }
         catch
         {
             await connection.DisposeAsync().ConfigureAwait(false);
+            fileLock.Dispose();
             throw;
         }
     }
@@ -322,6 +326,7 @@ public sealed class SqliteMessagingStore : IMessagingStore
             }
 
             await _connection.DisposeAsync().ConfigureAwait(false);
+            _fileLock?.Dispose();
         }
         finally
         {
