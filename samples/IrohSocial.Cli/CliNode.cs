@@ -52,6 +52,9 @@ public sealed class CliNode : IAsyncDisposable
     /// <summary>The network stack a started node uses (<c>--transport</c>).</summary>
     public TransportProvider Transport { get; set; } = TransportProvider.Auto;
 
+    /// <summary>Where warnings for the user go (stderr).</summary>
+    internal TextWriter Warnings => _console.Error;
+
     /// <summary>This user's identity.</summary>
     public SecretKey Key { get; }
 

@@ -22,26 +22,35 @@ public static class PeerArgument
     /// <summary>The shortest id prefix accepted (shorter ones match too much to be a safe way to name a peer).</summary>
     public const int MinPrefixLength = 4;
 
-    /// <summary>Parses a ticket; throws a <see cref="CliException"/> naming the problem otherwise.</summary>
-    public static EndpointAddr ParseTicket(string text)
+    /// <summary>
+    /// Parses a ticket; throws a <see cref="CliException"/> naming the problem otherwise (a typo fails the ticket's
+    /// checksum). An old ticket without checksum is accepted with a warning on <paramref name="warnings"/>.
+    /// </summary>
+    public static EndpointAddr ParseTicket(string text, TextWriter? warnings = null)
     {
-        if (EndpointAddr.TryParseTicket(text.Trim(), out var addr))
+        var trimmed = text.Trim();
+        if (!trimmed.StartsWith(EndpointAddr.TicketPrefix, StringComparison.Ordinal))
         {
-            return addr;
+            throw new CliException($"'{Shorten(text)}' is not a ticket (it starts with {EndpointAddr.TicketPrefix}; get one from `irohsocial id` or `irohsocial listen`).");
         }
 
-        throw new CliException($"'{Shorten(text)}' is not a ticket (it starts with {EndpointAddr.TicketPrefix}; get one from `irohsocial id` or `irohsocial listen`).");
-    }
-
-    /// <summary>Parses a ticket or an id into the peer's id (no contacts, no prefixes).</summary>
-    public static EndpointId ParseId(string text)
-    {
-        if (TryParseId(text.Trim(), out var id))
+        EndpointAddr addr;
+        TicketWarning warning;
+        try
         {
-            return id;
+            addr = EndpointAddr.ParseTicket(trimmed, out warning);
+        }
+        catch (FormatException ex)
+        {
+            throw new CliException($"'{Shorten(text)}' is not a valid ticket: {ex.Message} Check it was copied whole and unchanged.", ex);
         }
 
-        throw new CliException($"'{Shorten(text)}' is neither a ticket nor a 64-character hex id.");
+        if (warning == TicketWarning.NoChecksum)
+        {
+            warnings?.WriteLine($"warning: this ticket for {addr.Id.ToShortString()} is in the old format without a checksum, so a typo in it cannot be detected; ask the peer for a new ticket (`irohsocial id`).");
+        }
+
+        return addr;
     }
 
     /// <summary>
@@ -52,8 +61,10 @@ public static class PeerArgument
     {
         text = text.Trim();
         var contacts = node.Contacts.Load();
-        if (EndpointAddr.TryParseTicket(text, out var ticket))
+        if (text.StartsWith(EndpointAddr.TicketPrefix, StringComparison.Ordinal) && !EndpointId.TryParse(text, out _))
         {
+            // A ticket, or a mistyped one: say why it does not parse instead of looking for a contact of that name.
+            var ticket = ParseTicket(text, node.Warnings);
             return new ResolvedPeer(ticket.Id, ticket, contacts.FirstOrDefault(c => c.Id == ticket.Id)?.Name);
         }
 

@@ -23,6 +23,8 @@ public sealed class DemoRunner
     public const int MissingPrerequisite = 3;
 
     private readonly DemoOptions _options;
+    private readonly bool _videoSkipped;
+    private readonly bool _libvpxMissing;
     private readonly TextWriter _out;
     private readonly ILoggerFactory? _loggerFactory;
     private readonly DemoProgress _progress;
@@ -32,7 +34,17 @@ public sealed class DemoRunner
 
     /// <summary>Creates a runner that prints its progress to <paramref name="output"/>.</summary>
     public DemoRunner(DemoOptions options, TextWriter output, ILoggerFactory? loggerFactory = null)
+        : this(options, output, loggerFactory, VpxSharp.VpxLibrary.IsAvailable)
     {
+    }
+
+    /// <summary>As the public constructor, with whether libvpx loads given (tests use it to run "without libvpx").</summary>
+    internal DemoRunner(DemoOptions options, TextWriter output, ILoggerFactory? loggerFactory, bool libvpxAvailable)
+    {
+        // Without libvpx the demo still runs everything else, with an audio-only call, unless video was asked for by file.
+        _videoSkipped = !options.NoVideo && !libvpxAvailable && options.VideoInput is null;
+        _libvpxMissing = !options.NoVideo && !libvpxAvailable;
+        options = _videoSkipped ? options with { NoVideo = true } : options;
         _options = options;
         _out = output;
         _loggerFactory = loggerFactory;
@@ -42,12 +54,18 @@ public sealed class DemoRunner
     /// <summary>Runs every step; returns the process exit code and prints why when it is not 0.</summary>
     public async Task<int> RunAsync(CancellationToken cancellationToken = default)
     {
-        if (!_options.NoVideo && !VpxSharp.VpxLibrary.IsAvailable)
+        if (_libvpxMissing && !_videoSkipped)
         {
-            _out.WriteLine("error: video needs libvpx, which was not found.");
+            _out.WriteLine("error: --video-in needs libvpx (VP9), which was not found.");
             _out.WriteLine($"       {VpxSharp.VpxLibrary.InstallHint}");
             _out.WriteLine("       Or run the demo audio-only with --no-video.");
             return MissingPrerequisite;
+        }
+
+        if (_videoSkipped)
+        {
+            _out.WriteLine("note: libvpx (VP9) was not found, so video is skipped: everything else runs, the call is audio-only.");
+            _out.WriteLine($"      To enable video: {VpxSharp.VpxLibrary.InstallHint}");
         }
 
         foreach (var (path, what) in new[] { (_options.AudioInput, "--audio-in"), (_options.VideoInput, "--video-in") })
@@ -76,6 +94,10 @@ public sealed class DemoRunner
             if (call.Video)
             {
                 _out.WriteLine($"  received.ivf  {call.VideoFramesDecoded} VP9 frames decoded (decode it with: vpxdec -o received.y4m received.ivf)");
+            }
+            else if (_videoSkipped)
+            {
+                _out.WriteLine($"  video skipped: libvpx was not found. To enable it: {VpxSharp.VpxLibrary.InstallHint}");
             }
 
             return Success;

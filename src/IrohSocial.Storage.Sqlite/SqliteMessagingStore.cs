@@ -27,6 +27,7 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
     private readonly Lock _queueGate = new();
     private List<PendingBatch> _queue = [];
     private bool _writerActive;
+    private StoreLock? _fileLock;
     private bool _disposed;
 
     private SqliteMessagingStore(SqliteConnection connection, AtRestSealer sealer)
@@ -45,22 +46,25 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
     /// <param name="sealer">Seals rows at rest; not owned (the caller disposes it after the store).</param>
     /// <param name="cancellationToken">Cancels opening.</param>
     /// <exception cref="InvalidOperationException">The file has a newer schema than this build knows.</exception>
+    /// <exception cref="StoreInUseException">Another store instance (another process, usually) has the file open.</exception>
     public static async Task<SqliteMessagingStore> OpenAsync(string path, AtRestSealer sealer, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(sealer);
+        var fileLock = StoreLock.Acquire(path); // held until DisposeAsync: one store per file
         var builder = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false };
         var connection = new SqliteConnection(builder.ToString());
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            var store = new SqliteMessagingStore(connection, sealer);
+            var store = new SqliteMessagingStore(connection, sealer) { _fileLock = fileLock };
             await store.InitializeAsync(cancellationToken).ConfigureAwait(false);
             return store;
         }
         catch
         {
             await connection.DisposeAsync().ConfigureAwait(false);
+            fileLock.Dispose();
             throw;
         }
     }
@@ -516,6 +520,7 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
             }
 
             await _connection.DisposeAsync().ConfigureAwait(false);
+            _fileLock?.Dispose();
         }
         finally
         {

@@ -10,6 +10,41 @@ public sealed class DemoRunnerTests : IDisposable
     private string Out => Path.Combine(_root, "out");
 
     [Fact]
+    public async Task Run_WithoutLibvpx_RunsEverythingElseAudioOnly_SaysVideoWasSkippedAndHow_ExitsZero()
+    {
+        var console = new StringWriter();
+
+        var exit = await new DemoRunner(new DemoOptions { OutputDirectory = Out, CallDuration = TimeSpan.FromSeconds(1) }, console, null, libvpxAvailable: false).RunAsync();
+
+        var text = console.ToString();
+        Assert.True(exit == DemoRunner.Success, text);
+        var lines = text.Split('\n');
+        Assert.StartsWith("note: libvpx (VP9) was not found, so video is skipped", lines[0]);
+        Assert.Contains("apt-get install libvpx7", lines[1]);
+        Assert.Contains("brew install libvpx", lines[1]);
+        Assert.Contains(lines, l => l.StartsWith("  video skipped: libvpx was not found. To enable it:", StringComparison.Ordinal));
+        using var summary = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(Out, "summary.json")));
+        Assert.Equal(6, summary.RootElement.GetProperty("messages_delivered").GetInt32());
+        Assert.Equal(2, summary.RootElement.GetProperty("offline_delivered").GetInt32());
+        Assert.False(summary.RootElement.GetProperty("call").GetProperty("video").GetBoolean());
+        Assert.True(summary.RootElement.GetProperty("call").GetProperty("audio_frames_played").GetInt64() > 0);
+    }
+
+    [Fact]
+    public async Task Run_VideoFileWithoutLibvpx_FailsNamingLibvpx()
+    {
+        var console = new StringWriter();
+        var y4m = Path.Combine(_root, "in.y4m");
+        Directory.CreateDirectory(_root);
+        await File.WriteAllTextAsync(y4m, "YUV4MPEG2 W2 H2 F24:1\n");
+
+        var exit = await new DemoRunner(new DemoOptions { OutputDirectory = Out, VideoInput = y4m }, console, null, libvpxAvailable: false).RunAsync();
+
+        Assert.Equal(DemoRunner.MissingPrerequisite, exit);
+        Assert.Contains("--video-in needs libvpx", console.ToString());
+    }
+
+    [Fact]
     public async Task Run_AudioOnly_SucceedsAndSummaryCountsEveryStep()
     {
         var console = new StringWriter();

@@ -175,7 +175,11 @@ public sealed class LimitsTests
         using var key = SecretKey.Generate();
         using var certificate = IdentityCertificate.Create(key, DateTimeOffset.UtcNow);
         await using var raw = await RawPeers.ConnectTlsAsync(server.LocalEndPoint, certificate, TestEndpoints.TestAlpn);
-        await using var accepted = await server.AcceptAsync(Ct); // accepted before the peer sends a byte
+
+        // The server hands a connection out once the dialer's first MAX_STREAMS shows it accepted the server's identity;
+        // a hand-driven multiplexer sends it, then the test writes raw frames beneath that multiplexer.
+        await using var mux = await RawPeers.StartMultiplexerAsync(raw);
+        await using var accepted = await server.AcceptAsync(Ct);
 
         // A MessagePack frame [code, channel, source, payload] whose payload claims 1 GiB: the peer then streams it.
         byte[] header = [0x94, 0x01, 0x01, 0x00, 0xC6, 0x40, 0x00, 0x00, 0x00];
@@ -218,6 +222,8 @@ public sealed class LimitsTests
         options.SeededChannels.Add(new MultiplexingStream.ChannelOptions());
         await using var mux = await MultiplexingStream.CreateAsync(raw, options, Ct);
         var control = mux.AcceptChannel(0);
+        await RawPeers.SendMaxStreamsAsync(control); // without it the server would not hand the connection out
+        await using var accepted = await server.AcceptAsync(Ct);
         for (var i = 0; i < 50; i++)
         {
             var channel = mux.CreateChannel();
@@ -225,7 +231,6 @@ public sealed class LimitsTests
         }
 
         // The server decides StreamLimitExceeded and hangs up; the peer's transport ends.
-        await using var accepted = await server.AcceptAsync(Ct);
         await accepted.Closed.WaitAsync(Ct);
         var info = ((MuxConnection)accepted.Core).CloseInfo;
         Assert.NotNull(info);

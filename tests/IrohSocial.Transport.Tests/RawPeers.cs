@@ -3,6 +3,8 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
+using IrohSocial.Transport.Internal.Tcp;
+using Nerdbank.Streams;
 
 namespace IrohSocial.Transport.Tests;
 
@@ -25,6 +27,26 @@ internal static class RawPeers
             },
             TestContext.Current.CancellationToken);
         return ssl;
+    }
+
+    /// <summary>
+    /// Runs a multiplexer on <paramref name="raw"/> that sends only its MAX_STREAMS, as a dialer that accepted the
+    /// server does; the server hands the connection out after it. Disposing the multiplexer closes <paramref name="raw"/>.
+    /// </summary>
+    public static async Task<MultiplexingStream> StartMultiplexerAsync(Stream raw)
+    {
+        var options = new MultiplexingStream.Options { ProtocolMajorVersion = 3 };
+        options.SeededChannels.Add(new MultiplexingStream.ChannelOptions());
+        var mux = await MultiplexingStream.CreateAsync(raw, options, TestContext.Current.CancellationToken);
+        await SendMaxStreamsAsync(mux.AcceptChannel(0));
+        return mux;
+    }
+
+    /// <summary>Writes a MAX_STREAMS control message on the control channel.</summary>
+    public static async Task SendMaxStreamsAsync(MultiplexingStream.Channel control)
+    {
+        await control.Output.WriteAsync(new ControlMessage(ControlType.MaxStreams, 100).Encode(), TestContext.Current.CancellationToken);
+        await control.Output.FlushAsync(TestContext.Current.CancellationToken);
     }
 
     /// <summary>Reads until the server ends the connection: true when it closed (EOF or reset).</summary>

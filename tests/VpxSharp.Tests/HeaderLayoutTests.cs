@@ -13,6 +13,8 @@ namespace VpxSharp.Tests;
 /// </summary>
 public sealed class HeaderLayoutTests
 {
+    public HeaderLayoutTests() => IrohSocial.Tests.Shared.NativeRequirements.LibvpxHeadersAndGcc();
+
     private static readonly Type[] BoundStructs = typeof(Vpx).Assembly.GetTypes()
         .Where(t => t.IsValueType && !t.IsEnum && t.Namespace == "VpxSharp" && t.IsPublic && t.Name.EndsWith("_t", StringComparison.Ordinal)
             && t.Name != "vpx_codec_iface_t") // opaque in C: only ever used through pointers

@@ -3,6 +3,8 @@ namespace VpxSharp.Tests;
 /// <summary>Drives the raw bindings end to end: VP9 encoder config, init, controls, encode, packet iteration and decode.</summary>
 public sealed unsafe class RawCodecTests
 {
+    public RawCodecTests() => IrohSocial.Tests.Shared.NativeRequirements.Libvpx();
+
     private const int Width = 160;
     private const int Height = 120;
 

@@ -16,6 +16,7 @@ public sealed class VpxLibraryTests
     [Fact]
     public void IsAvailable_InstalledLibvpx_LoadsAndReportsVersion()
     {
+        IrohSocial.Tests.Shared.NativeRequirements.Libvpx();
         VpxLibrary.EnsureLoaded();
 
         Assert.True(VpxLibrary.IsAvailable);

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
+using System.IO.Hashing;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -9,13 +10,20 @@ namespace IrohSocial.Transport.Internal;
 
 /// <summary>
 /// Ticket wire format (docs/protocol.md section 4.3):
-/// <c>[u8 version=1][32 id][u8 n ≤ 16]{ [u8 family 4|6][4|16 ip][u16 port] } × n [u8 hasRelay 0|1][u16 len][UTF-8 url]?</c>,
-/// then lowercase unpadded base32 behind the prefix.
+/// <c>[u8 version=2][32 id][u8 n ≤ 16]{ [u8 family 4|6][4|16 ip][u16 port] } × n [u8 hasRelay 0|1][u16 len][UTF-8 url]? [u32 CRC-32]</c>,
+/// then lowercase unpadded base32 behind the prefix. Version 1 (no CRC) still decodes, flagged as unchecked.
 /// </summary>
+/// <remarks>
+/// CRC-32 rather than a truncated hash: a one-character typo changes at most 5 consecutive bits of the body, and
+/// CRC-32 detects every error burst up to 32 bits, so every single-character substitution is caught, not just
+/// almost every one.
+/// </remarks>
 internal static class TicketCodec
 {
     public const string Prefix = "irohsocial";
-    public const byte Version = 1;
+    public const byte Version = 2;
+    public const byte LegacyVersion = 1;
+    public const int ChecksumSize = 4;
     public const int MaxAddresses = 16;
     public const int MaxRelayUrlBytes = 1024;
 
@@ -86,12 +94,19 @@ internal static class TicketCodec
             buffer.Write(relay);
         }
 
+        BinaryPrimitives.WriteUInt32BigEndian(scratch, Crc32.HashToUInt32(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)));
+        buffer.Write(scratch[..ChecksumSize]);
         return buffer.ToArray();
     }
 
-    public static bool TryDecode(string ticket, [NotNullWhen(true)] out EndpointAddr? addr, out string reason)
+    public static bool TryDecode(string ticket, [NotNullWhen(true)] out EndpointAddr? addr, out string reason) =>
+        TryDecode(ticket, out addr, out _, out reason);
+
+    /// <summary>Decodes a ticket; <paramref name="warning"/> says when it is a valid ticket of the unchecked version 1.</summary>
+    public static bool TryDecode(string ticket, [NotNullWhen(true)] out EndpointAddr? addr, out TicketWarning warning, out string reason)
     {
         addr = null;
+        warning = TicketWarning.None;
         if (!ticket.StartsWith(Prefix, StringComparison.Ordinal))
         {
             reason = $"it does not start with \"{Prefix}\"";
@@ -110,22 +125,41 @@ internal static class TicketCodec
             return false;
         }
 
-        return TryDecodeBytes(bytes, out addr, out reason);
+        return TryDecodeBytes(bytes, out addr, out warning, out reason);
     }
 
-    public static bool TryDecodeBytes(ReadOnlySpan<byte> data, [NotNullWhen(true)] out EndpointAddr? addr, out string reason)
+    public static bool TryDecodeBytes(ReadOnlySpan<byte> data, [NotNullWhen(true)] out EndpointAddr? addr, out string reason) =>
+        TryDecodeBytes(data, out addr, out _, out reason);
+
+    public static bool TryDecodeBytes(ReadOnlySpan<byte> data, [NotNullWhen(true)] out EndpointAddr? addr, out TicketWarning warning, out string reason)
     {
         addr = null;
+        warning = TicketWarning.None;
         if (data.Length < 1 + EndpointId.Size + 1 + 1)
         {
             reason = "it is truncated";
             return false;
         }
 
-        if (data[0] != Version)
+        switch (data[0])
         {
-            reason = $"unknown version {data[0]}";
-            return false;
+            case Version:
+                // The checksum is checked first: a typo should be reported as a typo, not as whatever field it hit.
+                if (data.Length < 1 + EndpointId.Size + 1 + 1 + ChecksumSize
+                    || BinaryPrimitives.ReadUInt32BigEndian(data[^ChecksumSize..]) != Crc32.HashToUInt32(data[..^ChecksumSize]))
+                {
+                    reason = "its checksum does not match (a character was mistyped, lost or added; copy the whole ticket again)";
+                    return false;
+                }
+
+                data = data[..^ChecksumSize];
+                break;
+            case LegacyVersion:
+                warning = TicketWarning.NoChecksum;
+                break;
+            default:
+                reason = $"unknown version {data[0]}";
+                return false;
         }
 
         var id = new EndpointId(data.Slice(1, EndpointId.Size));

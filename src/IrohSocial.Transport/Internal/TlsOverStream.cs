@@ -167,6 +167,20 @@ internal static class TlsOverStream
             return (null, true);
         }
 
+        // Our TLS handshake can finish before the dialer has checked our identity (.NET validates the server
+        // certificate after the TLS exchange), so a dialer that wanted another id hangs up only now. Its first
+        // MAX_STREAMS proves it accepted us; until then the connection is not the app's (issue 19: such a
+        // connection, handed out and dead a moment later, displaced the dialer's live one in the DM client).
+        try
+        {
+            await connection.WaitForSettingsAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
         return (connection, true);
     }
 

@@ -24,6 +24,8 @@ namespace IrohSocial.IntegrationTests.Calls;
 [Collection(nameof(RealTimeMediaCollection))]
 public sealed class ThrottledVideoCallTests
 {
+    public ThrottledVideoCallTests() => IrohSocial.Tests.Shared.NativeRequirements.Libvpx();
+
     private const int QueueLimitBytes = 8 * 1024; // 160 ms at 400 kbit/s: a modest bottleneck buffer
     private const int ThrottledBytesPerSecond = 50_000; // 400 kbit/s
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);

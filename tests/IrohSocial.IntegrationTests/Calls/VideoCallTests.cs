@@ -10,6 +10,8 @@ namespace IrohSocial.IntegrationTests.Calls;
 [Collection(nameof(RealTimeMediaCollection))]
 public sealed class VideoCallTests
 {
+    public VideoCallTests() => IrohSocial.Tests.Shared.NativeRequirements.Libvpx();
+
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

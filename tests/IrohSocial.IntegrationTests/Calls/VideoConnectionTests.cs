@@ -17,6 +17,8 @@ namespace IrohSocial.IntegrationTests.Calls;
 [Collection(nameof(RealTimeMediaCollection))]
 public sealed class VideoConnectionTests
 {
+    public VideoConnectionTests() => IrohSocial.Tests.Shared.NativeRequirements.Libvpx();
+
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

@@ -10,7 +10,7 @@ public sealed class OpusCodecTests
     [Fact]
     public void Create_Auto_UsesNativeLibopusWhenInstalled()
     {
-        // libopus0 is a declared dependency of this test machine (see the project brief).
+        IrohSocial.Tests.Shared.NativeOpusRequirement.Libopus();
         using var encoder = OpusAudioEncoder.Create();
         using var decoder = OpusAudioDecoder.Create();
         Assert.True(encoder.IsNative);
@@ -31,6 +31,7 @@ public sealed class OpusCodecTests
     [InlineData(OpusImplementation.Managed, "managed")]
     public void Create_LogsWhichImplementationWasChosen(OpusImplementation implementation, string expected)
     {
+        IrohSocial.Tests.Shared.NativeOpusRequirement.Libopus(implementation);
         var logger = new ListLogger();
         using var encoder = OpusAudioEncoder.Create(new OpusEncoderOptions { Implementation = implementation }, logger);
         using var decoder = OpusAudioDecoder.Create(implementation, logger);
@@ -71,6 +72,7 @@ public sealed class OpusCodecTests
     [MemberData(nameof(Implementations))]
     public void EncodeDecode_SpeechLikeSignal_PreservesWaveform(OpusImplementation implementation)
     {
+        IrohSocial.Tests.Shared.NativeOpusRequirement.Libopus(implementation);
         short[] input = SpeechLikeSignal.Generate(TimeSpan.FromSeconds(3));
         short[] output = RoundTrip(input, implementation, implementation, out long bytes);
 
@@ -84,6 +86,7 @@ public sealed class OpusCodecTests
     [Fact]
     public void EncodeDecode_NativeAndManaged_Interoperate()
     {
+        IrohSocial.Tests.Shared.NativeOpusRequirement.Libopus();
         short[] input = SpeechLikeSignal.Generate(TimeSpan.FromSeconds(2));
         short[] output = RoundTrip(input, OpusImplementation.Managed, OpusImplementation.Native, out _);
         Assert.True(SignalMath.AlignedCorrelation(input, output, 2000, out _) >= 0.9);
@@ -93,6 +96,7 @@ public sealed class OpusCodecTests
     [MemberData(nameof(Implementations))]
     public void Encode_Muted_SendsTinyDtxPackets(OpusImplementation implementation)
     {
+        IrohSocial.Tests.Shared.NativeOpusRequirement.Libopus(implementation);
         using var encoder = OpusAudioEncoder.Create(new OpusEncoderOptions { Implementation = implementation });
         var tone = new short[AudioFormat.SamplesPerFrame];
         for (int i = 0; i < tone.Length; i++)
@@ -118,6 +122,7 @@ public sealed class OpusCodecTests
     [InlineData(OpusImplementation.Managed, OpusImplementation.Managed)]
     public void DecodeFec_LostFrame_RecoversBetterThanConcealment(OpusImplementation encoderImpl, OpusImplementation implementation)
     {
+        IrohSocial.Tests.Shared.NativeOpusRequirement.Libopus(encoderImpl, implementation);
         short[] input = SpeechLikeSignal.Generate(TimeSpan.FromSeconds(2));
         using var encoder = OpusAudioEncoder.Create(new OpusEncoderOptions
         {

@@ -14,6 +14,8 @@ namespace IrohSocial.Media.Tests.Calls;
 /// </summary>
 public sealed class KeyframeRequestPathTests
 {
+    public KeyframeRequestPathTests() => IrohSocial.Tests.Shared.NativeRequirements.Libvpx();
+
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

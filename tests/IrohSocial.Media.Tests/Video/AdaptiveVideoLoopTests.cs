@@ -9,6 +9,8 @@ namespace IrohSocial.Media.Tests.Video;
 /// </summary>
 public sealed class AdaptiveVideoLoopTests
 {
+    public AdaptiveVideoLoopTests() => IrohSocial.Tests.Shared.NativeRequirements.Libvpx();
+
     private const int Fps = 24;
     private const int AudioKbps = 40;
 

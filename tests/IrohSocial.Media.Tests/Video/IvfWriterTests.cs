@@ -8,6 +8,7 @@ public sealed class IvfWriterTests
     [Fact]
     public async Task IvfFromSdk_DecodedByReferenceVpxdec_SameFrameCountAndSamePixels()
     {
+        IrohSocial.Tests.Shared.NativeRequirements.Libvpx();
         const int frames = 30;
         using var dir = new TempDirectory();
         var ivf = dir.File("stream.ivf");

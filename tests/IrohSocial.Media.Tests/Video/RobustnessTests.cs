@@ -22,6 +22,7 @@ public sealed class RobustnessTests
     [Fact]
     public void Decode_RandomBytes_ReturnsAStatusAndNeverThrows()
     {
+        IrohSocial.Tests.Shared.NativeRequirements.Libvpx();
         using var decoder = new Vp9Decoder();
         Gen.Byte.Array[1, 300].Sample(bytes =>
         {
@@ -34,6 +35,7 @@ public sealed class RobustnessTests
     [Fact]
     public void Decode_MutatedRealFrames_ReturnsAStatusAndNeverThrows()
     {
+        IrohSocial.Tests.Shared.NativeRequirements.Libvpx();
         var frames = ValidFrames.Value;
         Gen.Select(Gen.Int[0, frames.Count - 1], Gen.Int[0, 1 << 20].Array[1, 8], Gen.Byte, Gen.Int[0, 2])
             .Sample((index, positions, value, truncate) =>
@@ -122,6 +124,7 @@ public sealed class RobustnessTests
     [Fact]
     public void Vp9Encoder_UseAfterDispose_Throws()
     {
+        IrohSocial.Tests.Shared.NativeRequirements.Libvpx();
         var encoder = new Vp9Encoder();
         encoder.Dispose();
         using var frame = new I420Frame(16, 16);

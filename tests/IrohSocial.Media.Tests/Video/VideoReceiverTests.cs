@@ -5,6 +5,8 @@ namespace IrohSocial.Media.Tests.Video;
 
 public sealed class VideoReceiverTests
 {
+    public VideoReceiverTests() => IrohSocial.Tests.Shared.NativeRequirements.Libvpx();
+
     private const int W = 160;
     private const int H = 120;
 

@@ -7,6 +7,8 @@ namespace IrohSocial.Media.Tests.Video;
 /// <summary>Sender to receiver in memory: what the call layer will run over its video stream.</summary>
 public sealed class VideoSenderTests
 {
+    public VideoSenderTests() => IrohSocial.Tests.Shared.NativeRequirements.Libvpx();
+
     private static readonly TimeSpan FrameTime = TimeSpan.FromTicks(TimeSpan.TicksPerSecond / 24);
 
     private sealed class Pipe : IDisposable

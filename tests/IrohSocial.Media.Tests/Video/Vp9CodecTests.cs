@@ -4,6 +4,8 @@ namespace IrohSocial.Media.Tests.Video;
 
 public sealed class Vp9CodecTests
 {
+    public Vp9CodecTests() => IrohSocial.Tests.Shared.NativeRequirements.Libvpx();
+
     [Fact]
     public void EncodeDecode_MovingContent640x480At1000Kbps_MeanPsnrAtLeast30dB()
     {

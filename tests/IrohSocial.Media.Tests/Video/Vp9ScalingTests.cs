@@ -4,6 +4,8 @@ namespace IrohSocial.Media.Tests.Video;
 
 public sealed class Vp9ScalingTests
 {
+    public Vp9ScalingTests() => IrohSocial.Tests.Shared.NativeRequirements.Libvpx();
+
     private static (EncodedVideoFrame Packet, I420Frame Decoded) EncodeDecode(Vp9Encoder encoder, Vp9Decoder decoder, int width, int height, int index)
     {
         using var source = TestPatternSource.Render(width, height, index);

@@ -5,6 +5,8 @@ namespace IrohSocial.Media.Tests.Video;
 /// <summary>The SDK's encoder is libvpx configured exactly like the reference tool: same settings, same bytes.</summary>
 public sealed class VpxencParityTests
 {
+    public VpxencParityTests() => IrohSocial.Tests.Shared.NativeRequirements.Libvpx();
+
     [Fact]
     public async Task Vp9Encoder_SameSettingsAsVpxenc_WritesByteIdenticalIvf()
     {
