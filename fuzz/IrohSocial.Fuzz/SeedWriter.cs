@@ -30,6 +30,7 @@ internal static class SeedWriter
             ["media"] = () => WriteMediaSeeds(corpusRoot),
             ["transport"] = () => WriteTransportSeeds(corpusRoot),
             ["messaging"] = () => WriteMessagingSeeds(corpusRoot),
+            ["security"] = () => WriteSecuritySeeds(corpusRoot),
         };
         foreach (var (name, write) in writers)
         {
@@ -315,6 +316,50 @@ internal static class SeedWriter
             ["delta-320x240"] = Header(new VideoFrameHeader(uint.MaxValue, 41_666, false, 320, 240, 0), 0),
             ["max-payload"] = Header(new VideoFrameHeader(7, ulong.MaxValue, false, 1280, 720, VideoFrameHeader.MaxPayloadLength), 0),
         });
+    }
+
+    /// <summary>Seeds of the decrypt_failed frame and the stored attachment file (issue 17's parsers).</summary>
+    private static void WriteSecuritySeeds(string corpusRoot)
+    {
+        using var alice = FuzzFixtures.CreateAlice();
+        using var bob = FuzzFixtures.CreateBob();
+        var ratchetKey = Enumerable.Repeat((byte)0x42, 32).ToArray();
+        var signed = ResponseError.CreateDecryptFailed(alice, bob.PublicKey, ratchetKey, 7).ToJson();
+        Seeds(corpusRoot, "decrypt-failed", new()
+        {
+            ["signed"] = signed,
+            ["unsigned"] = new ResponseError(ResponseError.DecryptFailed, ratchetKey, 7).ToJson(),
+            ["short-key"] = Encoding.UTF8.GetBytes("{\"error\":\"decrypt_failed\",\"ratchet_key\":\"AAAA\",\"message_number\":1,\"nonce\":null,\"signature\":null}"),
+        });
+
+        var folder = Directory.CreateTempSubdirectory("irohsocial-seed-vault-");
+        try
+        {
+            using var sealer = new AtRestSealer(bob);
+            using var vault = new AttachmentVault(folder.FullName, sealer);
+            byte[] Stored(byte[] content)
+            {
+                using (var writer = vault.CreateWriter(alice.PublicKey, FuzzFixtures.AttachmentMessageId, FuzzFixtures.AttachmentId))
+                {
+                    writer.WriteAsync(content, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+                    var path = writer.CommitAsync(CancellationToken.None).GetAwaiter().GetResult();
+                    var bytes = File.ReadAllBytes(path);
+                    File.Delete(path);
+                    return bytes;
+                }
+            }
+
+            Seeds(corpusRoot, "attachment-file", new()
+            {
+                ["empty"] = Stored([]),
+                ["small"] = Stored("hello attachment"u8.ToArray()),
+                ["two-chunks"] = Stored(new byte[AttachmentCipher.ChunkSize + 100]),
+            });
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
     }
 
     private static void Seeds(string corpusRoot, string target, Dictionary<string, byte[]> seeds)

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using Sodium;
+using IrohSocial.Crypto.Internal;
 
 namespace IrohSocial.Crypto;
 
@@ -43,12 +43,12 @@ public sealed class AtRestSealer : IDisposable
     public byte[] Seal(ReadOnlySpan<byte> plaintext, ReadOnlySpan<byte> associatedData = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var nonce = SodiumCore.GetRandomBytes(NonceSize);
-        var cipher = SecretAeadXChaCha20Poly1305.Encrypt(plaintext.ToArray(), nonce, _key, associatedData.ToArray());
-        var result = new byte[1 + NonceSize + cipher.Length];
+        // The span wrapper writes straight into the result: no copies of the plaintext or key in fresh arrays.
+        var result = new byte[Overhead + plaintext.Length];
         result[0] = Version;
-        nonce.CopyTo(result, 1);
-        cipher.CopyTo(result, 1 + NonceSize);
+        var nonce = result.AsSpan(1, NonceSize);
+        SodiumRandom.Instance.Fill(nonce);
+        XChaCha20Poly1305.Encrypt(_key, nonce, associatedData, plaintext, result.AsSpan(1 + NonceSize));
         return result;
     }
 
@@ -63,19 +63,14 @@ public sealed class AtRestSealer : IDisposable
             return false;
         }
 
-        try
-        {
-            plaintext = SecretAeadXChaCha20Poly1305.Decrypt(
-                sealedBlob[(1 + NonceSize)..].ToArray(),
-                sealedBlob.Slice(1, NonceSize).ToArray(),
-                _key,
-                associatedData.ToArray());
-            return true;
-        }
-        catch (CryptographicException)
+        var opened = new byte[sealedBlob.Length - Overhead];
+        if (!XChaCha20Poly1305.TryDecrypt(_key, sealedBlob.Slice(1, NonceSize), associatedData, sealedBlob[(1 + NonceSize)..], opened))
         {
             return false;
         }
+
+        plaintext = opened;
+        return true;
     }
 
     /// <summary>Opens a blob or throws <see cref="CryptographicException"/> when it does not authenticate.</summary>

@@ -79,10 +79,19 @@ public sealed class IrohSocialHost : IHostedService, IAsyncDisposable, IDisposab
                 return;
             }
 
-            var (key, created) = await IdentityFile.LoadOrCreateAsync(options.IdentityKeyPath, cancellationToken).ConfigureAwait(false);
-            if (created)
+            SecretKey key;
+            if (options.SecretKeyProvider is { } provider)
             {
-                Log.IdentityCreated(_logger, key.PublicKey, options.IdentityKeyPath);
+                key = await provider(cancellationToken).ConfigureAwait(false) ?? throw new InvalidOperationException("SecretKeyProvider returned no key.");
+            }
+            else
+            {
+                var passphrase = options.IdentityPassphraseProvider is { } ask ? await ask(cancellationToken).ConfigureAwait(false) : null;
+                (key, var created) = await IdentityFile.LoadOrCreateAsync(options.IdentityKeyPath, passphrase, cancellationToken).ConfigureAwait(false);
+                if (created)
+                {
+                    Log.IdentityCreated(_logger, key.PublicKey, options.IdentityKeyPath);
+                }
             }
 
             AtRestSealer? sealer = null;

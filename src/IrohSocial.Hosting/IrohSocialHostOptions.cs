@@ -14,6 +14,19 @@ public sealed class IrohSocialHostOptions
     /// </summary>
     public string IdentityKeyPath { get; set; } = "";
 
+    /// <summary>
+    /// Supplies the identity from elsewhere (OS keystore, secret manager); when set, <see cref="IdentityKeyPath"/>
+    /// is not used. Called once per start; the host owns (and disposes) the returned key.
+    /// </summary>
+    public Func<CancellationToken, ValueTask<Crypto.SecretKey>>? SecretKeyProvider { get; set; }
+
+    /// <summary>
+    /// Supplies the passphrase of the identity file. When set, a new identity file is written protected
+    /// (Argon2id + XChaCha20-Poly1305, <see cref="Crypto.ProtectedSecretKey"/>) and a protected file needs it;
+    /// a plain hex file still loads. When null, a protected file cannot be opened.
+    /// </summary>
+    public Func<CancellationToken, ValueTask<string>>? IdentityPassphraseProvider { get; set; }
+
     /// <summary>SQLite database file (sealed at rest under the identity). Null keeps everything in memory.</summary>
     public string? DatabasePath { get; set; }
 

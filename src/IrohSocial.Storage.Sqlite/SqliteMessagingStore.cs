@@ -292,8 +292,8 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
             case InsertMessage m:
                 var msg = m.Message;
                 var body = JsonSerializer.SerializeToUtf8Bytes(new MessageBody(msg.Content, msg.ReplyTo, msg.Attachments), StorageJsonContext.Default.MessageBody);
-                // A body-less tombstone another peer left for an unknown id never blocks this peer's message.
-                Run(transaction, "DELETE FROM messages WHERE id = $id AND body IS NULL AND peer <> $p;", ("$id", msg.Id), ("$p", msg.Peer.ToArray()));
+                // Another peer's tombstone (a delete, possibly of an id it never had) never blocks this peer's message.
+                Run(transaction, "DELETE FROM messages WHERE id = $id AND deleted = 1 AND peer <> $p;", ("$id", msg.Id), ("$p", msg.Peer.ToArray()));
                 Run(transaction, "INSERT OR IGNORE INTO messages(id, peer, direction, timestamp_ms, status, body, seal_version) VALUES($id, $p, $d, $t, $s, $b, 2);",
                     ("$id", msg.Id), ("$p", msg.Peer.ToArray()), ("$d", (int)msg.Direction), ("$t", msg.Timestamp.ToUnixTimeMilliseconds()),
                     ("$s", (int)msg.Status), ("$b", _sealer.Seal(body, MessageBinding(msg.Id, msg.Peer, (int)msg.Direction, msg.Timestamp.ToUnixTimeMilliseconds()))));

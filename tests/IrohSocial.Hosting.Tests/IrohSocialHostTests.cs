@@ -109,6 +109,55 @@ public sealed class IrohSocialHostTests : IDisposable
     }
 
     [Fact]
+    public async Task IdentityFile_WithPassphrase_WrittenProtectedAndReopensOnlyWithIt()
+    {
+        var keyPath = Path.Combine(_folder, "carol", "identity.key");
+        Crypto.EndpointId first;
+        using (var host = BuildHost("carol", b => b.Services.Configure<IrohSocialHostOptions>(o => o.IdentityPassphraseProvider = _ => ValueTask.FromResult("s3cret"))))
+        {
+            await host.StartAsync();
+            first = host.Services.GetRequiredService<IrohSocialHost>().Id;
+            await host.StopAsync();
+        }
+
+        var content = await File.ReadAllBytesAsync(keyPath);
+        Assert.True(Crypto.ProtectedSecretKey.IsProtected(content));
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.GetDirectoryName(keyPath)!));
+        }
+
+        using (var again = BuildHost("carol", b => b.Services.Configure<IrohSocialHostOptions>(o => o.IdentityPassphraseProvider = _ => ValueTask.FromResult("s3cret"))))
+        {
+            await again.StartAsync();
+            Assert.Equal(first, again.Services.GetRequiredService<IrohSocialHost>().Id);
+            await again.StopAsync();
+        }
+
+        using var wrong = BuildHost("carol", b => b.Services.Configure<IrohSocialHostOptions>(o => o.IdentityPassphraseProvider = _ => ValueTask.FromResult("guess")));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => wrong.StartAsync());
+        using var none = BuildHost("carol");
+        await Assert.ThrowsAsync<InvalidOperationException>(() => none.StartAsync());
+    }
+
+    [Fact]
+    public async Task SecretKeyProvider_SuppliesIdentity_NoIdentityFileWritten()
+    {
+        var key = Crypto.SecretKey.Generate();
+        var expected = key.PublicKey;
+        Directory.CreateDirectory(_folder); // the database's folder; no identity file creates it here
+        using var host = BuildHost("dave", b => b.Services.Configure<IrohSocialHostOptions>(o =>
+        {
+            o.IdentityKeyPath = "";
+            o.SecretKeyProvider = _ => ValueTask.FromResult(key);
+        }));
+        await host.StartAsync();
+        Assert.Equal(expected, host.Services.GetRequiredService<IrohSocialHost>().Id);
+        Assert.False(File.Exists(Path.Combine(_folder, "dave", "identity.key")));
+        await host.StopAsync();
+    }
+
+    [Fact]
     public async Task Start_WithoutIdentityPathAndBadBind_FailsValidationNamingBoth()
     {
         using var host = Host.CreateApplicationBuilder().Apply(b => b.Services.AddIrohSocial(o => o.BindAddress = "nowhere")).Build();

@@ -25,6 +25,12 @@ public static class FuzzFixtures
     public static CallKeys CreateCallKeys(bool isCaller) =>
         CallKeys.Derive(Seed(0xCA), Seed(0xCE), CallId.ToByteArray(bigEndian: true), isCaller);
 
+    /// <summary>Message id of the attachment-file target's stored attachment.</summary>
+    public const string AttachmentMessageId = "m1";
+
+    /// <summary>Attachment id of the attachment-file target's stored attachment.</summary>
+    public const string AttachmentId = "a0";
+
     /// <summary>Reads an embedded fixture.</summary>
     public static byte[] Read(string name)
     {

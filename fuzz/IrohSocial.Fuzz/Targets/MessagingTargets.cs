@@ -1,4 +1,5 @@
 using IrohSocial.Crypto;
+using IrohSocial.Fuzz.Fixtures;
 using IrohSocial.Messaging;
 using IrohSocial.Messaging.Internal;
 
@@ -14,7 +15,57 @@ internal static class MessagingTargets
         new("envelope", "An envelope stream: FrameCodec.ReadFrameAsync (64 KiB limit) then EncryptedEnvelope.Parse per frame; only MessagingException may escape, a parsed envelope re-serializes stably and converts to a RatchetMessage.", Envelopes),
         new("control", "Control.Parse of decrypted plaintext (message, typing, read, delete, delivered, call); only MessagingException may escape, a parsed control re-serializes stably.", Controls),
         new("attachment-metadata", "AttachmentHeader.Parse (first frame of an attachment stream) and attachment descriptors inside a message control; only MessagingException may escape.", Attachments),
+        new("decrypt-failed", "ResponseError.TryParse of a plaintext error frame, then the signature check of a decrypt_failed for the fixture ids; nothing may throw, a parsed frame re-serializes stably, and no input verifies for the wrong signer.", DecryptFailed),
+        new("attachment-file", "A stored attachment file read back through AttachmentVault.OpenRead (chunked, sealed); only MessagingException may escape and never more plaintext than the file holds.", AttachmentFile),
     ];
+
+    private static void DecryptFailed(ReadOnlySpan<byte> input)
+    {
+        if (ResponseError.TryParse(input) is not { } error)
+        {
+            return;
+        }
+
+        using var alice = FuzzFixtures.CreateAlice();
+        using var bob = FuzzFixtures.CreateBob();
+        var once = error.ToJson();
+        FuzzInvariantException.Check(ResponseError.TryParse(once) is { } again && again.ToJson().AsSpan().SequenceEqual(once), "an error frame re-serializes stably");
+        var fromAlice = error.IsSignedDecryptFailed(alice.PublicKey, bob.PublicKey);
+        FuzzInvariantException.Check(!(fromAlice && error.IsSignedDecryptFailed(bob.PublicKey, alice.PublicKey)), "one signature never verifies for both directions");
+    }
+
+    // One vault for the whole run: its folder and keys are fixed, each input is written over the same file.
+    private static readonly Lazy<(AttachmentVault Vault, EndpointId Peer)> Vault = new(() =>
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "irohsocial-fuzz-vault-" + Environment.ProcessId);
+        var bob = FuzzFixtures.CreateBob();
+        var sealer = new AtRestSealer(bob);
+        return (new AttachmentVault(folder, sealer), FuzzFixtures.CreateAlice().PublicKey);
+    });
+
+    private static void AttachmentFile(ReadOnlySpan<byte> input)
+    {
+        var (vault, peer) = Vault.Value;
+        vault.EnsurePeerFolder(peer);
+        File.WriteAllBytes(vault.PathFor(peer, FuzzFixtures.AttachmentMessageId, FuzzFixtures.AttachmentId), input.ToArray());
+        try
+        {
+            using var stream = vault.OpenRead(peer, FuzzFixtures.AttachmentMessageId, FuzzFixtures.AttachmentId);
+            var total = 0L;
+            var buffer = new byte[8192];
+            int read;
+            while ((read = stream.Read(buffer)) > 0)
+            {
+                total += read;
+            }
+
+            FuzzInvariantException.Check(total <= input.Length, "never more plaintext than the file holds");
+        }
+        catch (MessagingException)
+        {
+            // Cut, edited or foreign file: refused.
+        }
+    }
 
     /// <summary>A JSON parser of the DM protocol (throws MessagingException on bad input).</summary>
     private delegate T JsonParser<T>(ReadOnlySpan<byte> json);

@@ -9,9 +9,9 @@ internal sealed class IrohSocialHostOptionsValidator : IValidateOptions<IrohSoci
     public ValidateOptionsResult Validate(string? name, IrohSocialHostOptions options)
     {
         var failures = new List<string>();
-        if (string.IsNullOrWhiteSpace(options.IdentityKeyPath))
+        if (options.SecretKeyProvider is null && string.IsNullOrWhiteSpace(options.IdentityKeyPath))
         {
-            failures.Add($"{nameof(IrohSocialHostOptions.IdentityKeyPath)} is required (the identity must survive restarts).");
+            failures.Add($"{nameof(IrohSocialHostOptions.IdentityKeyPath)} is required unless SecretKeyProvider is set (the identity must survive restarts).");
         }
 
         if (!IPEndPoint.TryParse(options.BindAddress ?? "", out _) || !(options.BindAddress ?? "").Contains(':'))

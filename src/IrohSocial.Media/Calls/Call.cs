@@ -268,6 +268,9 @@ public sealed class Call
             _duration = _state == CallState.Active ? _time.GetElapsedTime(_answeredAt) : TimeSpan.Zero;
             _state = CallState.Ended;
             leg = DetachLegLocked();
+            // No leg can start any more: the secrets every leg key derives from are not needed and are wiped.
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(CallerSecret);
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(CalleeSecret);
             return true;
         }
     }

@@ -9,15 +9,56 @@ internal sealed partial class PeerChannel
     private const byte AttachmentAccepted = 0x00;
     private const byte AttachmentRejected = 0x01;
 
+    /// <summary>Most announced attachments waiting for their bytes per peer; the oldest is forgotten first.</summary>
+    internal const int MaxExpectedAttachments = 256;
+
+    /// <summary>How long an announced attachment waits for its bytes before its key is forgotten.</summary>
+    internal static readonly TimeSpan ExpectedAttachmentLifetime = TimeSpan.FromHours(1);
+
     // Keys of attachments announced by received messages, until their bytes arrive. In memory only: if the
-    // receiver restarts in between, the upload is rejected and the sender sees the failure.
-    private readonly ConcurrentDictionary<(string MessageId, string AttachmentId), AttachmentDescriptor> _expectedAttachments = new();
+    // receiver restarts in between, the upload is rejected and the sender sees the failure. Bounded and expiring,
+    // so a peer cannot pile up keys, and each key is wiped when it is dropped.
+    private readonly ConcurrentDictionary<(string MessageId, string AttachmentId), ExpectedAttachment> _expectedAttachments = new();
+
+    private sealed record ExpectedAttachment(AttachmentDescriptor Descriptor, long AnnouncedAt, long Order);
+
+    private long _announcements;
+
+    internal int ExpectedAttachmentCount => _expectedAttachments.Count;
 
     private void ExpectAttachments(MessageControl message)
     {
+        var now = _rt.Time.GetTimestamp();
         foreach (var attachment in message.Attachments ?? [])
         {
-            _expectedAttachments[(message.Id, attachment.Id)] = attachment;
+            if (_expectedAttachments.TryGetValue((message.Id, attachment.Id), out var older))
+            {
+                CryptographicOperations.ZeroMemory(older.Descriptor.Key);
+            }
+
+            _expectedAttachments[(message.Id, attachment.Id)] = new ExpectedAttachment(attachment, now, Interlocked.Increment(ref _announcements));
+        }
+
+        // Expired ones go, then the oldest while over the bound.
+        foreach (var (key, expected) in _expectedAttachments)
+        {
+            if (_rt.Time.GetElapsedTime(expected.AnnouncedAt) > ExpectedAttachmentLifetime)
+            {
+                ForgetExpected(key);
+            }
+        }
+
+        while (_expectedAttachments.Count > MaxExpectedAttachments)
+        {
+            ForgetExpected(_expectedAttachments.MinBy(e => e.Value.Order).Key);
+        }
+    }
+
+    private void ForgetExpected((string MessageId, string AttachmentId) key)
+    {
+        if (_expectedAttachments.TryRemove(key, out var expected))
+        {
+            CryptographicOperations.ZeroMemory(expected.Descriptor.Key);
         }
     }
 
@@ -59,12 +100,31 @@ internal sealed partial class PeerChannel
         var headerFrame = await FrameCodec.ReadFrameAsync(stream, _rt.Options.MaxFrameSize, cancellationToken).ConfigureAwait(false)
             ?? throw new MessagingException(MessagingError.MalformedFrame, "The attachment stream ended before its header.");
         var header = AttachmentHeader.Parse(headerFrame);
-        if (!_expectedAttachments.TryRemove((header.MessageId, header.AttachmentId), out var descriptor))
+        if (!_expectedAttachments.TryRemove((header.MessageId, header.AttachmentId), out var expected)
+            || _rt.Time.GetElapsedTime(expected.AnnouncedAt) > ExpectedAttachmentLifetime)
         {
-            await RejectAsync("no message announced it").ConfigureAwait(false);
+            if (expected is not null)
+            {
+                CryptographicOperations.ZeroMemory(expected.Descriptor.Key);
+            }
+
+            await RejectAttachmentAsync(stream, header.AttachmentId, "no message announced it (or it expired)", cancellationToken).ConfigureAwait(false);
             return;
         }
 
+        var descriptor = expected.Descriptor;
+        try
+        {
+            await ReceiveAnnouncedAsync(header, descriptor, stream, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(descriptor.Key);
+        }
+    }
+
+    private async Task ReceiveAnnouncedAsync(AttachmentHeader header, AttachmentDescriptor descriptor, Stream stream, CancellationToken cancellationToken)
+    {
         if (descriptor.Size > _rt.Options.MaxAttachmentSize)
         {
             await RejectAsync("over the size limit").ConfigureAwait(false);
@@ -129,12 +189,14 @@ internal sealed partial class PeerChannel
         var attachment = new MediaAttachment(descriptor.Id, descriptor.Name, descriptor.MimeType, descriptor.Size, descriptor.Sha256);
         _rt.Raise(new AttachmentReceivedEvent(Peer, header.MessageId, attachment, finalPath));
 
-        async Task RejectAsync(string reason)
-        {
-            Log.AttachmentRejected(_rt.Logger, header.AttachmentId, Peer, reason);
-            await stream.WriteAsync(new[] { AttachmentRejected }, cancellationToken).ConfigureAwait(false);
-            await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-        }
+        Task RejectAsync(string reason) => RejectAttachmentAsync(stream, header.AttachmentId, reason, cancellationToken);
+    }
+
+    private async Task RejectAttachmentAsync(Stream stream, string attachmentId, string reason, CancellationToken cancellationToken)
+    {
+        Log.AttachmentRejected(_rt.Logger, attachmentId, Peer, reason);
+        await stream.WriteAsync(new[] { AttachmentRejected }, cancellationToken).ConfigureAwait(false);
+        await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private static ulong ChunkCount(long size) => size == 0 ? 1 : (ulong)((size + AttachmentCipher.ChunkSize - 1) / AttachmentCipher.ChunkSize);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Security.Cryptography;
 using IrohSocial.Crypto;
 using IrohSocial.Messaging.Storage;
 
@@ -62,7 +63,15 @@ internal sealed partial class PeerChannel : IAsyncDisposable
         if (_session is null)
         {
             var state = await _rt.Store.LoadSessionAsync(Peer, cancellationToken).ConfigureAwait(false);
-            _session = state is null ? PeerSession.Create(_rt.LocalKey, Peer) : PeerSession.Deserialize(_rt.LocalKey, state);
+            try
+            {
+                _session = state is null ? PeerSession.Create(_rt.LocalKey, Peer) : PeerSession.Deserialize(_rt.LocalKey, state);
+            }
+            finally
+            {
+                // The serialized form holds every key of the session: do not leave it to the garbage collector.
+                CryptographicOperations.ZeroMemory(state);
+            }
         }
 
         return _session;
@@ -85,6 +94,17 @@ internal sealed partial class PeerChannel : IAsyncDisposable
         {
             InvalidateSession();
             throw;
+        }
+        finally
+        {
+            // Stores copy or seal what they keep; our serialized session buffers are wiped either way.
+            foreach (var operation in operations)
+            {
+                if (operation is SaveSession save)
+                {
+                    CryptographicOperations.ZeroMemory(save.State);
+                }
+            }
         }
     }
 
@@ -262,7 +282,15 @@ internal sealed partial class PeerChannel : IAsyncDisposable
             var fresh = current.StartOver(_rt.LocalKey);
             try
             {
-                await _rt.Store.ApplyAsync([new SaveSession(Peer, fresh.Serialize())], cancellationToken).ConfigureAwait(false);
+                var state = fresh.Serialize();
+                try
+                {
+                    await _rt.Store.ApplyAsync([new SaveSession(Peer, state)], cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    CryptographicOperations.ZeroMemory(state);
+                }
             }
             catch
             {

@@ -44,8 +44,8 @@ public sealed partial class InMemoryMessagingStore : IMessagingStore
                 _sessions[s.Peer] = s.State.ToArray();
                 break;
             case InsertMessage m:
-                // A body-less tombstone another peer left for an unknown id never blocks this peer's message.
-                if (!_messages.TryGetValue(m.Message.Id, out var existing) || (existing.Message is null && existing.Peer != m.Message.Peer))
+                // Another peer's tombstone (a delete, possibly of an id it never had) never blocks this peer's message.
+                if (!_messages.TryGetValue(m.Message.Id, out var existing) || (existing.Deleted && existing.Peer != m.Message.Peer))
                 {
                     _messages[m.Message.Id] = new MessageRow(++_sequence, m.Message.Peer, m.Message, Deleted: false);
                 }

@@ -25,7 +25,7 @@ public sealed record SetMessageStatus(EndpointId Peer, string MessageId, Message
 /// <summary>
 /// Deletes a message with <paramref name="Peer"/> but keeps its id as a tombstone, so a late duplicate is still
 /// recognised and dropped. A message of another peer is left alone; an unknown id is tombstoned for
-/// <paramref name="Peer"/> only (a delete may overtake its message) and never blocks another peer's message.
+/// <paramref name="Peer"/> only (a delete may overtake its message). A tombstone never blocks another peer's message.
 /// </summary>
 public sealed record RemoveMessage(EndpointId Peer, string MessageId) : StoreOperation;
 

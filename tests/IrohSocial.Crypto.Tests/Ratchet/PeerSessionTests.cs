@@ -410,6 +410,20 @@ public class PeerSessionTests
     }
 
     [Fact]
+    public void Responder_AfterFirstReply_StateNoLongerHoldsIdentityPrivateKey()
+    {
+        using var p = new Pair();
+        var bobIdentityPrivate = new byte[32];
+        KeyConversion.ConvertSeed(p.BobKey.SeedSpan, bobIdentityPrivate);
+        Pair.Decrypt(p.Bob, p.Alice.Encrypt("first"u8));
+        // Until Bob replies his identity key is his ratchet key (as in the design) ...
+        Assert.True(p.Bob.Serialize().AsSpan().IndexOf(bobIdentityPrivate) >= 0);
+        Pair.Decrypt(p.Alice, p.Bob.Encrypt("reply"u8));
+        // ... the first reply replaces it with a fresh one.
+        Assert.Equal(-1, p.Bob.Serialize().AsSpan().IndexOf(bobIdentityPrivate));
+    }
+
+    [Fact]
     public void StartOver_OtherIdentity_Throws()
     {
         using var p = new Pair();

@@ -40,6 +40,19 @@ public sealed class TargetOracleTests
     }
 
     [Fact]
+    public void SecuritySeeds_ReachTheDeepPaths()
+    {
+        // The signed decrypt_failed seed verifies (so the target fuzzes the signature check, not only JSON) ...
+        var signed = File.ReadAllBytes(Path.Combine(CorpusRoot, "decrypt-failed", "seed-signed.bin"));
+        Assert.True(signed.AsSpan().IndexOf("\"signature\":\""u8) >= 0);
+        // ... and the stored-attachment seeds are well-formed sealed files of the sizes they claim.
+        Assert.Equal(1 + 32 + 16, File.ReadAllBytes(Path.Combine(CorpusRoot, "attachment-file", "seed-empty.bin")).Length);
+        Assert.Equal(1 + 32 + (64 * 1024) + 100 + (2 * 16), File.ReadAllBytes(Path.Combine(CorpusRoot, "attachment-file", "seed-two-chunks.bin")).Length);
+        FuzzTargets.Get("decrypt-failed").Run(signed);
+        FuzzTargets.Get("attachment-file").Run(File.ReadAllBytes(Path.Combine(CorpusRoot, "attachment-file", "seed-small.bin")));
+    }
+
+    [Fact]
     public async Task MediaStreamSeed_OpensEveryFrameUnderTheFixtureKeys()
     {
         using var keys = FuzzFixtures.CreateCallKeys(isCaller: false);

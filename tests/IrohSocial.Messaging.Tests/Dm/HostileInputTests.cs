@@ -186,6 +186,56 @@ public sealed class HostileInputTests
         Assert.Equal(["c1"], (await bob.C.GetMessagesAsync(carol.PublicKey)).Select(m => m.Id));
     }
 
+    [Theory]
+    [InlineData("evicted")]
+    [InlineData("expired")]
+    public async Task AnnouncedAttachment_EvictedOrExpired_UploadRejected(string why)
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var bob = await TestNode.CreateAsync("bob", start: false);
+        await bob.StartAsync(configure: o => o with { TimeProvider = time });
+        using var carol = SecretKey.Generate();
+        using var session = PeerSession.Create(carol, bob.Id);
+        var key = new byte[32];
+        var content = "hi"u8.ToArray();
+        var descriptor = new AttachmentDescriptor("a0", "x.bin", "application/octet-stream", content.Length, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content)), key);
+        var (endpoint, connection, stream) = await RawStreamAsync(carol, bob);
+        await using (endpoint)
+        {
+            await FrameCodec.WriteFrameAsync(stream, Envelope(session, carol.PublicKey, new MessageControl("m0", "file", 1767268800000, [descriptor], null)), default);
+            var extra = why == "evicted" ? PeerChannel.MaxExpectedAttachments : 0;
+            for (var i = 1; i <= extra; i++)
+            {
+                var other = descriptor with { Key = new byte[32] };
+                await FrameCodec.WriteFrameAsync(stream, Envelope(session, carol.PublicKey, new MessageControl($"m{i}", "file", 1767268800000, [other], null)), default);
+            }
+
+            await AcceptAnswersAsync(connection);
+            await Eventually.WaitAsync(async () => (await bob.C.GetMessagesAsync(carol.PublicKey, 1000)).Count == extra + 1, "bob stores the announcements");
+        }
+
+        if (why == "expired")
+        {
+            // Bob's clock also drives idle timeouts, so the upload comes on a fresh connection.
+            time.Advance(PeerChannel.ExpectedAttachmentLifetime + TimeSpan.FromMinutes(1));
+        }
+
+        var (uploader, _, upload) = await RawStreamAsync(carol, bob, (byte)StreamKind.Attachment);
+        await using (uploader)
+        {
+            await FrameCodec.WriteFrameAsync(upload, new AttachmentHeader("m0", "a0").ToJson(), default);
+            using (var cipher = new AttachmentCipher(key, "m0", "a0"))
+            {
+                await FrameCodec.WriteFrameAsync(upload, cipher.Seal(0, content, last: true), default);
+            }
+
+            var verdict = new byte[1];
+            await upload.ReadExactlyAsync(verdict);
+            Assert.Equal(0x01, verdict[0]);
+            Assert.True(bob.Logs.Has(4011, "no message announced it"));
+        }
+    }
+
     [Fact]
     public async Task CallOffer_SameControlIdTwice_RingsOnceAcrossRestart()
     {

@@ -67,6 +67,11 @@ public abstract class MessagingStoreContractTests
         await store.ApplyAsync([new InsertMessage(Message("x", Alice, MessageDirection.Incoming, 1, text: "from alice"))]);
         Assert.Equal("from alice", (await store.GetMessageAsync("x"))!.Content);
         Assert.True(await store.ContainsMessageAsync(Alice, "x"));
+
+        // Same for a message Bob really had and deleted (found by the model property, seed 0bfBhAJ4X1N2).
+        await store.ApplyAsync([new InsertMessage(Message("y", Bob, MessageDirection.Outgoing, 2)), new RemoveMessage(Bob, "y")]);
+        await store.ApplyAsync([new InsertMessage(Message("y", Alice, MessageDirection.Incoming, 3, text: "alice's y"))]);
+        Assert.Equal("alice's y", (await store.GetMessageAsync("y"))!.Content);
     }
 
     [Fact]

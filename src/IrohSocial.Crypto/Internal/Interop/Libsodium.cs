@@ -74,6 +74,11 @@ internal static partial class Libsodium
     [LibraryImport(Library)]
     public static unsafe partial int crypto_auth_hmacsha256(byte* output, byte* input, ulong inlen, byte* k);
 
+    // int crypto_pwhash(unsigned char * const out, unsigned long long outlen, const char * const passwd,
+    //     unsigned long long passwdlen, const unsigned char * const salt, unsigned long long opslimit, size_t memlimit, int alg);
+    [LibraryImport(Library)]
+    public static unsafe partial int crypto_pwhash(byte* output, ulong outlen, byte* passwd, ulong passwdlen, byte* salt, ulong opslimit, nuint memlimit, int alg);
+
     // void randombytes_buf(void * const buf, const size_t size);
     [LibraryImport(Library)]
     public static unsafe partial void randombytes_buf(byte* buf, nuint size);
