@@ -92,8 +92,9 @@ internal sealed class RelayHub : IAsyncDisposable
             {
                 await ServeAsync(socket, aborted.Token).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException or InvalidOperationException)
             {
+                // a peer that vanished mid-frame ends its own socket, never the relay
                 RelayServerLog.SocketEnded(_logger, ip, ex.Message);
             }
         }
