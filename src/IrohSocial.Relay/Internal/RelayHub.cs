@@ -60,6 +60,9 @@ internal sealed class RelayHub : IAsyncDisposable
 
     public int ActiveSessions => Volatile.Read(ref _activeSessions);
 
+    /// <summary>This relay's meter (one per hub: several relays in one process report apart).</summary>
+    internal Meter Meter => _meter;
+
     /// <summary>Tests tap every forwarded chunk (to check that only TLS records pass).</summary>
     internal Action<EndpointId, ReadOnlyMemory<byte>>? SpliceTap { get; set; }
 
