@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace IrohSocial.Relay;
@@ -99,6 +100,9 @@ public sealed class RelayHost : IAsyncDisposable
             builder.Services.AddSingleton(loggerFactory);
         }
 
+        // An embedded server must not take over the process's Ctrl+C and SIGTERM (the default console lifetime
+        // swallows them to stop the app, so a CLI holding a RelayHost never exited on SIGTERM); its owner stops it.
+        builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -164,6 +168,13 @@ public sealed class RelayHost : IAsyncDisposable
         await _hub.DisposeAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
         _ownCertificate?.Dispose();
+    }
+
+    private sealed class EmbeddedLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     private static string PublicHostOf(IPAddress address)

@@ -36,8 +36,8 @@ public sealed class Connection : IAsyncDisposable
     public TransportProvider Provider => _core.Provider;
 
     /// <summary>
-    /// The path this connection travels: <see cref="ConnectionPath.Quic"/>, <see cref="ConnectionPath.Tcp"/> or (later)
-    /// <see cref="ConnectionPath.Relay"/>. A relayed connection runs the same TLS and multiplexer as TCP, so its
+    /// The path this connection travels: <see cref="ConnectionPath.Quic"/>, <see cref="ConnectionPath.Tcp"/> or
+    /// <see cref="ConnectionPath.Relay"/> (through a relay; then <see cref="RemoteAddress"/> is <c>IPAddress.None</c>). A relayed connection runs the same TLS and multiplexer as TCP, so its
     /// <see cref="Provider"/> is <see cref="TransportProvider.TcpTls"/>.
     /// </summary>
     public ConnectionPath Path => _core.Path;

@@ -136,7 +136,8 @@ public sealed class RelayLimitsTests
         {
             InstrumentPublished = (instrument, l) =>
             {
-                if (instrument.Meter.Name == "IrohSocial.Relay")
+                // this relay's meter only: relays of tests running in parallel publish under the same name
+                if (instrument.Meter == relay.Hub.Meter)
                 {
                     l.EnableMeasurementEvents(instrument);
                 }

@@ -2,6 +2,8 @@ using System.Net;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Engines;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using IrohSocial.Crypto;
 using IrohSocial.Media;
 using IrohSocial.Relay;
@@ -16,7 +18,7 @@ namespace IrohSocial.Benchmarks.Relay;
 /// direct, throughput relayed ≥ 0.7x direct. Results: docs/benchmarks.md.
 /// Run: <c>dotnet run -c Release --project benchmarks/IrohSocial.Benchmarks -- --filter '*RelayBenchmarks*'</c>.
 /// </summary>
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 2, iterationCount: 10)]
+[Config(typeof(InProcessMonitoring))]
 [MemoryDiagnoser]
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
 [CategoriesColumn]
@@ -37,28 +39,29 @@ public class RelayBenchmarks
     private Task _echo = Task.CompletedTask;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TaskCompletionSource> _acks = new();
 
-    [Params("direct", "relay")]
+    /// <summary>direct (TCP), relay (TLS to the relay, the default) or relay-plain (ws:// to a loopback relay: no relay TLS).</summary>
+    [Params("direct", "relay", "relay-plain")]
     public string Path { get; set; } = "direct";
 
     [GlobalSetup]
     public async Task SetupAsync()
     {
         var relayKey = Key();
-        _relay = await RelayHost.StartAsync(new RelayHostOptions { Relay = new RelayServerOptions { Identity = relayKey } });
+        _relay = await RelayHost.StartAsync(new RelayHostOptions { Relay = new RelayServerOptions { Identity = relayKey }, PlainTextOnLoopback = Path == "relay-plain" });
         IReadOnlyList<RelayAddress> relays = [_relay.Address];
 
         _alice = await IrohSocialNode.StartAsync(new IrohSocialNodeOptions { SecretKey = Key(), BindAddress = new IPEndPoint(IPAddress.Loopback, 0), Provider = TransportProvider.TcpTls, RelayUrls = relays });
         _bob = await IrohSocialNode.StartAsync(new IrohSocialNodeOptions { SecretKey = Key(), BindAddress = new IPEndPoint(IPAddress.Loopback, 0), Provider = TransportProvider.TcpTls, RelayUrls = relays });
         await Task.WhenAll(_alice.WaitForRelayAsync(), _bob.WaitForRelayAsync());
-        _bobAddr = Path == "relay" ? _bob.Addr with { DirectAddresses = [] } : _bob.Addr with { RelayUrl = null };
+        _bobAddr = Path != "direct" ? _bob.Addr with { DirectAddresses = [] } : _bob.Addr with { RelayUrl = null };
         _alice.Messages.MessageDelivered += (_, e) => Ack(e.MessageId).TrySetResult();
 
         _server = await Endpoint.BindAsync(new EndpointOptions { SecretKey = Key(), BindAddress = new IPEndPoint(IPAddress.Loopback, 0), Provider = TransportProvider.TcpTls, Alpns = [Alpn], RelayUrls = relays });
         _client = await Endpoint.BindAsync(new EndpointOptions { SecretKey = Key(), BindAddress = new IPEndPoint(IPAddress.Loopback, 0), Provider = TransportProvider.TcpTls, Alpns = [Alpn], RelayUrls = relays });
         await _server.WaitForRelayAsync();
         var accept = _server.AcceptAsync().AsTask();
-        _connection = await _client.ConnectAsync(Path == "relay" ? _server.Addr with { DirectAddresses = [] } : _server.Addr with { RelayUrl = null }, Alpn);
-        if (_connection.Path != (Path == "relay" ? ConnectionPath.Relay : ConnectionPath.Tcp))
+        _connection = await _client.ConnectAsync(Path != "direct" ? _server.Addr with { DirectAddresses = [] } : _server.Addr with { RelayUrl = null }, Alpn);
+        if (_connection.Path != (Path != "direct" ? ConnectionPath.Relay : ConnectionPath.Tcp))
         {
             throw new InvalidOperationException($"Expected the {Path} path, got {_connection.Path}.");
         }
@@ -142,6 +145,17 @@ public class RelayBenchmarks
         {
             // connection closed at cleanup
         }
+    }
+
+    /// <summary>
+    /// In process: the out-of-process job's generated project does not build within BenchmarkDotNet's 120 s limit on
+    /// this shared 2-core machine; these benchmarks measure sockets and a Kestrel server, which run the same either way.
+    /// </summary>
+    private sealed class InProcessMonitoring : ManualConfig
+    {
+        public InProcessMonitoring() =>
+            AddJob(Job.Default.WithStrategy(RunStrategy.Monitoring).WithLaunchCount(1).WithWarmupCount(2).WithIterationCount(10)
+                .WithToolchain(InProcessEmitToolchain.Instance));
     }
 
     [GlobalCleanup]

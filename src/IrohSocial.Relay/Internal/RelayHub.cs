@@ -60,6 +60,9 @@ internal sealed class RelayHub : IAsyncDisposable
 
     public int ActiveSessions => Volatile.Read(ref _activeSessions);
 
+    /// <summary>This relay's meter (one per hub: several relays in one process report apart).</summary>
+    internal Meter Meter => _meter;
+
     /// <summary>Tests tap every forwarded chunk (to check that only TLS records pass).</summary>
     internal Action<EndpointId, ReadOnlyMemory<byte>>? SpliceTap { get; set; }
 
@@ -92,8 +95,9 @@ internal sealed class RelayHub : IAsyncDisposable
             {
                 await ServeAsync(socket, aborted.Token).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException or InvalidOperationException)
             {
+                // a peer that vanished mid-frame ends its own socket, never the relay
                 RelayServerLog.SocketEnded(_logger, ip, ex.Message);
             }
         }
