@@ -8,13 +8,13 @@ namespace IrohSocial.Messaging.Search;
 /// search index afterwards, so messages sent, received, imported or deleted through the client are searchable
 /// (or gone) without the index ever touching the disk.
 /// </summary>
-internal sealed class SearchIndexingStore(IMessagingStore inner) : IMessagingStore
+internal sealed class SearchIndexingStore(IMessagingStore inner, int denseMatches = MessageSearchIndex.DefaultDenseMatches) : IMessagingStore
 {
     /// <summary>The app's store.</summary>
     public IMessagingStore Inner { get; } = inner;
 
     /// <summary>The index fed by this store's writes.</summary>
-    public MessageSearch Search { get; } = new(inner);
+    public MessageSearch Search { get; } = new(inner, denseMatches);
 
     public async ValueTask ApplyAsync(IReadOnlyList<StoreOperation> operations, CancellationToken cancellationToken = default)
     {
