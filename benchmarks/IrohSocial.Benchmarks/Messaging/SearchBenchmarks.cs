@@ -81,6 +81,6 @@ public class SearchBenchmarks
     private sealed class InProcessConfig : ManualConfig
     {
         public InProcessConfig() =>
-            AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithLaunchCount(1).WithWarmupCount(2).WithIterationCount(8).WithStrategy(RunStrategy.Throughput));
+            AddJob(Job.Default.WithToolchain(new InProcessEmitToolchain(TimeSpan.FromMinutes(20), logOutput: true)).WithLaunchCount(1).WithWarmupCount(1).WithIterationCount(5).WithStrategy(RunStrategy.Throughput));
     }
 }

@@ -17,12 +17,18 @@ internal sealed class MessageSearch
     private readonly IMessagingStore _store;
     private readonly Lock _gate = new();
     private readonly SemaphoreSlim _buildGate = new(1, 1);
-    private MessageSearchIndex _index = new();
+    private readonly int _denseMatches;
+    private MessageSearchIndex _index;
     private HashSet<string>? _removedDuringBuild;
     private bool _tracking;
     private bool _ready;
 
-    public MessageSearch(IMessagingStore store) => _store = store;
+    public MessageSearch(IMessagingStore store, int denseMatches = MessageSearchIndex.DefaultDenseMatches)
+    {
+        _store = store;
+        _denseMatches = denseMatches;
+        _index = new MessageSearchIndex(denseMatches);
+    }
 
     /// <summary>Whether the index has been built.</summary>
     public bool IsReady
@@ -96,7 +102,7 @@ internal sealed class MessageSearch
 
             lock (_gate)
             {
-                _index = new MessageSearchIndex();
+                _index = new MessageSearchIndex(_denseMatches);
                 _removedDuringBuild = new HashSet<string>(StringComparer.Ordinal);
                 _tracking = true;
             }
@@ -130,7 +136,7 @@ internal sealed class MessageSearch
                 {
                     _tracking = false;
                     _removedDuringBuild = null;
-                    _index = new MessageSearchIndex();
+                    _index = new MessageSearchIndex(_denseMatches);
                 }
 
                 throw;

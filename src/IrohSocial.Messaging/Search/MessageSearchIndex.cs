@@ -15,11 +15,21 @@ internal sealed class MessageSearchIndex
 {
     private const int CompactAfter = 1024;
 
+    /// <summary>Above this many hits a query walks messages newest first instead of ranking every hit.</summary>
+    public const int DefaultDenseMatches = 4096;
+
+    private readonly int _denseMatches;
+
     private readonly List<Entry?> _entries = [];
     private readonly Dictionary<string, int> _byMessage = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<int>> _postings = new(StringComparer.Ordinal);
     private readonly SortedSet<string> _words = new(StringComparer.Ordinal);
+    private readonly List<int> _byTime = [];
+    private bool _byTimeDirty;
     private int _dead;
+
+    /// <param name="denseMatches">Hit count above which queries walk newest first (tests lower it to cover both paths).</param>
+    public MessageSearchIndex(int denseMatches = DefaultDenseMatches) => _denseMatches = denseMatches;
 
     /// <summary>Live messages indexed.</summary>
     public int Count => _byMessage.Count;
@@ -36,8 +46,12 @@ internal sealed class MessageSearchIndex
         }
 
         var number = _entries.Count;
-        _entries.Add(new Entry(message.Id, message.Peer, message.Timestamp.UtcTicks));
+        var entry = new Entry(message.Id, message.Peer, message.Timestamp.UtcTicks);
+        _entries.Add(entry);
         _byMessage[message.Id] = number;
+        // Usually the newest: appended in order. Otherwise the order is rebuilt at the next dense query.
+        _byTimeDirty |= _byTime.Count > 0 && (_entries[_byTime[^1]] is not { } newest || NewestLast.Instance.Compare(entry, newest) < 0);
+        _byTime.Add(number);
         foreach (var word in SearchText.Words(message.Content))
         {
             if (!_postings.TryGetValue(word, out var list))
@@ -79,46 +93,82 @@ internal sealed class MessageSearchIndex
             return [];
         }
 
-        // Narrowest term first, so the running intersection starts small.
-        var ranges = terms.Select(t => (term: t, words: WordsWithPrefix(t).ToList()))
-            .OrderBy(r => r.words.Sum(w => _postings[w].Count))
-            .ToList();
-        HashSet<int>? matches = null;
-        foreach (var (_, words) in ranges)
+        // One bit per message number for each term (the union of its words' postings), ANDed together: touching
+        // each posting once, with no hashing, whatever the prefix's fan-out.
+        ulong[]? matches = null;
+        foreach (var term in terms)
         {
-            var hits = new HashSet<int>();
-            foreach (var word in words)
+            var bits = new ulong[(_entries.Count + 63) / 64];
+            foreach (var word in WordsWithPrefix(term))
             {
                 foreach (var number in _postings[word])
                 {
-                    if (matches is null || matches.Contains(number))
-                    {
-                        hits.Add(number);
-                    }
+                    bits[number >> 6] |= 1UL << number;
                 }
             }
 
-            matches = hits;
-            if (matches.Count == 0)
+            if (matches is null)
             {
-                return [];
+                matches = bits;
+            }
+            else
+            {
+                for (var i = 0; i < bits.Length; i++)
+                {
+                    matches[i] &= bits[i];
+                }
             }
         }
 
-        // Keep the newest `take` in a min-heap (oldest on top): O(n log take) instead of sorting every hit.
-        var beforeTicks = before?.UtcTicks ?? long.MaxValue;
-        var newest = new PriorityQueue<Entry, Entry>(Math.Min(take, 1024) + 1, NewestLast.Instance);
-        foreach (var number in matches!)
+        var count = 0L;
+        foreach (var word in matches!)
         {
-            if (_entries[number] is not { } entry || (peer is { } p && entry.Peer != p) || entry.TimestampTicks >= beforeTicks)
-            {
-                continue;
-            }
+            count += (long)ulong.PopCount(word);
+        }
 
-            newest.Enqueue(entry, entry);
-            if (newest.Count > take)
+        var beforeTicks = before?.UtcTicks ?? long.MaxValue;
+        bool Wanted(Entry? e) => e is not null && (peer is not { } p || e.Peer == p) && e.TimestampTicks < beforeTicks;
+
+        // Many hits: walk messages newest first and stop at the limit (a common prefix then costs about what a
+        // newest-first scan would). Few hits: rank just those.
+        return count > _denseMatches ? NewestFirst(matches, Wanted, take) : RankHits(matches, Wanted, take);
+    }
+
+    private List<string> NewestFirst(ulong[] matches, Func<Entry?, bool> wanted, int take)
+    {
+        var result = new List<string>(Math.Min(take, 1024));
+        var order = ByTime();
+        for (var i = order.Count - 1; i >= 0 && result.Count < take; i--)
+        {
+            var number = order[i];
+            if ((matches[number >> 6] & (1UL << number)) != 0 && _entries[number] is { } entry && wanted(entry))
             {
-                newest.Dequeue();
+                result.Add(entry.MessageId);
+            }
+        }
+
+        return result;
+    }
+
+    private string[] RankHits(ulong[] matches, Func<Entry?, bool> wanted, int take)
+    {
+        // Keep the newest `take` in a min-heap (oldest on top): O(n log take) instead of sorting every hit.
+        var newest = new PriorityQueue<Entry, Entry>(Math.Min(take, 1024) + 1, NewestLast.Instance);
+        for (var block = 0; block < matches.Length; block++)
+        {
+            for (var bits = matches[block]; bits != 0; bits &= bits - 1)
+            {
+                var number = (block << 6) + System.Numerics.BitOperations.TrailingZeroCount(bits);
+                if (_entries[number] is not { } entry || !wanted(entry))
+                {
+                    continue;
+                }
+
+                newest.Enqueue(entry, entry);
+                if (newest.Count > take)
+                {
+                    newest.Dequeue();
+                }
             }
         }
 
@@ -129,6 +179,19 @@ internal sealed class MessageSearchIndex
         }
 
         return result;
+    }
+
+    /// <summary>Message numbers oldest first by (timestamp, id); kept sorted as messages arrive in order, re-sorted when one did not.</summary>
+    private List<int> ByTime()
+    {
+        if (_byTimeDirty)
+        {
+            _byTime.RemoveAll(n => _entries[n] is null);
+            _byTime.Sort((a, b) => NewestLast.Instance.Compare(_entries[a], _entries[b]));
+            _byTimeDirty = false;
+        }
+
+        return _byTime;
     }
 
     private IEnumerable<string> WordsWithPrefix(string prefix) =>
@@ -153,6 +216,7 @@ internal sealed class MessageSearchIndex
             _words.Remove(word);
         }
 
+        _byTime.RemoveAll(n => _entries[n] is null);
         _dead = 0;
     }
 

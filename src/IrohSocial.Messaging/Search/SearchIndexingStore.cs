@@ -9,13 +9,13 @@ namespace IrohSocial.Messaging.Search;
 /// (or gone) without the index ever touching the disk. Optional store interfaces (such as <see cref="IGroupStore"/>)
 /// are looked up on <see cref="Inner"/>, never on this wrapper.
 /// </summary>
-internal sealed class SearchIndexingStore(IMessagingStore inner) : IMessagingStore
+internal sealed class SearchIndexingStore(IMessagingStore inner, int denseMatches = MessageSearchIndex.DefaultDenseMatches) : IMessagingStore
 {
     /// <summary>The app's store.</summary>
     public IMessagingStore Inner { get; } = inner;
 
     /// <summary>The index fed by this store's writes.</summary>
-    public MessageSearch Search { get; } = new(inner);
+    public MessageSearch Search { get; } = new(inner, denseMatches);
 
     public async ValueTask ApplyAsync(IReadOnlyList<StoreOperation> operations, CancellationToken cancellationToken = default)
     {

@@ -25,10 +25,10 @@ public sealed partial class MessageSearchTests
                 Guid.NewGuid().ToString("N"), Peers[peer], incoming ? MessageDirection.Incoming : MessageDirection.Outgoing, text,
                 DateTimeOffset.UnixEpoch.AddMinutes(minute), null, [], MessageStatus.Delivered));
 
-    private sealed record Case(List<StoredMessage> Messages, List<int> Deleted, List<int> IndexedBeforeBuild, string Query, int? Peer, int Limit, int? BeforeMinute)
+    private sealed record Case(List<StoredMessage> Messages, List<int> Deleted, List<int> IndexedBeforeBuild, string Query, int? Peer, int Limit, int? BeforeMinute, int DenseMatches)
     {
         public override string ToString() =>
-            $"query '{Query}', peer {Peer}, limit {Limit}, before {BeforeMinute}, deleted [{string.Join(',', Deleted)}], messages: "
+            $"query '{Query}', peer {Peer}, limit {Limit}, before {BeforeMinute}, dense above {DenseMatches}, deleted [{string.Join(',', Deleted)}], messages: "
             + string.Join(" | ", Messages.Select(m => $"{Array.IndexOf(Peers, m.Peer)}@{m.Timestamp.Minute} '{m.Content}'"));
     }
 
@@ -40,7 +40,8 @@ public sealed partial class MessageSearchTests
         from peer in Gen.Int[0, Peers.Length - 1].Nullable()
         from limit in Gen.Int[0, 12]
         from before in Gen.Int[0, 21].Nullable()
-        select new Case(messages, deleted, [split], query, peer, limit, before);
+        from dense in Gen.Int[0, 8]
+        select new Case(messages, deleted, [split], query, peer, limit, before, dense);
 
     [Fact]
     public async Task Search_AnyMessagesAndQuery_MatchesPlainReference()
@@ -48,7 +49,8 @@ public sealed partial class MessageSearchTests
         await Cases.SampleAsync(async c =>
         {
             var store = new InMemoryMessagingStore();
-            var indexing = new SearchIndexingStore(store);
+            // Both ways of ranking: walking newest first (dense hits) and ranking the hits (few).
+            var indexing = new SearchIndexingStore(store, c.DenseMatches);
             // Some messages are stored before the index is built, the rest after (fed through the store's writes).
             var split = Math.Min(c.IndexedBeforeBuild[0], c.Messages.Count);
             foreach (var m in c.Messages.Take(split))
