@@ -124,6 +124,12 @@ internal sealed partial class PeerChannel
                 link?.TryEnqueue(answer);
             }
         }
+        catch
+        {
+            // Handlers may have acted on effects that will never be committed.
+            RunAfterCommit(batch.AfterFailure);
+            throw;
+        }
         finally
         {
             _sessionLock.Release();
@@ -166,6 +172,8 @@ internal sealed partial class PeerChannel
         public List<PendingSend> Acked { get; } = [];
 
         public List<Action> AfterCommit { get; } = [];
+
+        public List<Action> AfterFailure { get; } = [];
 
         public HashSet<string> SeenIds { get; } = new(StringComparer.Ordinal);
 
@@ -214,7 +222,7 @@ internal sealed partial class PeerChannel
         {
             if (control is ExtensionControl extension)
             {
-                await DispatchExtensionAsync(extension, batch.Operations, batch.Events, batch.AfterCommit, cancellationToken).ConfigureAwait(false);
+                await DispatchExtensionAsync(extension, batch, cancellationToken).ConfigureAwait(false);
             }
             else
             {
