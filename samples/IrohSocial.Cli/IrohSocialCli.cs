@@ -27,6 +27,7 @@ public static class IrohSocialCli
             MessagesCommand.Create(console, data),
             HistoryCommand.Create(console, data),
             OutboxCommand.Create(console, data),
+            GroupCommand.Create(console, data),
         };
         return root;
     }

@@ -35,7 +35,7 @@ public sealed class IrohSocialNode : IAsyncDisposable
     /// <summary>The node's address as a ticket string to share with peers.</summary>
     public string Ticket => _endpoint.Addr.ToTicket();
 
-    /// <summary>Direct messages.</summary>
+    /// <summary>Direct messages and group conversations (<see cref="DmClient.CreateGroupAsync"/> and the other group methods).</summary>
     public DmClient Messages { get; }
 
     /// <summary>Voice and video calls.</summary>
