@@ -86,6 +86,7 @@ public static class IrohSocialCli
             SearchCommand.Create(console, global),
             ExportCommand.Create(console, global),
             ImportCommand.Create(console, global),
+            GroupCommand.Create(console, global),
         };
         return root;
     }

@@ -81,6 +81,9 @@ public sealed class Output(TextWriter writer, bool json, Func<EndpointId, string
         var peer = Name(e.Peer);
         switch (e)
         {
+            case Messaging.Groups.GroupEvent g:
+                Commands.GroupOutput.Write(this, g);
+                break;
             case MessageReceivedEvent r:
                 var reply = r.Message.ReplyTo is null ? "" : $" (reply to {ShortId(r.Message.ReplyTo)})";
                 var files = r.Message.Attachments.Count == 0 ? "" : $" [+{r.Message.Attachments.Count} attachment(s)]";

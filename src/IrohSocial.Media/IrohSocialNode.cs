@@ -38,7 +38,7 @@ public sealed partial class IrohSocialNode : IAsyncDisposable
     /// <summary>Completes once the node is registered on its preferred home relay (at once without relays).</summary>
     public Task WaitForRelayAsync(CancellationToken cancellationToken = default) => _endpoint.WaitForRelayAsync(cancellationToken);
 
-    /// <summary>Direct messages.</summary>
+    /// <summary>Direct messages and group conversations (<see cref="DmClient.CreateGroupAsync"/> and the other group methods).</summary>
     public DmClient Messages { get; }
 
     /// <summary>Voice and video calls.</summary>

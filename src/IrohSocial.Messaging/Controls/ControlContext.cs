@@ -8,8 +8,8 @@ namespace IrohSocial.Messaging.Controls;
 /// What a control handler sees and may do. Handlers run while the sender's session is locked and before the
 /// session's advance is committed: they must not send to that peer themselves. They add store operations (
 /// committed in the same transaction as the session advance that decrypted the control, so a crash loses
-/// neither or both), events (raised after that commit) and actions to run after the commit (e.g. waking the
-/// outbox of peers something was queued for).
+/// neither or both), events (raised after that commit), actions to run after the commit (e.g. waking the
+/// outbox of peers something was queued for) and actions to run if it fails.
 /// </summary>
 public sealed class ControlContext
 {
@@ -48,6 +48,18 @@ public sealed class ControlContext
     {
         ArgumentNullException.ThrowIfNull(dmEvent);
         _events.Add(dmEvent);
+    }
+
+    internal List<Action>? AfterFailureList { get; init; }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> when the transaction will not commit (a store failure, or the stream broke
+    /// first): undo in-memory state that assumed it would. The peer will send the control again.
+    /// </summary>
+    public void AfterFailure(Action action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        AfterFailureList?.Add(action);
     }
 
     /// <summary>Runs <paramref name="action"/> once the transaction committed; exceptions are logged and swallowed.</summary>

@@ -6,9 +6,9 @@ namespace IrohSocial.Messaging.Internal;
 internal sealed partial class PeerChannel
 {
     /// <summary>Hands a registered kind's control to its handler, inside the inbound batch.</summary>
-    private ValueTask DispatchExtensionAsync(ExtensionControl control, List<StoreOperation> operations, List<DmEvent> events, List<Action> afterCommit, CancellationToken cancellationToken)
+    private ValueTask DispatchExtensionAsync(ExtensionControl control, InboundBatch batch, CancellationToken cancellationToken)
     {
-        var context = new ControlContext(Peer, control.Id, operations, events, afterCommit, ExpectAttachments);
+        var context = new ControlContext(Peer, control.Id, batch.Operations, batch.Events, batch.AfterCommit, ExpectAttachments) { AfterFailureList = batch.AfterFailure };
         return _rt.Controls.DispatchAsync(context, control, _rt.Logger, cancellationToken);
     }
 

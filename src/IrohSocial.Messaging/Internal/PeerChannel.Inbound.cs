@@ -129,6 +129,9 @@ internal sealed partial class PeerChannel
             // Whatever failed (a store read, the commit, a bug), the cached session may be ahead of the stored one:
             // drop it so the next use reloads what was committed, and the peer's retry still decrypts.
             InvalidateSession();
+
+            // Handlers may have acted on effects that will never be committed.
+            RunAfterCommit(batch.AfterFailure);
             throw;
         }
         finally
@@ -173,6 +176,8 @@ internal sealed partial class PeerChannel
         public List<PendingSend> Acked { get; } = [];
 
         public List<Action> AfterCommit { get; } = [];
+
+        public List<Action> AfterFailure { get; } = [];
 
         public HashSet<string> SeenIds { get; } = new(StringComparer.Ordinal);
 
@@ -226,7 +231,7 @@ internal sealed partial class PeerChannel
         {
             if (control is ExtensionControl extension)
             {
-                await DispatchExtensionAsync(extension, batch.Operations, batch.Events, batch.AfterCommit, cancellationToken).ConfigureAwait(false);
+                await DispatchExtensionAsync(extension, batch, cancellationToken).ConfigureAwait(false);
             }
             else
             {

@@ -1,6 +1,7 @@
 using CsCheck;
 using IrohSocial.Crypto;
 using IrohSocial.Messaging.Groups;
+using IrohSocial.Messaging.Internal;
 using IrohSocial.Messaging.Internal.Groups;
 
 namespace IrohSocial.Messaging.Tests.Groups;
@@ -51,6 +52,28 @@ public sealed class GroupProtocolTests
         Assert.Equal(Alice.PublicKey, parsed.Author);
         Assert.Equal([Alice.PublicKey, Bob.PublicKey], parsed.Targets);
         Assert.Equal(Timestamp, parsed.TimestampMs);
+    }
+
+    [Fact]
+    public void GroupControls_KnownAnswer_SerializeExactly()
+    {
+        var g = new string('1', 64);
+        Assert.Equal(
+            "{\"type\":\"ext\",\"kind\":\"group.typing\",\"body\":{\"group_id\":\"" + g + "\"},\"id\":\"x1\"}",
+            System.Text.Encoding.UTF8.GetString(ControlRegistry.Wrap("x1", GroupKinds.Typing, new GroupTypingBody(g)).ToJson()));
+        Assert.Equal(
+            "{\"type\":\"ext\",\"kind\":\"group.msg\",\"body\":{\"group_id\":\"" + g + "\",\"message_id\":\"m1\",\"content\":\"hi\",\"timestamp\":1767268800000,\"attachments\":null,\"reply_to\":null},\"id\":\"m1.8a88e3dd7409f195\"}",
+            System.Text.Encoding.UTF8.GetString(ControlRegistry.Wrap(GroupService.CopyId("m1", Alice.PublicKey), GroupKinds.Message, new GroupMessageBody(g, "m1", "hi", Timestamp, null, null)).ToJson()));
+        Assert.Equal(
+            "{\"type\":\"ext\",\"kind\":\"group.sync\",\"body\":{\"group_id\":\"" + g + "\",\"log\":[\"AQI=\"],\"addresses\":[]},\"id\":\"s1\"}",
+            System.Text.Encoding.UTF8.GetString(ControlRegistry.Wrap("s1", GroupKinds.Sync, new GroupSyncBody(g, [[1, 2]], [])).ToJson()));
+        Assert.Equal(
+            "{\"type\":\"ext\",\"kind\":\"group.read\",\"body\":{\"group_id\":\"" + g + "\",\"message_ids\":[\"m1\"]},\"id\":\"r1\"}",
+            System.Text.Encoding.UTF8.GetString(ControlRegistry.Wrap("r1", GroupKinds.Read, new GroupReadBody(g, ["m1"])).ToJson()));
+        var parsed = Assert.IsType<ExtensionControl>(Control.Parse("{\"id\":\"x1\",\"body\":{\"group_id\":\"z\"},\"kind\":\"group.typing\",\"type\":\"ext\"}"u8));
+        Assert.Equal("group.typing", parsed.Kind);
+        Assert.Throws<MessagingException>(() => Control.Parse("{\"type\":\"ext\",\"id\":\"x1\",\"kind\":\"\",\"body\":{}}"u8));
+        Assert.Throws<MessagingException>(() => Control.Parse("{\"type\":\"ext\",\"id\":\"x1\",\"kind\":\"a.b\"}"u8));
     }
 
     [Fact]

@@ -202,6 +202,38 @@ public sealed class GroupScenarioTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SendGroupMessage_WithAttachment_EveryOnlineMemberGetsTheVerifiedBytes_OfflineOneIsReported()
+    {
+        var nodes = await NodesAsync(4);
+        var (a, b, c, d) = (nodes[0], nodes[1], nodes[2], nodes[3]);
+        var group = await a.C.CreateGroupAsync("Files", [b.Address, c.Address, d.Address]);
+        await WaitAsync(async () => await IsMemberAsync(d, group.Id, 4), "d joined");
+        await d.StopAsync();
+        var bytes = Enumerable.Range(0, 200_000).Select(i => (byte)(i * 31)).ToArray();
+
+        var missed = await Assert.ThrowsAsync<MessagingException>(() =>
+            a.C.SendGroupMessageAsync(group.Id, "the plan", [AttachmentSource.FromBytes("plan.bin", "application/octet-stream", bytes)]));
+        Assert.Equal(MessagingError.PeerUnreachable, missed.Error);
+        Assert.Contains("1 member(s)", missed.Message);
+
+        foreach (var member in new[] { b, c })
+        {
+            await member.Events.WaitUntilAsync(e => e.Of<AttachmentReceivedEvent>().Count == 1, what: member.Name + " got the attachment");
+            var received = member.Events.Of<AttachmentReceivedEvent>().Single();
+            Assert.Equal(a.Id, received.Peer);
+            Assert.Equal(bytes, await File.ReadAllBytesAsync(received.Path));
+            var message = (await member.C.GetGroupMessagesAsync(group.Id)).Single();
+            Assert.Equal(received.MessageId, message.Id);
+            Assert.Equal("plan.bin", message.Attachments.Single().Name);
+        }
+
+        // The text still reaches the member that was away.
+        await d.StartAsync();
+        a.C.AddPeer(d.Address);
+        await WaitAsync(async () => (await d.C.GetGroupMessagesAsync(group.Id)).Any(m => m.Content == "the plan"), "d got the text later");
+    }
+
+    [Fact]
     public async Task ConcurrentAdminChanges_BothTakeEffect()
     {
         var nodes = await NodesAsync(4);

@@ -24,6 +24,10 @@ internal sealed class GroupService
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<GroupId, Entry> _groups = [];
     private bool _loaded;
+    // Set when an inbound batch whose handler changed the cache did not commit: the store is the truth again.
+    private volatile bool _stale;
+    // Revisions come from one counter, so a save computed later always outranks one computed earlier.
+    private long _revision;
 
     public GroupService(DmClient client, DmRuntime runtime, IGroupStore store)
     {
@@ -244,8 +248,9 @@ internal sealed class GroupService
                 before = known.Head;
                 entry = new Entry(chosen, known.Revision, new Dictionary<EndpointId, string>(known.Synced));
             }
-            else if (incoming.Head.Members.Contains(Me))
+            else if (incoming.States.Any(s => s.Members.Contains(Me)))
             {
+                // Kept even when it already removed us: a log that only adds us may arrive later from someone else.
                 entry = new Entry(incoming, 0, []);
             }
             else
@@ -262,8 +267,14 @@ internal sealed class GroupService
             }
 
             var recipients = new HashSet<EndpointId>();
-            if (known is not null && !ReferenceEquals(entry.Log, known.Log))
+            if (known is not null && !ReferenceEquals(entry.Log, known.Log) && known.Log.NotIn(entry.Log).Any())
             {
+                // A fork was resolved against our branch. Members only our branch had learn from us that they are out
+                // (nobody else would tell them); our own lost updates are signed again on the winner.
+                var dropped = known.Head.Members.Except(entry.Head.Members).ToList();
+                var operations = new List<StoreOperation>();
+                recipients.UnionWith(await QueueSyncsAsync(entry, dropped, operations, cancellationToken, onlyStale: true).ConfigureAwait(false));
+                operations.ForEach(context.Store);
                 await RebaseAsync(entry, known.Log, context, recipients, cancellationToken).ConfigureAwait(false);
             }
 
@@ -276,6 +287,7 @@ internal sealed class GroupService
 
             context.Store(Save(entry));
             _groups[group] = entry;
+            context.AfterFailure(() => _stale = true);
             if (changed)
             {
                 context.Raise(before is null
@@ -521,11 +533,13 @@ internal sealed class GroupService
 
     private async Task LoadAsync(CancellationToken cancellationToken)
     {
-        if (_loaded)
+        if (_loaded && !_stale)
         {
             return;
         }
 
+        _stale = false;
+        _groups.Clear();
         foreach (var record in await _store.GetGroupsAsync(cancellationToken).ConfigureAwait(false))
         {
             var data = JsonSerializer.Deserialize(record.Data, GroupJsonContext.Default.GroupRecordData)
@@ -534,14 +548,15 @@ internal sealed class GroupService
                 ?? throw new InvalidDataException($"The stored log of group {record.Group.ToShortString()} does not verify: {refusal}.");
             var synced = data.Synced.Where(p => EndpointId.TryParse(p.Key, out _)).ToDictionary(p => EndpointId.Parse(p.Key), p => p.Value);
             _groups[record.Group] = new Entry(log, record.Revision, synced);
+            _revision = Math.Max(_revision, record.Revision);
         }
 
         _loaded = true;
     }
 
-    private static SaveGroup Save(Entry entry)
+    private SaveGroup Save(Entry entry)
     {
-        entry.Revision++;
+        entry.Revision = ++_revision;
         var data = new GroupRecordData(entry.Log.Updates.Select(u => u.Encoded).ToList(), entry.Synced.ToDictionary(p => p.Key.ToString(), p => p.Value));
         return new SaveGroup(new GroupRecord(entry.Log.Id, entry.Revision, JsonSerializer.SerializeToUtf8Bytes(data, GroupJsonContext.Default.GroupRecordData)));
     }
