@@ -53,6 +53,17 @@ public static class PeerArgument
         return addr;
     }
 
+    /// <summary>Parses a ticket or an id into the peer's id (no contacts, no prefixes).</summary>
+    public static EndpointId ParseId(string text)
+    {
+        if (TryParseId(text.Trim(), out var id))
+        {
+            return id;
+        }
+
+        throw new CliException($"'{Shorten(text)}' is neither a ticket nor a 64-character hex id.");
+    }
+
     /// <summary>
     /// Resolves <paramref name="text"/> against the tickets, contacts and peers <paramref name="node"/> knows.
     /// </summary>

@@ -26,17 +26,23 @@ internal sealed partial class PeerChannel
 
     internal int ExpectedAttachmentCount => _expectedAttachments.Count;
 
-    private void ExpectAttachments(MessageControl message)
+    private void ExpectAttachments(MessageControl message) => ExpectAttachments(message.Id, message.Attachments ?? []);
+
+    /// <summary>
+    /// Accepts later uploads of these attachments under <paramref name="messageId"/> (direct and group messages
+    /// announce them); bounded in number and lifetime, replaced keys wiped.
+    /// </summary>
+    private void ExpectAttachments(string messageId, IReadOnlyList<AttachmentDescriptor> attachments)
     {
         var now = _rt.Time.GetTimestamp();
-        foreach (var attachment in message.Attachments ?? [])
+        foreach (var attachment in attachments)
         {
-            if (_expectedAttachments.TryGetValue((message.Id, attachment.Id), out var older))
+            if (_expectedAttachments.TryGetValue((messageId, attachment.Id), out var older))
             {
                 CryptographicOperations.ZeroMemory(older.Descriptor.Key);
             }
 
-            _expectedAttachments[(message.Id, attachment.Id)] = new ExpectedAttachment(attachment, now, Interlocked.Increment(ref _announcements));
+            _expectedAttachments[(messageId, attachment.Id)] = new ExpectedAttachment(attachment, now, Interlocked.Increment(ref _announcements));
         }
 
         // Expired ones go, then the oldest while over the bound.

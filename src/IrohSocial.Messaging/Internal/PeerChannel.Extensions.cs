@@ -12,15 +12,6 @@ internal sealed partial class PeerChannel
         return _rt.Controls.DispatchAsync(context, control, _rt.Logger, cancellationToken);
     }
 
-    /// <summary>Accepts later uploads of these attachments under <paramref name="messageId"/> (group messages announce them).</summary>
-    private void ExpectAttachments(string messageId, IReadOnlyList<AttachmentDescriptor> attachments)
-    {
-        foreach (var attachment in attachments)
-        {
-            _expectedAttachments[(messageId, attachment.Id)] = attachment;
-        }
-    }
-
     private void RunAfterCommit(List<Action> actions)
     {
         foreach (var action in actions)
