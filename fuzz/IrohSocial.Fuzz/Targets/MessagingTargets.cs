@@ -34,10 +34,12 @@ internal static class MessagingTargets
         FuzzInvariantException.Check(!(fromAlice && error.IsSignedDecryptFailed(bob.PublicKey, alice.PublicKey)), "one signature never verifies for both directions");
     }
 
-    // One vault for the whole run: its folder and keys are fixed, each input is written over the same file.
-    private static readonly Lazy<(AttachmentVault Vault, EndpointId Peer)> Vault = new(() =>
+    // One vault per thread (property tests run inputs in parallel): its folder and keys are fixed, and each input is
+    // written over that thread's file, so a read never sees another input's bytes. The keys are the same in every
+    // vault (same identity), so the sealed seeds open in any of them.
+    private static readonly ThreadLocal<(AttachmentVault Vault, EndpointId Peer)> Vault = new(() =>
     {
-        var folder = Path.Combine(Path.GetTempPath(), "irohsocial-fuzz-vault-" + Environment.ProcessId);
+        var folder = Path.Combine(Path.GetTempPath(), $"irohsocial-fuzz-vault-{Environment.ProcessId}-{Environment.CurrentManagedThreadId}");
         var bob = FuzzFixtures.CreateBob();
         var sealer = new AtRestSealer(bob);
         return (new AttachmentVault(folder, sealer), FuzzFixtures.CreateAlice().PublicKey);
