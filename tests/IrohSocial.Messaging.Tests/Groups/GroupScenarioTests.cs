@@ -99,7 +99,9 @@ public sealed class GroupScenarioTests : IAsyncLifetime
 
         var removed = await a.C.RemoveGroupMembersAsync(group.Id, [c.Id]);
         Assert.DoesNotContain(c.Id, removed.Members);
-        await WaitAsync(async () => await c.C.GetGroupAsync(group.Id) is { IsMember: false }, "c learns it was removed");
+        // The event is raised after the commit, so wait for it rather than for the state.
+        await WaitAsync(() => { lock (changes) { return Task.FromResult(changes.Any(e => !e.State.IsMember)); } }, "c learns it was removed");
+        Assert.False((await c.C.GetGroupAsync(group.Id))!.IsMember);
         await WaitAsync(async () => await IsMemberAsync(b, group.Id, 2), "b learns c was removed");
         lock (changes)
         {
@@ -131,6 +133,8 @@ public sealed class GroupScenarioTests : IAsyncLifetime
         var (a, b, c) = await ThreeAsync();
         var group = await a.C.CreateGroupAsync("Team", [b.Address, c.Address]);
         await WaitAsync(async () => await IsMemberAsync(b, group.Id, 3) && await IsMemberAsync(c, group.Id, 3), "b and c joined");
+        // The state is visible before the batch that carried it committed; the address hint is saved by that commit.
+        await WaitAsync(async () => await b.Store.GetPeerAddressAsync(c.Id) is not null, "b knows c's address from the hints");
         var log = GroupLog.TryBuild((await LogOfAsync(a, group.Id)).ToList(), out _)!;
         using var mallory = SecretKey.Generate();
 
@@ -186,6 +190,7 @@ public sealed class GroupScenarioTests : IAsyncLifetime
         var (a, b, c) = await ThreeAsync();
         var group = await a.C.CreateGroupAsync("Team", [b.Address, c.Address]);
         await WaitAsync(async () => await IsMemberAsync(b, group.Id, 3) && await IsMemberAsync(c, group.Id, 3), "joined");
+        await WaitAsync(async () => await b.Store.GetPeerAddressAsync(c.Id) is not null, "b knows c's address from the hints");
         var typing = new TaskCompletionSource<GroupTypingEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
         c.C.GroupTyping += (_, e) => typing.TrySetResult(e);
         Assert.Equal(2, await b.C.SendGroupTypingAsync(group.Id));

@@ -54,7 +54,8 @@ internal sealed class GroupService
 
         public GroupState Head => Log.Head;
 
-        public string HeadHex => Convert.ToHexStringLower(Log.Head.Hash);
+        // The last update's hash, not the state hash: two branches can reach equal states through different updates.
+        public string HeadHex => Convert.ToHexStringLower(Log.Updates[^1].Hash);
     }
 
     // ---- local operations ----
@@ -260,7 +261,7 @@ internal sealed class GroupService
             }
 
             var learned = false;
-            if (incoming.Head.Hash.AsSpan().SequenceEqual(entry.Head.Hash) && (!entry.Synced.TryGetValue(context.Peer, out var seen) || seen != entry.HeadHex))
+            if (incoming.Updates[^1].Hash.AsSpan().SequenceEqual(entry.Log.Updates[^1].Hash) && (!entry.Synced.TryGetValue(context.Peer, out var seen) || seen != entry.HeadHex))
             {
                 entry.Synced[context.Peer] = entry.HeadHex;
                 learned = true;
@@ -279,7 +280,7 @@ internal sealed class GroupService
             }
 
             await SaveHintsAsync(body.Addresses, entry.Head, context, cancellationToken).ConfigureAwait(false);
-            var changed = before is null || !before.Hash.AsSpan().SequenceEqual(entry.Head.Hash);
+            var changed = known is null || !known.Log.Updates[^1].Hash.AsSpan().SequenceEqual(entry.Log.Updates[^1].Hash);
             if (!changed && !learned)
             {
                 return;
