@@ -54,6 +54,6 @@ public enum TransportError
     /// <summary>The relay answered that the dialed id is not registered there (it is offline or unknown).</summary>
     PeerNotFound = 16,
 
-    /// <summary>The relay refused the request; <see cref="TransportException.ApplicationErrorCode"/> holds its reason code (docs/protocol.md section 9).</summary>
+    /// <summary>The relay refused the request; <see cref="TransportException.ApplicationErrorCode"/> holds its reason code (docs/protocol.md section 10).</summary>
     RelayRefused = 17,
 }

@@ -5,10 +5,10 @@ using IrohSocial.Transport.Internal.Relay;
 
 namespace IrohSocial.Relay.Tests;
 
-/// <summary>The relay wire format: known-answer frames (the examples in docs/protocol.md section 9) and parser properties.</summary>
+/// <summary>The relay wire format: known-answer frames (the examples in docs/protocol.md section 10) and parser properties.</summary>
 public sealed class RelayProtocolTests
 {
-    // docs/protocol.md 9.6: client seed 01.., relay seed 02.., challenge 03.., session token 04..
+    // docs/protocol.md 10.6: client seed 01.., relay seed 02.., challenge 03.., session token 04..
     private static SecretKey Client => SecretKey.Import(Enumerable.Repeat((byte)0x01, 32).ToArray());
 
     private static SecretKey RelayKey => SecretKey.Import(Enumerable.Repeat((byte)0x02, 32).ToArray());

@@ -9,7 +9,7 @@ namespace IrohSocial.Messaging.Groups;
 /// <param name="Members">Current members, sorted by key bytes.</param>
 /// <param name="Admins">Members who may sign updates.</param>
 /// <param name="Version">1 after the create, +1 per update.</param>
-/// <param name="StateHash">Lowercase hex of the state hash (docs/protocol.md section 9.3): equal hashes mean equal states.</param>
+/// <param name="StateHash">Lowercase hex of the state hash (docs/protocol.md section 11.1): equal hashes mean equal states.</param>
 /// <param name="IsMember">Whether the local user is still a member (false after being removed or leaving).</param>
 public sealed record GroupInfo(GroupId Id, string Name, IReadOnlyList<EndpointId> Members, IReadOnlyList<EndpointId> Admins, ulong Version, string StateHash, bool IsMember);
 

@@ -1,6 +1,6 @@
 namespace IrohSocial.Messaging.Groups;
 
-/// <summary>What a signed membership update does (its byte value is on the wire, docs/protocol.md section 9).</summary>
+/// <summary>What a signed membership update does (its byte value is on the wire, docs/protocol.md section 11).</summary>
 public enum GroupUpdateKind
 {
     /// <summary>Founds the group: name and initial members; the author is its first admin.</summary>

@@ -6,12 +6,12 @@ using IrohSocial.Messaging.Internal.Groups;
 
 namespace IrohSocial.Messaging.Tests.Groups;
 
-/// <summary>Known answers for the group update and state encodings (docs/protocol.md section 9), the rules that refuse forgeries, and the fork choice.</summary>
+/// <summary>Known answers for the group update and state encodings (docs/protocol.md section 11), the rules that refuse forgeries, and the fork choice.</summary>
 public sealed class GroupProtocolTests
 {
     private const long Timestamp = 1767268800000;
 
-    // Pinned in docs/protocol.md 9.6. Keys are SecretKey.Import(32 x 0x01 / 0x02 / 0x03); group id 32 x 0x11.
+    // Pinned in docs/protocol.md 11.4 (known answers). Keys are SecretKey.Import(32 x 0x01 / 0x02 / 0x03); group id 32 x 0x11.
     private const string CreateHex =
         "0101111111111111111111111111111111111111111111111111111111111111111100000000000000000000000000000000000000000000000000000000000000008a88e3dd7409f195fd52db2d3cba5d72ca6709bf1d94121bf3748801b40f6f5c0000019b796dd60000045465616d00028a88e3dd7409f195fd52db2d3cba5d72ca6709bf1d94121bf3748801b40f6f5c8139770ea87d175f56a35466c34c7ecccb8d8a91b4ee37a25df60f5b8fc9b3949f81c825d6f0842f38774186ee4cbb8ecbddf07235847129046ab81322079cb7e4197eee3782d1d802006b1a964eea82c68d78b7d9b282e017f4f5ebae167a02";
 

@@ -226,7 +226,15 @@ public sealed class GroupScenarioTests : IAsyncLifetime
             await member.Events.WaitUntilAsync(e => e.Of<AttachmentReceivedEvent>().Count == 1, what: member.Name + " got the attachment");
             var received = member.Events.Of<AttachmentReceivedEvent>().Single();
             Assert.Equal(a.Id, received.Peer);
-            Assert.Equal(bytes, await File.ReadAllBytesAsync(received.Path));
+            // Kept sealed at rest: the bytes come back through the client.
+            Assert.False(File.ReadAllBytes(received.Path).AsSpan().SequenceEqual(bytes));
+            await using (var stream = await member.C.OpenAttachmentAsync(received.Peer, received.MessageId, received.Attachment.Id))
+            using (var copy = new MemoryStream())
+            {
+                await stream.CopyToAsync(copy);
+                Assert.Equal(bytes, copy.ToArray());
+            }
+
             var message = (await member.C.GetGroupMessagesAsync(group.Id)).Single();
             Assert.Equal(received.MessageId, message.Id);
             Assert.Equal("plan.bin", message.Attachments.Single().Name);

@@ -39,7 +39,7 @@ internal sealed record GroupRecordData(
 [JsonSourceGenerationOptions(GenerationMode = JsonSourceGenerationMode.Metadata, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 internal sealed partial class GroupJsonContext : JsonSerializerContext;
 
-/// <summary>The control kinds groups ride on (docs/protocol.md section 9.5).</summary>
+/// <summary>The control kinds groups ride on (docs/protocol.md section 11.4).</summary>
 internal static class GroupKinds
 {
     public static readonly ControlKind<GroupSyncBody> Sync = new("group.sync", GroupJsonContext.Default.GroupSyncBody);

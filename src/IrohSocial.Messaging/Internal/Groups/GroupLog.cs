@@ -74,7 +74,7 @@ internal sealed class GroupLog
     }
 
     /// <summary>
-    /// The deterministic choice between two valid logs of the same group (docs/protocol.md section 9.4): when
+    /// The deterministic choice between two valid logs of the same group (docs/protocol.md section 11.3): when
     /// one extends the other, the longer; when they fork, the branch whose first update after the fork ranks
     /// first: a removal or leave before any other kind (so a concurrent change never undoes a removal), then
     /// the smaller update hash. The rule is symmetric, so every member that saw the same logs keeps the same one.

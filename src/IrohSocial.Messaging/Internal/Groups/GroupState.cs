@@ -8,7 +8,7 @@ using IrohSocial.Messaging.Groups;
 namespace IrohSocial.Messaging.Internal.Groups;
 
 /// <summary>
-/// A group's membership at one version. Its <see cref="Hash"/> (docs/protocol.md section 9.3) is what the next
+/// A group's membership at one version. Its <see cref="Hash"/> (docs/protocol.md section 11.1) is what the next
 /// update names as its previous state, which chains the states.
 /// </summary>
 internal sealed class GroupState

@@ -7,7 +7,7 @@ using IrohSocial.Messaging.Groups;
 namespace IrohSocial.Messaging.Internal.Groups;
 
 /// <summary>
-/// One signed membership update, as bytes (docs/protocol.md section 9.2):
+/// One signed membership update, as bytes (docs/protocol.md section 11.2):
 /// <c>u8 format=1 | u8 kind | group_id[32] | prev_state_hash[32] | author[32] | i64 timestamp_ms | u16 name_len | name | u16 count | count*key[32] | signature[64]</c>,
 /// big-endian, the signature being ed25519 by <c>author</c> over <see cref="SignatureLabel"/> || 0x00 || everything before it.
 /// Written by hand because the layout is the thing that is signed: it must be byte-exact and stable.

@@ -8,7 +8,7 @@ namespace IrohSocial.Transport.Internal.Relay;
 
 /// <summary>
 /// One identity's client of one relay: opens WebSockets, answers the relay's challenge with a signed hello and
-/// turns a dialed or accepted socket into a duplex <see cref="Stream"/> (docs/protocol.md section 9).
+/// turns a dialed or accepted socket into a duplex <see cref="Stream"/> (docs/protocol.md section 10).
 /// </summary>
 internal sealed class RelayClient
 {

@@ -28,7 +28,7 @@ internal enum RelayFrameType : byte
     Refused = 0x1F,
 }
 
-/// <summary>Why the relay refused or ended a socket (docs/protocol.md section 9).</summary>
+/// <summary>Why the relay refused or ended a socket (docs/protocol.md section 10).</summary>
 internal enum RelayRefusal : byte
 {
     /// <summary>The hello's signature does not verify (wrong key, another relay's id, an old challenge).</summary>
@@ -75,7 +75,7 @@ internal enum RelayRefusal : byte
 }
 
 /// <summary>
-/// The relay wire format (docs/protocol.md section 9): each control frame is one binary WebSocket message whose first
+/// The relay wire format (docs/protocol.md section 10): each control frame is one binary WebSocket message whose first
 /// byte is its type. After <see cref="RelayFrameType.Connected"/> the socket carries the peer's bytes unchanged.
 /// </summary>
 internal static class RelayProtocol
