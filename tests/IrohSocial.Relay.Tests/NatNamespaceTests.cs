@@ -299,9 +299,10 @@ internal sealed class CliProcess : IAsyncDisposable
     }
 
     /// <summary>The first JSON line (an "error: ..." line instead fails with the whole output).</summary>
+    /// <remarks>stderr is merged in, so notes such as the first run's "created a new identity" may come first.</remarks>
     public async Task<string> FirstLineAsync()
     {
-        var line = await WaitForLineAsync(_ => true);
+        var line = await WaitForLineAsync(l => l.StartsWith('{') || l.StartsWith("error", StringComparison.Ordinal));
         return line.StartsWith('{') ? line : throw new InvalidOperationException($"The CLI failed: {Output}");
     }
 

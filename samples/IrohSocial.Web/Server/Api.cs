@@ -30,7 +30,6 @@ internal static class Api
     {
         var api = app.MapGroup("/api");
         var sentFolder = Path.Combine(settings.DataDirectory, "sent");
-        var receivedFolder = Path.Combine(settings.DataDirectory, "attachments");
 
         api.MapGet("/me", (IrohSocialHost host) => new
         {
@@ -184,7 +183,7 @@ internal static class Api
             return new { sent = result.Sent, failed = result.Failed };
         });
 
-        api.MapGet("/attachments/{messageId}/{attachmentId}", (string messageId, string attachmentId, string? name, string? type) =>
+        api.MapGet("/attachments/{messageId}/{attachmentId}", async (string messageId, string attachmentId, string? name, string? type, string? peer, IrohSocialHost host, CancellationToken ct) =>
         {
             if (!SafeId(messageId) || !SafeId(attachmentId))
             {
@@ -192,14 +191,26 @@ internal static class Api
             }
 
             var fileName = $"{messageId}-{attachmentId}";
-            var path = new[] { Path.Combine(receivedFolder, fileName), Path.Combine(sentFolder, fileName) }.FirstOrDefault(File.Exists);
-            if (path is null)
+            var inline = type is not null && InlineTypes.Contains(type);
+            var contentType = inline ? type! : "application/octet-stream";
+            var downloadName = inline ? null : (name ?? fileName);
+
+            // Received attachments are sealed at rest by the SDK; they are decrypted only while streamed to the page.
+            if (peer is not null && TryPeer(peer, out var from))
             {
-                return Results.NotFound();
+                try
+                {
+                    var stream = await host.Messages.OpenAttachmentAsync(from, messageId, attachmentId, ct);
+                    return Results.Stream(stream, contentType, downloadName);
+                }
+                catch (MessagingException ex) when (ex.Error == MessagingError.AttachmentNotFound)
+                {
+                    // Not received (or one this user sent): the sent copy below, if any.
+                }
             }
 
-            var inline = type is not null && InlineTypes.Contains(type);
-            return Results.File(Path.GetFullPath(path), inline ? type : "application/octet-stream", inline ? null : (name ?? fileName));
+            var sent = Path.Combine(sentFolder, fileName);
+            return File.Exists(sent) ? Results.File(Path.GetFullPath(sent), contentType, downloadName) : Results.NotFound();
         });
 
         api.MapPost("/calls", async (StartCallRequest request, CallSession calls, CancellationToken ct) =>

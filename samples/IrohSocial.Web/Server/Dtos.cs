@@ -16,7 +16,7 @@ public sealed record MessageDto(string Id, string Peer, string Direction, string
         m.Timestamp,
         m.ReplyTo,
         [.. m.Attachments.Select(a => new AttachmentDto(a.Id, a.Name, a.MimeType, a.Size, a.Sha256,
-            $"/api/attachments/{Uri.EscapeDataString(m.Id)}/{Uri.EscapeDataString(a.Id)}?name={Uri.EscapeDataString(a.Name)}&type={Uri.EscapeDataString(a.MimeType)}"))],
+            $"/api/attachments/{Uri.EscapeDataString(m.Id)}/{Uri.EscapeDataString(a.Id)}?name={Uri.EscapeDataString(a.Name)}&type={Uri.EscapeDataString(a.MimeType)}&peer={m.Peer}"))],
         StatusText(m.Status));
 
     public static string StatusText(MessageStatus status) => status switch

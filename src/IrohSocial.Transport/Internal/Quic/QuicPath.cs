@@ -34,8 +34,22 @@ internal sealed class QuicPath : IEndpointPath
     public IPEndPoint LocalEndPoint => _listener.LocalEndPoint;
 
     /// <summary>Listens on UDP <paramref name="bind"/>.</summary>
-    /// <exception cref="QuicException">The address is in use or cannot be bound.</exception>
+    /// <exception cref="SocketException">The address is in use (also when another QUIC listener on the port already
+    /// serves our ALPNs: msquic shares UDP ports between listeners and reports that as <see cref="QuicError.AlpnInUse"/>).</exception>
+    /// <exception cref="QuicException">The address cannot be bound for another reason.</exception>
     public static async ValueTask<QuicPath> BindAsync(EndpointContext ctx, IPEndPoint bind, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ListenAsync(ctx, bind, cancellationToken).ConfigureAwait(false);
+        }
+        catch (QuicException ex) when (ex.QuicError == QuicError.AlpnInUse)
+        {
+            throw new SocketException((int)SocketError.AddressAlreadyInUse, $"UDP {bind} is already used by another QUIC listener for the same protocols.");
+        }
+    }
+
+    private static async ValueTask<QuicPath> ListenAsync(EndpointContext ctx, IPEndPoint bind, CancellationToken cancellationToken)
     {
         var listener = await QuicListener.ListenAsync(
             new QuicListenerOptions
