@@ -36,9 +36,8 @@ public sealed record CallRecordDto(string CallId, string Peer, string Name, stri
 public sealed record PathDto(string Kind, string Transport, string Remote, string? VideoRemote)
 {
     public static PathDto From(Connection connection, Connection? video) => new(
-        // The SDK's transport dials peers' direct addresses only; relayed paths appear when a relay carries the connection.
-        "direct",
-        connection.Provider == TransportProvider.Quic ? "QUIC" : "TCP/TLS",
+        connection.Path == ConnectionPath.Relay ? "relayed" : "direct",
+        connection.Path switch { ConnectionPath.Quic => "QUIC", ConnectionPath.Relay => "TLS through the relay", _ => "TCP/TLS" },
         connection.RemoteAddress.ToString(),
         video?.RemoteAddress.ToString());
 }
