@@ -72,7 +72,7 @@ public static class PeerArgument
     {
         text = text.Trim();
         var contacts = node.Contacts.Load();
-        if (text.StartsWith(EndpointAddr.TicketPrefix, StringComparison.Ordinal) && !EndpointId.TryParse(text, out _))
+        if (text.StartsWith(EndpointAddr.TicketPrefix, StringComparison.Ordinal))
         {
             // A ticket, or a mistyped one: say why it does not parse instead of looking for a contact of that name.
             var ticket = ParseTicket(text, node.Warnings);

@@ -233,7 +233,7 @@ public sealed partial class DmClient
         {
             // The hash was announced by the sender; bytes that do not match it are not restored. The vault seals the
             // file and never replaces one already received.
-            if (Convert.ToHexStringLower(SHA256.HashData(data)) != sha256 || File.Exists(_vault.PathFor(peer, messageId, attachmentId)))
+            if (Convert.ToHexStringLower(SHA256.HashData(data)) != sha256 || _vault.Contains(peer, messageId, attachmentId))
             {
                 continue;
             }

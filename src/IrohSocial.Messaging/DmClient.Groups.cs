@@ -3,7 +3,6 @@ using IrohSocial.Messaging.Controls;
 using IrohSocial.Messaging.Groups;
 using IrohSocial.Messaging.Internal;
 using IrohSocial.Messaging.Internal.Groups;
-using IrohSocial.Messaging.Search;
 using IrohSocial.Messaging.Storage;
 using IrohSocial.Transport;
 
@@ -30,7 +29,8 @@ public sealed partial class DmClient
 
     private GroupService Groups => _groups ?? throw new MessagingException(MessagingError.GroupsUnsupported, "The store does not implement IGroupStore; groups are unavailable.");
 
-    private IGroupStore GroupStore => (IGroupStore)(_options.Store is SearchIndexingStore indexing ? indexing.Inner : _options.Store);
+    // The app's own store (StartAsync wraps it for the search index; optional interfaces live on the inner one).
+    private IGroupStore GroupStore => (IGroupStore)Indexing.Inner;
 
     /// <summary>
     /// Creates a group named <paramref name="name"/> with the local user (its first admin) and <paramref name="members"/>,

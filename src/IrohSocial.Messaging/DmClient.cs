@@ -47,7 +47,7 @@ public sealed partial class DmClient : IAsyncDisposable
         _vault = new AttachmentVault(options.AttachmentDirectory ?? AttachmentVault.DefaultRoot(options.SecretKey.PublicKey), _sealer);
         _runtime = new DmRuntime(options.SecretKey, options.Store, options, _logger, OpenEnvelopeStreamAsync, Raise, _vault);
         ProtocolHandler = new DmProtocolHandler(this);
-        _groups = (options.Store is SearchIndexingStore indexing ? indexing.Inner : options.Store) is IGroupStore groupStore ? new GroupService(this, _runtime, groupStore) : null;
+        _groups = Indexing.Inner is IGroupStore groupStore ? new GroupService(this, _runtime, groupStore) : null;
     }
 
     /// <summary>The local identity.</summary>

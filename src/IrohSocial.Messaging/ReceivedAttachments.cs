@@ -24,7 +24,7 @@ public sealed class ReceivedAttachments : IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(messageId);
         ArgumentException.ThrowIfNullOrEmpty(attachmentId);
-        return File.Exists(_vault.PathFor(peer, messageId, attachmentId));
+        return _vault.Contains(peer, messageId, attachmentId);
     }
 
     /// <summary>Opens a received attachment; the stream decrypts as it is read (see <see cref="DmClient.OpenAttachmentAsync"/>).</summary>

@@ -65,6 +65,9 @@ internal sealed class AttachmentVault : IDisposable
         return Path.Combine(PeerFolder(peer), name + ".sealed");
     }
 
+    /// <summary>Whether the attachment was received, verified and published under its final name.</summary>
+    public bool Contains(EndpointId peer, string messageId, string attachmentId) => File.Exists(PathFor(peer, messageId, attachmentId));
+
     /// <summary>Makes sure the root and the peer's folder are private; throws <see cref="UnauthorizedAccessException"/> if not.</summary>
     public string EnsurePeerFolder(EndpointId peer)
     {
