@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using IrohSocial.Testing;
 
 namespace IrohSocial.Cli.Tests;
 
@@ -126,7 +127,7 @@ public sealed class CliArchiveTests : IDisposable
 
     private async Task<(string Id, string Ticket)> PeerAsync(string name)
     {
-        var id = await CliRun.RunAsync(_temp.Sub(name), "id", "--bind", $"127.0.0.1:{CliMessagingTests.FreePort()}", "--json");
+        var id = await CliRun.RunAsync(_temp.Sub(name), "id", "--bind", $"127.0.0.1:{TestTransport.FreePort()}", "--json");
         var root = JsonDocument.Parse(id.Out.Lines[0]).RootElement;
         return (root.GetProperty("id").GetString()!, root.GetProperty("ticket").GetString()!);
     }

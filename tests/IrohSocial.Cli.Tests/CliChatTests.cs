@@ -1,4 +1,5 @@
 using System.Text.Json;
+using IrohSocial.Testing;
 using static IrohSocial.Cli.Tests.CliPeers;
 
 namespace IrohSocial.Cli.Tests;
@@ -28,7 +29,7 @@ public sealed class CliChatTests : IDisposable
     public async Task Chat_TwoTerminals_SentDeliveredReadAndTypingAndTheLineStaysIntact()
     {
         // Bob chats with Alice by her ticket (the port her chat binds); Alice chats with Bob by his.
-        var alicePort = CliMessagingTests.FreePort();
+        var alicePort = TestTransport.FreePort();
         var (aliceId, aliceTicket) = await IdAsync(_peers.Alice, $"127.0.0.1:{alicePort}");
         var bobKeys = new ScriptedKeys();
         using var stop = new CancellationTokenSource();
@@ -65,7 +66,7 @@ public sealed class CliChatTests : IDisposable
     [Fact]
     public async Task Chat_CtrlC_Exits130KeepsTheEnteredLineAndSaysWhatIsQueued()
     {
-        var (bobId, bobTicket) = await IdAsync(_peers.Bob, $"127.0.0.1:{CliMessagingTests.FreePort()}");
+        var (bobId, bobTicket) = await IdAsync(_peers.Bob, $"127.0.0.1:{TestTransport.FreePort()}");
         // Input that blocks like the real console's: Ctrl+C must not wait for another line.
         var input = new BlockingLines();
         using var ctrlC = new CancellationTokenSource();

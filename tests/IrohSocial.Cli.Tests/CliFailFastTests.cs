@@ -1,4 +1,5 @@
 using System.Text.Json;
+using IrohSocial.Testing;
 using static IrohSocial.Cli.Tests.CliPeers;
 
 namespace IrohSocial.Cli.Tests;
@@ -29,7 +30,7 @@ public sealed class CliFailFastTests : IDisposable
         Assert.Equal("error", line.GetProperty("type").GetString());
         Assert.Contains("is not a ticket", line.GetProperty("error").GetString());
 
-        var (_, ticket) = await IdAsync(_peers.Bob, $"127.0.0.1:{CliMessagingTests.FreePort()}");
+        var (_, ticket) = await IdAsync(_peers.Bob, $"127.0.0.1:{TestTransport.FreePort()}");
         await CliRun.RunAsync(_peers.Alice, "send", ticket, "<queued> & \"quoted\"", "--timeout", "1", "--bind", Loopback);
         var message = Assert.Single((await CliRun.RunAsync(_peers.Alice, "outbox", "list", "--json")).Out.Lines);
         Assert.Contains("+00:00\"", message);

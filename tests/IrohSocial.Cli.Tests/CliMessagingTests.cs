@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using IrohSocial.Testing;
 using IrohSocial.Transport;
 
 namespace IrohSocial.Cli.Tests;
@@ -54,7 +55,7 @@ public sealed class CliMessagingTests : IDisposable
     [Fact]
     public async Task Send_ToOfflinePeer_ExitsTwoThenOutboxFlushDeliversWhenPeerIsBack()
     {
-        var port = FreePort();
+        var port = TestTransport.FreePort();
         var id = await CliRun.RunAsync(Bob, "id", "--bind", $"127.0.0.1:{port}", "--json");
         Assert.Equal(ExitCodes.Success, await id.Exit);
         var bobTicket = JsonDocument.Parse(id.Out.Lines[0]).RootElement.GetProperty("ticket").GetString()!;
@@ -176,27 +177,6 @@ public sealed class CliMessagingTests : IDisposable
     {
         await _stop.CancelAsync();
         Assert.Equal(ExitCodes.Success, await listener.Exit.WaitAsync(TimeSpan.FromSeconds(30)));
-    }
-
-    // Free for TCP and for UDP (a QUIC run binds UDP on the same number).
-    internal static int FreePort()
-    {
-        while (true)
-        {
-            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            var port = ((IPEndPoint)socket.LocalEndPoint!).Port;
-            try
-            {
-                using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-                udp.Bind(new IPEndPoint(IPAddress.Loopback, port));
-                return port;
-            }
-            catch (SocketException)
-            {
-                // Taken for UDP: try another.
-            }
-        }
     }
 
     public void Dispose()

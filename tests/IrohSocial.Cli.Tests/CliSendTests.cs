@@ -1,4 +1,5 @@
 using System.Text.Json;
+using IrohSocial.Testing;
 using static IrohSocial.Cli.Tests.CliPeers;
 
 namespace IrohSocial.Cli.Tests;
@@ -167,7 +168,7 @@ public sealed class CliSendTests : IDisposable
     [Fact]
     public async Task Send_ConnectionRefused_QueuedAsOfflineWithoutWaitingForTheTimeout()
     {
-        var (_, ticket) = await IdAsync(_peers.Bob, $"127.0.0.1:{CliMessagingTests.FreePort()}");
+        var (_, ticket) = await IdAsync(_peers.Bob, $"127.0.0.1:{TestTransport.FreePort()}");
 
         var run = await CliRun.RunAsync(_peers.Alice, "send", ticket, "anyone?", "--timeout", "3600", "--json", "--bind", Loopback);
 
@@ -180,8 +181,8 @@ public sealed class CliSendTests : IDisposable
     [Fact]
     public async Task Outbox_ListDropByIdAndByPeer_ConversationDelete()
     {
-        var (bobId, bobTicket) = await IdAsync(_peers.Bob, $"127.0.0.1:{CliMessagingTests.FreePort()}");
-        var (carolId, carolTicket) = await IdAsync(_peers.Carol, $"127.0.0.1:{CliMessagingTests.FreePort()}");
+        var (bobId, bobTicket) = await IdAsync(_peers.Bob, $"127.0.0.1:{TestTransport.FreePort()}");
+        var (carolId, carolTicket) = await IdAsync(_peers.Carol, $"127.0.0.1:{TestTransport.FreePort()}");
         string Queue(CliRun run) => Json(run.Out.Lines[0]).GetProperty("id").GetString()!;
         var typo = Queue(await CliRun.RunAsync(_peers.Alice, "send", bobTicket, "typo", "--timeout", "1", "--json", "--bind", Loopback));
         Queue(await CliRun.RunAsync(_peers.Alice, "send", bobTicket, "second", "--timeout", "1", "--json", "--bind", Loopback));

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using IrohSocial.Crypto;
+using IrohSocial.Testing;
 using IrohSocial.Transport;
 
 namespace IrohSocial.Cli.Tests;
@@ -21,7 +22,7 @@ public sealed class LookAlikeTicketTests : IDisposable
     [Fact]
     public async Task LookAlikeQueued_FlushAndSendsToRealTicket_AreAcknowledgedAndCallsWork()
     {
-        var bobBind = $"127.0.0.1:{CliMessagingTests.FreePort()}";
+        var bobBind = $"127.0.0.1:{TestTransport.FreePort()}";
         var (listener, stop, ticket) = await ListenAsync(bobBind);
         var bob = EndpointAddr.ParseTicket(ticket);
         using var otherKey = SecretKey.Generate();

@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using IrohSocial.Transport;
 
 namespace IrohSocial.Testing;
@@ -59,5 +61,29 @@ internal static class TestTransport
         }
 
         return Provider;
+    }
+
+    /// <summary>
+    /// A loopback port free for TCP and for UDP at this moment (a QUIC run binds UDP on it, Auto binds both): a port
+    /// only TCP has free fails the node's bind.
+    /// </summary>
+    public static int FreePort()
+    {
+        while (true)
+        {
+            using var tcp = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            tcp.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            var port = ((IPEndPoint)tcp.LocalEndPoint!).Port;
+            try
+            {
+                using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+                udp.Bind(new IPEndPoint(IPAddress.Loopback, port));
+                return port;
+            }
+            catch (SocketException)
+            {
+                // Taken for UDP: try another.
+            }
+        }
     }
 }

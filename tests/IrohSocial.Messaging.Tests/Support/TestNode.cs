@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using IrohSocial.Crypto;
 using IrohSocial.Messaging.Storage;
 using IrohSocial.Storage.Sqlite;
@@ -26,7 +25,7 @@ public sealed class TestNode : IAsyncDisposable
         Name = name;
         _sqlite = sqlite;
         Directory.CreateDirectory(_folder);
-        Port = FreePort();
+        Port = TestTransport.FreePort();
     }
 
     public string Name { get; }
@@ -159,26 +158,6 @@ public sealed class TestNode : IAsyncDisposable
         catch (IOException)
         {
             // Harmless leftovers in temp.
-        }
-    }
-
-    // Free for TCP and for UDP (a QUIC run binds UDP): a port only TCP has free fails the node's bind.
-    private static int FreePort()
-    {
-        while (true)
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-            try
-            {
-                using var udp = new UdpClient(new IPEndPoint(IPAddress.Loopback, port));
-                return port;
-            }
-            catch (SocketException)
-            {
-                // Taken for UDP: try another.
-            }
         }
     }
 }
