@@ -38,7 +38,7 @@ public sealed class SoakChildEntry
 
     /// <summary>
     /// Protocol on stdout: <c>ready PORT</c>, <c>queued CONTENT</c> (durably queued), <c>recv CONTENT</c>,
-    /// <c>sent-all</c>, <c>status OUTBOX FROM=COUNT...</c>. On stdin: <c>final</c> (send one more message to
+    /// <c>sent-all</c>, <c>final-sent</c>, <c>status OUTBOX FROM=COUNT...</c>. On stdin: <c>final</c> (send one more message to
     /// each peer), <c>stop</c>.
     /// </summary>
     private static async Task RunAsync()
@@ -113,6 +113,8 @@ public sealed class SoakChildEntry
                 }
 
                 finalSent = true;
+                output.WriteLine("final-sent");
+                last = null; // the next status is printed even if it reads the same as before the finals
             }
 
             var counts = new List<string>();

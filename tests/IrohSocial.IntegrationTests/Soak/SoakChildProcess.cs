@@ -29,6 +29,9 @@ internal sealed class SoakChildProcess : IAsyncDisposable
 
     public bool SentAll { get; private set; }
 
+    /// <summary>The child queued its final messages (the statuses after this count them).</summary>
+    public bool FinalSent { get; private set; }
+
     /// <summary>Last status line: outbox peer count and incoming counts per peer.</summary>
     public (int Outbox, Dictionary<string, int> Incoming)? Status { get; private set; }
 
@@ -50,6 +53,7 @@ internal sealed class SoakChildProcess : IAsyncDisposable
     {
         _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
         SentAll = false;
+        FinalSent = false;
         Status = null;
         var info = new ProcessStartInfo("dotnet")
         {
@@ -159,6 +163,11 @@ internal sealed class SoakChildProcess : IAsyncDisposable
                 break;
             case "sent-all":
                 SentAll = true;
+                break;
+            case "final-sent":
+                // Only a status printed after the finals were queued says whether they were acknowledged.
+                Status = null;
+                FinalSent = true;
                 break;
             case "status":
                 var parts = rest.Split(' ');

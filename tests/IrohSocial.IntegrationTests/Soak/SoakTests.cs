@@ -163,10 +163,14 @@ public sealed class SoakTests
                 await nodes[from].Client!.SendMessageAsync(addresses[to], SoakContent.Format(from, to, int.MaxValue), cancellationToken: ct);
             }
 
+            // Arrived everywhere, and acknowledged back to every sender (the child's outbox included): the outboxes are
+            // checked below after the child stops, so stopping it before its finals' acks came back would race.
             var finals = Stopwatch.StartNew();
-            while (!(FinalArrived(arrivals["A"], "B", "C") && FinalArrived(arrivals["B"], "A", "C") && FinalArrived(child.Received, "A", "B")))
+            while (!(FinalArrived(arrivals["A"], "B", "C") && FinalArrived(arrivals["B"], "A", "C") && FinalArrived(child.Received, "A", "B")
+                && child is { FinalSent: true, Status: { Outbox: 0 } }
+                && await nodes["A"].OutboxPeersAsync() + await nodes["B"].OutboxPeersAsync() == 0))
             {
-                Assert.True(finals.Elapsed < TimeSpan.FromSeconds(60), "the final message of some session did not arrive");
+                Assert.True(finals.Elapsed < TimeSpan.FromSeconds(60), "the final message of some session did not arrive or was not acknowledged");
                 await Task.Delay(100, ct);
             }
 
