@@ -36,7 +36,7 @@ public sealed class Endpoint : IAsyncDisposable
         LocalEndPoint = paths[0].LocalEndPoint!;
         Paths = paths.Select(p => p.Kind).ToArray();
         RelayPath = paths.OfType<RelayPath>().FirstOrDefault();
-        Addr = new EndpointAddr(Id, DialableAddresses(LocalEndPoint), ctx.Options.RelayUrls.FirstOrDefault()?.ToUri());
+        Addr = new EndpointAddr(Id, DialableAddresses(LocalEndPoint), ctx.Options.RelayUrls.FirstOrDefault()?.ToUri()) { Mailbox = ctx.Options.Mailbox };
         _acceptPumps = Task.WhenAll(paths.Select(PumpAcceptsAsync));
     }
 

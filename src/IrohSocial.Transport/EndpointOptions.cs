@@ -80,6 +80,12 @@ public sealed record EndpointOptions
     /// </summary>
     public IReadOnlyList<RelayAddress> RelayUrls { get; init; } = [];
 
+    /// <summary>
+    /// This endpoint's mailbox (a node serving <see cref="Alpns.Mailbox"/>), put in <see cref="Endpoint.Addr"/> and its
+    /// ticket so senders can deposit there while this endpoint is away. Null: none.
+    /// </summary>
+    public EndpointAddr? Mailbox { get; init; }
+
     /// <summary>First delay before registering again on a relay; doubles per failure, with jitter.</summary>
     internal TimeSpan RelayMinBackoff { get; init; } = TimeSpan.FromMilliseconds(500);
 
