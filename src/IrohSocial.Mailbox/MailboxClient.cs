@@ -120,23 +120,44 @@ public sealed class MailboxClient : IAsyncDisposable
     /// </summary>
     public async IAsyncEnumerable<MailboxItemKey> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        var watch = await OpenWatchAsync(cancellationToken).ConfigureAwait(false);
+        await using (watch.ConfigureAwait(false))
+        {
+            while (true)
+            {
+                yield return await watch.ReadAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Starts watching and returns once the host confirmed it: every deposit after this point is reported.</summary>
+    internal async Task<MailboxWatch> OpenWatchAsync(CancellationToken cancellationToken)
+    {
         var stream = await OpenAsync(MailboxWire.Watch(), cancellationToken).ConfigureAwait(false);
-        await using (stream.ConfigureAwait(false))
+        try
         {
             var reader = new FrameReader(stream, MailboxWire.MaxFrameSize);
             ExpectOk(await ReadAnswerAsync(reader, cancellationToken).ConfigureAwait(false));
-            while (true)
-            {
-                var frame = await ReadAnswerAsync(reader, cancellationToken).ConfigureAwait(false);
-                var r = MailboxWire.ReadAnswer(frame, out var status);
-                if (status != MailboxStatus.Deposited || !r.TryKey(out var key) || !r.AtEnd)
-                {
-                    throw MailboxWire.Violation("a malformed watch event");
-                }
-
-                yield return key;
-            }
+            return new MailboxWatch(stream, reader);
         }
+        catch
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>A confirmed watch: reads the keys the host pushes.</summary>
+    internal sealed class MailboxWatch(TransportStream stream, FrameReader reader) : IAsyncDisposable
+    {
+        public async Task<MailboxItemKey> ReadAsync(CancellationToken cancellationToken)
+        {
+            var frame = await ReadAnswerAsync(reader, cancellationToken).ConfigureAwait(false);
+            var r = MailboxWire.ReadAnswer(frame, out var status);
+            return status == MailboxStatus.Deposited && r.TryKey(out var key) && r.AtEnd ? key : throw MailboxWire.Violation("a malformed watch event");
+        }
+
+        public ValueTask DisposeAsync() => stream.DisposeAsync();
     }
 
     private static MailboxWire.Reader ExpectOk(byte[] answer)
