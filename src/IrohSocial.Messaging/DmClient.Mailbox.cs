@@ -33,8 +33,18 @@ public sealed partial class DmClient
     {
         if (Mailbox is { } mailbox)
         {
-            _inbox = new MailboxInbox(_runtime, _endpoint, mailbox, Channel);
+            _inbox = new MailboxInbox(_runtime, _endpoint, mailbox, Channel, LearnAddressAsync);
             _inbox.Start();
+        }
+    }
+
+    /// <summary>Remembers a sender's address from its deposit when none is known yet (never replaces a known one).</summary>
+    private async Task LearnAddressAsync(EndpointAddr address, CancellationToken cancellationToken)
+    {
+        if (await ResolveAsync(address.Id, cancellationToken).ConfigureAwait(false) is null && _addresses.TryAdd(address.Id, address))
+        {
+            await _options.Store.ApplyAsync([new Storage.SavePeerAddress(address.Id, address.ToTicket())], cancellationToken).ConfigureAwait(false);
+            Channel(address.Id).Wake();
         }
     }
 

@@ -49,6 +49,7 @@ public sealed partial class DmClient : IAsyncDisposable
         _runtime = new DmRuntime(options.SecretKey, options.Store, options, _logger, OpenEnvelopeStreamAsync, Raise, _vault)
         {
             ResolveAddress = ResolveAsync,
+            LocalAddress = () => LocalAddress,
             Mailboxes = new MailboxClientPool(endpoint),
         };
         ProtocolHandler = new DmProtocolHandler(this);

@@ -37,6 +37,9 @@ internal sealed class DmRuntime(
     /// <summary>The peer's last known address (its mailbox among it); null when none is known.</summary>
     public required Func<EndpointId, CancellationToken, Task<EndpointAddr?>> ResolveAddress { get; init; }
 
+    /// <summary>How peers reach us now (put in deposits as a hint for the receipt's way back).</summary>
+    public required Func<EndpointAddr> LocalAddress { get; init; }
+
     /// <summary>Clients of the peers' mailboxes, for deposits.</summary>
     public required MailboxClientPool Mailboxes { get; init; }
 

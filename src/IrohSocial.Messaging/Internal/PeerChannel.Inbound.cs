@@ -63,7 +63,7 @@ internal sealed partial class PeerChannel
     /// makes the peer retry; duplicates are dropped by id and acknowledged again. A frame that must close the
     /// stream first lets the group before it commit, then throws.
     /// </summary>
-    private async Task ProcessFramesAsync(List<byte[]> frames, CancellationToken cancellationToken, bool fromMailbox = false)
+    private async Task<bool> ProcessFramesAsync(List<byte[]> frames, CancellationToken cancellationToken, bool fromMailbox = false)
     {
         OutboundLink? link = null;
         try
@@ -176,6 +176,8 @@ internal sealed partial class PeerChannel
         {
             throw closeStream;
         }
+
+        return batch.SessionChanged;
     }
 
     /// <summary>What one group of frames does: store operations, answers to queue, events and acknowledged sends.</summary>
@@ -262,7 +264,12 @@ internal sealed partial class PeerChannel
             }
         }
 
-        batch.ToAcknowledge.Add(control.Id);
+        // A receipt that came through the mailbox is not answered: its sender considered it done once deposited,
+        // and answering it with another receipt would bounce receipts between the two mailboxes forever.
+        if (!(batch.FromMailbox && control is ExtensionControl { Kind: "mailbox.delivered" }))
+        {
+            batch.ToAcknowledge.Add(control.Id);
+        }
     }
 
     private async Task HandleErrorFrameAsync(ResponseError error, CancellationToken cancellationToken)

@@ -27,7 +27,7 @@ internal sealed partial class PeerChannel
             var session = await GetSessionAsync(cancellationToken).ConfigureAwait(false);
             foreach (var entry in entries)
             {
-                blobs.Add((entry, MailboxPadding.Pad(Seal(session, Control.Parse(entry.Payload)))));
+                blobs.Add((entry, MailboxPadding.Pad(MailboxDeposit.Encode(_rt.LocalAddress(), Seal(session, Control.Parse(entry.Payload))))));
             }
 
             await CommitAsync([new SaveSession(Peer, session.Serialize())], cancellationToken).ConfigureAwait(false);
@@ -87,7 +87,8 @@ internal sealed partial class PeerChannel
     /// away: nothing is answered on a link, and the acknowledgement is a <c>mailbox.delivered</c> receipt queued in
     /// our outbox in the same batch, delivered when the sender is reachable.
     /// </summary>
-    public Task ProcessMailboxFramesAsync(List<byte[]> frames, CancellationToken cancellationToken) =>
+    /// <returns>Whether any of them decrypted (so the sender is who the envelopes claim).</returns>
+    public Task<bool> ProcessMailboxFramesAsync(List<byte[]> frames, CancellationToken cancellationToken) =>
         ProcessFramesAsync(frames, cancellationToken, fromMailbox: true);
 
     /// <summary>Queues the receipts of controls that came through the mailbox (part of the batch that applied them).</summary>

@@ -16,12 +16,14 @@ internal sealed class MailboxInbox : IAsyncDisposable
     private readonly DmRuntime _rt;
     private readonly MailboxClient _client;
     private readonly Func<EndpointId, PeerChannel> _channel;
+    private readonly Func<EndpointAddr, CancellationToken, Task> _learnAddress;
     private readonly SemaphoreSlim _drainLock = new(1, 1);
     private readonly CancellationTokenSource _shutdown = new();
     private Task? _loop;
 
-    public MailboxInbox(DmRuntime runtime, Endpoint endpoint, EndpointAddr mailbox, Func<EndpointId, PeerChannel> channel)
+    public MailboxInbox(DmRuntime runtime, Endpoint endpoint, EndpointAddr mailbox, Func<EndpointId, PeerChannel> channel, Func<EndpointAddr, CancellationToken, Task> learnAddress)
     {
+        _learnAddress = learnAddress;
         _rt = runtime;
         _client = new MailboxClient(endpoint, mailbox);
         _channel = channel;
@@ -116,6 +118,7 @@ internal sealed class MailboxInbox : IAsyncDisposable
         var group = new List<byte[]>();
         var groupKeys = new List<MailboxItemKey>();
         EndpointId? groupSender = null;
+        EndpointAddr? groupHint = null;
         foreach (var entry in entries)
         {
             var blob = await _client.GetAsync(entry.Key, cancellationToken).ConfigureAwait(false);
@@ -124,7 +127,8 @@ internal sealed class MailboxInbox : IAsyncDisposable
                 continue;
             }
 
-            if (!MailboxPadding.TryUnpad(blob, out var payload) || !TryReadSender(payload.Span, out var sender))
+            if (!MailboxPadding.TryUnpad(blob, out var deposit) || !MailboxDeposit.TryDecode(deposit, out var hint, out var payload)
+                || !TryReadSender(payload.Span, out var sender))
             {
                 // Not something any sender of ours made: drop it, it cannot become valid later.
                 Log.MailboxBlobDropped(_rt.Logger, "not a padded envelope");
@@ -134,17 +138,19 @@ internal sealed class MailboxInbox : IAsyncDisposable
 
             if (groupSender is { } current && current != sender)
             {
-                await ApplyGroupAsync(current, group, groupKeys, done, cancellationToken).ConfigureAwait(false);
+                await ApplyGroupAsync(current, groupHint, group, groupKeys, done, cancellationToken).ConfigureAwait(false);
+                groupHint = null;
             }
 
             groupSender = sender;
+            groupHint = hint is not null && hint.Id == sender ? hint : groupHint;
             group.Add(payload.ToArray());
             groupKeys.Add(entry.Key);
         }
 
         if (groupSender is { } last)
         {
-            await ApplyGroupAsync(last, group, groupKeys, done, cancellationToken).ConfigureAwait(false);
+            await ApplyGroupAsync(last, groupHint, group, groupKeys, done, cancellationToken).ConfigureAwait(false);
         }
 
         if (done.Count > 0)
@@ -155,11 +161,15 @@ internal sealed class MailboxInbox : IAsyncDisposable
         return done.Count;
     }
 
-    private async Task ApplyGroupAsync(EndpointId sender, List<byte[]> frames, List<MailboxItemKey> keys, List<MailboxItemKey> done, CancellationToken cancellationToken)
+    private async Task ApplyGroupAsync(EndpointId sender, EndpointAddr? hint, List<byte[]> frames, List<MailboxItemKey> keys, List<MailboxItemKey> done, CancellationToken cancellationToken)
     {
         try
         {
-            await _channel(sender).ProcessMailboxFramesAsync(frames, cancellationToken).ConfigureAwait(false);
+            // The hint is adopted only when something from that sender decrypted (a host cannot plant one alone).
+            if (await _channel(sender).ProcessMailboxFramesAsync(frames, cancellationToken).ConfigureAwait(false) && hint is not null)
+            {
+                await _learnAddress(hint, cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (MessagingException ex)
         {
