@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using IrohSocial.Messaging.Internal.Mailbox;
 using IrohSocial.Transport;
 
@@ -5,14 +6,51 @@ namespace IrohSocial.Messaging;
 
 public sealed partial class DmClient
 {
+    private readonly SemaphoreSlim _mailboxLock = new(1, 1);
     private MailboxInbox? _inbox;
+    private StrongBox<EndpointAddr?>? _chosenMailbox;
 
     /// <summary>
-    /// This client's own mailbox (<see cref="DmClientOptions.Mailbox"/>, else the shared endpoint's), which peers find in
-    /// <see cref="LocalAddress"/>; null when it has none. Peers whose address names a mailbox get deposits there when
-    /// they cannot be reached, whether or not this client has one.
+    /// This client's own mailbox (<see cref="DmClientOptions.Mailbox"/>, else the shared endpoint's, unless changed with
+    /// <see cref="SetMailboxAsync"/>), which peers find in <see cref="LocalAddress"/>; null when it has none. Peers whose
+    /// address names a mailbox get deposits there when they cannot be reached, whether or not this client has one.
     /// </summary>
-    public EndpointAddr? Mailbox => _options.Mailbox ?? _endpoint.Addr.Mailbox;
+    public EndpointAddr? Mailbox => Volatile.Read(ref _chosenMailbox) is { } chosen ? chosen.Value : _options.Mailbox ?? _endpoint.Addr.Mailbox;
+
+    /// <summary>
+    /// Picks another own mailbox (or none): <see cref="LocalAddress"/> names it from now on (share the new ticket), and
+    /// the client fetches from it instead. Messages already waiting in the old one are fetched first when it answers.
+    /// </summary>
+    /// <exception cref="ArgumentException">The mailbox address names a mailbox of its own.</exception>
+    public async Task SetMailboxAsync(EndpointAddr? mailbox, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        await _mailboxLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_inbox is not null)
+            {
+                try
+                {
+                    await _inbox.FetchAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (IrohSocial.Mailbox.MailboxException)
+                {
+                    // The old mailbox is away; what waits there expires there.
+                }
+
+                await _inbox.DisposeAsync().ConfigureAwait(false);
+                _inbox = null;
+            }
+
+            Volatile.Write(ref _chosenMailbox, new StrongBox<EndpointAddr?>(mailbox));
+            StartMailbox();
+        }
+        finally
+        {
+            _mailboxLock.Release();
+        }
+    }
 
     /// <summary>
     /// Fetches everything waiting in the own mailbox now and applies it like envelopes from the senders themselves
@@ -56,5 +94,6 @@ public sealed partial class DmClient
         }
 
         await _runtime.Mailboxes.DisposeAsync().ConfigureAwait(false);
+        _mailboxLock.Dispose();
     }
 }

@@ -60,7 +60,7 @@ public sealed partial class DmClient : IAsyncDisposable
     public EndpointId LocalId => _runtime.LocalId;
 
     /// <summary>How peers reach this client (share <see cref="EndpointAddr.ToTicket"/>).</summary>
-    public EndpointAddr LocalAddress => _options.Mailbox is { } mailbox ? _endpoint.Addr with { Mailbox = mailbox } : _endpoint.Addr;
+    public EndpointAddr LocalAddress => Equals(Mailbox, _endpoint.Addr.Mailbox) ? _endpoint.Addr : _endpoint.Addr with { Mailbox = Mailbox };
 
     /// <summary>The endpoint the client sends through.</summary>
     public Endpoint Endpoint => _endpoint;
