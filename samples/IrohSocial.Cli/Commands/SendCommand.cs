@@ -55,7 +55,7 @@ internal static class SendCommand
             var attempt = client.FlushPeerOutboxAsync(peer.Id, ct);
             var limit = Task.Delay(wait, ct);
             var first = await Task.WhenAny(done, attempt, limit);
-            if (first == attempt && attempt.Result.Failed == 0)
+            if (first == attempt && attempt.Result is { Failed: 0, Deposited: 0 })
             {
                 // Everything queued for the peer was acknowledged; the event may trail the store by a moment.
                 first = await Task.WhenAny(done, limit);
