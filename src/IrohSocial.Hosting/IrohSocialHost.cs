@@ -46,7 +46,7 @@ public sealed class IrohSocialHost : IHostedService, IAsyncDisposable, IDisposab
 
     /// <summary>How peers reach this node.</summary>
     /// <exception cref="InvalidOperationException">The host has not started (or has stopped).</exception>
-    public EndpointAddr Address => Current.Node.Addr;
+    public EndpointAddr Address => Current.Node.Messages.LocalAddress;
 
     /// <summary>The copy-pasteable form of <see cref="Address"/>.</summary>
     /// <exception cref="InvalidOperationException">The host has not started (or has stopped).</exception>
@@ -98,6 +98,8 @@ public sealed class IrohSocialHost : IHostedService, IAsyncDisposable, IDisposab
             IMessagingStore? store = null;
             try
             {
+                // Parsed before anything starts: a bad ticket fails the start with nothing left running.
+                var mailbox = options.Mailbox is { } ticket ? EndpointAddr.ParseTicket(ticket) : null;
                 if (options.DatabasePath is { } path)
                 {
                     sealer = new AtRestSealer(key);
@@ -120,6 +122,20 @@ public sealed class IrohSocialHost : IHostedService, IAsyncDisposable, IDisposab
                         TimeProvider = _time,
                     },
                     cancellationToken).ConfigureAwait(false);
+                if (mailbox is not null)
+                {
+                    // Until the node options carry it (IrohSocialNodeOptions.Mailbox), the client picks it after start.
+                    try
+                    {
+                        await node.Messages.SetMailboxAsync(mailbox, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch
+                    {
+                        await node.DisposeAsync().ConfigureAwait(false);
+                        throw;
+                    }
+                }
+
                 Volatile.Write(ref _running, new Running(key, sealer, store, node));
                 Log.Started(_logger, key.PublicKey, node.Messages.Endpoint.LocalEndPoint.ToString(), options.DatabasePath is null ? "in-memory" : "SQLite");
             }
