@@ -121,6 +121,40 @@ public sealed class MailboxFlowTests
         Assert.Equal(ids, (await bob.C.GetMessagesAsync(alice.Id, cancellationToken: Ct)).Select(m => m.Id));
     }
 
+    [Fact]
+    public async Task HostileDeposits_AreDroppedAndAcknowledged_AndRealOnesStillArrive()
+    {
+        await using var host = await MailboxHost.StartAsync(sqlite: false);
+        await using var alice = new DmPeer("alice");
+        await using var bob = new DmPeer("bob", host.Address);
+        await bob.StartAsync();
+        await using var mallory = await Dialer.StartAsync(host.Address);
+
+        // Not a padded blob; a padded blob that is not a deposit; and a well-formed deposit whose envelope claims to
+        // come from Alice (with a hint pointing at Mallory) but was never encrypted by her.
+        await mallory.Client.DepositAsync(bob.Id, "junk", TimeSpan.FromHours(1), "xyz"u8.ToArray(), Ct);
+        await mallory.Client.DepositAsync(bob.Id, "short", TimeSpan.FromHours(1), MailboxPadding.Pad([0x00]), Ct);
+        var forgedHint = Encoding.ASCII.GetBytes(new EndpointAddr(alice.Id, [.. mallory.Endpoint.Addr.DirectAddresses]).ToTicket());
+        var forgedEnvelope = Encoding.UTF8.GetBytes(
+            $$"""{"sender":"{{alice.Id}}","ratchet_key":"{{Convert.ToBase64String(new byte[32])}}","ephemeral_key":"{{Convert.ToBase64String(Enumerable.Repeat((byte)9, 32).ToArray())}}","message_number":0,"previous_chain_length":0,"ciphertext":"{{Convert.ToBase64String(new byte[40])}}","nonce":"{{Convert.ToBase64String(new byte[12])}}"}""");
+        byte[] deposit = [(byte)(forgedHint.Length >> 8), (byte)forgedHint.Length, .. forgedHint, .. forgedEnvelope];
+        await mallory.Client.DepositAsync(bob.Id, "forged", TimeSpan.FromHours(1), MailboxPadding.Pad(deposit), Ct);
+
+        await WaitUntilAsync(async () => (await host.Store.ListAsync(bob.Id, DateTimeOffset.UtcNow, 100)).Count == 0, "bob drops the hostile blobs");
+        Assert.Empty(bob.Events.OfType<MessageReceivedEvent>());
+        // The forged hint was not adopted: Bob still knows no address for Alice.
+        Assert.Null(await bob.Store.GetPeerAddressAsync(alice.Id));
+
+        // Bob's client keeps working: a real deposit from Alice arrives.
+        await bob.StopAsync();
+        await alice.StartAsync();
+        var id = await alice.C.SendMessageAsync(bob.Address, "the real one", cancellationToken: Ct);
+        await WaitUntilAsync(() => alice.Events.OfType<MessageDepositedEvent>().Any(), "alice deposits");
+        await bob.StartAsync();
+        await WaitUntilAsync(() => bob.Events.OfType<MessageReceivedEvent>().Any(), "bob receives the real one");
+        Assert.Equal(id, Assert.Single(bob.Events.OfType<MessageReceivedEvent>()).Message.Id);
+    }
+
     internal static async Task<RelayHost> StartRelayAsync() => await RelayHost.StartAsync(new RelayHostOptions
     {
         Relay = new RelayServerOptions { Identity = SecretKey.Generate() },

@@ -1,4 +1,5 @@
 using System.Net;
+using CsCheck;
 using IrohSocial.Crypto;
 using IrohSocial.Mailbox.Internal;
 using IrohSocial.Transport;
@@ -49,6 +50,22 @@ public sealed class MailboxWireTests
             [0x04, 0x00, 0x00], [0x06, 0x00, 0x00, 0x01, .. Alice.ToArray()], [0x06, 0x02, 0x00, 0x00],
         ];
         Assert.All(bad, b => Assert.Null(MailboxWire.TryParseRequest(b)));
+    }
+
+    [Fact]
+    public void Parser_OnArbitraryBytes_NeverThrows_AndValidRequestsRoundTrip()
+    {
+        Gen.Byte.Array[0, 300].Sample(bytes => _ = MailboxWire.TryParseRequest(bytes), iter: 20_000);
+        // Any prefix of a valid request other than a put (whose blob is the rest) is refused.
+        var ack = MailboxWire.Ack([new MailboxItemKey(Alice, "m1"), new MailboxItemKey(Alice, "m2")]);
+        Gen.Int[0, ack.Length - 1].Sample(cut => Assert.Null(MailboxWire.TryParseRequest(ack.AsMemory(0, cut))));
+        var ids = Gen.Char['!', '~'].Array[1, 64].Select(c => new string(c));
+        Gen.Select(ids, Gen.UInt, Gen.Byte.Array[1, 100]).Sample((id, ttl, blob) =>
+        {
+            var put = Assert.IsType<PutRequest>(MailboxWire.TryParseRequest(MailboxWire.Put(Alice, id, ttl, blob)));
+            Assert.Equal((id, ttl), (put.Id, put.TtlSeconds));
+            Assert.Equal(blob, put.Blob.ToArray());
+        });
     }
 
     [Fact]
