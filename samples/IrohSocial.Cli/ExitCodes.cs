@@ -12,6 +12,9 @@ public static class ExitCodes
     /// <summary>The message is safe in the outbox but not delivered yet (the peer is offline or slow).</summary>
     public const int Queued = 2;
 
+    /// <summary>The peer was unreachable and the message was left in its mailbox; it turns delivered when the peer fetches it.</summary>
+    public const int Deposited = 3;
+
     /// <summary>Interrupted by Ctrl+C (128 + SIGINT, as shells report it); what was entered is kept.</summary>
     public const int Interrupted = 130;
 }

@@ -92,6 +92,9 @@ public sealed class Output(TextWriter writer, bool json, Func<EndpointId, string
             case MessageDeliveredEvent d:
                 Write($"  delivered {ShortId(d.MessageId)} to {peer}", new JsonObject { ["type"] = "delivered", ["peer"] = e.Peer.ToString(), ["id"] = d.MessageId });
                 break;
+            case MessageDepositedEvent dep:
+                Write($"  deposited {ShortId(dep.MessageId)} in the mailbox of {peer}", new JsonObject { ["type"] = "deposited", ["peer"] = e.Peer.ToString(), ["id"] = dep.MessageId });
+                break;
             case MessageReadEvent rd:
                 Write($"  read {string.Join(' ', rd.MessageIds.Select(ShortId))} by {peer}", new JsonObject { ["type"] = "read", ["peer"] = e.Peer.ToString(), ["ids"] = new JsonArray([.. rd.MessageIds.Select(i => (JsonNode)i)]) });
                 break;

@@ -45,7 +45,7 @@ public sealed class IrohSocialHost : IHostedService, IAsyncDisposable, IDisposab
 
     /// <summary>How peers reach this node.</summary>
     /// <exception cref="InvalidOperationException">The host has not started (or has stopped).</exception>
-    public EndpointAddr Address => Current.Node.Addr;
+    public EndpointAddr Address => Current.Node.Messages.LocalAddress;
 
     /// <summary>The copy-pasteable form of <see cref="Address"/>.</summary>
     /// <exception cref="InvalidOperationException">The host has not started (or has stopped).</exception>
@@ -94,6 +94,8 @@ public sealed class IrohSocialHost : IHostedService, IAsyncDisposable, IDisposab
             IMessagingStore? store = null;
             try
             {
+                // Parsed before anything starts: a bad ticket fails the start with nothing left running.
+                var mailbox = options.Mailbox is { } ticket ? EndpointAddr.ParseTicket(ticket) : null;
                 if (options.DatabasePath is { } path)
                 {
                     sealer = new AtRestSealer(key);
@@ -113,6 +115,7 @@ public sealed class IrohSocialHost : IHostedService, IAsyncDisposable, IDisposab
                         Provider = options.Provider,
                         AttachmentDirectory = options.AttachmentDirectory,
                         Extensions = [.. options.Extensions],
+                        Mailbox = mailbox,
                         LoggerFactory = _loggerFactory,
                         TimeProvider = _time,
                     },

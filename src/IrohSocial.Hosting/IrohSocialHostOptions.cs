@@ -47,5 +47,12 @@ public sealed class IrohSocialHostOptions
     /// </summary>
     public IList<INodeExtension> Extensions { get; } = [];
 
+    /// <summary>
+    /// This node's mailbox, as the ticket its host prints (for example the <c>mailbox</c> of <c>irohsocial relay --mailbox</c>):
+    /// <see cref="IrohSocialHost.Address"/> names it and the node fetches from it (see <c>DmClient.SetMailboxAsync</c>).
+    /// Null: none.
+    /// </summary>
+    public string? Mailbox { get; set; }
+
     internal IPEndPoint ParseBindAddress() => IPEndPoint.Parse(BindAddress);
 }

@@ -10,6 +10,9 @@ public sealed partial class DmClient
     /// <summary>The peer acknowledged one of our messages.</summary>
     public event EventHandler<MessageDeliveredEvent>? MessageDelivered;
 
+    /// <summary>One of our messages was left in the peer's mailbox (the peer was unreachable).</summary>
+    public event EventHandler<MessageDepositedEvent>? MessageDeposited;
+
     /// <summary>The peer read some of our messages.</summary>
     public event EventHandler<MessageReadEvent>? MessageRead;
 
@@ -39,6 +42,7 @@ public sealed partial class DmClient
             {
                 case MessageReceivedEvent e: MessageReceived?.Invoke(this, e); break;
                 case MessageDeliveredEvent e: MessageDelivered?.Invoke(this, e); break;
+                case MessageDepositedEvent e: MessageDeposited?.Invoke(this, e); break;
                 case MessageReadEvent e: MessageRead?.Invoke(this, e); break;
                 case TypingEvent e: Typing?.Invoke(this, e); break;
                 case MessageDeletedEvent e: MessageDeleted?.Invoke(this, e); break;

@@ -20,7 +20,8 @@ public sealed partial class DmClient
             return stored;
         }
 
-        return null;
+        // Never heard of it, but it is on the LAN now: a hint only (not kept), the handshake proves the id.
+        return _endpoint.LocalDiscovery?.Find(peer, TimeSpan.FromMinutes(2)) is { } local ? new EndpointAddr(peer, local.Addresses) : null;
     }
 
     private Task<Stream> OpenEnvelopeStreamAsync(EndpointId peer, CancellationToken cancellationToken) =>

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using IrohSocial.Crypto;
 using IrohSocial.Messaging.Internal;
 using IrohSocial.Messaging.Internal.Groups;
+using IrohSocial.Messaging.Internal.Mailbox;
 using IrohSocial.Messaging.Search;
 using IrohSocial.Messaging.Storage;
 using IrohSocial.Transport;
@@ -48,7 +49,12 @@ public sealed partial class DmClient : IAsyncDisposable
         _logger = options.LoggerFactory?.CreateLogger<DmClient>() ?? NullLogger<DmClient>.Instance;
         _sealer = new AtRestSealer(options.SecretKey);
         _vault = new AttachmentVault(options.AttachmentDirectory ?? AttachmentVault.DefaultRoot(options.SecretKey.PublicKey), _sealer);
-        _runtime = new DmRuntime(options.SecretKey, options.Store, options, _logger, OpenEnvelopeStreamAsync, Raise, _vault);
+        _runtime = new DmRuntime(options.SecretKey, options.Store, options, _logger, OpenEnvelopeStreamAsync, Raise, _vault)
+        {
+            ResolveAddress = ResolveAsync,
+            LocalAddress = () => LocalAddress,
+            Mailboxes = new MailboxClientPool(endpoint),
+        };
         ProtocolHandler = new DmProtocolHandler(this);
         _groups = Indexing.Inner is IGroupStore groupStore ? new GroupService(this, _runtime, groupStore) : null;
     }
@@ -57,7 +63,7 @@ public sealed partial class DmClient : IAsyncDisposable
     public EndpointId LocalId => _runtime.LocalId;
 
     /// <summary>How peers reach this client (share <see cref="EndpointAddr.ToTicket"/>).</summary>
-    public EndpointAddr LocalAddress => _endpoint.Addr;
+    public EndpointAddr LocalAddress => Equals(Mailbox, _endpoint.Addr.Mailbox) ? _endpoint.Addr : _endpoint.Addr with { Mailbox = Mailbox };
 
     /// <summary>The endpoint the client sends through.</summary>
     public Endpoint Endpoint => _endpoint;
@@ -84,6 +90,7 @@ public sealed partial class DmClient : IAsyncDisposable
                 BindAddress = options.BindAddress,
                 Provider = options.Provider,
                 Alpns = [Alpns.DirectMessages],
+                Mailbox = options.Mailbox,
                 LoggerFactory = options.LoggerFactory,
                 TimeProvider = options.TimeProvider,
             },
@@ -101,6 +108,8 @@ public sealed partial class DmClient : IAsyncDisposable
             {
                 client.Channel(peer).Wake();
             }
+
+            client.StartMailbox();
 
             Log.Started(client._logger, client.LocalId);
             return client;
@@ -403,6 +412,7 @@ public sealed partial class DmClient : IAsyncDisposable
             await _ownRouter.DisposeAsync().ConfigureAwait(false);
         }
 
+        await StopMailboxAsync().ConfigureAwait(false);
         foreach (var channel in _channels.Values)
         {
             await channel.DisposeAsync().ConfigureAwait(false);

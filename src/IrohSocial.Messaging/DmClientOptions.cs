@@ -59,6 +59,19 @@ public sealed record DmClientOptions
     /// <summary>Envelopes in flight per peer before waiting for acknowledgements. Default 64.</summary>
     public int SendWindow { get; init; } = 64;
 
+    /// <summary>
+    /// This client's own mailbox (a node serving <c>iroh-social/mailbox/1</c>): it goes into <see cref="DmClient.LocalAddress"/>
+    /// and its ticket (and into the endpoint's address when the client binds its own), and the client fetches from it at
+    /// start and whenever it reports a deposit. Null: none (a shared endpoint's <see cref="EndpointOptions.Mailbox"/> is used then).
+    /// </summary>
+    public EndpointAddr? Mailbox { get; init; }
+
+    /// <summary>How long a peer's mailbox should keep what this client deposits there. Default 14 days.</summary>
+    public TimeSpan MailboxTimeToLive { get; init; } = TimeSpan.FromDays(14);
+
+    /// <summary>How often the own mailbox is listed besides its push notifications (a safety net). Default 1 minute.</summary>
+    public TimeSpan MailboxPollInterval { get; init; } = TimeSpan.FromMinutes(1);
+
     /// <summary>How long to wait for an acknowledgement before treating the link as broken. Default 15 s.</summary>
     public TimeSpan AckTimeout { get; init; } = TimeSpan.FromSeconds(15);
 
@@ -75,6 +88,8 @@ public sealed record DmClientOptions
         ArgumentOutOfRangeException.ThrowIfNegative(MaxAttachmentSize, nameof(MaxAttachmentSize));
         ArgumentOutOfRangeException.ThrowIfLessThan(SendWindow, 1, nameof(SendWindow));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(AckTimeout, TimeSpan.Zero, nameof(AckTimeout));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MailboxTimeToLive, TimeSpan.FromSeconds(1), nameof(MailboxTimeToLive));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(MailboxPollInterval, TimeSpan.Zero, nameof(MailboxPollInterval));
         if (Endpoint is not null && Endpoint.Id != SecretKey.PublicKey)
         {
             throw new ArgumentException("The endpoint's identity differs from SecretKey.", nameof(Endpoint));

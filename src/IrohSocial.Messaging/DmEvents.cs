@@ -13,6 +13,12 @@ public sealed record MessageReceivedEvent(EndpointId Peer, StoredMessage Message
 /// <summary>The peer acknowledged one of our messages.</summary>
 public sealed record MessageDeliveredEvent(EndpointId Peer, string MessageId) : DmEvent(Peer);
 
+/// <summary>
+/// One of our messages could not reach the peer and was left in the peer's mailbox instead (status
+/// <see cref="MessageStatus.Deposited"/>); <see cref="MessageDeliveredEvent"/> follows once the peer fetched it.
+/// </summary>
+public sealed record MessageDepositedEvent(EndpointId Peer, string MessageId) : DmEvent(Peer);
+
 /// <summary>The peer read some of our messages.</summary>
 public sealed record MessageReadEvent(EndpointId Peer, IReadOnlyList<string> MessageIds) : DmEvent(Peer);
 

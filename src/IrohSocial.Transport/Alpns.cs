@@ -8,4 +8,7 @@ public static class Alpns
 
     /// <summary>Voice and video calls.</summary>
     public const string Calls = "iroh-social/call/1";
+
+    /// <summary>Store-and-forward of already encrypted envelopes (docs/protocol.md section 12).</summary>
+    public const string Mailbox = "iroh-social/mailbox/1";
 }

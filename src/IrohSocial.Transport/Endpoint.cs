@@ -36,7 +36,7 @@ public sealed class Endpoint : IAsyncDisposable
         LocalEndPoint = paths[0].LocalEndPoint!;
         Paths = paths.Select(p => p.Kind).ToArray();
         RelayPath = paths.OfType<RelayPath>().FirstOrDefault();
-        Addr = new EndpointAddr(Id, DialableAddresses(LocalEndPoint), ctx.Options.RelayUrls.FirstOrDefault()?.ToUri());
+        Addr = new EndpointAddr(Id, DialableAddresses(LocalEndPoint), ctx.Options.RelayUrls.FirstOrDefault()?.ToUri()) { Mailbox = ctx.Options.Mailbox };
         _acceptPumps = Task.WhenAll(paths.Select(PumpAcceptsAsync));
     }
 
@@ -66,6 +66,9 @@ public sealed class Endpoint : IAsyncDisposable
 
     /// <summary>The relay path when <see cref="EndpointOptions.RelayUrls"/> names home relays.</summary>
     internal RelayPath? RelayPath { get; }
+
+    /// <summary>Where this endpoint looks for peers on the LAN (<see cref="EndpointOptions.LocalDiscovery"/>), or null.</summary>
+    public ILocalDiscovery? LocalDiscovery => _ctx.Options.LocalDiscovery;
 
     /// <summary>Whether this endpoint is registered on at least one of its home relays right now.</summary>
     public bool IsRelayRegistered => RelayPath?.IsRegistered ?? false;
@@ -111,6 +114,19 @@ public sealed class Endpoint : IAsyncDisposable
             }
 
             var endpoint = new Endpoint(ctx, paths);
+            if (options.LocalDiscovery is { } discovery)
+            {
+                try
+                {
+                    await discovery.StartAsync(endpoint.Addr, options.AnnounceOnLocalNetwork, cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    await endpoint.DisposeAsync().ConfigureAwait(false);
+                    throw;
+                }
+            }
+
             Log.Bound(ctx.Logger, ctx.Id.ToShortString(), string.Join(", ", paths.Select(p => p.Name)), reason);
             if (paths.Any(p => p.Kind == ConnectionPath.Quic))
             {
@@ -181,6 +197,12 @@ public sealed class Endpoint : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(addr.DirectAddresses);
         EndpointOptions.ValidateAlpn(alpn, nameof(alpn));
         ThrowIfDisposed();
+        // A fresh LAN hit goes first: the known addresses may be stale, and the relay starts only after a head start.
+        if (_ctx.Options.LocalDiscovery?.Find(addr.Id, _ctx.Options.LocalDiscoveryMaxAge) is { } local)
+        {
+            addr = addr with { DirectAddresses = [.. local.Addresses, .. addr.DirectAddresses.Except(local.Addresses)] };
+        }
+
         if (addr.DirectAddresses.Count == 0 && addr.RelayUrl is null && RelayPath is null)
         {
             throw new TransportException(TransportError.ConnectionRefused, $"No direct address is known for {addr.Id.ToShortString()}.");

@@ -14,6 +14,18 @@ namespace IrohSocial.Transport;
 /// <param name="RelayUrl">The peer's home relay (<see cref="RelayAddress.ToUri"/>); dialed through when direct addresses do not answer.</param>
 public sealed record EndpointAddr(EndpointId Id, IReadOnlyList<IPEndPoint> DirectAddresses, Uri? RelayUrl = null)
 {
+    /// <summary>
+    /// Where the endpoint's mailbox is (the address of a node serving <see cref="Alpns.Mailbox"/>), or null. Senders
+    /// deposit already encrypted envelopes there when the endpoint itself cannot be reached. A mailbox address carries
+    /// no mailbox of its own.
+    /// </summary>
+    /// <exception cref="ArgumentException">The mailbox address itself names a mailbox.</exception>
+    public EndpointAddr? Mailbox
+    {
+        get;
+        init => field = value is { Mailbox: not null } ? throw new ArgumentException("A mailbox address cannot name a mailbox of its own.", nameof(value)) : value;
+    }
+
     /// <summary>Text that starts every ticket.</summary>
     public const string TicketPrefix = TicketCodec.Prefix;
 
@@ -53,12 +65,13 @@ public sealed record EndpointAddr(EndpointId Id, IReadOnlyList<IPEndPoint> Direc
         return ticket is not null && TicketCodec.TryDecode(ticket, out addr, out warning, out _);
     }
 
-    /// <summary>Equality by id, addresses (in order) and relay URL.</summary>
+    /// <summary>Equality by id, addresses (in order), relay URL and mailbox.</summary>
     public bool Equals(EndpointAddr? other) =>
         other is not null
         && Id == other.Id
         && DirectAddresses.SequenceEqual(other.DirectAddresses)
-        && Equals(RelayUrl, other.RelayUrl);
+        && Equals(RelayUrl, other.RelayUrl)
+        && Equals(Mailbox, other.Mailbox);
 
     /// <inheritdoc />
     public override int GetHashCode()
@@ -71,10 +84,11 @@ public sealed record EndpointAddr(EndpointId Id, IReadOnlyList<IPEndPoint> Direc
         }
 
         hash.Add(RelayUrl);
+        hash.Add(Mailbox);
         return hash.ToHashCode();
     }
 
     /// <summary>The id and addresses, for logs.</summary>
     public override string ToString() =>
-        $"{Id.ToShortString()}@[{string.Join(", ", DirectAddresses)}]{(RelayUrl is null ? "" : " relay " + RelayUrl)}";
+        $"{Id.ToShortString()}@[{string.Join(", ", DirectAddresses)}]{(RelayUrl is null ? "" : " relay " + RelayUrl)}{(Mailbox is null ? "" : " mailbox " + Mailbox.Id.ToShortString())}";
 }

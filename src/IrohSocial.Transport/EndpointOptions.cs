@@ -80,6 +80,24 @@ public sealed record EndpointOptions
     /// </summary>
     public IReadOnlyList<RelayAddress> RelayUrls { get; init; } = [];
 
+    /// <summary>
+    /// This endpoint's mailbox (a node serving <see cref="Alpns.Mailbox"/>), put in <see cref="Endpoint.Addr"/> and its
+    /// ticket so senders can deposit there while this endpoint is away. Null: none.
+    /// </summary>
+    public EndpointAddr? Mailbox { get; init; }
+
+    /// <summary>
+    /// Finds peers on the local network (not owned; dispose it after the endpoint). Dials put a fresh LAN hit for the
+    /// peer's id ahead of its other addresses, so a stale or missing address does not wait for the relay. Null: none.
+    /// </summary>
+    public ILocalDiscovery? LocalDiscovery { get; init; }
+
+    /// <summary>Announces this endpoint through <see cref="LocalDiscovery"/> (reveals its presence on the LAN). Default false.</summary>
+    public bool AnnounceOnLocalNetwork { get; init; }
+
+    /// <summary>How old a LAN hit may be to be dialed. Default 2 minutes.</summary>
+    public TimeSpan LocalDiscoveryMaxAge { get; init; } = TimeSpan.FromMinutes(2);
+
     /// <summary>First delay before registering again on a relay; doubles per failure, with jitter.</summary>
     internal TimeSpan RelayMinBackoff { get; init; } = TimeSpan.FromMilliseconds(500);
 

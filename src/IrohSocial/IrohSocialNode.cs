@@ -31,11 +31,11 @@ public sealed partial class IrohSocialNode : IAsyncDisposable
     /// <summary>The node's identity (its public key).</summary>
     public EndpointId Id => _endpoint.Id;
 
-    /// <summary>How peers reach this node.</summary>
-    public EndpointAddr Addr => _endpoint.Addr;
+    /// <summary>How peers reach this node (with its mailbox, also one picked later with <c>Messages.SetMailboxAsync</c>).</summary>
+    public EndpointAddr Addr => Messages.LocalAddress;
 
     /// <summary>The node's address as a ticket string to share with peers.</summary>
-    public string Ticket => _endpoint.Addr.ToTicket();
+    public string Ticket => Addr.ToTicket();
 
     /// <summary>Completes once the node is registered on its preferred home relay (at once without relays).</summary>
     public Task WaitForRelayAsync(CancellationToken cancellationToken = default) => _endpoint.WaitForRelayAsync(cancellationToken);
@@ -71,6 +71,7 @@ public sealed partial class IrohSocialNode : IAsyncDisposable
                 BindAddress = options.BindAddress,
                 Provider = options.Provider,
                 RelayUrls = options.RelayUrls,
+                Mailbox = options.Mailbox,
                 Alpns = [Alpns.DirectMessages, .. options.Extensions.SelectMany(e => e.Alpns)],
                 LoggerFactory = options.LoggerFactory,
                 TimeProvider = options.TimeProvider,

@@ -24,6 +24,13 @@ public sealed record IrohSocialNodeOptions
     /// <summary>Home relays in order of preference (see <see cref="EndpointOptions.RelayUrls"/>); empty for none.</summary>
     public IReadOnlyList<RelayAddress> RelayUrls { get; init; } = [];
 
+    /// <summary>
+    /// This node's mailbox (a node serving <c>iroh-social/mailbox/1</c>, e.g. the <c>mailbox</c> printed by
+    /// <c>irohsocial relay --mailbox</c>): put in <see cref="IrohSocialNode.Addr"/> and the ticket, so peers deposit
+    /// there while this node is offline, and fetched from at start and while running. Null: none.
+    /// </summary>
+    public EndpointAddr? Mailbox { get; init; }
+
     /// <summary>Features started beside direct messages, in order (calls: <c>options.WithCalls()</c> from IrohSocial.Media).</summary>
     public IReadOnlyList<INodeExtension> Extensions { get; init; } = [];
 

@@ -4,6 +4,7 @@ using IrohSocial.Crypto;
 using IrohSocial.Media.Audio;
 using IrohSocial.Media.Calls;
 using IrohSocial.Messaging;
+using IrohSocial.Transport;
 
 namespace IrohSocial.Cli.Commands;
 
@@ -21,7 +22,18 @@ internal static class ListenCommand
         var autoAnswer = new Option<bool>("--auto-answer") { Description = "Answer incoming calls automatically (otherwise they ring until missed)." };
         var audioOut = new Option<string?>("--audio-out") { Description = "Write received call audio to this WAV file (48 kHz mono 16-bit)." };
         var videoOut = new Option<string?>("--video-out") { Description = "Write the received VP9 bitstream to this IVF file." };
-        var command = new Command("listen", "Wait for messages and calls (and print them) until Ctrl+C.") { bind, json, autoAnswer, audioOut, videoOut };
+        var mailbox = new Option<string?>("--mailbox")
+        {
+            Description = "This node's mailbox (the 'mailbox' printed by 'irohsocial relay --mailbox'): the ticket names it, senders leave messages there while this node is away, and it is fetched at start and while running.",
+        };
+        mailbox.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string?>() is { } text && !EndpointAddr.TryParseTicket(text, out _))
+            {
+                r.AddError($"--mailbox wants the mailbox ticket printed by 'irohsocial relay --mailbox', not '{text}'.");
+            }
+        });
+        var command = new Command("listen", "Wait for messages and calls (and print them) until Ctrl+C.") { bind, json, autoAnswer, audioOut, videoOut, mailbox };
         command.SetAction((parse, ct) => IrohSocialCli.GuardAsync(console, parse.GetValue(json), async () =>
         {
             // Recording paths are checked before anything starts: a typo must not surface only when a call comes in.
@@ -30,6 +42,11 @@ internal static class ListenCommand
             await using var node = await global.OpenAsync(parse, console, ct);
             var output = new Output(console.Out, parse.GetValue(json), node.Names());
             var client = await node.StartClientAsync(CommonOptions.ParseBind(parse.GetValue(bind)!), ct);
+            if (parse.GetValue(mailbox) is { } mailboxTicket)
+            {
+                await client.SetMailboxAsync(EndpointAddr.ParseTicket(mailboxTicket), ct);
+            }
+
             var calls = node.Node!.Calls;
             await using var answering = new CallAnswerer(calls, parse.GetValue(autoAnswer), parse.GetValue(audioOut), parse.GetValue(videoOut), console);
             calls.IncomingCall += (_, e) => answering.OnIncoming(e);

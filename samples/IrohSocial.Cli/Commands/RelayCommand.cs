@@ -46,8 +46,10 @@ internal static class RelayCommand
         var tlsCert = new Option<string?>("--tls-cert") { Description = "PEM certificate (chain) from a CA, for a relay behind a domain; default: the relay's identity certificate." };
         var tlsKey = new Option<string?>("--tls-key") { Description = "PEM private key of --tls-cert." };
         var plain = new Option<bool>("--plain-loopback") { Description = "Plain ws:// without TLS; only on a loopback bind address (tests)." };
+        var mailbox = new Option<string?>("--mailbox") { Description = "Also host mailboxes (iroh-social/mailbox/1), kept in this folder; prints the mailbox address nodes pass to 'listen --mailbox'." };
+        var mailboxBind = new Option<string?>("--mailbox-bind") { Description = "Address and port the mailbox listens on (default: the relay's address, any free port)." };
         var json = CommonOptions.Json();
-        var command = new Command("relay", "Run a relay for nodes behind NATs until Ctrl+C.") { bind, publicHost, tlsCert, tlsKey, plain, json };
+        var command = new Command("relay", "Run a relay for nodes behind NATs until Ctrl+C.") { bind, publicHost, tlsCert, tlsKey, plain, mailbox, mailboxBind, json };
         command.Validators.Add(r =>
         {
             if ((r.GetValue(tlsCert) is null) != (r.GetValue(tlsKey) is null))
@@ -72,9 +74,18 @@ internal static class RelayCommand
                 Certificate = certificate,
                 PlainTextOnLoopback = parse.GetValue(plain),
             }, ct);
-            output.Write(
-                $"relay: {relay.Address}",
-                new JsonObject { ["type"] = "relay", ["relay"] = relay.Address.ToString(), ["id"] = relay.Address.Id.ToString(), ["bind"] = relay.LocalEndPoint.ToString() });
+            await using var mailboxHost = parse.GetValue(mailbox) is { } folder
+                ? await MailboxHosting.StartAsync(folder, relay, parse.GetValue(mailboxBind), global, parse, ct)
+                : null;
+            var line = new JsonObject { ["type"] = "relay", ["relay"] = relay.Address.ToString(), ["id"] = relay.Address.Id.ToString(), ["bind"] = relay.LocalEndPoint.ToString() };
+            var text = $"relay: {relay.Address}";
+            if (mailboxHost is not null)
+            {
+                line["mailbox"] = mailboxHost.Ticket;
+                text += $"\nmailbox: {mailboxHost.Ticket}";
+            }
+
+            output.Write(text, line);
             try
             {
                 await Task.Delay(Timeout.Infinite, ct);

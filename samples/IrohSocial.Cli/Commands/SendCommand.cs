@@ -8,8 +8,9 @@ namespace IrohSocial.Cli.Commands;
 
 /// <summary>
 /// <c>irohsocial send PEER [TEXT]</c>: exit 0 once the peer acknowledged the message, exit 2 when it stays queued
-/// in the outbox (it is delivered by a later <c>listen</c>, <c>chat</c> or <c>outbox flush</c>). A peer that refuses
-/// the connection is offline now: that is reported at once, without waiting for <c>--timeout</c>.
+/// in the outbox (it is delivered by a later <c>listen</c>, <c>chat</c> or <c>outbox flush</c>), exit 3 when the peer
+/// was unreachable and its ticket names a mailbox that took the message. A peer that refuses the connection is offline
+/// now: that is reported at once, without waiting for <c>--timeout</c>.
 /// </summary>
 internal static class SendCommand
 {
@@ -23,7 +24,7 @@ internal static class SendCommand
         var bind = CommonOptions.Bind("0.0.0.0:0", "Local address to send from.");
         var timeout = CommonOptions.Timeout(10);
         var json = CommonOptions.Json();
-        var command = new Command("send", "Send one message; exit 0 when delivered, 2 when queued in the outbox.") { peerArgument, text, file, attach, replyTo, bind, timeout, json };
+        var command = new Command("send", "Send one message; exit 0 when delivered, 2 when queued in the outbox, 3 when left in the peer's mailbox.") { peerArgument, text, file, attach, replyTo, bind, timeout, json };
         command.SetAction((parse, ct) => IrohSocialCli.GuardAsync(console, parse.GetValue(json), async () =>
         {
             var attachments = (parse.GetValue(attach) ?? []).Select(Attachments.FromFile).ToList();
@@ -54,13 +55,22 @@ internal static class SendCommand
             var attempt = client.FlushPeerOutboxAsync(peer.Id, ct);
             var limit = Task.Delay(wait, ct);
             var first = await Task.WhenAny(done, attempt, limit);
-            if (first == attempt && attempt.Result.Failed == 0)
+            if (first == attempt && attempt.Result is { Failed: 0, Deposited: 0 })
             {
                 // Everything queued for the peer was acknowledged; the event may trail the store by a moment.
                 first = await Task.WhenAny(done, limit);
             }
 
-            if (done.IsCompleted || (await node.Store.GetMessageInfoAsync(id, ct))?.Status is not (null or Messaging.Storage.MessageStatus.Pending))
+            var status = (await node.Store.GetMessageInfoAsync(id, ct))?.Status;
+            if (!done.IsCompleted && status == Messaging.Storage.MessageStatus.Deposited)
+            {
+                output.Write(
+                    $"deposited {id} in the mailbox of {peer.Display} (it is offline); it turns delivered when {peer.Display} fetches it",
+                    new JsonObject { ["type"] = "deposited", ["id"] = id, ["peer"] = peer.Id.ToString() });
+                return ExitCodes.Deposited;
+            }
+
+            if (done.IsCompleted || status is not (null or Messaging.Storage.MessageStatus.Pending))
             {
                 output.Write($"delivered {id}", new JsonObject { ["type"] = "delivered", ["id"] = id, ["peer"] = peer.Id.ToString() });
                 return ExitCodes.Success;

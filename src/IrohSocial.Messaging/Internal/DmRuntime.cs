@@ -1,5 +1,7 @@
 using IrohSocial.Crypto;
+using IrohSocial.Messaging.Internal.Mailbox;
 using IrohSocial.Messaging.Storage;
+using IrohSocial.Transport;
 using Microsoft.Extensions.Logging;
 
 namespace IrohSocial.Messaging.Internal;
@@ -31,6 +33,15 @@ internal sealed class DmRuntime(
 
     /// <summary>Handlers of registered control kinds (groups, later calls).</summary>
     public ControlRegistry Controls { get; } = new();
+
+    /// <summary>The peer's last known address (its mailbox among it); null when none is known.</summary>
+    public required Func<EndpointId, CancellationToken, Task<EndpointAddr?>> ResolveAddress { get; init; }
+
+    /// <summary>How peers reach us now (put in deposits as a hint for the receipt's way back).</summary>
+    public required Func<EndpointAddr> LocalAddress { get; init; }
+
+    /// <summary>Clients of the peers' mailboxes, for deposits.</summary>
+    public required MailboxClientPool Mailboxes { get; init; }
 
     public Task<Stream> OpenEnvelopeStreamAsync(EndpointId peer, CancellationToken cancellationToken) => openEnvelopeStream(peer, cancellationToken);
 

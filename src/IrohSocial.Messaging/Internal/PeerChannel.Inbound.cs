@@ -69,19 +69,20 @@ internal sealed partial class PeerChannel
     /// makes the peer retry; duplicates are dropped by id and acknowledged again. A frame that must close the
     /// stream first lets the group before it commit, then throws.
     /// </summary>
-    private async Task ProcessFramesAsync(List<byte[]> frames, CancellationToken cancellationToken)
+    private async Task<bool> ProcessFramesAsync(List<byte[]> frames, CancellationToken cancellationToken, bool fromMailbox = false)
     {
         OutboundLink? link = null;
         try
         {
-            link = await GetLinkAsync(cancellationToken).ConfigureAwait(false);
+            // Frames from our mailbox are answered through the outbox instead (the sender is away).
+            link = fromMailbox ? null : await GetLinkAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (MessagingException)
         {
             // We cannot answer right now; controls are still applied and the peer's retry gets the answers.
         }
 
-        var batch = new InboundBatch();
+        var batch = new InboundBatch { FromMailbox = fromMailbox };
         var staleErrors = new List<ResponseError>();
         Exception? closeStream = null;
         await _sessionLock.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -92,7 +93,11 @@ internal sealed partial class PeerChannel
             {
                 if (ResponseError.TryParse(frame) is { } error)
                 {
-                    staleErrors.Add(error);
+                    if (!fromMailbox)
+                    {
+                        staleErrors.Add(error);
+                    }
+
                     continue;
                 }
 
@@ -114,9 +119,16 @@ internal sealed partial class PeerChannel
             }
 
             // One acknowledgement names every control of the group, in arrival order.
-            foreach (var ids in batch.ToAcknowledge.Chunk(MaxBatch))
+            if (fromMailbox)
             {
-                batch.Answers.Add(Seal(session, new DeliveredControl(_rt.NewId(), ids)));
+                QueueMailboxReceipts(batch);
+            }
+            else
+            {
+                foreach (var ids in batch.ToAcknowledge.Chunk(MaxBatch))
+                {
+                    batch.Answers.Add(Seal(session, new DeliveredControl(_rt.NewId(), ids)));
+                }
             }
 
             if (batch.Operations.Count > 0 || batch.SessionChanged)
@@ -156,6 +168,10 @@ internal sealed partial class PeerChannel
         }
 
         RunAfterCommit(batch.AfterCommit);
+        if (fromMailbox && batch.ToAcknowledge.Count > 0)
+        {
+            Wake();
+        }
 
         foreach (var error in staleErrors)
         {
@@ -166,6 +182,8 @@ internal sealed partial class PeerChannel
         {
             throw closeStream;
         }
+
+        return batch.SessionChanged;
     }
 
     /// <summary>What one group of frames does: store operations, answers to queue, events and acknowledged sends.</summary>
@@ -188,6 +206,9 @@ internal sealed partial class PeerChannel
         public HashSet<string> SeenIds { get; } = new(StringComparer.Ordinal);
 
         public bool SessionChanged { get; set; }
+
+        /// <summary>The frames came from our mailbox, not from the peer's stream.</summary>
+        public bool FromMailbox { get; init; }
     }
 
     private async Task ProcessEnvelopeAsync(PeerSession session, EncryptedEnvelope envelope, InboundBatch batch, CancellationToken cancellationToken)
@@ -196,7 +217,7 @@ internal sealed partial class PeerChannel
         {
             Log.DecryptFailed(_rt.Logger, Peer);
             // Only "we do not have that session" asks the peer to start over; replays and tampering are dropped.
-            if (session.LastFailureMeansLostState)
+            if (session.LastFailureMeansLostState && !batch.FromMailbox)
             {
                 batch.Answers.Add(ResponseError.CreateDecryptFailed(_rt.LocalKey, Peer, envelope.RatchetKey, envelope.MessageNumber).ToJson());
             }
@@ -235,7 +256,11 @@ internal sealed partial class PeerChannel
 
         if (batch.SeenIds.Add(control.Id))
         {
-            if (control is ExtensionControl extension)
+            if (control is ExtensionControl { Kind: "mailbox.delivered" } receipt)
+            {
+                await ApplyMailboxReceiptAsync(receipt, batch, cancellationToken).ConfigureAwait(false);
+            }
+            else if (control is ExtensionControl extension)
             {
                 await DispatchExtensionAsync(extension, batch, cancellationToken).ConfigureAwait(false);
             }
@@ -245,7 +270,12 @@ internal sealed partial class PeerChannel
             }
         }
 
-        batch.ToAcknowledge.Add(control.Id);
+        // A receipt that came through the mailbox is not answered: its sender considered it done once deposited,
+        // and answering it with another receipt would bounce receipts between the two mailboxes forever.
+        if (!(batch.FromMailbox && control is ExtensionControl { Kind: "mailbox.delivered" }))
+        {
+            batch.ToAcknowledge.Add(control.Id);
+        }
     }
 
     private async Task HandleErrorFrameAsync(ResponseError error, CancellationToken cancellationToken)
@@ -283,7 +313,7 @@ internal sealed partial class PeerChannel
     {
         // Scoped by peer: an acknowledgement can only clear what was queued for the peer that sent it.
         operations.Add(new RemoveOutbox(Peer, ackedId));
-        if (await _rt.Store.GetMessageInfoAsync(ackedId, cancellationToken).ConfigureAwait(false) is { Direction: MessageDirection.Outgoing, Status: MessageStatus.Pending } mine
+        if (await _rt.Store.GetMessageInfoAsync(ackedId, cancellationToken).ConfigureAwait(false) is { Direction: MessageDirection.Outgoing, Status: MessageStatus.Pending or MessageStatus.Deposited } mine
             && mine.Peer == Peer)
         {
             operations.Add(new SetMessageStatus(Peer, ackedId, MessageStatus.Delivered));

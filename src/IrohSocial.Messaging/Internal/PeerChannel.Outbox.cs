@@ -77,6 +77,14 @@ internal sealed partial class PeerChannel
                     }
 
                     var remaining = await _rt.Store.GetOutboxAsync(Peer, cancellationToken).ConfigureAwait(false);
+                    var deposited = 0;
+                    if (ex.Error == MessagingError.PeerUnreachable && remaining.Count > 0)
+                    {
+                        // Direct and relay failed (or the relay does not know the peer): its mailbox, if it has one.
+                        deposited = await TryDepositAsync(remaining, cancellationToken).ConfigureAwait(false);
+                        remaining = deposited > 0 ? await _rt.Store.GetOutboxAsync(Peer, cancellationToken).ConfigureAwait(false) : remaining;
+                    }
+
                     if (remaining.Count > 0)
                     {
                         var attempts = remaining[0].Attempts + 1;
@@ -85,7 +93,7 @@ internal sealed partial class PeerChannel
                         Log.DeliveryFailed(_rt.Logger, Peer, attempts, delay, ex);
                     }
 
-                    return new OutboxFlushResult(progress.Value, remaining.Count);
+                    return new OutboxFlushResult(progress.Value, remaining.Count, deposited);
                 }
             }
         }

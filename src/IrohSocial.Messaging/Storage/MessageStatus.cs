@@ -11,4 +11,10 @@ public enum MessageStatus
 
     /// <summary>Outgoing and reported read by the peer, or incoming and marked read locally.</summary>
     Read = 2,
+
+    /// <summary>
+    /// Outgoing, and left in the peer's mailbox because the peer could not be reached; it turns
+    /// <see cref="Delivered"/> when the peer's receipt arrives (after it fetched the message).
+    /// </summary>
+    Deposited = 3,
 }

@@ -27,15 +27,42 @@ internal static class TicketCodec
     public const int MaxAddresses = 16;
     public const int MaxRelayUrlBytes = 1024;
 
+    /// <summary>Tag of the optional mailbox field (an address without version, mailbox or checksum).</summary>
+    public const byte MailboxField = 0x01;
+
     public static string Encode(EndpointAddr addr)
     {
         ArgumentNullException.ThrowIfNull(addr);
-        ArgumentNullException.ThrowIfNull(addr.DirectAddresses);
         return Prefix + Base32.Encode(EncodeBytes(addr));
     }
 
     public static byte[] EncodeBytes(EndpointAddr addr)
     {
+        using var buffer = new MemoryStream();
+        buffer.WriteByte(Version);
+        WriteAddress(buffer, addr);
+        Span<byte> scratch = stackalloc byte[4];
+        if (addr.Mailbox is { } mailbox)
+        {
+            // Optional fields follow the relay field as [u8 tag][u16 length][value]; a ticket without any ends
+            // exactly where an older one did, so old readers and the golden bytes are unchanged.
+            using var nested = new MemoryStream();
+            WriteAddress(nested, mailbox);
+            buffer.WriteByte(MailboxField);
+            BinaryPrimitives.WriteUInt16BigEndian(scratch, checked((ushort)nested.Length));
+            buffer.Write(scratch[..2]);
+            buffer.Write(nested.GetBuffer().AsSpan(0, (int)nested.Length));
+        }
+
+        BinaryPrimitives.WriteUInt32BigEndian(scratch, Crc32.HashToUInt32(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)));
+        buffer.Write(scratch[..ChecksumSize]);
+        return buffer.ToArray();
+    }
+
+    /// <summary>Writes <c>[32 id][u8 n]{addresses}[u8 relay]...</c>, the part shared by a ticket and its mailbox field.</summary>
+    private static void WriteAddress(MemoryStream buffer, EndpointAddr addr)
+    {
+        ArgumentNullException.ThrowIfNull(addr.DirectAddresses);
         if (addr.DirectAddresses.Count > MaxAddresses)
         {
             throw new ArgumentException($"A ticket holds at most {MaxAddresses} addresses.", nameof(addr));
@@ -56,8 +83,6 @@ internal static class TicketCodec
             }
         }
 
-        using var buffer = new MemoryStream();
-        buffer.WriteByte(Version);
         buffer.Write(addr.Id.ToArray());
         buffer.WriteByte((byte)addr.DirectAddresses.Count);
         Span<byte> scratch = stackalloc byte[16];
@@ -93,10 +118,6 @@ internal static class TicketCodec
             buffer.Write(scratch[..2]);
             buffer.Write(relay);
         }
-
-        BinaryPrimitives.WriteUInt32BigEndian(scratch, Crc32.HashToUInt32(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)));
-        buffer.Write(scratch[..ChecksumSize]);
-        return buffer.ToArray();
     }
 
     public static bool TryDecode(string ticket, [NotNullWhen(true)] out EndpointAddr? addr, out string reason) =>
@@ -162,8 +183,67 @@ internal static class TicketCodec
                 return false;
         }
 
-        var id = new EndpointId(data.Slice(1, EndpointId.Size));
-        var pos = 1 + EndpointId.Size;
+        var pos = 1;
+        if (!TryReadAddress(data, ref pos, out addr, out reason))
+        {
+            return false;
+        }
+
+        // Optional fields, each [u8 tag][u16 length][value], tags ascending; unknown ones are skipped so later
+        // versions can add fields that this reader ignores.
+        var lastTag = 0;
+        while (pos < data.Length)
+        {
+            if (data.Length - pos < 3)
+            {
+                reason = "it is truncated";
+                addr = null;
+                return false;
+            }
+
+            var tag = data[pos];
+            var length = BinaryPrimitives.ReadUInt16BigEndian(data[(pos + 1)..]);
+            pos += 3;
+            if (tag <= lastTag || data.Length - pos < length)
+            {
+                reason = tag <= lastTag ? "optional fields out of order" : "it is truncated";
+                addr = null;
+                return false;
+            }
+
+            lastTag = tag;
+            var value = data.Slice(pos, length);
+            pos += length;
+            if (tag == MailboxField)
+            {
+                var inner = 0;
+                if (!TryReadAddress(value, ref inner, out var mailbox, out reason) || inner != value.Length)
+                {
+                    reason = inner != value.Length && mailbox is not null ? "trailing bytes in the mailbox address" : "bad mailbox address: " + reason;
+                    addr = null;
+                    return false;
+                }
+
+                addr = addr with { Mailbox = mailbox };
+            }
+        }
+
+        reason = "";
+        return true;
+    }
+
+    /// <summary>Reads <c>[32 id][u8 n]{addresses}[u8 relay]...</c> at <paramref name="pos"/> and moves past it.</summary>
+    private static bool TryReadAddress(ReadOnlySpan<byte> data, ref int pos, [NotNullWhen(true)] out EndpointAddr? addr, out string reason)
+    {
+        addr = null;
+        if (data.Length - pos < EndpointId.Size + 2)
+        {
+            reason = "it is truncated";
+            return false;
+        }
+
+        var id = new EndpointId(data.Slice(pos, EndpointId.Size));
+        pos += EndpointId.Size;
         int count = data[pos++];
         if (count > MaxAddresses)
         {
@@ -255,16 +335,11 @@ internal static class TicketCodec
                 return false;
         }
 
-        if (pos != data.Length)
-        {
-            reason = "trailing bytes";
-            return false;
-        }
-
         addr = new EndpointAddr(id, addresses, relay);
         reason = "";
         return true;
     }
+
 
     private static bool IsValidRelay(Uri uri) =>
         uri.IsAbsoluteUri && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);

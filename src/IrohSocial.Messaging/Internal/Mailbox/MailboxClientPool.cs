@@ -1,0 +1,31 @@
+using System.Collections.Concurrent;
+using IrohSocial.Mailbox;
+using IrohSocial.Transport;
+
+namespace IrohSocial.Messaging.Internal.Mailbox;
+
+/// <summary>One <see cref="MailboxClient"/> per mailbox address the client deposits to (peers often share a mailbox host).</summary>
+internal sealed class MailboxClientPool(Endpoint endpoint) : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<EndpointAddr, MailboxClient> _clients = new();
+    private int _disposed;
+
+    public MailboxClient Get(EndpointAddr mailbox)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        return _clients.GetOrAdd(mailbox, static (address, ep) => new MailboxClient(ep, address), endpoint);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        foreach (var client in _clients.Values)
+        {
+            await client.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}
