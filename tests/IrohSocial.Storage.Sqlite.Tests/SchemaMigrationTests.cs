@@ -52,12 +52,24 @@ public sealed class SchemaMigrationTests : IDisposable
             Exec(raw, "INSERT INTO sessions(peer, state) VALUES($p, $s);",
                 ("$p", _bob.ToArray()), ("$s", sealer.Seal(session, Encoding.ASCII.GetBytes("sessions:" + _bob))));
             Exec(raw, "INSERT INTO peers(peer, ticket) VALUES($p, 'ticket-of-bob');", ("$p", _bob.ToArray()));
-            Exec(raw, "INSERT INTO calls(call_id, peer, direction, started_ms, duration_ms, had_video, ended_reason) VALUES('c1', $p, 0, $t, 61000, 1, 0);",
+            Exec(raw, "INSERT INTO calls(call_id, peer, direction, started_ms, duration_ms, had_video, ended_reason) VALUES('c1-call-canary', $p, 0, $t, 61000, 1, 0);",
                 ("$p", _bob.ToArray()), ("$t", T0.ToUnixTimeMilliseconds()));
         }
 
         await using var store = await SqliteMessagingStore.OpenAsync(path, sealer);
         Assert.True(store.SchemaVersion > 1);
+
+        // Schema 5 rewrote every table: the file no longer holds Bob's id, the ticket or the times in the clear.
+        var bytes = SqliteMessagingStoreTests.ReadAllFiles(path);
+        foreach (var (name, canary) in new (string, byte[])[]
+        {
+            ("raw peer id", _bob.ToArray()), ("hex peer id", Encoding.ASCII.GetBytes(_bob.ToString())), ("ticket", "ticket-of-bob"u8.ToArray()),
+            ("timestamp (as SQLite stores it: 6 bytes)", BigEndian(T0.ToUnixTimeMilliseconds())[2..]), ("call id", "c1-call-canary"u8.ToArray()),
+        })
+        {
+            Assert.True(bytes.AsSpan().IndexOf(canary) < 0, $"{name} still in the migrated file");
+        }
+
         var message = Assert.Single(await store.GetMessagesAsync(_bob, 10, null));
         Assert.Equal(("m1", "hello from v1", MessageDirection.Incoming, T0, MessageStatus.Delivered),
             (message.Id, message.Content, message.Direction, message.Timestamp, message.Status));
@@ -68,14 +80,14 @@ public sealed class SchemaMigrationTests : IDisposable
         Assert.Equal(session, await store.LoadSessionAsync(_bob));
         Assert.Equal("ticket-of-bob", await store.GetPeerAddressAsync(_bob));
         var call = Assert.Single(await store.GetCallHistoryAsync(10, null));
-        Assert.Equal(("c1", _bob, T0, TimeSpan.FromSeconds(61), true), (call.CallId, call.Peer, call.StartedAt, call.Duration, call.HadVideo));
+        Assert.Equal(("c1-call-canary", _bob, T0, TimeSpan.FromSeconds(61), true), (call.CallId, call.Peer, call.StartedAt, call.Duration, call.HadVideo));
         Assert.Equal([_bob], await store.GetOutboxPeersAsync());
 
-        // The old row was re-sealed with the row-bound binding: moving it to another peer is now detected.
+        // The old row was re-sealed with the row-bound binding: editing its direction is now detected.
         await using (var raw = new SqliteConnection($"Data Source={path};Pooling=False"))
         {
             await raw.OpenAsync();
-            Exec(raw, "UPDATE messages SET peer = zeroblob(32) WHERE id = 'm1';");
+            Exec(raw, "UPDATE messages SET direction = 0 WHERE id = 'm1';");
         }
 
         await Assert.ThrowsAsync<System.Security.Cryptography.CryptographicException>(async () => await store.GetMessageAsync("m1"));
@@ -83,6 +95,34 @@ public sealed class SchemaMigrationTests : IDisposable
         // New features work on the migrated file.
         await store.ApplyAsync([new RememberControl(_bob, "k1")]);
         Assert.True(await store.HasSeenControlAsync(_bob, "k1"));
+    }
+
+    [Fact]
+    public async Task OpenAsync_Version1FileOfAnotherIdentity_IsRefusedAndLeftAsItWas()
+    {
+        var path = _folder.File("foreign.db");
+        using var owner = new AtRestSealer(_identity);
+        await using (var raw = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            await raw.OpenAsync();
+            Exec(raw, SchemaV1);
+            Exec(raw, "INSERT INTO sessions(peer, state) VALUES($p, $s);",
+                ("$p", _bob.ToArray()), ("$s", owner.Seal([9, 9], Encoding.ASCII.GetBytes("sessions:" + _bob))));
+        }
+
+        using var stranger = SecretKey.Generate();
+        using var strangerSealer = new AtRestSealer(stranger);
+        // Migrating under the wrong key would write tags nobody can find again: refused before any change.
+        await Assert.ThrowsAsync<System.Security.Cryptography.CryptographicException>(async () => await SqliteMessagingStore.OpenAsync(path, strangerSealer));
+        await using var store = await SqliteMessagingStore.OpenAsync(path, owner);
+        Assert.Equal([9, 9], await store.LoadSessionAsync(_bob));
+    }
+
+    private static byte[] BigEndian(long value)
+    {
+        var bytes = new byte[8];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(bytes, value);
+        return bytes;
     }
 
     private static void Exec(SqliteConnection connection, string sql, params (string Name, object Value)[] parameters)

@@ -100,15 +100,15 @@ public sealed class SqliteMessagingStoreTests : MessagingStoreContractTests, IDi
     }
 
     [Theory]
-    [InlineData("peer = $other")]
+    [InlineData("peer_tag = (SELECT peer_tag FROM messages WHERE id = 'other')")]
     [InlineData("direction = 0")]
-    [InlineData("timestamp_ms = timestamp_ms + 1")]
+    [InlineData("sent = (SELECT sent FROM messages WHERE id = 'other')")]
     public async Task MessageRow_ClearColumnEdited_BodyNoLongerOpens(string edit)
     {
         var path = _folder.File("bound.db");
         await using (var store = await SqliteMessagingStore.OpenAsync(path, _sealer))
         {
-            await store.ApplyAsync([new InsertMessage(Message("m1", Bob, MessageDirection.Incoming, 1))]);
+            await store.ApplyAsync([new InsertMessage(Message("m1", Bob, MessageDirection.Incoming, 1)), new InsertMessage(Message("other", Alice, MessageDirection.Incoming, 2))]);
         }
 
         await using (var raw = new SqliteConnection($"Data Source={path};Pooling=False"))
@@ -116,7 +116,6 @@ public sealed class SqliteMessagingStoreTests : MessagingStoreContractTests, IDi
             await raw.OpenAsync();
             using var command = raw.CreateCommand();
             command.CommandText = "UPDATE messages SET " + edit + " WHERE id = 'm1';";
-            command.Parameters.AddWithValue("$other", Alice.ToArray());
             Assert.Equal(1, await command.ExecuteNonQueryAsync());
         }
 
@@ -138,10 +137,21 @@ public sealed class SqliteMessagingStoreTests : MessagingStoreContractTests, IDi
                 new InsertMessage(Message("m1", Bob, MessageDirection.Incoming, 1, text: secretText)),
                 new SaveSession(Bob, sessionState),
                 new EnqueueOutbox(new OutboxEntry("o1", Bob, outboxPayload, T0, 0, T0)),
+                new SavePeerAddress(Bob, "ticket-with-192.0.2.77:4433"),
+                new SaveCall(new CallRecord("call-canary-id", Bob, CallDirection.Incoming, T0, TimeSpan.FromSeconds(5), true, CallEndReason.Completed)),
+                new RememberControl(Bob, "control-1"),
             ]);
         }
 
         var bytes = ReadAllFiles(path);
+        // Metadata (schema 5): no peer id in either form, no ticket or address, no call detail, no time.
+        Assert.False(Contains(bytes, Bob.ToArray()));
+        Assert.False(Contains(bytes, Encoding.ASCII.GetBytes(Bob.ToString())));
+        Assert.False(Contains(bytes, Encoding.ASCII.GetBytes("192.0.2.77")));
+        Assert.False(Contains(bytes, Encoding.ASCII.GetBytes("call-canary-id")));
+        var ms = new byte[8];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(ms, T0.ToUnixTimeMilliseconds());
+        Assert.False(Contains(bytes, ms[2..]));
         Assert.False(Contains(bytes, Encoding.UTF8.GetBytes(secretText)));
         Assert.False(Contains(bytes, Encoding.UTF8.GetBytes("outbox secret")));
         Assert.False(Contains(bytes, sessionState.AsSpan(0, 16).ToArray()));
@@ -150,7 +160,7 @@ public sealed class SqliteMessagingStoreTests : MessagingStoreContractTests, IDi
     }
 
     [Fact]
-    public async Task Read_WithOtherIdentity_FailsAuthentication()
+    public async Task Open_WithOtherIdentity_IsRefusedAndChangesNothing()
     {
         var path = _folder.File("other.db");
         await using (var store = await SqliteMessagingStore.OpenAsync(path, _sealer))
@@ -160,8 +170,10 @@ public sealed class SqliteMessagingStoreTests : MessagingStoreContractTests, IDi
 
         using var otherIdentity = SecretKey.Generate();
         using var otherSealer = new AtRestSealer(otherIdentity);
-        await using var reopened = await SqliteMessagingStore.OpenAsync(path, otherSealer);
-        await Assert.ThrowsAsync<System.Security.Cryptography.CryptographicException>(async () => await reopened.LoadSessionAsync(Bob));
+        // Its blind-index tags would all differ: without the probe the store would read as empty, not as foreign.
+        await Assert.ThrowsAsync<System.Security.Cryptography.CryptographicException>(async () => await SqliteMessagingStore.OpenAsync(path, otherSealer));
+        await using var again = await SqliteMessagingStore.OpenAsync(path, _sealer);
+        Assert.Equal([1, 2, 3], await again.LoadSessionAsync(Bob));
     }
 
     internal static byte[] ReadAllFiles(string dbPath)
