@@ -22,7 +22,8 @@ public sealed class AttachmentVaultTests
 
         var onDisk = await File.ReadAllBytesAsync(received.Path);
         Assert.Equal(-1, onDisk.AsSpan().IndexOf(secret.AsSpan(0, 32)));
-        Assert.Equal(Path.Combine(bob.AttachmentFolder, alice.Id.ToString()), Path.GetDirectoryName(received.Path));
+        Assert.Equal(Path.Combine(bob.AttachmentFolder, BlindFolder(bob.Key, alice.Id)), Path.GetDirectoryName(received.Path));
+        Assert.DoesNotContain(alice.Id.ToString(), received.Path, StringComparison.Ordinal);
         Assert.DoesNotContain(id, Path.GetFileName(received.Path), StringComparison.Ordinal);
         Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(received.Path)!, "*.part"));
 
@@ -78,7 +79,7 @@ public sealed class AttachmentVaultTests
         try
         {
             Directory.CreateDirectory(bob.AttachmentFolder);
-            Directory.CreateSymbolicLink(Path.Combine(bob.AttachmentFolder, alice.Id.ToString()), elsewhere.FullName);
+            Directory.CreateSymbolicLink(Path.Combine(bob.AttachmentFolder, BlindFolder(bob.Key, alice.Id)), elsewhere.FullName);
             var ex = await Assert.ThrowsAsync<MessagingException>(() =>
                 alice.C.SendMessageAsync(bob.Address, "file", [AttachmentSource.FromBytes("x.bin", "application/octet-stream", new byte[10])]));
             Assert.Equal(MessagingError.AttachmentCorrupt, ex.Error);
@@ -121,7 +122,7 @@ public sealed class AttachmentVaultTests
             var b = vault.PathFor(peer, "m_1", "a0");
             var c = vault.PathFor(peer, "m", "1a0");
             Assert.Equal(3, new[] { a, b, c }.Distinct().Count());
-            Assert.All(new[] { a, b, c }, p => Assert.Equal(Path.Combine(folder.FullName, peer.ToString()), Path.GetDirectoryName(p)));
+            Assert.All(new[] { a, b, c }, p => Assert.Equal(Path.Combine(folder.FullName, BlindFolder(key, peer)), Path.GetDirectoryName(p)));
         }
         finally
         {
@@ -182,12 +183,52 @@ public sealed class AttachmentVaultTests
             }
 
             Assert.Equal(new byte[] { 1, 2, 3 }, await ReadAllAsync(vault, peer));
-            Assert.Single(Directory.GetFiles(Path.Combine(folder.FullName, peer.ToString())));
+            Assert.Single(Directory.GetFiles(Path.Combine(folder.FullName, BlindFolder(key, peer))));
         }
         finally
         {
             folder.Delete(recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task Vault_FolderNamedByPeerIdFromOlderVersion_RenamedToBlindNameAndStillOpens()
+    {
+        var folder = Directory.CreateTempSubdirectory("irohsocial-vault-");
+        try
+        {
+            using var key = SecretKey.Generate();
+            using var sealer = new AtRestSealer(key);
+            var peer = SecretKey.Generate().PublicKey;
+            string written;
+            using (var vault = new AttachmentVault(folder.FullName, sealer))
+            {
+                using var writer = vault.CreateWriter(peer, "m1", "a0");
+                await writer.WriteAsync(new byte[] { 4, 5, 6 }, CancellationToken.None);
+                written = await writer.CommitAsync(CancellationToken.None);
+            }
+
+            // What an older version left on disk: the same file in a folder named by the peer's hex id.
+            var legacy = Path.Combine(folder.FullName, peer.ToString());
+            Directory.Move(Path.GetDirectoryName(written)!, legacy);
+
+            using var reopened = new AttachmentVault(folder.FullName, sealer);
+            Assert.False(Directory.Exists(legacy));
+            Assert.Equal([BlindFolder(key, peer)], Directory.GetDirectories(folder.FullName).Select(Path.GetFileName));
+            Assert.Equal(new byte[] { 4, 5, 6 }, await ReadAllAsync(reopened, peer));
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>The folder name a peer's attachments get: a blind index of its id, never the id.</summary>
+    private static string BlindFolder(SecretKey owner, EndpointId peer)
+    {
+        using var sealer = new AtRestSealer(owner);
+        using var index = new BlindIndex(sealer, AttachmentVault.FoldersIndexLabel);
+        return Convert.ToHexStringLower(index.Compute(peer));
     }
 
     [Fact]
