@@ -269,12 +269,17 @@ public sealed partial class DmClient : IAsyncDisposable
         return summaries.Select(s => new Conversation(s.Peer, ConversationId.Compute(LocalId, s.Peer), s.LastMessage, s.UnreadCount)).ToList();
     }
 
-    /// <summary>The newest <paramref name="limit"/> messages with <paramref name="peer"/> older than <paramref name="before"/>, oldest first.</summary>
-    public async Task<IReadOnlyList<StoredMessage>> GetMessagesAsync(EndpointId peer, int limit = 50, DateTimeOffset? before = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The newest <paramref name="limit"/> messages with <paramref name="peer"/>, oldest first. To page back, pass the
+    /// id of the oldest message of the previous page as <paramref name="beforeMessageId"/>: every message is then
+    /// visited exactly once, also where several share a timestamp (ordered by arrival).
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="beforeMessageId"/> was never stored in this conversation.</exception>
+    public async Task<IReadOnlyList<StoredMessage>> GetMessagesAsync(EndpointId peer, int limit = 50, string? beforeMessageId = null, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
         ThrowIfDisposed();
-        return await _options.Store.GetMessagesAsync(peer, limit, before, cancellationToken).ConfigureAwait(false);
+        return await _options.Store.GetMessagesAsync(peer, limit, beforeMessageId, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

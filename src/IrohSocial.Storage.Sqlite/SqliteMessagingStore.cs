@@ -380,9 +380,10 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
                     ("$s", (int)s.Status), ("$id", s.MessageId), ("$p", _directory.Tag(s.Peer)));
                 break;
             case RemoveMessage r:
-                // Keep a tombstone row (no body, no time) so a late duplicate is still recognised; another peer's row is left alone.
+                // Keep a tombstone row (no body; its sealed time keeps a paging cursor on it valid) so a late duplicate is still
+                // recognised; another peer's row is left alone.
                 Run(transaction, "INSERT INTO messages(id, peer_tag, direction, status, deleted, sent, body) VALUES($id, $p, 0, 0, 1, NULL, NULL) " +
-                    "ON CONFLICT(id) DO UPDATE SET deleted = 1, sent = NULL, body = NULL WHERE peer_tag = excluded.peer_tag;",
+                    "ON CONFLICT(id) DO UPDATE SET deleted = 1, body = NULL WHERE peer_tag = excluded.peer_tag;",
                     ("$id", r.MessageId), ("$p", _directory.Tag(r.Peer)));
                 break;
             case EnqueueOutbox e:
@@ -480,14 +481,33 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
         }, cancellationToken);
 
     /// <inheritdoc />
-    public ValueTask<IReadOnlyList<StoredMessage>> GetMessagesAsync(EndpointId peer, int limit, DateTimeOffset? before, CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyList<StoredMessage>> GetMessagesAsync(EndpointId peer, int limit, string? beforeMessageId, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
         return ReadAsync<IReadOnlyList<StoredMessage>>(() =>
         {
+            var cursor = new MessageKey(long.MaxValue, "", long.MaxValue);
+            if (beforeMessageId is not null)
+            {
+                // Deleted rows stay as tombstones (with their sealed time), so a cursor on a message deleted since its
+                // page was read still works; a tombstone of an id never stored here sorts first.
+                long seq;
+                byte[]? sent;
+                using (var at = Query("SELECT seq, sent FROM messages WHERE id = $id AND peer_tag = $p;", ("$id", beforeMessageId), ("$p", _directory.Tag(peer))))
+                {
+                    if (!at.Read())
+                    {
+                        throw new ArgumentException("No message with this id was stored in this conversation.", nameof(beforeMessageId));
+                    }
+
+                    (seq, sent) = (at.GetInt64(0), at.IsDBNull(1) ? null : (byte[])at.GetValue(1));
+                }
+
+                cursor = new MessageKey(seq, beforeMessageId, sent is null ? 0 : OpenTime(beforeMessageId, peer, sent));
+            }
+
             // Times are sealed, so the order is found after opening them (a small blob per row, no bodies).
-            var beforeMs = before?.ToUnixTimeMilliseconds() ?? long.MaxValue;
-            var keys = MessageOrder(peer, unreadOnly: false).Where(k => k.SentMs < beforeMs).ToList();
+            var keys = MessageOrder(peer, unreadOnly: false).Where(k => MessageKey.Order.Compare(k, cursor) < 0).ToList();
             return keys.Skip(Math.Max(0, keys.Count - limit))
                 .Select(k => QueryMessages($"SELECT {MessageColumns} FROM messages WHERE seq = $s;", ("$s", k.Seq)).Single())
                 .ToList();

@@ -38,7 +38,7 @@ internal static class MetadataSchema
         );
         INSERT INTO messages_v5(seq, id, peer_tag, direction, status, deleted, sent, body, seal_version)
             SELECT seq, id, iroh_peer_tag(peer), direction, status, deleted,
-                   CASE WHEN deleted = 0 THEN iroh_seal_message_time(id, peer, timestamp_ms) END, body, seal_version
+                   iroh_seal_message_time(id, peer, timestamp_ms), body, seal_version
             FROM messages;
         DROP TABLE messages;
         ALTER TABLE messages_v5 RENAME TO messages;
