@@ -6,7 +6,7 @@ namespace IrohSocial.Storage.Sqlite.Internal;
 
 /// <summary>
 /// Schema 5, "metadata at rest": peer ids leave every table for a blind index (<see cref="PeerDirectory"/>), message
-/// times, outbox schedules, tickets and whole call rows are sealed. The migration rewrites each table in SQL through
+/// and group message times, outbox schedules, tickets and whole call rows are sealed. The migration rewrites each table in SQL through
 /// functions that the store registers on its connection (<see cref="RegisterFunctions"/>), so it runs inside the
 /// migration's one transaction: it either converts every row or, on any error, leaves the file as it was.
 /// </summary>
@@ -73,6 +73,21 @@ internal static class MetadataSchema
         DROP TABLE calls;
         ALTER TABLE calls_v5 RENAME TO calls;
 
+        CREATE TABLE group_messages_v5 (
+            seq INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            group_id BLOB NOT NULL,
+            direction INTEGER NOT NULL,
+            status INTEGER NOT NULL,
+            sent BLOB NOT NULL,
+            body BLOB NOT NULL
+        );
+        INSERT INTO group_messages_v5(seq, id, group_id, direction, status, sent, body)
+            SELECT seq, id, group_id, direction, status, iroh_seal_group_time(id, group_id, timestamp_ms), body FROM group_messages;
+        DROP TABLE group_messages;
+        ALTER TABLE group_messages_v5 RENAME TO group_messages;
+        CREATE INDEX ix_group_messages_group ON group_messages(group_id, seq);
+
         CREATE TABLE seen_controls_v5 (peer_tag BLOB NOT NULL, id TEXT NOT NULL, PRIMARY KEY (peer_tag, id)) WITHOUT ROWID;
         INSERT OR IGNORE INTO seen_controls_v5(peer_tag, id) SELECT iroh_peer_tag(peer), id FROM seen_controls;
         DROP TABLE seen_controls;
@@ -93,6 +108,8 @@ internal static class MetadataSchema
         connection.CreateFunction("iroh_seal_peer", (byte[] peer) => directory.Seal(new EndpointId(peer), directory.Tag(new EndpointId(peer))));
         connection.CreateFunction("iroh_seal_message_time", (string id, byte[] peer, long timestampMs) =>
             sealer.Seal(RowCodec.EncodeTime(timestampMs), RowCodec.MessageTimeBinding(id, new EndpointId(peer))));
+        connection.CreateFunction("iroh_seal_group_time", (string id, byte[] group, long timestampMs) =>
+            sealer.Seal(RowCodec.EncodeTime(timestampMs), RowCodec.GroupMessageTimeBinding(id, new Messaging.Groups.GroupId(group))));
         connection.CreateFunction("iroh_seal_schedule", (string id, long createdMs, long attempts, long nextMs) =>
             sealer.Seal(RowCodec.EncodeSchedule(createdMs, checked((int)attempts), nextMs), RowCodec.ScheduleBinding(id)));
         connection.CreateFunction("iroh_seal_ticket", (byte[] peer, string ticket) =>

@@ -123,6 +123,8 @@ internal static class RowCodec
 
     public static byte[] MessageTimeBinding(string id, EndpointId peer) => Encoding.UTF8.GetBytes($"messages/time:{peer}\0{id}");
 
+    public static byte[] GroupMessageTimeBinding(string id, Messaging.Groups.GroupId group) => Encoding.UTF8.GetBytes($"group_messages/time:{group}\0{id}");
+
     public static byte[] ScheduleBinding(string id) => Encoding.UTF8.GetBytes("outbox/schedule:" + id);
 
     public static byte[] TicketBinding(EndpointId peer) => Encoding.ASCII.GetBytes("peers/ticket:" + peer);
