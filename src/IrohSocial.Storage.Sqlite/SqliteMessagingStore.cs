@@ -57,6 +57,16 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(sealer);
         var fileLock = StoreLock.Acquire(path); // held until DisposeAsync: one store per file
+        try
+        {
+            PrivateFiles.Ensure(path);
+        }
+        catch
+        {
+            fileLock.Dispose();
+            throw;
+        }
+
         var builder = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false };
         var connection = new SqliteConnection(builder.ToString());
         SqliteMessagingStore? store = null;

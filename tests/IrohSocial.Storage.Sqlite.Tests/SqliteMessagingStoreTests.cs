@@ -160,6 +160,31 @@ public sealed class SqliteMessagingStoreTests : MessagingStoreContractTests, IDi
     }
 
     [Fact]
+    public async Task Open_DatabaseAndItsCompanions_AreOwnerOnly_AndLooserFilesTightened()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Skip("Unix file modes");
+            return;
+        }
+
+        var loose = _folder.File("loose.db");
+        var fresh = _folder.File("fresh-mode.db");
+        File.WriteAllBytes(loose, []);
+        File.SetUnixFileMode(loose, (UnixFileMode)0x1A4); // 0644, as SQLite leaves it under a usual umask
+        foreach (var path in new[] { loose, fresh })
+        {
+            await using var store = await SqliteMessagingStore.OpenAsync(path, _sealer);
+            await store.ApplyAsync([new InsertMessage(Message("m1", Bob, MessageDirection.Incoming, 1))]);
+            foreach (var file in new[] { path, path + "-wal", path + "-shm" })
+            {
+                Assert.True(File.Exists(file), file);
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+            }
+        }
+    }
+
+    [Fact]
     public async Task Open_WithOtherIdentity_IsRefusedAndChangesNothing()
     {
         var path = _folder.File("other.db");
