@@ -44,7 +44,7 @@ public sealed partial class DmClient : IAsyncDisposable
         _ownsEndpoint = ownsEndpoint;
         _logger = options.LoggerFactory?.CreateLogger<DmClient>() ?? NullLogger<DmClient>.Instance;
         _sealer = new AtRestSealer(options.SecretKey);
-        _vault = new AttachmentVault(options.AttachmentDirectory ?? AttachmentVault.DefaultRoot(options.SecretKey.PublicKey), _sealer);
+        _vault = new AttachmentVault(options.AttachmentDirectory ?? AttachmentVault.DefaultRoot(options.SecretKey.PublicKey, _sealer), _sealer);
         _runtime = new DmRuntime(options.SecretKey, options.Store, options, _logger, OpenEnvelopeStreamAsync, Raise, _vault);
         ProtocolHandler = new DmProtocolHandler(this);
         _groups = Indexing.Inner is IGroupStore groupStore ? new GroupService(this, _runtime, groupStore) : null;

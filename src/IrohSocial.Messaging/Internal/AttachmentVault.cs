@@ -27,6 +27,7 @@ internal sealed class AttachmentVault : IDisposable
     public const string FilesKeyLabel = "iroh-social/attachment-files/1";
     public const string NamesKeyLabel = "iroh-social/attachment-names/1";
     public const string FoldersIndexLabel = "iroh-social/attachment-folders/1";
+    public const string RootIndexLabel = "iroh-social/attachment-root/1";
     private const string FileKeyInfo = "iroh-social/attachment-file/1";
     private const byte FormatVersion = 1;
     private const int SaltSize = 32;
@@ -82,10 +83,27 @@ internal sealed class AttachmentVault : IDisposable
 
     public string Root { get; }
 
-    /// <summary>The per-user default: the local application data folder, never the shared temp folder.</summary>
-    public static string DefaultRoot(EndpointId local) =>
-        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify),
-            "IrohSocial", local.ToString(), "attachments");
+    /// <summary>
+    /// The per-user default: <c>LocalApplicationData/IrohSocial/&lt;tag&gt;/attachments</c>, never the shared temp folder;
+    /// the tag is a blind index of the local id (label <see cref="RootIndexLabel"/>), so the path does not name the owner.
+    /// </summary>
+    public static string DefaultRoot(EndpointId local, AtRestSealer sealer) =>
+        DefaultRoot(Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify), "IrohSocial"),
+            local, sealer);
+
+    /// <summary>The default root under <paramref name="baseFolder"/>; a folder an older version named by the id is renamed to it.</summary>
+    internal static string DefaultRoot(string baseFolder, EndpointId local, AtRestSealer sealer)
+    {
+        using var index = new BlindIndex(sealer, RootIndexLabel);
+        var owner = Path.Combine(baseFolder, Convert.ToHexStringLower(index.Compute(local)));
+        var legacy = Path.Combine(baseFolder, local.ToString());
+        if (Directory.Exists(legacy) && new DirectoryInfo(legacy).LinkTarget is null && !Directory.Exists(owner))
+        {
+            Directory.Move(legacy, owner);
+        }
+
+        return Path.Combine(owner, "attachments");
+    }
 
     /// <summary>Where the attachment's sealed file is (or would be) kept.</summary>
     public string PathFor(EndpointId peer, string messageId, string attachmentId)

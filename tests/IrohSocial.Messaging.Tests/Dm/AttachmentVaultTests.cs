@@ -232,12 +232,40 @@ public sealed class AttachmentVaultTests
     }
 
     [Fact]
-    public void DefaultRoot_IsPerUserAndNotUnderTemp()
+    public void DefaultRoot_IsPerUserNotUnderTempAndDoesNotNameTheOwner()
     {
-        var id = SecretKey.Generate().PublicKey;
-        var root = AttachmentVault.DefaultRoot(id);
+        using var key = SecretKey.Generate();
+        using var sealer = new AtRestSealer(key);
+        var root = AttachmentVault.DefaultRoot(key.PublicKey, sealer);
         Assert.False(root.StartsWith(Path.GetTempPath(), StringComparison.Ordinal));
-        Assert.Contains(id.ToString(), root, StringComparison.Ordinal);
+        Assert.DoesNotContain(key.PublicKey.ToString(), root, StringComparison.Ordinal);
+        using var other = SecretKey.Generate();
+        using var otherSealer = new AtRestSealer(other);
+        Assert.NotEqual(root, AttachmentVault.DefaultRoot(other.PublicKey, otherSealer)); // identities stay apart
+    }
+
+    [Fact]
+    public void DefaultRoot_FolderNamedByOwnIdFromOlderVersion_RenamedKeepingItsFiles()
+    {
+        var folder = Directory.CreateTempSubdirectory("irohsocial-base-");
+        try
+        {
+            using var key = SecretKey.Generate();
+            using var sealer = new AtRestSealer(key);
+            var legacy = Path.Combine(folder.FullName, key.PublicKey.ToString(), "attachments", "some-peer");
+            Directory.CreateDirectory(legacy);
+            File.WriteAllText(Path.Combine(legacy, "x.sealed"), "sealed bytes");
+
+            var root = AttachmentVault.DefaultRoot(folder.FullName, key.PublicKey, sealer);
+
+            Assert.Equal("sealed bytes", File.ReadAllText(Path.Combine(root, "some-peer", "x.sealed")));
+            Assert.False(Directory.Exists(Path.Combine(folder.FullName, key.PublicKey.ToString())));
+            Assert.Equal(root, AttachmentVault.DefaultRoot(folder.FullName, key.PublicKey, sealer));
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
     }
 
     private static async Task<byte[]> ReadAllAsync(AttachmentVault vault, EndpointId peer)
