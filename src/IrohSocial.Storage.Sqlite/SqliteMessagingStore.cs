@@ -25,6 +25,7 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
     private readonly SqliteConnection _connection;
     private readonly AtRestSealer _sealer;
     private readonly PeerDirectory _directory;
+    private readonly Dictionary<UInt128, List<MessageKey>> _orders = []; // per peer tag, see MessageOrder
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
     private readonly Lock _queueGate = new();
@@ -318,6 +319,7 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
                 {
                     transaction.Rollback(savepoint);
                     transaction.Release(savepoint);
+                    _orders.Clear(); // the batch's inserts were noted in the orders: forget them all
                     batch.Done.TrySetException(ex);
                 }
             }
@@ -327,6 +329,7 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
         }
         catch (Exception ex)
         {
+            _orders.Clear();
             applied.ForEach(b => b.Done.TrySetException(ex));
             return;
         }
@@ -380,16 +383,25 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
                 var body = JsonSerializer.SerializeToUtf8Bytes(new MessageBody(msg.Content, msg.ReplyTo, msg.Attachments), StorageJsonContext.Default.MessageBody);
                 // Another peer's tombstone (a delete, possibly of an id it never had) never blocks this peer's message.
                 Run(transaction, "DELETE FROM messages WHERE id = $id AND deleted = 1 AND peer_tag <> $p;", ("$id", msg.Id), ("$p", tag));
-                Run(transaction, "INSERT OR IGNORE INTO messages(id, peer_tag, direction, status, sent, body, seal_version) VALUES($id, $p, $d, $s, $t, $b, 2);",
-                    ("$id", msg.Id), ("$p", tag), ("$d", (int)msg.Direction), ("$s", (int)msg.Status),
+                var inserted = Prepare("INSERT OR IGNORE INTO messages(id, peer_tag, direction, status, sent, body, seal_version) VALUES($id, $p, $d, $s, $t, $b, 2) RETURNING seq;",
+                    transaction,
+                    [("$id", msg.Id), ("$p", tag), ("$d", (int)msg.Direction), ("$s", (int)msg.Status),
                     ("$t", _sealer.Seal(RowCodec.EncodeTime(sentMs), RowCodec.MessageTimeBinding(msg.Id, msg.Peer))),
-                    ("$b", _sealer.Seal(body, MessageBinding(msg.Id, msg.Peer, (int)msg.Direction, sentMs))));
+                    ("$b", _sealer.Seal(body, MessageBinding(msg.Id, msg.Peer, (int)msg.Direction, sentMs)))]).ExecuteScalar();
+                if (inserted is long seq && _orders.TryGetValue(OrderKey(tag), out var order))
+                {
+                    var key = new MessageKey(seq, msg.Id, sentMs);
+                    var at = order.BinarySearch(key, MessageKey.Order);
+                    order.Insert(at < 0 ? ~at : at, key);
+                }
+
                 break;
             case SetMessageStatus s:
                 Run(transaction, "UPDATE messages SET status = $s WHERE id = $id AND peer_tag = $p AND deleted = 0;",
                     ("$s", (int)s.Status), ("$id", s.MessageId), ("$p", _directory.Tag(s.Peer)));
                 break;
             case RemoveMessage r:
+                _orders.Remove(OrderKey(_directory.Tag(r.Peer)));
                 // Keep a tombstone row (no body; its sealed time keeps a paging cursor on it valid) so a late duplicate is still
                 // recognised; another peer's row is left alone.
                 Run(transaction, "INSERT INTO messages(id, peer_tag, direction, status, deleted, sent, body) VALUES($id, $p, 0, 0, 1, NULL, NULL) " +
@@ -517,8 +529,11 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
             }
 
             // Times are sealed, so the order is found after opening them (a small blob per row, no bodies).
-            var keys = MessageOrder(peer, unreadOnly: false).Where(k => MessageKey.Order.Compare(k, cursor) < 0).ToList();
-            return keys.Skip(Math.Max(0, keys.Count - limit))
+            var keys = MessageOrder(peer, unreadOnly: false);
+            var end = keys.BinarySearch(cursor, MessageKey.Order); // the keys before the cursor end here
+            end = end < 0 ? ~end : end;
+            var start = Math.Max(0, end - limit);
+            return keys.GetRange(start, end - start)
                 .Select(k => QueryMessages($"SELECT {MessageColumns} FROM messages WHERE seq = $s;", ("$s", k.Seq)).Single())
                 .ToList();
         }, cancellationToken);
@@ -532,23 +547,17 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
     public ValueTask<IReadOnlyList<ConversationSummary>> GetConversationsAsync(CancellationToken cancellationToken = default) =>
         ReadAsync<IReadOnlyList<ConversationSummary>>(() =>
         {
-            var rows = new List<(byte[] Tag, long Seq, string Id, byte[] Sent, bool Unread)>();
-            using (var reader = Query("SELECT peer_tag, seq, id, sent, direction = 1 AND status <> 2 FROM messages WHERE deleted = 0;"))
+            var conversations = new List<(byte[] Tag, int Unread)>();
+            using (var reader = Query("SELECT peer_tag, SUM(direction = 1 AND status <> 2) FROM messages WHERE deleted = 0 GROUP BY peer_tag;"))
             {
                 while (reader.Read())
                 {
-                    rows.Add(((byte[])reader.GetValue(0), reader.GetInt64(1), reader.GetString(2), (byte[])reader.GetValue(3), reader.GetInt64(4) != 0));
+                    conversations.Add(((byte[])reader.GetValue(0), (int)reader.GetInt64(1)));
                 }
             }
 
-            var latest = new List<(MessageKey Last, int Unread)>();
-            foreach (var conversation in rows.GroupBy(r => Convert.ToHexString(r.Tag)))
-            {
-                var peer = PeerOf(conversation.First().Tag, null);
-                var last = conversation.Select(r => new MessageKey(r.Seq, r.Id, OpenTime(r.Id, peer, r.Sent))).Max(MessageKey.Order)!;
-                latest.Add((last, conversation.Count(r => r.Unread)));
-            }
-
+            // The last message of each by (sealed) time: from the kept per-peer order, built on first use.
+            var latest = conversations.Select(c => (Last: MessageOrder(PeerOf(c.Tag, null), unreadOnly: false)[^1], c.Unread)).ToList();
             return latest.OrderByDescending(l => l.Last, MessageKey.Order).Select(l =>
             {
                 var message = QueryMessages($"SELECT {MessageColumns} FROM messages WHERE seq = $s;", ("$s", l.Last.Seq)).Single();
@@ -705,14 +714,24 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
             a.SentMs != b.SentMs ? a.SentMs.CompareTo(b.SentMs) : a.Seq.CompareTo(b.Seq));
     }
 
-    /// <summary>The peer's live messages (or only the unread incoming ones), oldest first; opens only their times.</summary>
+    /// <summary>
+    /// The peer's live messages (or only the unread incoming ones), oldest first; opens only their times. The full
+    /// order is kept per peer after the first read (an insert adds its key, a delete drops the peer's order, any rolled
+    /// back batch drops them all), so paging an active conversation does not reopen every time.
+    /// </summary>
     private List<MessageKey> MessageOrder(EndpointId peer, bool unreadOnly)
     {
+        var tag = _directory.Tag(peer);
+        if (!unreadOnly && _orders.TryGetValue(OrderKey(tag), out var known))
+        {
+            return known;
+        }
+
         var keys = new List<MessageKey>();
         var sql = unreadOnly
             ? "SELECT seq, id, sent FROM messages WHERE peer_tag = $p AND deleted = 0 AND direction = 1 AND status <> 2;"
             : "SELECT seq, id, sent FROM messages WHERE peer_tag = $p AND deleted = 0;";
-        using (var reader = Query(sql, ("$p", _directory.Tag(peer))))
+        using (var reader = Query(sql, ("$p", tag)))
         {
             while (reader.Read())
             {
@@ -722,8 +741,15 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
         }
 
         keys.Sort(MessageKey.Order);
+        if (!unreadOnly)
+        {
+            _orders[OrderKey(tag)] = keys;
+        }
+
         return keys;
     }
+
+    private static UInt128 OrderKey(byte[] tag) => System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(tag);
 
     /// <summary>Makes sure the directory can map the peer's tag back to it; returns the tag.</summary>
     private byte[] EnsurePeer(EndpointId peer, SqliteTransaction transaction)

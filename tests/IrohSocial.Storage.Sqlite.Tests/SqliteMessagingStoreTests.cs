@@ -185,6 +185,30 @@ public sealed class SqliteMessagingStoreTests : MessagingStoreContractTests, IDi
     }
 
     [Fact]
+    public async Task Paging_KeptOrder_FollowsInsertsAndForgetsRolledBackBatches()
+    {
+        await using var store = await SqliteMessagingStore.OpenAsync(_folder.File("order.db"), _sealer);
+        await store.ApplyAsync([new InsertMessage(Message("m10", Bob, MessageDirection.Incoming, 10)), new InsertMessage(Message("m30", Bob, MessageDirection.Incoming, 30))]);
+        Assert.Equal(["m10", "m30"], (await store.GetMessagesAsync(Bob, 10, null)).Select(m => m.Id)); // order now kept
+
+        // An older message arriving late lands in time order, not at the end.
+        await store.ApplyAsync([new InsertMessage(Message("m20", Bob, MessageDirection.Outgoing, 20))]);
+        Assert.Equal(["m10", "m20", "m30"], (await store.GetMessagesAsync(Bob, 10, null)).Select(m => m.Id));
+
+        // A batch that fails after its insert rolls back: the kept order must not show the message.
+        var bad = new CallRecord("", Bob, CallDirection.Incoming, T0, TimeSpan.Zero, false, CallEndReason.Failed);
+        await Assert.ThrowsAsync<ArgumentException>(async () =>
+            await store.ApplyAsync([new InsertMessage(Message("m40", Bob, MessageDirection.Incoming, 40)), new SaveCall(bad)]));
+        Assert.Equal(["m10", "m20", "m30"], (await store.GetMessagesAsync(Bob, 10, null)).Select(m => m.Id));
+        Assert.Equal("m30", Assert.Single(await store.GetConversationsAsync()).LastMessage.Id);
+
+        await store.ApplyAsync([new RemoveMessage(Bob, "m30")]);
+        Assert.Equal(["m10", "m20"], (await store.GetMessagesAsync(Bob, 10, null)).Select(m => m.Id));
+        Assert.Equal(["m10"], (await store.GetMessagesAsync(Bob, 10, "m20")).Select(m => m.Id));
+        Assert.Equal(["m10", "m20"], (await store.GetMessagesAsync(Bob, 10, "m30")).Select(m => m.Id)); // cursor on a tombstone
+    }
+
+    [Fact]
     public async Task Open_WithOtherIdentity_IsRefusedAndChangesNothing()
     {
         var path = _folder.File("other.db");
