@@ -30,6 +30,9 @@ public sealed partial class DmClient : IAsyncDisposable
     private readonly ConcurrentDictionary<EndpointId, EndpointAddr> _addresses = new();
     private readonly ConcurrentDictionary<EndpointId, Connection> _connections = new();
     private readonly CancellationTokenSource _shutdown = new();
+    // Cancelled when the router shuts down: inbound connections stop taking new streams and finish the ones they have,
+    // so the router's grace period is spent only on work in flight, not on idle connections.
+    private readonly CancellationTokenSource _stopAccepting = new();
     private readonly Endpoint _endpoint;
     private readonly AtRestSealer _sealer;
     private readonly AttachmentVault _vault;
@@ -430,6 +433,7 @@ public sealed partial class DmClient : IAsyncDisposable
 
         _hub.Complete();
         _shutdown.Dispose();
+        _stopAccepting.Dispose();
         _vault.Dispose();
         _sealer.Dispose();
     }
