@@ -13,6 +13,7 @@ public static class FuzzTargets
         .. MediaTargets.All,
         .. TransportTargets.All,
         .. MessagingTargets.All,
+        .. StorageTargets.All,
     ];
 
     /// <summary>Finds a target by its name.</summary>

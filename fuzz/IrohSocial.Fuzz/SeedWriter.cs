@@ -31,6 +31,7 @@ internal static class SeedWriter
             ["transport"] = () => WriteTransportSeeds(corpusRoot),
             ["messaging"] = () => WriteMessagingSeeds(corpusRoot),
             ["security"] = () => WriteSecuritySeeds(corpusRoot),
+            ["storage"] = () => WriteStorageSeeds(corpusRoot),
         };
         foreach (var (name, write) in writers)
         {
@@ -361,6 +362,20 @@ internal static class SeedWriter
         {
             folder.Delete(recursive: true);
         }
+    }
+
+    private static void WriteStorageSeeds(string corpusRoot)
+    {
+        using var alice = FuzzFixtures.CreateAlice();
+        var call = new Messaging.Storage.CallRecord("call-7f3a", alice.PublicKey, Messaging.Storage.CallDirection.Incoming,
+            DateTimeOffset.FromUnixTimeMilliseconds(1_767_268_800_000), TimeSpan.FromSeconds(61), true, Messaging.Storage.CallEndReason.Completed);
+        Seeds(corpusRoot, "store-row", new()
+        {
+            ["time"] = [StorageTargets.TimeKind, .. Storage.Sqlite.Internal.RowCodec.EncodeTime(1_767_268_800_000)],
+            ["schedule"] = [StorageTargets.ScheduleKind, .. Storage.Sqlite.Internal.RowCodec.EncodeSchedule(1_767_268_800_000, 3, 1_767_268_860_000)],
+            ["call"] = [StorageTargets.CallKind, .. Storage.Sqlite.Internal.RowCodec.EncodeCall(call)],
+            ["call-bad-utf8"] = [StorageTargets.CallKind, .. Storage.Sqlite.Internal.RowCodec.EncodeCall(call with { CallId = "x" })[..^1], 0xC3],
+        });
     }
 
     private static void Seeds(string corpusRoot, string target, Dictionary<string, byte[]> seeds)

@@ -12,6 +12,9 @@ public sealed record CliConsole(TextWriter Out, TextWriter Error, TextReader In)
     /// </summary>
     public IKeyReader? Keys { get; init; }
 
+    /// <summary>Reads an environment variable (the process environment; tests give their own, so runs in one process stay apart).</summary>
+    public Func<string, string?> Environment { get; init; } = global::System.Environment.GetEnvironmentVariable;
+
     /// <summary>The process console (keys only when stdin is a terminal).</summary>
     public static CliConsole System => new(Console.Out, Console.Error, Console.In)
     {

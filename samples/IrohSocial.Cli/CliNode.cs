@@ -78,10 +78,8 @@ public sealed class CliNode : IAsyncDisposable
     public static async Task<CliNode> OpenAsync(string dataDirectory, CliConsole console, bool verbose, CancellationToken cancellationToken)
     {
         dataDirectory = Path.GetFullPath(dataDirectory);
-        Directory.CreateDirectory(dataDirectory);
-        var keyPath = Path.Combine(dataDirectory, "identity.key");
-        var created = !File.Exists(keyPath);
-        var key = await LoadOrCreateKeyAsync(keyPath, cancellationToken);
+        EnsurePrivateFolder(dataDirectory);
+        var (key, created) = await CliIdentity.LoadOrCreateAsync(Path.Combine(dataDirectory, IdentityFileName), console, cancellationToken);
         if (created)
         {
             await console.Error.WriteLineAsync($"created a new identity in {dataDirectory} (id {key.PublicKey.ToShortString()})");
@@ -98,6 +96,36 @@ public sealed class CliNode : IAsyncDisposable
             sealer.Dispose();
             key.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>The identity file's name in the data folder.</summary>
+    public const string IdentityFileName = "identity.key";
+
+    /// <summary>The identity file of this data folder.</summary>
+    public string IdentityPath => Path.Combine(DataDirectory, IdentityFileName);
+
+    /// <summary>
+    /// Creates the data folder owner-only (0700 on Unix) or tightens an existing one to that: it holds the identity,
+    /// the store and the contacts, none of which another local user should list or read.
+    /// </summary>
+    internal static void EnsurePrivateFolder(string folder)
+    {
+        const UnixFileMode ownerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(folder);
+            return;
+        }
+
+        if (!Directory.Exists(folder))
+        {
+            Directory.CreateDirectory(folder, ownerOnly);
+        }
+
+        if (File.GetUnixFileMode(folder) != ownerOnly)
+        {
+            File.SetUnixFileMode(folder, ownerOnly);
         }
     }
 
@@ -158,72 +186,6 @@ public sealed class CliNode : IAsyncDisposable
         }
 
         return null;
-    }
-
-    internal static async Task<SecretKey> LoadOrCreateKeyAsync(string path, CancellationToken cancellationToken)
-    {
-        if (File.Exists(path))
-        {
-            var text = (await File.ReadAllTextAsync(path, cancellationToken)).Trim();
-            byte[] seed;
-            try
-            {
-                seed = Convert.FromHexString(text);
-            }
-            catch (FormatException ex)
-            {
-                throw new CliException($"{path} is not a hex identity key.", ex);
-            }
-
-            if (seed.Length != SecretKey.Size)
-            {
-                throw new CliException($"{path} must hold {SecretKey.Size} bytes of hex.");
-            }
-
-            try
-            {
-                return SecretKey.Import(seed);
-            }
-            finally
-            {
-                Array.Clear(seed);
-            }
-        }
-
-        var key = SecretKey.Generate();
-        var bytes = new byte[SecretKey.Size];
-        key.Export(bytes);
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        // Written to a private temporary file and then linked into place, so a second process starting at the same
-        // moment either finds no key or a complete one, never half a file; the loser of the race uses the winner's.
-        var temporary = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
-        try
-        {
-            await using (var file = new FileStream(temporary, options))
-            await using (var writer = new StreamWriter(file))
-            {
-                await writer.WriteAsync(Convert.ToHexStringLower(bytes));
-            }
-
-            File.Move(temporary, path, overwrite: false);
-        }
-        catch (IOException) when (File.Exists(path))
-        {
-            key.Dispose();
-            return await LoadOrCreateKeyAsync(path, cancellationToken);
-        }
-        finally
-        {
-            Array.Clear(bytes);
-            File.Delete(temporary);
-        }
-
-        return key;
     }
 
     /// <summary>Stops the node (ends calls, closes connections); the store stays open.</summary>

@@ -36,7 +36,8 @@ public sealed class AtRestSealer : IDisposable
     public AtRestSealer(SecretKey identity)
     {
         ArgumentNullException.ThrowIfNull(identity);
-        HKDF.DeriveKey(HashAlgorithmName.SHA256, identity.SeedSpan, _key, ReadOnlySpan<byte>.Empty, Encoding.ASCII.GetBytes(KeyLabel));
+        using var seed = identity.ReadSeed();
+        HKDF.DeriveKey(HashAlgorithmName.SHA256, seed.Span, _key, ReadOnlySpan<byte>.Empty, Encoding.ASCII.GetBytes(KeyLabel));
     }
 
     /// <summary>Seals <paramref name="plaintext"/>, binding it to <paramref name="associatedData"/>.</summary>

@@ -54,7 +54,11 @@ public sealed class PeerSession : IDisposable
             throw new RatchetException(RatchetError.InvalidRemoteIdentity, "The remote endpoint id is not a usable ed25519 public key.");
         }
 
-        KeyConversion.ConvertSeed(local.SeedSpan, _localPrivate);
+        using (var seed = local.ReadSeed())
+        {
+            KeyConversion.ConvertSeed(seed.Span, _localPrivate);
+        }
+
         X25519.PublicKeyFromPrivate(_localPrivate, _localPublic);
         _local = local.PublicKey;
         _random = random;

@@ -1,27 +1,30 @@
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using IrohSocial.Crypto.Internal;
-using Sodium;
 
 namespace IrohSocial.Crypto;
 
 /// <summary>
-/// An endpoint's long-term identity: a 32-byte ed25519 seed. The seed lives in pinned memory,
-/// is wiped on <see cref="Dispose"/>, and never appears in <see cref="ToString"/>.
+/// An endpoint's long-term identity: a 32-byte ed25519 seed. The seed lives in libsodium guarded memory (off the GC
+/// heap, between guard pages, read-only, kept out of core dumps and swap where the OS allows), is signed with on the
+/// stack without copies, is wiped and freed on <see cref="Dispose"/>, and never appears in <see cref="ToString"/>.
 /// </summary>
 public sealed class SecretKey : IDisposable
 {
     /// <summary>Size of the seed in bytes.</summary>
     public const int Size = Ed25519.SeedSize;
 
-    private readonly byte[] _seed = GC.AllocateArray<byte>(Size, pinned: true);
-    private bool _disposed;
+    // libsodium guarded memory: off the GC heap, guard pages, read-only, no core dumps, freed only after the last use.
+    private readonly GuardedMemory _seed;
 
     private SecretKey(ReadOnlySpan<byte> seed)
     {
-        seed.CopyTo(_seed);
+        _seed = GuardedMemory.Create(seed);
         Span<byte> pub = stackalloc byte[EndpointId.Size];
-        Ed25519.PublicKeyFromSeed(_seed, pub);
+        using (var lease = _seed.Read())
+        {
+            Ed25519.PublicKeyFromSeed(lease.Span, pub);
+        }
+
         PublicKey = new EndpointId(pub);
     }
 
@@ -31,7 +34,8 @@ public sealed class SecretKey : IDisposable
     /// <summary>Generates a new key from libsodium's CSPRNG.</summary>
     public static SecretKey Generate()
     {
-        var seed = SodiumCore.GetRandomBytes(Size);
+        Span<byte> seed = stackalloc byte[Size]; // never on the GC heap
+        SodiumRandom.Instance.Fill(seed);
         try
         {
             return new SecretKey(seed);
@@ -57,13 +61,13 @@ public sealed class SecretKey : IDisposable
     /// <summary>Exports the 32-byte seed into <paramref name="destination"/>. Handle the copy as a secret.</summary>
     public void Export(Span<byte> destination)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
         if (destination.Length < Size)
         {
             throw new ArgumentException($"Destination must hold {Size} bytes.", nameof(destination));
         }
 
-        _seed.CopyTo(destination);
+        using var lease = ReadSeed();
+        lease.Span.CopyTo(destination);
     }
 
     /// <summary>Signs <paramref name="message"/> with ed25519 and returns the 64-byte signature.</summary>
@@ -77,35 +81,32 @@ public sealed class SecretKey : IDisposable
     /// <summary>Signs <paramref name="message"/> with ed25519 into a 64-byte <paramref name="signature"/>.</summary>
     public void Sign(ReadOnlySpan<byte> message, Span<byte> signature)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
         if (signature.Length < Ed25519.SignatureSize)
         {
             throw new ArgumentException($"Signature buffer must hold {Ed25519.SignatureSize} bytes.", nameof(signature));
         }
 
-        Ed25519.Sign(_seed, message, signature);
+        using var lease = ReadSeed();
+        Ed25519.Sign(lease.Span, message, signature);
     }
 
-    /// <summary>Gives internal crypto code read access to the seed without copying it.</summary>
-    internal ReadOnlySpan<byte> SeedSpan
+    /// <summary>Reads the seed (for key derivation inside this package); dispose the lease right after.</summary>
+    /// <exception cref="ObjectDisposedException">The key was disposed.</exception>
+    internal GuardedMemory.Lease ReadSeed()
     {
-        get
+        try
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            return _seed;
+            return _seed.Read();
+        }
+        catch (ObjectDisposedException)
+        {
+            throw new ObjectDisposedException(nameof(SecretKey));
         }
     }
 
     /// <summary>Never prints key material.</summary>
     public override string ToString() => $"SecretKey({PublicKey.ToShortString()}…)";
 
-    /// <summary>Wipes the seed.</summary>
-    public void Dispose()
-    {
-        if (!_disposed)
-        {
-            CryptographicOperations.ZeroMemory(_seed);
-            _disposed = true;
-        }
-    }
+    /// <summary>Wipes and frees the seed (once no signature or derivation still reads it).</summary>
+    public void Dispose() => _seed.Dispose();
 }

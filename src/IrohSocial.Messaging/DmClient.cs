@@ -48,7 +48,7 @@ public sealed partial class DmClient : IAsyncDisposable
         _ownsEndpoint = ownsEndpoint;
         _logger = options.LoggerFactory?.CreateLogger<DmClient>() ?? NullLogger<DmClient>.Instance;
         _sealer = new AtRestSealer(options.SecretKey);
-        _vault = new AttachmentVault(options.AttachmentDirectory ?? AttachmentVault.DefaultRoot(options.SecretKey.PublicKey), _sealer);
+        _vault = new AttachmentVault(options.AttachmentDirectory ?? AttachmentVault.DefaultRoot(options.SecretKey.PublicKey, _sealer), _sealer);
         _runtime = new DmRuntime(options.SecretKey, options.Store, options, _logger, OpenEnvelopeStreamAsync, Raise, _vault)
         {
             ResolveAddress = ResolveAsync,

@@ -49,7 +49,8 @@ public sealed record DmClientOptions
     /// <summary>
     /// Folder where received attachments are kept, sealed, one subfolder per peer. Created owner-only (0700) when
     /// missing; an existing one must belong to the current user and not be a link, and is tightened to 0700.
-    /// Default: <c>IrohSocial/&lt;local id&gt;/attachments</c> under the user's local application data folder.
+    /// Default: <c>IrohSocial/&lt;tag&gt;/attachments</c> under the user's local application data folder, the tag a blind
+    /// index of the local id (so the path does not name the owner; a folder older versions named by the id is renamed).
     /// </summary>
     public string? AttachmentDirectory { get; init; }
 

@@ -16,7 +16,7 @@ public sealed class ReceivedAttachments : IDisposable
     public ReceivedAttachments(string? directory, AtRestSealer sealer, EndpointId localId)
     {
         ArgumentNullException.ThrowIfNull(sealer);
-        _vault = new AttachmentVault(directory ?? AttachmentVault.DefaultRoot(localId), sealer);
+        _vault = new AttachmentVault(directory ?? AttachmentVault.DefaultRoot(localId, sealer), sealer);
     }
 
     /// <summary>Whether the attachment was received completely (its hash verified) and is stored.</summary>

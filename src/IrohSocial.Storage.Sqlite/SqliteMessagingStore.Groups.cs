@@ -10,7 +10,7 @@ namespace IrohSocial.Storage.Sqlite;
 
 public sealed partial class SqliteMessagingStore : IGroupStore
 {
-    private const string GroupMessageColumns = "id, group_id, direction, timestamp_ms, status, body";
+    private const string GroupMessageColumns = "id, group_id, direction, sent, status, body";
 
     private void ApplyGroup(GroupStoreOperation operation, SqliteTransaction transaction)
     {
@@ -24,8 +24,9 @@ public sealed partial class SqliteMessagingStore : IGroupStore
                 break;
             case InsertGroupMessage m:
                 var msg = m.Message;
-                Run(transaction, "INSERT OR IGNORE INTO group_messages(id, group_id, direction, timestamp_ms, status, body) VALUES($id, $g, $d, $t, $s, $b);",
-                    ("$id", msg.Id), ("$g", msg.Group.ToArray()), ("$d", (int)msg.Direction), ("$t", msg.Timestamp.ToUnixTimeMilliseconds()),
+                Run(transaction, "INSERT OR IGNORE INTO group_messages(id, group_id, direction, sent, status, body) VALUES($id, $g, $d, $t, $s, $b);",
+                    ("$id", msg.Id), ("$g", msg.Group.ToArray()), ("$d", (int)msg.Direction),
+                    ("$t", _sealer.Seal(RowCodec.EncodeTime(msg.Timestamp.ToUnixTimeMilliseconds()), RowCodec.GroupMessageTimeBinding(msg.Id, msg.Group))),
                     ("$s", (int)msg.Status), ("$b", SealGroupMessage(msg)));
                 break;
             case SetGroupMessageStatus s:
@@ -84,32 +85,62 @@ public sealed partial class SqliteMessagingStore : IGroupStore
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
         return ReadAsync<IReadOnlyList<GroupMessage>>(() =>
         {
-            var (time, seq) = (long.MaxValue, long.MaxValue);
+            var cursor = new MessageKey(long.MaxValue, "", long.MaxValue);
             if (beforeMessageId is not null)
             {
-                using var at = Query("SELECT timestamp_ms, seq FROM group_messages WHERE id = $id AND group_id = $g;", ("$id", beforeMessageId), ("$g", group.ToArray()));
-                if (!at.Read())
+                long seq;
+                byte[] sent;
+                using (var at = Query("SELECT seq, sent FROM group_messages WHERE id = $id AND group_id = $g;", ("$id", beforeMessageId), ("$g", group.ToArray())))
                 {
-                    throw new ArgumentException("No message with this id was stored in this group.", nameof(beforeMessageId));
+                    if (!at.Read())
+                    {
+                        throw new ArgumentException("No message with this id was stored in this group.", nameof(beforeMessageId));
+                    }
+
+                    (seq, sent) = (at.GetInt64(0), (byte[])at.GetValue(1));
                 }
 
-                (time, seq) = (at.GetInt64(0), at.GetInt64(1));
+                cursor = new MessageKey(seq, beforeMessageId, OpenGroupTime(beforeMessageId, group, sent));
             }
 
-            var rows = QueryGroupMessages(
-                $"SELECT {GroupMessageColumns} FROM group_messages WHERE group_id = $g AND (timestamp_ms < $t OR (timestamp_ms = $t AND seq < $s)) " +
-                "ORDER BY timestamp_ms DESC, seq DESC LIMIT $l;",
-                ("$g", group.ToArray()), ("$t", time), ("$s", seq), ("$l", limit));
-            rows.Reverse();
-            return rows;
+            // Times are sealed, so the order is found after opening them, as for direct messages.
+            var keys = GroupOrder(group, unreadOnly: false).Where(k => MessageKey.Order.Compare(k, cursor) < 0).ToList();
+            return keys.Skip(Math.Max(0, keys.Count - limit))
+                .Select(k => QueryGroupMessages($"SELECT {GroupMessageColumns} FROM group_messages WHERE seq = $s;", ("$s", k.Seq)).Single())
+                .ToList();
         }, cancellationToken);
     }
 
     /// <inheritdoc />
     public ValueTask<IReadOnlyList<GroupMessage>> GetUnreadGroupMessagesAsync(GroupId group, CancellationToken cancellationToken = default) =>
-        ReadAsync<IReadOnlyList<GroupMessage>>(() => QueryGroupMessages(
-            $"SELECT {GroupMessageColumns} FROM group_messages WHERE group_id = $g AND direction = 1 AND status <> 2 ORDER BY timestamp_ms, seq;",
-            ("$g", group.ToArray())), cancellationToken);
+        ReadAsync<IReadOnlyList<GroupMessage>>(() => GroupOrder(group, unreadOnly: true)
+            .Select(k => QueryGroupMessages($"SELECT {GroupMessageColumns} FROM group_messages WHERE seq = $s;", ("$s", k.Seq)).Single())
+            .ToList(), cancellationToken);
+
+    /// <summary>The group's messages (or only the unread incoming ones) oldest first; opens only their times.</summary>
+    private List<MessageKey> GroupOrder(GroupId group, bool unreadOnly)
+    {
+        var keys = new List<MessageKey>();
+        var sql = unreadOnly
+            ? "SELECT seq, id, sent FROM group_messages WHERE group_id = $g AND direction = 1 AND status <> 2;"
+            : "SELECT seq, id, sent FROM group_messages WHERE group_id = $g;";
+        using (var reader = Query(sql, ("$g", group.ToArray())))
+        {
+            while (reader.Read())
+            {
+                var id = reader.GetString(1);
+                keys.Add(new MessageKey(reader.GetInt64(0), id, OpenGroupTime(id, group, (byte[])reader.GetValue(2))));
+            }
+        }
+
+        keys.Sort(MessageKey.Order);
+        return keys;
+    }
+
+    private long OpenGroupTime(string id, GroupId group, byte[] sealedTime) =>
+        RowCodec.TryDecodeTime(_sealer.Open(sealedTime, RowCodec.GroupMessageTimeBinding(id, group)), out var ms)
+            ? ms
+            : throw new InvalidDataException($"Group message {id} has no valid time.");
 
     private List<GroupMessage> QueryGroupMessages(string sql, params (string Name, object Value)[] parameters)
     {
@@ -126,10 +157,11 @@ public sealed partial class SqliteMessagingStore : IGroupStore
     private GroupMessage ReadGroupMessage(SqliteDataReader reader)
     {
         var id = reader.GetString(0);
+        var group = new GroupId((byte[])reader.GetValue(1));
         var body = JsonSerializer.Deserialize(_sealer.Open((byte[])reader.GetValue(5), GroupMessageBinding(id)), GroupStorageJsonContext.Default.GroupMessageBody)
             ?? throw new InvalidDataException($"Group message {id} has an empty body.");
-        return new GroupMessage(id, new GroupId((byte[])reader.GetValue(1)), EndpointId.Parse(body.Sender), (MessageDirection)reader.GetInt32(2), body.Content,
-            DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)), body.ReplyTo, body.Attachments ?? [], (MessageStatus)reader.GetInt32(4),
+        return new GroupMessage(id, group, EndpointId.Parse(body.Sender), (MessageDirection)reader.GetInt32(2), body.Content,
+            DateTimeOffset.FromUnixTimeMilliseconds(OpenGroupTime(id, group, (byte[])reader.GetValue(3))), body.ReplyTo, body.Attachments ?? [], (MessageStatus)reader.GetInt32(4),
             (body.Receipts ?? new Dictionary<string, MessageStatus>()).ToDictionary(p => EndpointId.Parse(p.Key), p => p.Value));
     }
 

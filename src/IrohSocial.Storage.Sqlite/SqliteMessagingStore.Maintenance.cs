@@ -9,31 +9,19 @@ public sealed partial class SqliteMessagingStore
     public ValueTask<IReadOnlyList<OutboxEntry>> GetAllOutboxAsync(CancellationToken cancellationToken = default) =>
         ReadAsync<IReadOnlyList<OutboxEntry>>(() =>
         {
-            var result = new List<OutboxEntry>();
-            using var reader = Query("SELECT id, peer, created_ms, attempts, next_attempt_ms, payload FROM outbox ORDER BY seq;");
-            while (reader.Read())
+            var rows = new List<(string Id, byte[] Tag, byte[] Schedule, byte[] Payload)>();
+            using (var reader = Query("SELECT id, peer_tag, schedule, payload FROM outbox ORDER BY seq;"))
             {
-                var id = reader.GetString(0);
-                var payload = _sealer.Open((byte[])reader.GetValue(5), OutboxBinding(id));
-                result.Add(new OutboxEntry(id, new EndpointId((byte[])reader.GetValue(1)), payload, DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)),
-                    reader.GetInt32(3), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4))));
+                while (reader.Read())
+                {
+                    rows.Add((reader.GetString(0), (byte[])reader.GetValue(1), (byte[])reader.GetValue(2), (byte[])reader.GetValue(3)));
+                }
             }
 
-            return result;
+            return rows.Select(r => ReadOutboxEntry(r.Id, PeerOf(r.Tag, null), r.Schedule, r.Payload)).ToList();
         }, cancellationToken);
 
     /// <inheritdoc />
     public ValueTask<IReadOnlyList<string>> GetMessageIdsAsync(EndpointId peer, CancellationToken cancellationToken = default) =>
-        ReadAsync<IReadOnlyList<string>>(() =>
-        {
-            // Ids only: no body is unsealed.
-            var result = new List<string>();
-            using var reader = Query("SELECT id FROM messages WHERE peer = $p AND deleted = 0 ORDER BY timestamp_ms, seq;", ("$p", peer.ToArray()));
-            while (reader.Read())
-            {
-                result.Add(reader.GetString(0));
-            }
-
-            return result;
-        }, cancellationToken);
+        ReadAsync<IReadOnlyList<string>>(() => MessageOrder(peer, unreadOnly: false).Select(k => k.Id).ToList(), cancellationToken); // no body is unsealed
 }

@@ -10,7 +10,9 @@ namespace IrohSocial.Storage.Sqlite;
 /// <summary>
 /// The embedded default <see cref="IMessagingStore"/>: one SQLite file in WAL mode, schema versioned by
 /// migrations, every batch one transaction. Message bodies, outbox payloads and ratchet states are sealed with
-/// an <see cref="AtRestSealer"/> bound to their row, so the file holds no message text and no key bytes.
+/// an <see cref="AtRestSealer"/> bound to their row, so the file holds no message text and no key bytes. Since schema 5
+/// no peer id, timestamp, ticket or call detail is in the clear either: rows name their peer by a keyed blind index
+/// (<see cref="BlindIndex"/>) and those values are sealed too (docs/security.md lists what a reader still sees).
 /// </summary>
 /// <remarks>
 /// One connection serves all calls, serialized by a lock: SQLite serializes writers anyway and the DM service
@@ -22,6 +24,8 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
 {
     private readonly SqliteConnection _connection;
     private readonly AtRestSealer _sealer;
+    private readonly PeerDirectory _directory;
+    private readonly Dictionary<UInt128, List<MessageKey>> _orders = []; // per peer tag, see MessageOrder
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
     private readonly Lock _queueGate = new();
@@ -34,6 +38,7 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
     {
         _connection = connection;
         _sealer = sealer;
+        _directory = new PeerDirectory(sealer);
     }
 
     /// <summary>The schema version of the open file.</summary>
@@ -47,22 +52,35 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
     /// <param name="cancellationToken">Cancels opening.</param>
     /// <exception cref="InvalidOperationException">The file has a newer schema than this build knows.</exception>
     /// <exception cref="StoreInUseException">Another store instance (another process, usually) has the file open.</exception>
+    /// <exception cref="System.Security.Cryptography.CryptographicException">The file was sealed under another identity (nothing is changed).</exception>
     public static async Task<SqliteMessagingStore> OpenAsync(string path, AtRestSealer sealer, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(sealer);
         var fileLock = StoreLock.Acquire(path); // held until DisposeAsync: one store per file
+        try
+        {
+            PrivateFiles.Ensure(path);
+        }
+        catch
+        {
+            fileLock.Dispose();
+            throw;
+        }
+
         var builder = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false };
         var connection = new SqliteConnection(builder.ToString());
+        SqliteMessagingStore? store = null;
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            var store = new SqliteMessagingStore(connection, sealer) { _fileLock = fileLock };
+            store = new SqliteMessagingStore(connection, sealer) { _fileLock = fileLock };
             await store.InitializeAsync(cancellationToken).ConfigureAwait(false);
             return store;
         }
         catch
         {
+            store?._directory.Dispose();
             await connection.DisposeAsync().ConfigureAwait(false);
             fileLock.Dispose();
             throw;
@@ -71,11 +89,20 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
 
     private async Task InitializeAsync(CancellationToken cancellationToken)
     {
-        await ExecuteAsync("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=4096;", cancellationToken).ConfigureAwait(false);
+        // secure_delete: a deleted message (or a table the migration replaced) is overwritten, not left in free pages.
+        await ExecuteAsync("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=4096; PRAGMA secure_delete=ON;",
+            cancellationToken).ConfigureAwait(false);
         var version = Convert.ToInt32(await ScalarAsync("PRAGMA user_version;", cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
         if (version > Migrations.CurrentVersion)
         {
             throw new InvalidOperationException($"The database has schema version {version}; this build knows up to {Migrations.CurrentVersion}.");
+        }
+
+        MetadataSchema.RegisterFunctions(_connection, _sealer, _directory);
+        if (version is > 0 and < MetadataSchema.Version)
+        {
+            // The migration writes tags under this identity's key: with the wrong identity it would orphan every row.
+            ProbeOldRowsOpen(version);
         }
 
         for (var v = version; v < Migrations.CurrentVersion; v++)
@@ -91,21 +118,79 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
             transaction.Commit();
         }
 
+        ProbeStoreKey();
         ResealVersion1Bodies();
+        if (version is > 0 and < MetadataSchema.Version)
+        {
+            // The old tables' pages (clear peer ids, times, tickets) are gone from the file, the WAL emptied.
+            await ExecuteAsync("VACUUM; PRAGMA wal_checkpoint(TRUNCATE);", cancellationToken).ConfigureAwait(false);
+        }
+
         SchemaVersion = Migrations.CurrentVersion;
+    }
+
+    /// <summary>Refuses a store sealed under another identity (<see cref="MetadataSchema.KeyProbeBinding"/>).</summary>
+    private void ProbeStoreKey()
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = "SELECT probe FROM store_key WHERE id = 1;";
+        if (command.ExecuteScalar() is not byte[] probe || !_sealer.TryOpen(probe, MetadataSchema.KeyProbeBinding, out _))
+        {
+            throw new System.Security.Cryptography.CryptographicException("The store was sealed under another identity (or its key probe was altered).");
+        }
+    }
+
+    /// <summary>Before schema 5: one sealed session or message must open with this identity, or nothing is migrated.</summary>
+    private void ProbeOldRowsOpen(int version)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = "SELECT peer, state FROM sessions LIMIT 1;";
+        using (var reader = command.ExecuteReader())
+        {
+            if (reader.Read())
+            {
+                var peer = new EndpointId((byte[])reader.GetValue(0));
+                if (!_sealer.TryOpen((byte[])reader.GetValue(1), SessionBinding(peer), out _))
+                {
+                    throw new System.Security.Cryptography.CryptographicException("The store was sealed under another identity; it was not migrated.");
+                }
+
+                return;
+            }
+        }
+
+        command.CommandText = version >= 3
+            ? "SELECT id, peer, direction, timestamp_ms, body, seal_version FROM messages WHERE deleted = 0 AND body IS NOT NULL LIMIT 1;"
+            : "SELECT id, peer, direction, timestamp_ms, body, 1 FROM messages WHERE deleted = 0 AND body IS NOT NULL LIMIT 1;";
+        using (var reader = command.ExecuteReader())
+        {
+            if (reader.Read())
+            {
+                var id = reader.GetString(0);
+                var binding = reader.GetInt32(5) == 1
+                    ? MessageBindingV1(id)
+                    : MessageBinding(id, new EndpointId((byte[])reader.GetValue(1)), reader.GetInt32(2), reader.GetInt64(3));
+                if (!_sealer.TryOpen((byte[])reader.GetValue(4), binding, out _))
+                {
+                    throw new System.Security.Cryptography.CryptographicException("The store was sealed under another identity; it was not migrated.");
+                }
+            }
+        }
     }
 
     /// <summary>Re-seals message bodies sealed with the id-only binding so they are bound to their whole row.</summary>
     private void ResealVersion1Bodies()
     {
-        var rows = new List<(string Id, byte[] Peer, int Direction, long Timestamp, byte[] Body)>();
+        var rows = new List<(string Id, EndpointId Peer, int Direction, long Timestamp, byte[] Body)>();
         using (var command = _connection.CreateCommand())
         {
-            command.CommandText = "SELECT id, peer, direction, timestamp_ms, body FROM messages WHERE seal_version = 1 AND body IS NOT NULL;";
+            command.CommandText = "SELECT id, peer_tag, direction, sent, body FROM messages WHERE seal_version = 1 AND body IS NOT NULL AND deleted = 0;";
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
-                rows.Add((reader.GetString(0), (byte[])reader.GetValue(1), reader.GetInt32(2), reader.GetInt64(3), (byte[])reader.GetValue(4)));
+                var id = reader.GetString(0);
+                var peer = PeerOf((byte[])reader.GetValue(1), null);
+                rows.Add((id, peer, reader.GetInt32(2), OpenTime(id, peer, (byte[])reader.GetValue(3)), (byte[])reader.GetValue(4)));
             }
         }
 
@@ -120,7 +205,7 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
             // A body that does not open under version 1 stays as it is and keeps failing on read.
             if (_sealer.TryOpen(row.Body, MessageBindingV1(row.Id), out var plain))
             {
-                var resealed = _sealer.Seal(plain, MessageBinding(row.Id, new EndpointId(row.Peer), row.Direction, row.Timestamp));
+                var resealed = _sealer.Seal(plain, MessageBinding(row.Id, row.Peer, row.Direction, row.Timestamp));
                 System.Security.Cryptography.CryptographicOperations.ZeroMemory(plain);
                 Run(transaction, "UPDATE messages SET body = $b, seal_version = 2 WHERE id = $id;", ("$b", resealed), ("$id", row.Id));
             }
@@ -234,6 +319,7 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
                 {
                     transaction.Rollback(savepoint);
                     transaction.Release(savepoint);
+                    _orders.Clear(); // the batch's inserts were noted in the orders: forget them all
                     batch.Done.TrySetException(ex);
                 }
             }
@@ -243,6 +329,7 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
         }
         catch (Exception ex)
         {
+            _orders.Clear();
             applied.ForEach(b => b.Done.TrySetException(ex));
             return;
         }
@@ -286,52 +373,78 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
         switch (operation)
         {
             case SaveSession s:
-                Run(transaction, "INSERT INTO sessions(peer, state) VALUES($p, $s) ON CONFLICT(peer) DO UPDATE SET state = excluded.state;",
-                    ("$p", s.Peer.ToArray()), ("$s", _sealer.Seal(s.State, SessionBinding(s.Peer))));
+                Run(transaction, "INSERT INTO sessions(peer_tag, state) VALUES($p, $s) ON CONFLICT(peer_tag) DO UPDATE SET state = excluded.state;",
+                    ("$p", EnsurePeer(s.Peer, transaction)), ("$s", _sealer.Seal(s.State, SessionBinding(s.Peer))));
                 break;
             case InsertMessage m:
                 var msg = m.Message;
+                var tag = EnsurePeer(msg.Peer, transaction);
+                var sentMs = msg.Timestamp.ToUnixTimeMilliseconds();
                 var body = JsonSerializer.SerializeToUtf8Bytes(new MessageBody(msg.Content, msg.ReplyTo, msg.Attachments), StorageJsonContext.Default.MessageBody);
                 // Another peer's tombstone (a delete, possibly of an id it never had) never blocks this peer's message.
-                Run(transaction, "DELETE FROM messages WHERE id = $id AND deleted = 1 AND peer <> $p;", ("$id", msg.Id), ("$p", msg.Peer.ToArray()));
-                Run(transaction, "INSERT OR IGNORE INTO messages(id, peer, direction, timestamp_ms, status, body, seal_version) VALUES($id, $p, $d, $t, $s, $b, 2);",
-                    ("$id", msg.Id), ("$p", msg.Peer.ToArray()), ("$d", (int)msg.Direction), ("$t", msg.Timestamp.ToUnixTimeMilliseconds()),
-                    ("$s", (int)msg.Status), ("$b", _sealer.Seal(body, MessageBinding(msg.Id, msg.Peer, (int)msg.Direction, msg.Timestamp.ToUnixTimeMilliseconds()))));
+                Run(transaction, "DELETE FROM messages WHERE id = $id AND deleted = 1 AND peer_tag <> $p;", ("$id", msg.Id), ("$p", tag));
+                var inserted = Prepare("INSERT OR IGNORE INTO messages(id, peer_tag, direction, status, sent, body, seal_version) VALUES($id, $p, $d, $s, $t, $b, 2) RETURNING seq;",
+                    transaction,
+                    [("$id", msg.Id), ("$p", tag), ("$d", (int)msg.Direction), ("$s", (int)msg.Status),
+                    ("$t", _sealer.Seal(RowCodec.EncodeTime(sentMs), RowCodec.MessageTimeBinding(msg.Id, msg.Peer))),
+                    ("$b", _sealer.Seal(body, MessageBinding(msg.Id, msg.Peer, (int)msg.Direction, sentMs)))]).ExecuteScalar();
+                if (inserted is long seq && _orders.TryGetValue(OrderKey(tag), out var order))
+                {
+                    var key = new MessageKey(seq, msg.Id, sentMs);
+                    var at = order.BinarySearch(key, MessageKey.Order);
+                    order.Insert(at < 0 ? ~at : at, key);
+                }
+
                 break;
             case SetMessageStatus s:
-                Run(transaction, "UPDATE messages SET status = $s WHERE id = $id AND peer = $p AND deleted = 0;",
-                    ("$s", (int)s.Status), ("$id", s.MessageId), ("$p", s.Peer.ToArray()));
+                Run(transaction, "UPDATE messages SET status = $s WHERE id = $id AND peer_tag = $p AND deleted = 0;",
+                    ("$s", (int)s.Status), ("$id", s.MessageId), ("$p", _directory.Tag(s.Peer)));
                 break;
             case RemoveMessage r:
-                // Keep a tombstone row (no body) so a late duplicate is still recognised; another peer's row is left alone.
-                Run(transaction, "INSERT INTO messages(id, peer, direction, timestamp_ms, status, deleted, body) VALUES($id, $p, 0, 0, 0, 1, NULL) " +
-                    "ON CONFLICT(id) DO UPDATE SET deleted = 1, body = NULL WHERE peer = excluded.peer;", ("$id", r.MessageId), ("$p", r.Peer.ToArray()));
+                _orders.Remove(OrderKey(_directory.Tag(r.Peer)));
+                // Keep a tombstone row (no body; its sealed time keeps a paging cursor on it valid) so a late duplicate is still
+                // recognised; another peer's row is left alone.
+                Run(transaction, "INSERT INTO messages(id, peer_tag, direction, status, deleted, sent, body) VALUES($id, $p, 0, 0, 1, NULL, NULL) " +
+                    "ON CONFLICT(id) DO UPDATE SET deleted = 1, body = NULL WHERE peer_tag = excluded.peer_tag;",
+                    ("$id", r.MessageId), ("$p", _directory.Tag(r.Peer)));
                 break;
             case EnqueueOutbox e:
                 var entry = e.Entry;
-                Run(transaction, "INSERT OR IGNORE INTO outbox(id, peer, created_ms, attempts, next_attempt_ms, payload) VALUES($id, $p, $c, $a, $n, $b);",
-                    ("$id", entry.Id), ("$p", entry.Peer.ToArray()), ("$c", entry.CreatedAt.ToUnixTimeMilliseconds()), ("$a", entry.Attempts),
-                    ("$n", entry.NextAttemptAt.ToUnixTimeMilliseconds()), ("$b", _sealer.Seal(entry.Payload, OutboxBinding(entry.Id))));
+                Run(transaction, "INSERT OR IGNORE INTO outbox(id, peer_tag, schedule, payload) VALUES($id, $p, $c, $b);",
+                    ("$id", entry.Id), ("$p", EnsurePeer(entry.Peer, transaction)),
+                    ("$c", SealSchedule(entry.Id, entry.CreatedAt.ToUnixTimeMilliseconds(), entry.Attempts, entry.NextAttemptAt.ToUnixTimeMilliseconds())),
+                    ("$b", _sealer.Seal(entry.Payload, OutboxBinding(entry.Id))));
                 break;
             case RemoveOutbox r:
-                Run(transaction, "DELETE FROM outbox WHERE id = $id AND peer = $p;", ("$id", r.EntryId), ("$p", r.Peer.ToArray()));
+                Run(transaction, "DELETE FROM outbox WHERE id = $id AND peer_tag = $p;", ("$id", r.EntryId), ("$p", _directory.Tag(r.Peer)));
                 break;
             case RecordOutboxAttempt a:
-                Run(transaction, "UPDATE outbox SET attempts = $a, next_attempt_ms = $n WHERE id = $id;",
-                    ("$a", a.Attempts), ("$n", a.NextAttemptAt.ToUnixTimeMilliseconds()), ("$id", a.EntryId));
+                // The schedule is sealed as a whole: read the creation time back inside this transaction, seal it anew.
+                byte[]? schedule;
+                using (var reader = Prepare("SELECT schedule FROM outbox WHERE id = $id;", transaction, [("$id", a.EntryId)]).ExecuteReader())
+                {
+                    schedule = reader.Read() ? (byte[])reader.GetValue(0) : null;
+                }
+
+                if (schedule is not null)
+                {
+                    var (created, _, _) = OpenSchedule(a.EntryId, schedule);
+                    Run(transaction, "UPDATE outbox SET schedule = $c WHERE id = $id;",
+                        ("$c", SealSchedule(a.EntryId, created, a.Attempts, a.NextAttemptAt.ToUnixTimeMilliseconds())), ("$id", a.EntryId));
+                }
+
                 break;
             case SavePeerAddress p:
-                Run(transaction, "INSERT INTO peers(peer, ticket) VALUES($p, $t) ON CONFLICT(peer) DO UPDATE SET ticket = excluded.ticket;",
-                    ("$p", p.Peer.ToArray()), ("$t", p.Ticket));
+                Run(transaction, "INSERT INTO peers(peer_tag, ticket) VALUES($p, $t) ON CONFLICT(peer_tag) DO UPDATE SET ticket = excluded.ticket;",
+                    ("$p", EnsurePeer(p.Peer, transaction)), ("$t", _sealer.Seal(Encoding.UTF8.GetBytes(p.Ticket), RowCodec.TicketBinding(p.Peer))));
                 break;
             case SaveCall c:
-                var call = c.Call;
-                Run(transaction, "INSERT OR REPLACE INTO calls(call_id, peer, direction, started_ms, duration_ms, had_video, ended_reason) VALUES($id, $p, $d, $s, $u, $v, $r);",
-                    ("$id", call.CallId), ("$p", call.Peer.ToArray()), ("$d", (int)call.Direction), ("$s", call.StartedAt.ToUnixTimeMilliseconds()),
-                    ("$u", (long)call.Duration.TotalMilliseconds), ("$v", call.HadVideo ? 1 : 0), ("$r", (int)call.EndedReason));
+                var callTag = _directory.CallTag(c.Call.CallId);
+                Run(transaction, "INSERT OR REPLACE INTO calls(id_tag, record) VALUES($id, $r);",
+                    ("$id", callTag), ("$r", _sealer.Seal(RowCodec.EncodeCall(c.Call), RowCodec.CallBinding(callTag))));
                 break;
             case RememberControl r:
-                Run(transaction, "INSERT OR IGNORE INTO seen_controls(peer, id) VALUES($p, $id);", ("$p", r.Peer.ToArray()), ("$id", r.ControlId));
+                Run(transaction, "INSERT OR IGNORE INTO seen_controls(peer_tag, id) VALUES($p, $id);", ("$p", _directory.Tag(r.Peer)), ("$id", r.ControlId));
                 break;
             case GroupStoreOperation g:
                 ApplyGroup(g, transaction);
@@ -343,24 +456,33 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
 
     /// <inheritdoc />
     public ValueTask<StoredMessage?> GetMessageAsync(string messageId, CancellationToken cancellationToken = default) =>
-        ReadAsync(() => QueryMessages(
-            "SELECT id, peer, direction, timestamp_ms, status, body, seal_version FROM messages WHERE id = $id AND deleted = 0;", ("$id", messageId)).FirstOrDefault(), cancellationToken);
+        ReadAsync(() => QueryMessages($"SELECT {MessageColumns} FROM messages WHERE id = $id AND deleted = 0;", ("$id", messageId)).FirstOrDefault(), cancellationToken);
 
     /// <inheritdoc />
     public ValueTask<MessageInfo?> GetMessageInfoAsync(string messageId, CancellationToken cancellationToken = default) =>
         ReadAsync(() =>
         {
-            using var reader = Query("SELECT peer, direction, status FROM messages WHERE id = $id AND deleted = 0;", ("$id", messageId));
-            return reader.Read()
-                ? new MessageInfo(messageId, new EndpointId((byte[])reader.GetValue(0)), (MessageDirection)reader.GetInt32(1), (MessageStatus)reader.GetInt32(2))
-                : null;
+            byte[] tag;
+            MessageDirection direction;
+            MessageStatus status;
+            using (var reader = Query("SELECT peer_tag, direction, status FROM messages WHERE id = $id AND deleted = 0;", ("$id", messageId)))
+            {
+                if (!reader.Read())
+                {
+                    return null;
+                }
+
+                (tag, direction, status) = ((byte[])reader.GetValue(0), (MessageDirection)reader.GetInt32(1), (MessageStatus)reader.GetInt32(2));
+            }
+
+            return new MessageInfo(messageId, PeerOf(tag, null), direction, status);
         }, cancellationToken);
 
     /// <inheritdoc />
     public ValueTask<bool> ContainsMessageAsync(EndpointId peer, string messageId, CancellationToken cancellationToken = default) =>
         ReadAsync(() =>
         {
-            using var reader = Query("SELECT 1 FROM messages WHERE id = $id AND peer = $p;", ("$id", messageId), ("$p", peer.ToArray()));
+            using var reader = Query("SELECT 1 FROM messages WHERE id = $id AND peer_tag = $p;", ("$id", messageId), ("$p", _directory.Tag(peer)));
             return reader.Read();
         }, cancellationToken);
 
@@ -368,7 +490,7 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
     public ValueTask<bool> HasSeenControlAsync(EndpointId peer, string controlId, CancellationToken cancellationToken = default) =>
         ReadAsync(() =>
         {
-            using var reader = Query("SELECT 1 FROM seen_controls WHERE peer = $p AND id = $id;", ("$p", peer.ToArray()), ("$id", controlId));
+            using var reader = Query("SELECT 1 FROM seen_controls WHERE peer_tag = $p AND id = $id;", ("$p", _directory.Tag(peer)), ("$id", controlId));
             return reader.Read();
         }, cancellationToken);
 
@@ -386,73 +508,70 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
         return ReadAsync<IReadOnlyList<StoredMessage>>(() =>
         {
-            var (time, seq) = (long.MaxValue, long.MaxValue);
+            var cursor = new MessageKey(long.MaxValue, "", long.MaxValue);
             if (beforeMessageId is not null)
             {
-                // Deleted rows stay as tombstones, so a cursor on a message deleted since its page was read still works.
-                using var at = Query("SELECT timestamp_ms, seq FROM messages WHERE id = $id AND peer = $p;", ("$id", beforeMessageId), ("$p", peer.ToArray()));
-                if (!at.Read())
+                // Deleted rows stay as tombstones (with their sealed time), so a cursor on a message deleted since its
+                // page was read still works; a tombstone of an id never stored here (a delete that came first) has no
+                // position and is refused like an unknown id, as the in-memory store does.
+                long seq;
+                byte[]? sent;
+                using (var at = Query("SELECT seq, sent FROM messages WHERE id = $id AND peer_tag = $p;", ("$id", beforeMessageId), ("$p", _directory.Tag(peer))))
                 {
-                    throw new ArgumentException("No message with this id was stored in this conversation.", nameof(beforeMessageId));
+                    if (!at.Read() || at.IsDBNull(1))
+                    {
+                        throw new ArgumentException("No message with this id was stored in this conversation.", nameof(beforeMessageId));
+                    }
+
+                    (seq, sent) = (at.GetInt64(0), (byte[])at.GetValue(1));
                 }
 
-                (time, seq) = (at.GetInt64(0), at.GetInt64(1));
+                cursor = new MessageKey(seq, beforeMessageId, OpenTime(beforeMessageId, peer, sent));
             }
 
-            var rows = QueryMessages(
-                "SELECT id, peer, direction, timestamp_ms, status, body, seal_version FROM messages WHERE peer = $p AND deleted = 0 " +
-                "AND (timestamp_ms < $t OR (timestamp_ms = $t AND seq < $s)) ORDER BY timestamp_ms DESC, seq DESC LIMIT $l;",
-                ("$p", peer.ToArray()), ("$t", time), ("$s", seq), ("$l", limit));
-            rows.Reverse();
-            return rows;
+            // Times are sealed, so the order is found after opening them (a small blob per row, no bodies).
+            var keys = MessageOrder(peer, unreadOnly: false);
+            var end = keys.BinarySearch(cursor, MessageKey.Order); // the keys before the cursor end here
+            end = end < 0 ? ~end : end;
+            var start = Math.Max(0, end - limit);
+            return keys.GetRange(start, end - start)
+                .Select(k => QueryMessages($"SELECT {MessageColumns} FROM messages WHERE seq = $s;", ("$s", k.Seq)).Single())
+                .ToList();
         }, cancellationToken);
     }
 
     /// <inheritdoc />
     public ValueTask<IReadOnlyList<string>> GetUnreadMessageIdsAsync(EndpointId peer, CancellationToken cancellationToken = default) =>
-        ReadAsync<IReadOnlyList<string>>(() =>
-        {
-            var result = new List<string>();
-            using var reader = Query("SELECT id FROM messages WHERE peer = $p AND deleted = 0 AND direction = 1 AND status <> 2 ORDER BY timestamp_ms, seq;", ("$p", peer.ToArray()));
-            while (reader.Read())
-            {
-                result.Add(reader.GetString(0));
-            }
-
-            return result;
-        }, cancellationToken);
+        ReadAsync<IReadOnlyList<string>>(() => MessageOrder(peer, unreadOnly: true).Select(k => k.Id).ToList(), cancellationToken);
 
     /// <inheritdoc />
     public ValueTask<IReadOnlyList<ConversationSummary>> GetConversationsAsync(CancellationToken cancellationToken = default) =>
         ReadAsync<IReadOnlyList<ConversationSummary>>(() =>
         {
-            var peers = new List<(byte[] Peer, long Unread)>();
-            using (var reader = Query("SELECT peer, SUM(CASE WHEN direction = 1 AND status <> 2 THEN 1 ELSE 0 END) FROM messages WHERE deleted = 0 GROUP BY peer;"))
+            var conversations = new List<(byte[] Tag, int Unread)>();
+            using (var reader = Query("SELECT peer_tag, SUM(direction = 1 AND status <> 2) FROM messages WHERE deleted = 0 GROUP BY peer_tag;"))
             {
                 while (reader.Read())
                 {
-                    peers.Add(((byte[])reader.GetValue(0), reader.GetInt64(1)));
+                    conversations.Add(((byte[])reader.GetValue(0), (int)reader.GetInt64(1)));
                 }
             }
 
-            var result = new List<ConversationSummary>();
-            foreach (var (peer, unread) in peers)
+            // The last message of each by (sealed) time: from the kept per-peer order, built on first use.
+            var latest = conversations.Select(c => (Last: MessageOrder(PeerOf(c.Tag, null), unreadOnly: false)[^1], c.Unread)).ToList();
+            return latest.OrderByDescending(l => l.Last, MessageKey.Order).Select(l =>
             {
-                var last = QueryMessages(
-                    "SELECT id, peer, direction, timestamp_ms, status, body, seal_version FROM messages WHERE peer = $p AND deleted = 0 ORDER BY timestamp_ms DESC, seq DESC LIMIT 1;",
-                    ("$p", peer)).Single();
-                result.Add(new ConversationSummary(new EndpointId(peer), last, (int)unread));
-            }
-
-            return result.OrderByDescending(s => s.LastMessage.Timestamp).ToList();
+                var message = QueryMessages($"SELECT {MessageColumns} FROM messages WHERE seq = $s;", ("$s", l.Last.Seq)).Single();
+                return new ConversationSummary(message.Peer, message, l.Unread);
+            }).ToList();
         }, cancellationToken);
 
     /// <inheritdoc />
     public ValueTask<string?> GetPeerAddressAsync(EndpointId peer, CancellationToken cancellationToken = default) =>
         ReadAsync(() =>
         {
-            using var reader = Query("SELECT ticket FROM peers WHERE peer = $p;", ("$p", peer.ToArray()));
-            return reader.Read() ? reader.GetString(0) : null;
+            using var reader = Query("SELECT ticket FROM peers WHERE peer_tag = $p;", ("$p", _directory.Tag(peer)));
+            return reader.Read() ? Encoding.UTF8.GetString(_sealer.Open((byte[])reader.GetValue(0), RowCodec.TicketBinding(peer))) : null;
         }, cancellationToken);
 
     /// <inheritdoc />
@@ -460,13 +579,10 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
         ReadAsync<IReadOnlyList<OutboxEntry>>(() =>
         {
             var result = new List<OutboxEntry>();
-            using var reader = Query("SELECT id, created_ms, attempts, next_attempt_ms, payload FROM outbox WHERE peer = $p ORDER BY seq;", ("$p", peer.ToArray()));
+            using var reader = Query("SELECT id, schedule, payload FROM outbox WHERE peer_tag = $p ORDER BY seq;", ("$p", _directory.Tag(peer)));
             while (reader.Read())
             {
-                var id = reader.GetString(0);
-                var payload = _sealer.Open((byte[])reader.GetValue(4), OutboxBinding(id));
-                result.Add(new OutboxEntry(id, peer, payload, DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)), reader.GetInt32(2),
-                    DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3))));
+                result.Add(ReadOutboxEntry(reader.GetString(0), peer, (byte[])reader.GetValue(1), (byte[])reader.GetValue(2)));
             }
 
             return result;
@@ -476,21 +592,23 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
     public ValueTask<IReadOnlyList<EndpointId>> GetOutboxPeersAsync(CancellationToken cancellationToken = default) =>
         ReadAsync<IReadOnlyList<EndpointId>>(() =>
         {
-            var result = new List<EndpointId>();
-            using var reader = Query("SELECT DISTINCT peer FROM outbox;");
-            while (reader.Read())
+            var tags = new List<byte[]>();
+            using (var reader = Query("SELECT DISTINCT peer_tag FROM outbox;"))
             {
-                result.Add(new EndpointId((byte[])reader.GetValue(0)));
+                while (reader.Read())
+                {
+                    tags.Add((byte[])reader.GetValue(0));
+                }
             }
 
-            return result;
+            return tags.Select(t => PeerOf(t, null)).ToList();
         }, cancellationToken);
 
     /// <inheritdoc />
     public ValueTask<byte[]?> LoadSessionAsync(EndpointId peer, CancellationToken cancellationToken = default) =>
         ReadAsync(() =>
         {
-            using var reader = Query("SELECT state FROM sessions WHERE peer = $p;", ("$p", peer.ToArray()));
+            using var reader = Query("SELECT state FROM sessions WHERE peer_tag = $p;", ("$p", _directory.Tag(peer)));
             return reader.Read() ? _sealer.Open((byte[])reader.GetValue(0), SessionBinding(peer)) : null;
         }, cancellationToken);
 
@@ -500,18 +618,23 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
         return ReadAsync<IReadOnlyList<CallRecord>>(() =>
         {
-            var result = new List<CallRecord>();
-            using var reader = Query(
-                "SELECT call_id, peer, direction, started_ms, duration_ms, had_video, ended_reason FROM calls WHERE started_ms < $b ORDER BY started_ms DESC LIMIT $l;",
-                ("$b", before?.ToUnixTimeMilliseconds() ?? long.MaxValue), ("$l", limit));
+            // Whole rows are sealed (only their number shows), so the history is opened and sorted here; it is small.
+            var calls = new List<CallRecord>();
+            using var reader = Query("SELECT id_tag, record FROM calls;");
             while (reader.Read())
             {
-                result.Add(new CallRecord(reader.GetString(0), new EndpointId((byte[])reader.GetValue(1)), (CallDirection)reader.GetInt32(2),
-                    DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)), TimeSpan.FromMilliseconds(reader.GetInt64(4)),
-                    reader.GetInt32(5) != 0, (CallEndReason)reader.GetInt32(6)));
+                var tag = (byte[])reader.GetValue(0);
+                var call = RowCodec.TryDecodeCall(_sealer.Open((byte[])reader.GetValue(1), RowCodec.CallBinding(tag)))
+                    ?? throw new InvalidDataException("A call row does not hold a call record.");
+                if (!_directory.CallTag(call.CallId).AsSpan().SequenceEqual(tag))
+                {
+                    throw new InvalidDataException("A call row does not match its key.");
+                }
+
+                calls.Add(call);
             }
 
-            return result;
+            return calls.Where(c => before is null || c.StartedAt < before.Value).OrderByDescending(c => c.StartedAt).Take(limit).ToList();
         }, cancellationToken);
     }
 
@@ -533,6 +656,7 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
             }
 
             await _connection.DisposeAsync().ConfigureAwait(false);
+            _directory.Dispose();
             _fileLock?.Dispose();
         }
         finally
@@ -555,23 +679,120 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
         }
     }
 
+    private const string MessageColumns = "id, peer_tag, direction, status, sent, body, seal_version";
+
     private List<StoredMessage> QueryMessages(string sql, params (string Name, object Value)[] parameters)
     {
-        var result = new List<StoredMessage>();
-        using var reader = Query(sql, parameters);
-        while (reader.Read())
+        var rows = new List<(string Id, byte[] Tag, int Direction, int Status, byte[] Sent, byte[] Body, int SealVersion)>();
+        using (var reader = Query(sql, parameters))
         {
-            var id = reader.GetString(0);
-            var binding = reader.GetInt32(6) == 1
-                ? MessageBindingV1(id)
-                : MessageBinding(id, new EndpointId((byte[])reader.GetValue(1)), reader.GetInt32(2), reader.GetInt64(3));
-            var body = JsonSerializer.Deserialize(_sealer.Open((byte[])reader.GetValue(5), binding), StorageJsonContext.Default.MessageBody)
-                ?? throw new InvalidDataException($"Message {id} has an empty body.");
-            result.Add(new StoredMessage(id, new EndpointId((byte[])reader.GetValue(1)), (MessageDirection)reader.GetInt32(2), body.Content,
-                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)), body.ReplyTo, body.Attachments ?? [], (MessageStatus)reader.GetInt32(4)));
+            while (reader.Read())
+            {
+                rows.Add((reader.GetString(0), (byte[])reader.GetValue(1), reader.GetInt32(2), reader.GetInt32(3), (byte[])reader.GetValue(4),
+                    (byte[])reader.GetValue(5), reader.GetInt32(6)));
+            }
+        }
+
+        var result = new List<StoredMessage>(rows.Count);
+        foreach (var row in rows)
+        {
+            var peer = PeerOf(row.Tag, null);
+            var sentMs = OpenTime(row.Id, peer, row.Sent);
+            var binding = row.SealVersion == 1 ? MessageBindingV1(row.Id) : MessageBinding(row.Id, peer, row.Direction, sentMs);
+            var body = JsonSerializer.Deserialize(_sealer.Open(row.Body, binding), StorageJsonContext.Default.MessageBody)
+                ?? throw new InvalidDataException($"Message {row.Id} has an empty body.");
+            result.Add(new StoredMessage(row.Id, peer, (MessageDirection)row.Direction, body.Content, DateTimeOffset.FromUnixTimeMilliseconds(sentMs),
+                body.ReplyTo, body.Attachments ?? [], (MessageStatus)row.Status));
         }
 
         return result;
+    }
+
+    /// <summary>A live message of one peer in display order: by its (sealed) time, then by arrival.</summary>
+    private readonly record struct MessageKey(long Seq, string Id, long SentMs)
+    {
+        public static readonly IComparer<MessageKey> Order = Comparer<MessageKey>.Create((a, b) =>
+            a.SentMs != b.SentMs ? a.SentMs.CompareTo(b.SentMs) : a.Seq.CompareTo(b.Seq));
+    }
+
+    /// <summary>
+    /// The peer's live messages (or only the unread incoming ones), oldest first; opens only their times. The full
+    /// order is kept per peer after the first read (an insert adds its key, a delete drops the peer's order, any rolled
+    /// back batch drops them all), so paging an active conversation does not reopen every time.
+    /// </summary>
+    private List<MessageKey> MessageOrder(EndpointId peer, bool unreadOnly)
+    {
+        var tag = _directory.Tag(peer);
+        if (!unreadOnly && _orders.TryGetValue(OrderKey(tag), out var known))
+        {
+            return known;
+        }
+
+        var keys = new List<MessageKey>();
+        var sql = unreadOnly
+            ? "SELECT seq, id, sent FROM messages WHERE peer_tag = $p AND deleted = 0 AND direction = 1 AND status <> 2;"
+            : "SELECT seq, id, sent FROM messages WHERE peer_tag = $p AND deleted = 0;";
+        using (var reader = Query(sql, ("$p", tag)))
+        {
+            while (reader.Read())
+            {
+                var id = reader.GetString(1);
+                keys.Add(new MessageKey(reader.GetInt64(0), id, OpenTime(id, peer, (byte[])reader.GetValue(2))));
+            }
+        }
+
+        keys.Sort(MessageKey.Order);
+        if (!unreadOnly)
+        {
+            _orders[OrderKey(tag)] = keys;
+        }
+
+        return keys;
+    }
+
+    private static UInt128 OrderKey(byte[] tag) => System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(tag);
+
+    /// <summary>Makes sure the directory can map the peer's tag back to it; returns the tag.</summary>
+    private byte[] EnsurePeer(EndpointId peer, SqliteTransaction transaction)
+    {
+        var tag = _directory.Tag(peer);
+        // Always written (INSERT OR IGNORE): a cache of "already there" could outlive a rolled-back savepoint.
+        Run(transaction, "INSERT OR IGNORE INTO peer_directory(tag, peer) VALUES($t, $p);", ("$t", tag), ("$p", _directory.Seal(peer, tag)));
+        return tag;
+    }
+
+    /// <summary>The peer a row's tag names, from the sealed directory.</summary>
+    private EndpointId PeerOf(byte[] tag, SqliteTransaction? transaction)
+    {
+        if (_directory.TryGetResolved(tag, out var peer))
+        {
+            return peer;
+        }
+
+        using var reader = Prepare("SELECT peer FROM peer_directory WHERE tag = $t;", transaction, [("$t", tag)]).ExecuteReader();
+        return reader.Read()
+            ? _directory.Open(tag, (byte[])reader.GetValue(0))
+            : throw new InvalidDataException("A row names a peer that the peer directory does not hold.");
+    }
+
+    private long OpenTime(string id, EndpointId peer, byte[] sealedTime) =>
+        RowCodec.TryDecodeTime(_sealer.Open(sealedTime, RowCodec.MessageTimeBinding(id, peer)), out var ms)
+            ? ms
+            : throw new InvalidDataException($"Message {id} has no valid time.");
+
+    private byte[] SealSchedule(string id, long createdMs, int attempts, long nextAttemptMs) =>
+        _sealer.Seal(RowCodec.EncodeSchedule(createdMs, attempts, nextAttemptMs), RowCodec.ScheduleBinding(id));
+
+    private (long CreatedMs, int Attempts, long NextAttemptMs) OpenSchedule(string id, byte[] sealedSchedule) =>
+        RowCodec.TryDecodeSchedule(_sealer.Open(sealedSchedule, RowCodec.ScheduleBinding(id)), out var created, out var attempts, out var next)
+            ? (created, attempts, next)
+            : throw new InvalidDataException($"Outbox entry {id} has no valid schedule.");
+
+    private OutboxEntry ReadOutboxEntry(string id, EndpointId peer, byte[] sealedSchedule, byte[] sealedPayload)
+    {
+        var (created, attempts, next) = OpenSchedule(id, sealedSchedule);
+        return new OutboxEntry(id, peer, _sealer.Open(sealedPayload, OutboxBinding(id)), DateTimeOffset.FromUnixTimeMilliseconds(created), attempts,
+            DateTimeOffset.FromUnixTimeMilliseconds(next));
     }
 
     private SqliteDataReader Query(string sql, params (string Name, object Value)[] parameters)

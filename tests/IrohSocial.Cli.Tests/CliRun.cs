@@ -22,11 +22,20 @@ internal sealed class CliRun
         Start(data, new StringReader(input), null, cancellationToken, args);
 
     /// <summary>Starts a run whose input the test feeds (lines, or keys as on a terminal).</summary>
-    public static CliRun Start(string data, TextReader input, IKeyReader? keys, CancellationToken cancellationToken, params string[] args)
+    public static CliRun Start(string data, TextReader input, IKeyReader? keys, CancellationToken cancellationToken, params string[] args) =>
+        Start(data, input, keys, null, cancellationToken, args);
+
+    /// <summary>Starts a run that sees <paramref name="environment"/> as its environment variables (none other), when given.</summary>
+    public static CliRun Start(string data, TextReader input, IKeyReader? keys, IReadOnlyDictionary<string, string>? environment, CancellationToken cancellationToken, params string[] args)
     {
         var output = new LineCapture();
         var error = new LineCapture();
         var console = new CliConsole(output, error, input) { Keys = keys };
+        if (environment is not null)
+        {
+            console = console with { Environment = name => environment.GetValueOrDefault(name) };
+        }
+
         args = WithTestTransport(args);
         return new CliRun(output, error, Task.Run(() => IrohSocialCli.RunAsync(["--data", data, .. args], console, cancellationToken), CancellationToken.None));
     }

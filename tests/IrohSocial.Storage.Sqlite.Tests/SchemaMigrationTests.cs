@@ -28,6 +28,17 @@ public sealed class SchemaMigrationTests : IDisposable
         PRAGMA user_version = 1;
         """;
 
+    // Versions 2 to 4 as shipped (frozen, like SchemaV1).
+    private const string SchemaV2ToV4 = """
+        CREATE TABLE seen_controls (peer BLOB NOT NULL, id TEXT NOT NULL, PRIMARY KEY (peer, id)) WITHOUT ROWID;
+        ALTER TABLE messages ADD COLUMN seal_version INTEGER NOT NULL DEFAULT 1;
+        CREATE TABLE groups (group_id BLOB PRIMARY KEY, revision INTEGER NOT NULL, data BLOB NOT NULL);
+        CREATE TABLE group_messages (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, group_id BLOB NOT NULL, direction INTEGER NOT NULL,
+            timestamp_ms INTEGER NOT NULL, status INTEGER NOT NULL, body BLOB NOT NULL);
+        CREATE INDEX ix_group_messages_group_time ON group_messages(group_id, timestamp_ms, seq);
+        PRAGMA user_version = 4;
+        """;
+
     private static readonly DateTimeOffset T0 = new(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);
     private readonly TempFolder _folder = new();
     private readonly SecretKey _identity = SecretKey.Generate();
@@ -52,12 +63,24 @@ public sealed class SchemaMigrationTests : IDisposable
             Exec(raw, "INSERT INTO sessions(peer, state) VALUES($p, $s);",
                 ("$p", _bob.ToArray()), ("$s", sealer.Seal(session, Encoding.ASCII.GetBytes("sessions:" + _bob))));
             Exec(raw, "INSERT INTO peers(peer, ticket) VALUES($p, 'ticket-of-bob');", ("$p", _bob.ToArray()));
-            Exec(raw, "INSERT INTO calls(call_id, peer, direction, started_ms, duration_ms, had_video, ended_reason) VALUES('c1', $p, 0, $t, 61000, 1, 0);",
+            Exec(raw, "INSERT INTO calls(call_id, peer, direction, started_ms, duration_ms, had_video, ended_reason) VALUES('c1-call-canary', $p, 0, $t, 61000, 1, 0);",
                 ("$p", _bob.ToArray()), ("$t", T0.ToUnixTimeMilliseconds()));
         }
 
         await using var store = await SqliteMessagingStore.OpenAsync(path, sealer);
         Assert.True(store.SchemaVersion > 1);
+
+        // Schema 5 rewrote every table: the file no longer holds Bob's id, the ticket or the times in the clear.
+        var bytes = SqliteMessagingStoreTests.ReadAllFiles(path);
+        foreach (var (name, canary) in new (string, byte[])[]
+        {
+            ("raw peer id", _bob.ToArray()), ("hex peer id", Encoding.ASCII.GetBytes(_bob.ToString())), ("ticket", "ticket-of-bob"u8.ToArray()),
+            ("timestamp (as SQLite stores it: 6 bytes)", BigEndian(T0.ToUnixTimeMilliseconds())[2..]), ("call id", "c1-call-canary"u8.ToArray()),
+        })
+        {
+            Assert.True(bytes.AsSpan().IndexOf(canary) < 0, $"{name} still in the migrated file");
+        }
+
         var message = Assert.Single(await store.GetMessagesAsync(_bob, 10, null));
         Assert.Equal(("m1", "hello from v1", MessageDirection.Incoming, T0, MessageStatus.Delivered),
             (message.Id, message.Content, message.Direction, message.Timestamp, message.Status));
@@ -68,14 +91,14 @@ public sealed class SchemaMigrationTests : IDisposable
         Assert.Equal(session, await store.LoadSessionAsync(_bob));
         Assert.Equal("ticket-of-bob", await store.GetPeerAddressAsync(_bob));
         var call = Assert.Single(await store.GetCallHistoryAsync(10, null));
-        Assert.Equal(("c1", _bob, T0, TimeSpan.FromSeconds(61), true), (call.CallId, call.Peer, call.StartedAt, call.Duration, call.HadVideo));
+        Assert.Equal(("c1-call-canary", _bob, T0, TimeSpan.FromSeconds(61), true), (call.CallId, call.Peer, call.StartedAt, call.Duration, call.HadVideo));
         Assert.Equal([_bob], await store.GetOutboxPeersAsync());
 
-        // The old row was re-sealed with the row-bound binding: moving it to another peer is now detected.
+        // The old row was re-sealed with the row-bound binding: editing its direction is now detected.
         await using (var raw = new SqliteConnection($"Data Source={path};Pooling=False"))
         {
             await raw.OpenAsync();
-            Exec(raw, "UPDATE messages SET peer = zeroblob(32) WHERE id = 'm1';");
+            Exec(raw, "UPDATE messages SET direction = 0 WHERE id = 'm1';");
         }
 
         await Assert.ThrowsAsync<System.Security.Cryptography.CryptographicException>(async () => await store.GetMessageAsync("m1"));
@@ -83,6 +106,94 @@ public sealed class SchemaMigrationTests : IDisposable
         // New features work on the migrated file.
         await store.ApplyAsync([new RememberControl(_bob, "k1")]);
         Assert.True(await store.HasSeenControlAsync(_bob, "k1"));
+    }
+
+    [Fact]
+    public async Task OpenAsync_Version4FileWithData_MigratesToSealedMetadataLosingNothing()
+    {
+        var path = _folder.File("v4.db");
+        using var sealer = new AtRestSealer(_identity);
+        var carol = SecretKey.Generate().PublicKey;
+        var group = new Messaging.Groups.GroupId(Enumerable.Repeat((byte)7, 32).ToArray());
+        await using (var raw = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            await raw.OpenAsync();
+            Exec(raw, SchemaV1);
+            Exec(raw, SchemaV2ToV4);
+            // Two conversations; Bob's messages arrive out of time order (m2 is older than m1).
+            foreach (var (id, peer, seconds, direction, status) in new[] { ("m1", _bob, 30, 1, 1), ("m2", _bob, 10, 0, 1), ("m3", carol, 20, 1, 2) })
+            {
+                var time = T0.AddSeconds(seconds).ToUnixTimeMilliseconds();
+                var body = JsonSerializer.SerializeToUtf8Bytes(new { content = "text of " + id, reply_to = (string?)null, attachments = Array.Empty<object>() });
+                var binding = Encoding.UTF8.GetBytes(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"messages/2:{id}\0{peer}\0{direction}\0{time}"));
+                Exec(raw, "INSERT INTO messages(id, peer, direction, timestamp_ms, status, body, seal_version) VALUES($id, $p, $d, $t, $s, $b, 2);",
+                    ("$id", id), ("$p", peer.ToArray()), ("$d", direction), ("$t", time), ("$s", status), ("$b", sealer.Seal(body, binding)));
+            }
+
+            Exec(raw, "INSERT INTO seen_controls(peer, id) VALUES($p, 'offer-1');", ("$p", carol.ToArray()));
+            Exec(raw, "INSERT INTO groups(group_id, revision, data) VALUES($g, 3, $d);",
+                ("$g", group.ToArray()), ("$d", sealer.Seal("group state"u8, Encoding.ASCII.GetBytes("groups:" + group))));
+            foreach (var (id, seconds) in new[] { ("g1", 50), ("g2", 40) })
+            {
+                var body = JsonSerializer.SerializeToUtf8Bytes(new { sender = carol.ToString(), content = "group " + id, reply_to = (string?)null, attachments = Array.Empty<object>(), receipts = new Dictionary<string, int>() });
+                Exec(raw, "INSERT INTO group_messages(id, group_id, direction, timestamp_ms, status, body) VALUES($id, $g, 1, $t, 1, $b);",
+                    ("$id", id), ("$g", group.ToArray()), ("$t", T0.AddSeconds(seconds).ToUnixTimeMilliseconds()),
+                    ("$b", sealer.Seal(body, Encoding.UTF8.GetBytes("group_messages:" + id))));
+            }
+        }
+
+        await using var store = await SqliteMessagingStore.OpenAsync(path, sealer);
+        Assert.Equal(Internal.Migrations.CurrentVersion, store.SchemaVersion);
+        Assert.Equal(["m2", "m1"], (await store.GetMessagesAsync(_bob, 10, null)).Select(m => m.Id));
+        Assert.Equal(["m2"], (await store.GetMessagesAsync(_bob, 10, "m1")).Select(m => m.Id));
+        Assert.Equal(T0.AddSeconds(10), (await store.GetMessageAsync("m2"))!.Timestamp);
+        Assert.Equal(["m1"], await store.GetUnreadMessageIdsAsync(_bob));
+        var conversations = await store.GetConversationsAsync();
+        Assert.Equal([(_bob, "m1", 1), (carol, "m3", 0)], conversations.Select(c => (c.Peer, c.LastMessage.Id, c.UnreadCount)));
+        Assert.Equal(carol, (await store.GetMessageInfoAsync("m3"))!.Peer);
+        Assert.True(await store.HasSeenControlAsync(carol, "offer-1"));
+        Assert.False(await store.HasSeenControlAsync(_bob, "offer-1"));
+        Assert.Equal(["g2", "g1"], (await store.GetGroupMessagesAsync(group, 10, null)).Select(m => m.Id));
+        Assert.Equal((T0.AddSeconds(50), "group g1", carol), (await store.GetGroupMessageAsync("g1")) is { } g1 ? (g1.Timestamp, g1.Content, g1.Sender) : default);
+        Assert.Equal("group state"u8.ToArray(), Assert.Single(await store.GetGroupsAsync()).Data);
+
+        var bytes = SqliteMessagingStoreTests.ReadAllFiles(path);
+        foreach (var (name, canary) in new (string, byte[])[]
+        {
+            ("bob's id", _bob.ToArray()), ("carol's id", carol.ToArray()), ("a message time", BigEndian(T0.AddSeconds(30).ToUnixTimeMilliseconds())[2..]),
+            ("a group message time", BigEndian(T0.AddSeconds(50).ToUnixTimeMilliseconds())[2..]),
+        })
+        {
+            Assert.True(bytes.AsSpan().IndexOf(canary) < 0, $"{name} still in the migrated file");
+        }
+    }
+
+    [Fact]
+    public async Task OpenAsync_Version1FileOfAnotherIdentity_IsRefusedAndLeftAsItWas()
+    {
+        var path = _folder.File("foreign.db");
+        using var owner = new AtRestSealer(_identity);
+        await using (var raw = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            await raw.OpenAsync();
+            Exec(raw, SchemaV1);
+            Exec(raw, "INSERT INTO sessions(peer, state) VALUES($p, $s);",
+                ("$p", _bob.ToArray()), ("$s", owner.Seal([9, 9], Encoding.ASCII.GetBytes("sessions:" + _bob))));
+        }
+
+        using var stranger = SecretKey.Generate();
+        using var strangerSealer = new AtRestSealer(stranger);
+        // Migrating under the wrong key would write tags nobody can find again: refused before any change.
+        await Assert.ThrowsAsync<System.Security.Cryptography.CryptographicException>(async () => await SqliteMessagingStore.OpenAsync(path, strangerSealer));
+        await using var store = await SqliteMessagingStore.OpenAsync(path, owner);
+        Assert.Equal([9, 9], await store.LoadSessionAsync(_bob));
+    }
+
+    private static byte[] BigEndian(long value)
+    {
+        var bytes = new byte[8];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(bytes, value);
+        return bytes;
     }
 
     private static void Exec(SqliteConnection connection, string sql, params (string Name, object Value)[] parameters)

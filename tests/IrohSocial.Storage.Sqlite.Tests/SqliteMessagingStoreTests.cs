@@ -100,15 +100,15 @@ public sealed class SqliteMessagingStoreTests : MessagingStoreContractTests, IDi
     }
 
     [Theory]
-    [InlineData("peer = $other")]
+    [InlineData("peer_tag = (SELECT peer_tag FROM messages WHERE id = 'other')")]
     [InlineData("direction = 0")]
-    [InlineData("timestamp_ms = timestamp_ms + 1")]
+    [InlineData("sent = (SELECT sent FROM messages WHERE id = 'other')")]
     public async Task MessageRow_ClearColumnEdited_BodyNoLongerOpens(string edit)
     {
         var path = _folder.File("bound.db");
         await using (var store = await SqliteMessagingStore.OpenAsync(path, _sealer))
         {
-            await store.ApplyAsync([new InsertMessage(Message("m1", Bob, MessageDirection.Incoming, 1))]);
+            await store.ApplyAsync([new InsertMessage(Message("m1", Bob, MessageDirection.Incoming, 1)), new InsertMessage(Message("other", Alice, MessageDirection.Incoming, 2))]);
         }
 
         await using (var raw = new SqliteConnection($"Data Source={path};Pooling=False"))
@@ -116,7 +116,6 @@ public sealed class SqliteMessagingStoreTests : MessagingStoreContractTests, IDi
             await raw.OpenAsync();
             using var command = raw.CreateCommand();
             command.CommandText = "UPDATE messages SET " + edit + " WHERE id = 'm1';";
-            command.Parameters.AddWithValue("$other", Alice.ToArray());
             Assert.Equal(1, await command.ExecuteNonQueryAsync());
         }
 
@@ -138,10 +137,21 @@ public sealed class SqliteMessagingStoreTests : MessagingStoreContractTests, IDi
                 new InsertMessage(Message("m1", Bob, MessageDirection.Incoming, 1, text: secretText)),
                 new SaveSession(Bob, sessionState),
                 new EnqueueOutbox(new OutboxEntry("o1", Bob, outboxPayload, T0, 0, T0)),
+                new SavePeerAddress(Bob, "ticket-with-192.0.2.77:4433"),
+                new SaveCall(new CallRecord("call-canary-id", Bob, CallDirection.Incoming, T0, TimeSpan.FromSeconds(5), true, CallEndReason.Completed)),
+                new RememberControl(Bob, "control-1"),
             ]);
         }
 
         var bytes = ReadAllFiles(path);
+        // Metadata (schema 5): no peer id in either form, no ticket or address, no call detail, no time.
+        Assert.False(Contains(bytes, Bob.ToArray()));
+        Assert.False(Contains(bytes, Encoding.ASCII.GetBytes(Bob.ToString())));
+        Assert.False(Contains(bytes, Encoding.ASCII.GetBytes("192.0.2.77")));
+        Assert.False(Contains(bytes, Encoding.ASCII.GetBytes("call-canary-id")));
+        var ms = new byte[8];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(ms, T0.ToUnixTimeMilliseconds());
+        Assert.False(Contains(bytes, ms[2..]));
         Assert.False(Contains(bytes, Encoding.UTF8.GetBytes(secretText)));
         Assert.False(Contains(bytes, Encoding.UTF8.GetBytes("outbox secret")));
         Assert.False(Contains(bytes, sessionState.AsSpan(0, 16).ToArray()));
@@ -150,7 +160,56 @@ public sealed class SqliteMessagingStoreTests : MessagingStoreContractTests, IDi
     }
 
     [Fact]
-    public async Task Read_WithOtherIdentity_FailsAuthentication()
+    public async Task Open_DatabaseAndItsCompanions_AreOwnerOnly_AndLooserFilesTightened()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Skip("Unix file modes");
+            return;
+        }
+
+        var loose = _folder.File("loose.db");
+        var fresh = _folder.File("fresh-mode.db");
+        File.WriteAllBytes(loose, []);
+        File.SetUnixFileMode(loose, (UnixFileMode)0x1A4); // 0644, as SQLite leaves it under a usual umask
+        foreach (var path in new[] { loose, fresh })
+        {
+            await using var store = await SqliteMessagingStore.OpenAsync(path, _sealer);
+            await store.ApplyAsync([new InsertMessage(Message("m1", Bob, MessageDirection.Incoming, 1))]);
+            foreach (var file in new[] { path, path + "-wal", path + "-shm" })
+            {
+                Assert.True(File.Exists(file), file);
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Paging_KeptOrder_FollowsInsertsAndForgetsRolledBackBatches()
+    {
+        await using var store = await SqliteMessagingStore.OpenAsync(_folder.File("order.db"), _sealer);
+        await store.ApplyAsync([new InsertMessage(Message("m10", Bob, MessageDirection.Incoming, 10)), new InsertMessage(Message("m30", Bob, MessageDirection.Incoming, 30))]);
+        Assert.Equal(["m10", "m30"], (await store.GetMessagesAsync(Bob, 10, null)).Select(m => m.Id)); // order now kept
+
+        // An older message arriving late lands in time order, not at the end.
+        await store.ApplyAsync([new InsertMessage(Message("m20", Bob, MessageDirection.Outgoing, 20))]);
+        Assert.Equal(["m10", "m20", "m30"], (await store.GetMessagesAsync(Bob, 10, null)).Select(m => m.Id));
+
+        // A batch that fails after its insert rolls back: the kept order must not show the message.
+        var bad = new CallRecord("", Bob, CallDirection.Incoming, T0, TimeSpan.Zero, false, CallEndReason.Failed);
+        await Assert.ThrowsAsync<ArgumentException>(async () =>
+            await store.ApplyAsync([new InsertMessage(Message("m40", Bob, MessageDirection.Incoming, 40)), new SaveCall(bad)]));
+        Assert.Equal(["m10", "m20", "m30"], (await store.GetMessagesAsync(Bob, 10, null)).Select(m => m.Id));
+        Assert.Equal("m30", Assert.Single(await store.GetConversationsAsync()).LastMessage.Id);
+
+        await store.ApplyAsync([new RemoveMessage(Bob, "m30")]);
+        Assert.Equal(["m10", "m20"], (await store.GetMessagesAsync(Bob, 10, null)).Select(m => m.Id));
+        Assert.Equal(["m10"], (await store.GetMessagesAsync(Bob, 10, "m20")).Select(m => m.Id));
+        Assert.Equal(["m10", "m20"], (await store.GetMessagesAsync(Bob, 10, "m30")).Select(m => m.Id)); // cursor on a tombstone
+    }
+
+    [Fact]
+    public async Task Open_WithOtherIdentity_IsRefusedAndChangesNothing()
     {
         var path = _folder.File("other.db");
         await using (var store = await SqliteMessagingStore.OpenAsync(path, _sealer))
@@ -160,8 +219,10 @@ public sealed class SqliteMessagingStoreTests : MessagingStoreContractTests, IDi
 
         using var otherIdentity = SecretKey.Generate();
         using var otherSealer = new AtRestSealer(otherIdentity);
-        await using var reopened = await SqliteMessagingStore.OpenAsync(path, otherSealer);
-        await Assert.ThrowsAsync<System.Security.Cryptography.CryptographicException>(async () => await reopened.LoadSessionAsync(Bob));
+        // Its blind-index tags would all differ: without the probe the store would read as empty, not as foreign.
+        await Assert.ThrowsAsync<System.Security.Cryptography.CryptographicException>(async () => await SqliteMessagingStore.OpenAsync(path, otherSealer));
+        await using var again = await SqliteMessagingStore.OpenAsync(path, _sealer);
+        Assert.Equal([1, 2, 3], await again.LoadSessionAsync(Bob));
     }
 
     internal static byte[] ReadAllFiles(string dbPath)

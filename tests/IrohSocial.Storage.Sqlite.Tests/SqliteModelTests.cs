@@ -28,7 +28,12 @@ public sealed class SqliteModelTests : IDisposable
         Gen.Select(Gen.Int[0, 5], Gen.Int[0, 2], Gen.Byte.Array[1, 8]).Select((i, p, payload) => (StoreOperation)new EnqueueOutbox(new OutboxEntry("o" + i, Peers[p], payload, T0, 0, T0))),
         Gen.Select(Gen.Int[0, 5], Gen.Int[0, 2]).Select((i, p) => (StoreOperation)new RemoveOutbox(Peers[p], "o" + i)),
         Gen.Select(Gen.Int[0, 5], Gen.Int[1, 9]).Select((i, a) => (StoreOperation)new RecordOutboxAttempt("o" + i, a, T0.AddSeconds(a))),
-        Gen.Select(Gen.Int[0, 2], Gen.Byte.Array[1, 16]).Select((p, state) => (StoreOperation)new SaveSession(Peers[p], state)));
+        Gen.Select(Gen.Int[0, 2], Gen.Byte.Array[1, 16]).Select((p, state) => (StoreOperation)new SaveSession(Peers[p], state)),
+        // Schema 5's sealed rows: tickets, whole call rows (a call id keeps its start, so the history has no ties), seen controls.
+        Gen.Select(Gen.Int[0, 2], Gen.Int[0, 99]).Select((p, n) => (StoreOperation)new SavePeerAddress(Peers[p], $"ticket-{n}-192.0.2.{n}")),
+        Gen.Select(Gen.Int[0, 3], Gen.Int[0, 2], Gen.Int[0, 3], Gen.Bool).Select((c, p, r, video) => (StoreOperation)new SaveCall(new CallRecord(
+            "c" + c, Peers[p], video ? CallDirection.Incoming : CallDirection.Outgoing, T0.AddMinutes(c), TimeSpan.FromSeconds(r * 7), video, (CallEndReason)r))),
+        Gen.Select(Gen.Int[0, 2], Gen.Int[0, 3]).Select((p, k) => (StoreOperation)new RememberControl(Peers[p], "k" + k)));
 
     [Fact]
     public void RandomBatches_SqliteAnswersLikeTheModel_AlsoAfterReopen() =>
@@ -76,7 +81,15 @@ public sealed class SqliteModelTests : IDisposable
                 (await model.GetOutboxAsync(peer)).Select(e => $"{e.Id}/{e.Attempts}/{e.NextAttemptAt:O}/{Convert.ToHexString(e.Payload)}"),
                 (await sqlite.GetOutboxAsync(peer)).Select(e => $"{e.Id}/{e.Attempts}/{e.NextAttemptAt:O}/{Convert.ToHexString(e.Payload)}"));
             Assert.Equal(await model.LoadSessionAsync(peer), await sqlite.LoadSessionAsync(peer));
+            Assert.Equal(await model.GetPeerAddressAsync(peer), await sqlite.GetPeerAddressAsync(peer));
+            foreach (var control in new[] { "k0", "k1", "k2", "k3" })
+            {
+                Assert.Equal(await model.HasSeenControlAsync(peer, control), await sqlite.HasSeenControlAsync(peer, control));
+            }
         }
+
+        Assert.Equal(await model.GetCallHistoryAsync(10, null), await sqlite.GetCallHistoryAsync(10, null));
+        Assert.Equal(await model.GetCallHistoryAsync(2, T0.AddMinutes(3)), await sqlite.GetCallHistoryAsync(2, T0.AddMinutes(3)));
 
         foreach (var id in Ids)
         {

@@ -5,17 +5,37 @@ using IrohSocial.Transport;
 
 namespace IrohSocial.Cli.Commands;
 
-/// <summary><c>irohsocial id</c>: prints this identity and the ticket <c>listen</c> will be reachable at.</summary>
+/// <summary>
+/// <c>irohsocial id</c>: prints this identity and the ticket <c>listen</c> will be reachable at; <c>--protect</c> seals the
+/// identity file under a passphrase (<c>IROHSOCIAL_PASSPHRASE</c>, or asked for twice).
+/// </summary>
 internal static class IdCommand
 {
     public static Command Create(CliConsole console, GlobalOptions global)
     {
         var bind = CommonOptions.Bind(CommonOptions.DefaultListen, "The address `listen --bind` will use; the ticket points there.");
         var json = CommonOptions.Json();
-        var command = new Command("id", "Print this identity's id and ticket.") { bind, json };
+        var protect = new Option<bool>("--protect")
+        {
+            Description = $"Seal identity.key under a passphrase (Argon2id); the passphrase comes from {CliIdentity.PassphraseVariable} or is asked for.",
+        };
+        var command = new Command("id", "Print this identity's id and ticket.") { bind, json, protect };
         command.SetAction((parse, ct) => IrohSocialCli.GuardAsync(console, parse.GetValue(json), async () =>
         {
             await using var node = await global.OpenAsync(parse, console, ct);
+            if (parse.GetValue(protect))
+            {
+                if (CliIdentity.IsProtected(node.IdentityPath))
+                {
+                    await console.Error.WriteLineAsync($"{node.IdentityPath} is already protected by a passphrase.");
+                }
+                else
+                {
+                    await CliIdentity.ProtectAsync(node.IdentityPath, node.Key, CliIdentity.Ask(console, confirm: true), ct);
+                    await console.Error.WriteLineAsync($"{node.IdentityPath} is now protected by a passphrase ({CliIdentity.PassphraseVariable} or a prompt opens it).");
+                }
+            }
+
             var target = CommonOptions.ParseBind(parse.GetValue(bind)!);
             // Bind on a free port only to learn which addresses this machine has, then point them at the target port.
             await using var probe = await Endpoint.BindAsync(

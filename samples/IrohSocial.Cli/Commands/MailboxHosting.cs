@@ -35,7 +35,7 @@ internal sealed class MailboxHosting : IAsyncDisposable
     public static async Task<MailboxHosting> StartAsync(string folder, RelayHost relay, string? bind, GlobalOptions global, ParseResult parse, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(folder);
-        var key = await CliNode.LoadOrCreateKeyAsync(Path.Combine(folder, "mailbox.key"), cancellationToken);
+        var key = (await CliIdentity.LoadOrCreateAsync(Path.Combine(folder, "mailbox.key"), null, cancellationToken)).Key;
         SqliteMailboxStore? store = null;
         MailboxService? service = null;
         Endpoint? endpoint = null;

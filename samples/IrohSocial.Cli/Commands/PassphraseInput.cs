@@ -39,6 +39,18 @@ internal static class PassphraseInput
         return passphrase.Length == 0 ? throw new CliException("the passphrase is empty.") : passphrase;
     }
 
+    /// <summary>Asks on the terminal without echo (or reads a line of piped input); with <paramref name="confirm"/> asks twice.</summary>
+    public static string PromptNew(CliConsole console, string label, bool confirm)
+    {
+        var passphrase = Prompt(console, label);
+        if (confirm && Prompt(console, "again: ") != passphrase)
+        {
+            throw new CliException("the passphrases differ.");
+        }
+
+        return passphrase.Length == 0 ? throw new CliException("the passphrase is empty.") : passphrase;
+    }
+
     private static string Prompt(CliConsole console, string label)
     {
         console.Error.Write(label);
@@ -46,7 +58,7 @@ internal static class PassphraseInput
         var terminal = ReferenceEquals(console.In, Console.In) && !Console.IsInputRedirected;
         if (!terminal)
         {
-            return console.In.ReadLine() ?? throw new CliException("no passphrase given (standard input ended); use --passphrase-file.");
+            return console.In.ReadLine() ?? throw new CliException($"no passphrase given (standard input ended); use --passphrase-file for backups, {CliIdentity.PassphraseVariable} for the identity.");
         }
 
         // Read key by key so the passphrase is never echoed.

@@ -61,8 +61,8 @@ internal static class RelayCommand
         {
             var output = new Output(console.Out, parse.GetValue(json));
             var dataDirectory = parse.GetValue(global.Data)!;
-            Directory.CreateDirectory(dataDirectory);
-            using var identity = await CliNode.LoadOrCreateKeyAsync(Path.Combine(dataDirectory, "relay.key"), ct);
+            CliNode.EnsurePrivateFolder(dataDirectory);
+            using var identity = (await CliIdentity.LoadOrCreateAsync(Path.Combine(dataDirectory, "relay.key"), console, ct)).Key;
             using var certificate = parse.GetValue(tlsCert) is { } certPath
                 ? X509Certificate2.CreateFromPemFile(certPath, parse.GetValue(tlsKey))
                 : null;

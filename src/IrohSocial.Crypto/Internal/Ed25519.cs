@@ -1,9 +1,13 @@
 using System.Security.Cryptography;
+using IrohSocial.Crypto.Internal.Interop;
 using Sodium;
 
 namespace IrohSocial.Crypto.Internal;
 
-/// <summary>Span-friendly adapter over Sodium.Core's ed25519 API (which takes and returns byte arrays).</summary>
+/// <summary>
+/// ed25519 on spans: key derivation and signing through libsodium directly (no copy of the seed or the expanded key
+/// on the GC heap); verification of public data stays on Sodium.Core's byte-array API.
+/// </summary>
 internal static class Ed25519
 {
     public const int SeedSize = 32;
@@ -11,34 +15,65 @@ internal static class Ed25519
     public const int ExpandedSecretKeySize = 64;
     public const int SignatureSize = 64;
 
-    /// <summary>Derives the public key of a seed; the expanded secret key is wiped before returning.</summary>
-    public static void PublicKeyFromSeed(ReadOnlySpan<byte> seed, Span<byte> publicKey)
+    /// <summary>Derives the public key of a seed; the expanded secret key lives on the stack and is wiped before returning.</summary>
+    public static unsafe void PublicKeyFromSeed(ReadOnlySpan<byte> seed, Span<byte> publicKey)
     {
-        var seedCopy = seed.ToArray();
-        var pair = PublicKeyAuth.GenerateKeyPair(seedCopy);
+        CheckSizes(seed, publicKey, PublicKeySize);
+        Span<byte> expanded = stackalloc byte[ExpandedSecretKeySize];
         try
         {
-            pair.PublicKey.CopyTo(publicKey);
+            Libsodium.EnsureInitialized();
+            fixed (byte* pk = publicKey)
+            fixed (byte* sk = expanded)
+            fixed (byte* s = seed)
+            {
+                _ = Libsodium.crypto_sign_seed_keypair(pk, sk, s); // cannot fail for a 32-byte seed
+            }
         }
         finally
         {
-            CryptographicOperations.ZeroMemory(seedCopy);
-            CryptographicOperations.ZeroMemory(pair.PrivateKey);
+            CryptographicOperations.ZeroMemory(expanded);
         }
     }
 
-    public static void Sign(ReadOnlySpan<byte> seed, ReadOnlySpan<byte> message, Span<byte> signature)
+    /// <summary>
+    /// Signs on spans (libsodium <c>crypto_sign_detached</c>): the seed is never copied to the GC heap and the
+    /// expanded secret key lives on the stack, wiped before returning.
+    /// </summary>
+    public static unsafe void Sign(ReadOnlySpan<byte> seed, ReadOnlySpan<byte> message, Span<byte> signature)
     {
-        var seedCopy = seed.ToArray();
-        var pair = PublicKeyAuth.GenerateKeyPair(seedCopy);
+        CheckSizes(seed, signature, SignatureSize);
+        Span<byte> publicKey = stackalloc byte[PublicKeySize];
+        Span<byte> expanded = stackalloc byte[ExpandedSecretKeySize];
         try
         {
-            PublicKeyAuth.SignDetached(message.ToArray(), pair.PrivateKey).CopyTo(signature);
+            Libsodium.EnsureInitialized();
+            fixed (byte* pk = publicKey)
+            fixed (byte* sk = expanded)
+            fixed (byte* s = seed)
+            fixed (byte* m = message)
+            fixed (byte* sig = signature)
+            {
+                _ = Libsodium.crypto_sign_seed_keypair(pk, sk, s);
+                _ = Libsodium.crypto_sign_detached(sig, null, m, (ulong)message.Length, sk);
+            }
         }
         finally
         {
-            CryptographicOperations.ZeroMemory(seedCopy);
-            CryptographicOperations.ZeroMemory(pair.PrivateKey);
+            CryptographicOperations.ZeroMemory(expanded);
+        }
+    }
+
+    private static void CheckSizes(ReadOnlySpan<byte> seed, Span<byte> output, int outputSize)
+    {
+        if (seed.Length != SeedSize)
+        {
+            throw new ArgumentException($"An ed25519 seed is {SeedSize} bytes.", nameof(seed));
+        }
+
+        if (output.Length < outputSize)
+        {
+            throw new ArgumentException($"The output must hold {outputSize} bytes.", nameof(output));
         }
     }
 

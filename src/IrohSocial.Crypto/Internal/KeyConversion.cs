@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using IrohSocial.Crypto.Internal.Interop;
 using Sodium;
 using Sodium.Exceptions;
 
@@ -6,10 +7,10 @@ namespace IrohSocial.Crypto.Internal;
 
 /// <summary>
 /// ed25519 identity keys to X25519 keys for the ratchet (libsodium's
-/// <c>crypto_sign_ed25519_{pk,sk}_to_curve25519</c> through Sodium.Core; not on a hot path,
-/// each identity is converted once per session).
+/// <c>crypto_sign_ed25519_{pk,sk}_to_curve25519</c>; public keys through Sodium.Core, the secret one on spans so the
+/// seed is never copied to the GC heap; not on a hot path, each identity is converted once per session).
 /// </summary>
-internal static class KeyConversion
+internal static unsafe class KeyConversion
 {
     /// <summary>
     /// Converts an ed25519 public key. Returns <see langword="false"/> for keys libsodium refuses
@@ -41,22 +42,24 @@ internal static class KeyConversion
             throw new ArgumentException("ed25519 seeds and X25519 private keys are 32 bytes.");
         }
 
-        var seedCopy = ed25519Seed.ToArray();
-        var pair = PublicKeyAuth.GenerateKeyPair(seedCopy);
-        byte[]? converted = null;
+        // On the stack through libsodium directly: no copy of the seed or the expanded key on the GC heap.
+        Span<byte> publicKey = stackalloc byte[Ed25519.PublicKeySize];
+        Span<byte> expanded = stackalloc byte[Ed25519.ExpandedSecretKeySize];
         try
         {
-            converted = PublicKeyAuth.ConvertEd25519SecretKeyToCurve25519SecretKey(pair.PrivateKey);
-            converted.CopyTo(x25519PrivateKey);
+            Libsodium.EnsureInitialized();
+            fixed (byte* pk = publicKey)
+            fixed (byte* sk = expanded)
+            fixed (byte* seed = ed25519Seed)
+            fixed (byte* x = x25519PrivateKey)
+            {
+                _ = Libsodium.crypto_sign_seed_keypair(pk, sk, seed);
+                _ = Libsodium.crypto_sign_ed25519_sk_to_curve25519(x, sk);
+            }
         }
         finally
         {
-            CryptographicOperations.ZeroMemory(seedCopy);
-            CryptographicOperations.ZeroMemory(pair.PrivateKey);
-            if (converted is not null)
-            {
-                CryptographicOperations.ZeroMemory(converted);
-            }
+            CryptographicOperations.ZeroMemory(expanded);
         }
     }
 }

@@ -6,12 +6,14 @@ using IrohSocial.Crypto;
 namespace IrohSocial.Messaging.Internal;
 
 /// <summary>
-/// Received attachments at rest. Each lives in <c>root/&lt;peer id&gt;/</c> (both folders owner-only, see
+/// Received attachments at rest. Each lives in <c>root/&lt;peer tag&gt;/</c> (both folders owner-only, see
 /// <see cref="PrivateFolder"/>) under a name that is an HMAC of (peer, message id, attachment id) with a key
 /// derived from the identity: distinct ids never share a name and other local users cannot predict one. Files
 /// are written to a random <c>.part</c> name opened with <see cref="FileMode.CreateNew"/> (which never follows
 /// a link) and appear under their final name only after the caller verified the hash; an existing final file
-/// is never replaced.
+/// is never replaced. The peer's folder is named by a blind index of its id (<see cref="BlindIndex"/>, label
+/// "iroh-social/attachment-folders/1"), so the folder list does not say whom the files came from; folders of older
+/// versions, named by the peer's hex id, are renamed when the vault opens.
 /// </summary>
 /// <remarks>
 /// File layout: <c>[u8 version=1][32-byte random salt][chunks]</c>. Chunk key =
@@ -24,6 +26,8 @@ internal sealed class AttachmentVault : IDisposable
 {
     public const string FilesKeyLabel = "iroh-social/attachment-files/1";
     public const string NamesKeyLabel = "iroh-social/attachment-names/1";
+    public const string FoldersIndexLabel = "iroh-social/attachment-folders/1";
+    public const string RootIndexLabel = "iroh-social/attachment-root/1";
     private const string FileKeyInfo = "iroh-social/attachment-file/1";
     private const byte FormatVersion = 1;
     private const int SaltSize = 32;
@@ -32,20 +36,74 @@ internal sealed class AttachmentVault : IDisposable
 
     private readonly byte[] _filesKey = GC.AllocateArray<byte>(32, pinned: true);
     private readonly byte[] _namesKey = GC.AllocateArray<byte>(32, pinned: true);
+    private readonly BlindIndex _folders;
 
     public AttachmentVault(string root, AtRestSealer sealer)
     {
         Root = Path.GetFullPath(root);
         sealer.DeriveKey(FilesKeyLabel, _filesKey);
         sealer.DeriveKey(NamesKeyLabel, _namesKey);
+        _folders = new BlindIndex(sealer, FoldersIndexLabel);
+        RenameIdNamedFolders();
+    }
+
+    /// <summary>Older versions named each peer's folder by its hex id: give those folders their blind names.</summary>
+    private void RenameIdNamedFolders()
+    {
+        if (!Directory.Exists(Root))
+        {
+            return;
+        }
+
+        foreach (var folder in Directory.EnumerateDirectories(Root))
+        {
+            if (!EndpointId.TryParse(Path.GetFileName(folder), out var peer) || new DirectoryInfo(folder).LinkTarget is not null)
+            {
+                continue;
+            }
+
+            var target = PeerFolder(peer);
+            if (!Directory.Exists(target))
+            {
+                Directory.Move(folder, target);
+                continue;
+            }
+
+            // Both exist (an older version ran after a newer one): move file by file, never replacing one.
+            foreach (var file in Directory.EnumerateFiles(folder))
+            {
+                var destination = Path.Combine(target, Path.GetFileName(file));
+                if (!File.Exists(destination))
+                {
+                    File.Move(file, destination);
+                }
+            }
+        }
     }
 
     public string Root { get; }
 
-    /// <summary>The per-user default: the local application data folder, never the shared temp folder.</summary>
-    public static string DefaultRoot(EndpointId local) =>
-        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify),
-            "IrohSocial", local.ToString(), "attachments");
+    /// <summary>
+    /// The per-user default: <c>LocalApplicationData/IrohSocial/&lt;tag&gt;/attachments</c>, never the shared temp folder;
+    /// the tag is a blind index of the local id (label <see cref="RootIndexLabel"/>), so the path does not name the owner.
+    /// </summary>
+    public static string DefaultRoot(EndpointId local, AtRestSealer sealer) =>
+        DefaultRoot(Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify), "IrohSocial"),
+            local, sealer);
+
+    /// <summary>The default root under <paramref name="baseFolder"/>; a folder an older version named by the id is renamed to it.</summary>
+    internal static string DefaultRoot(string baseFolder, EndpointId local, AtRestSealer sealer)
+    {
+        using var index = new BlindIndex(sealer, RootIndexLabel);
+        var owner = Path.Combine(baseFolder, Convert.ToHexStringLower(index.Compute(local)));
+        var legacy = Path.Combine(baseFolder, local.ToString());
+        if (Directory.Exists(legacy) && new DirectoryInfo(legacy).LinkTarget is null && !Directory.Exists(owner))
+        {
+            Directory.Move(legacy, owner);
+        }
+
+        return Path.Combine(owner, "attachments");
+    }
 
     /// <summary>Where the attachment's sealed file is (or would be) kept.</summary>
     public string PathFor(EndpointId peer, string messageId, string attachmentId)
@@ -142,7 +200,7 @@ internal sealed class AttachmentVault : IDisposable
         }
     }
 
-    private string PeerFolder(EndpointId peer) => Path.Combine(Root, peer.ToString());
+    private string PeerFolder(EndpointId peer) => Path.Combine(Root, Convert.ToHexStringLower(_folders.Compute(peer)));
 
     private AttachmentCipher FileCipher(EndpointId peer, byte[] salt, string messageId, string attachmentId)
     {
@@ -160,6 +218,7 @@ internal sealed class AttachmentVault : IDisposable
 
     public void Dispose()
     {
+        _folders.Dispose();
         CryptographicOperations.ZeroMemory(_filesKey);
         CryptographicOperations.ZeroMemory(_namesKey);
     }

@@ -169,7 +169,8 @@ public sealed partial class InMemoryMessagingStore : IMessagingStore
             if (beforeMessageId is not null)
             {
                 // Deleted rows stay as tombstones, so a cursor on a message deleted since its page was read still works.
-                if (!_messages.TryGetValue(beforeMessageId, out var at) || at.Peer != peer)
+                // A tombstone of an id that was never stored (a delete that arrived first) has no position.
+                if (!_messages.TryGetValue(beforeMessageId, out var at) || at.Peer != peer || at.Message is null)
                 {
                     throw new ArgumentException("No message with this id was stored in this conversation.", nameof(beforeMessageId));
                 }

@@ -52,6 +52,8 @@ internal static class Migrations
         """,
         // 3 -> 4: groups (state and messages, sealed).
         GroupSchema.Migration,
+        // 4 -> 5: metadata at rest (blind-indexed peers; sealed times, schedules, tickets and call rows).
+        MetadataSchema.Migration,
     ];
 
     /// <summary>The schema version this build writes.</summary>

@@ -57,8 +57,12 @@ public class PrimitiveTests
         using var a = SecretKey.Generate();
         using var b = SecretKey.Generate();
         Span<byte> aPriv = stackalloc byte[32], bPriv = stackalloc byte[32], aPub = stackalloc byte[32], bPub = stackalloc byte[32];
-        KeyConversion.ConvertSeed(a.SeedSpan, aPriv);
-        KeyConversion.ConvertSeed(b.SeedSpan, bPriv);
+        using (var seedA = a.ReadSeed())
+        using (var seedB = b.ReadSeed())
+        {
+            KeyConversion.ConvertSeed(seedA.Span, aPriv);
+            KeyConversion.ConvertSeed(seedB.Span, bPriv);
+        }
         Assert.True(KeyConversion.TryConvertPublicKey(a.PublicKey.ToArray(), aPub));
         Assert.True(KeyConversion.TryConvertPublicKey(b.PublicKey.ToArray(), bPub));
 

@@ -414,7 +414,10 @@ public class PeerSessionTests
     {
         using var p = new Pair();
         var bobIdentityPrivate = new byte[32];
-        KeyConversion.ConvertSeed(p.BobKey.SeedSpan, bobIdentityPrivate);
+        using (var seed = p.BobKey.ReadSeed())
+        {
+            KeyConversion.ConvertSeed(seed.Span, bobIdentityPrivate);
+        }
         Pair.Decrypt(p.Bob, p.Alice.Encrypt("first"u8));
         // Until Bob replies his identity key is his ratchet key (as in the design) ...
         Assert.True(p.Bob.Serialize().AsSpan().IndexOf(bobIdentityPrivate) >= 0);

@@ -39,6 +39,26 @@ public sealed class TargetOracleTests
         Assert.Equal(expected, decrypted);
     }
 
+    [Theory]
+    [InlineData("seed-time.bin", true)]
+    [InlineData("seed-schedule.bin", true)]
+    [InlineData("seed-call.bin", true)]
+    [InlineData("seed-call-bad-utf8.bin", false)]
+    public void StoreRowSeeds_DecodeOrNotAsNamed(string seed, bool decodes)
+    {
+        // The seeds reach the re-encode check (a seed that never decodes would fuzz only the length checks).
+        var input = File.ReadAllBytes(Path.Combine(CorpusRoot, "store-row", seed));
+        var data = input.AsSpan(1);
+        var decoded = input[0] switch
+        {
+            0 => Storage.Sqlite.Internal.RowCodec.TryDecodeTime(data, out _),
+            1 => Storage.Sqlite.Internal.RowCodec.TryDecodeSchedule(data, out _, out _, out _),
+            _ => Storage.Sqlite.Internal.RowCodec.TryDecodeCall(data) is not null,
+        };
+        Assert.Equal(decodes, decoded);
+        FuzzTargets.Get("store-row").Run(input);
+    }
+
     [Fact]
     public void SecuritySeeds_ReachTheDeepPaths()
     {

@@ -22,7 +22,8 @@ public sealed class AttachmentVaultTests
 
         var onDisk = await File.ReadAllBytesAsync(received.Path);
         Assert.Equal(-1, onDisk.AsSpan().IndexOf(secret.AsSpan(0, 32)));
-        Assert.Equal(Path.Combine(bob.AttachmentFolder, alice.Id.ToString()), Path.GetDirectoryName(received.Path));
+        Assert.Equal(Path.Combine(bob.AttachmentFolder, BlindFolder(bob.Key, alice.Id)), Path.GetDirectoryName(received.Path));
+        Assert.DoesNotContain(alice.Id.ToString(), received.Path, StringComparison.Ordinal);
         Assert.DoesNotContain(id, Path.GetFileName(received.Path), StringComparison.Ordinal);
         Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(received.Path)!, "*.part"));
 
@@ -78,7 +79,7 @@ public sealed class AttachmentVaultTests
         try
         {
             Directory.CreateDirectory(bob.AttachmentFolder);
-            Directory.CreateSymbolicLink(Path.Combine(bob.AttachmentFolder, alice.Id.ToString()), elsewhere.FullName);
+            Directory.CreateSymbolicLink(Path.Combine(bob.AttachmentFolder, BlindFolder(bob.Key, alice.Id)), elsewhere.FullName);
             var ex = await Assert.ThrowsAsync<MessagingException>(() =>
                 alice.C.SendMessageAsync(bob.Address, "file", [AttachmentSource.FromBytes("x.bin", "application/octet-stream", new byte[10])]));
             Assert.Equal(MessagingError.AttachmentCorrupt, ex.Error);
@@ -121,7 +122,7 @@ public sealed class AttachmentVaultTests
             var b = vault.PathFor(peer, "m_1", "a0");
             var c = vault.PathFor(peer, "m", "1a0");
             Assert.Equal(3, new[] { a, b, c }.Distinct().Count());
-            Assert.All(new[] { a, b, c }, p => Assert.Equal(Path.Combine(folder.FullName, peer.ToString()), Path.GetDirectoryName(p)));
+            Assert.All(new[] { a, b, c }, p => Assert.Equal(Path.Combine(folder.FullName, BlindFolder(key, peer)), Path.GetDirectoryName(p)));
         }
         finally
         {
@@ -182,7 +183,7 @@ public sealed class AttachmentVaultTests
             }
 
             Assert.Equal(new byte[] { 1, 2, 3 }, await ReadAllAsync(vault, peer));
-            Assert.Single(Directory.GetFiles(Path.Combine(folder.FullName, peer.ToString())));
+            Assert.Single(Directory.GetFiles(Path.Combine(folder.FullName, BlindFolder(key, peer))));
         }
         finally
         {
@@ -191,12 +192,80 @@ public sealed class AttachmentVaultTests
     }
 
     [Fact]
-    public void DefaultRoot_IsPerUserAndNotUnderTemp()
+    public async Task Vault_FolderNamedByPeerIdFromOlderVersion_RenamedToBlindNameAndStillOpens()
     {
-        var id = SecretKey.Generate().PublicKey;
-        var root = AttachmentVault.DefaultRoot(id);
+        var folder = Directory.CreateTempSubdirectory("irohsocial-vault-");
+        try
+        {
+            using var key = SecretKey.Generate();
+            using var sealer = new AtRestSealer(key);
+            var peer = SecretKey.Generate().PublicKey;
+            string written;
+            using (var vault = new AttachmentVault(folder.FullName, sealer))
+            {
+                using var writer = vault.CreateWriter(peer, "m1", "a0");
+                await writer.WriteAsync(new byte[] { 4, 5, 6 }, CancellationToken.None);
+                written = await writer.CommitAsync(CancellationToken.None);
+            }
+
+            // What an older version left on disk: the same file in a folder named by the peer's hex id.
+            var legacy = Path.Combine(folder.FullName, peer.ToString());
+            Directory.Move(Path.GetDirectoryName(written)!, legacy);
+
+            using var reopened = new AttachmentVault(folder.FullName, sealer);
+            Assert.False(Directory.Exists(legacy));
+            Assert.Equal([BlindFolder(key, peer)], Directory.GetDirectories(folder.FullName).Select(Path.GetFileName));
+            Assert.Equal(new byte[] { 4, 5, 6 }, await ReadAllAsync(reopened, peer));
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>The folder name a peer's attachments get: a blind index of its id, never the id.</summary>
+    private static string BlindFolder(SecretKey owner, EndpointId peer)
+    {
+        using var sealer = new AtRestSealer(owner);
+        using var index = new BlindIndex(sealer, AttachmentVault.FoldersIndexLabel);
+        return Convert.ToHexStringLower(index.Compute(peer));
+    }
+
+    [Fact]
+    public void DefaultRoot_IsPerUserNotUnderTempAndDoesNotNameTheOwner()
+    {
+        using var key = SecretKey.Generate();
+        using var sealer = new AtRestSealer(key);
+        var root = AttachmentVault.DefaultRoot(key.PublicKey, sealer);
         Assert.False(root.StartsWith(Path.GetTempPath(), StringComparison.Ordinal));
-        Assert.Contains(id.ToString(), root, StringComparison.Ordinal);
+        Assert.DoesNotContain(key.PublicKey.ToString(), root, StringComparison.Ordinal);
+        using var other = SecretKey.Generate();
+        using var otherSealer = new AtRestSealer(other);
+        Assert.NotEqual(root, AttachmentVault.DefaultRoot(other.PublicKey, otherSealer)); // identities stay apart
+    }
+
+    [Fact]
+    public void DefaultRoot_FolderNamedByOwnIdFromOlderVersion_RenamedKeepingItsFiles()
+    {
+        var folder = Directory.CreateTempSubdirectory("irohsocial-base-");
+        try
+        {
+            using var key = SecretKey.Generate();
+            using var sealer = new AtRestSealer(key);
+            var legacy = Path.Combine(folder.FullName, key.PublicKey.ToString(), "attachments", "some-peer");
+            Directory.CreateDirectory(legacy);
+            File.WriteAllText(Path.Combine(legacy, "x.sealed"), "sealed bytes");
+
+            var root = AttachmentVault.DefaultRoot(folder.FullName, key.PublicKey, sealer);
+
+            Assert.Equal("sealed bytes", File.ReadAllText(Path.Combine(root, "some-peer", "x.sealed")));
+            Assert.False(Directory.Exists(Path.Combine(folder.FullName, key.PublicKey.ToString())));
+            Assert.Equal(root, AttachmentVault.DefaultRoot(folder.FullName, key.PublicKey, sealer));
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
     }
 
     private static async Task<byte[]> ReadAllAsync(AttachmentVault vault, EndpointId peer)

@@ -151,6 +151,8 @@ public abstract class MessagingStoreContractTests
 
         await Assert.ThrowsAsync<ArgumentException>(async () => await store.GetMessagesAsync(Bob, 5, "other"));
         await Assert.ThrowsAsync<ArgumentException>(async () => await store.GetMessagesAsync(Bob, 5, "never-stored"));
+        await store.ApplyAsync([new RemoveMessage(Bob, "deleted-before-it-arrived")]);
+        await Assert.ThrowsAsync<ArgumentException>(async () => await store.GetMessagesAsync(Bob, 5, "deleted-before-it-arrived"));
     }
 
     [Fact]

@@ -82,4 +82,29 @@ internal static partial class Libsodium
     // void randombytes_buf(void * const buf, const size_t size);
     [LibraryImport(Library)]
     public static unsafe partial void randombytes_buf(byte* buf, nuint size);
+
+    // int crypto_sign_seed_keypair(unsigned char *pk, unsigned char *sk, const unsigned char *seed);
+    [LibraryImport(Library)]
+    public static unsafe partial int crypto_sign_seed_keypair(byte* pk, byte* sk, byte* seed);
+
+    // int crypto_sign_detached(unsigned char *sig, unsigned long long *siglen_p, const unsigned char *m,
+    //     unsigned long long mlen, const unsigned char *sk);
+    [LibraryImport(Library)]
+    public static unsafe partial int crypto_sign_detached(byte* sig, ulong* siglen, byte* m, ulong mlen, byte* sk);
+
+    // int crypto_sign_ed25519_sk_to_curve25519(unsigned char *curve25519_sk, const unsigned char *ed25519_sk);
+    [LibraryImport(Library)]
+    public static unsafe partial int crypto_sign_ed25519_sk_to_curve25519(byte* curve25519Sk, byte* ed25519Sk);
+
+    // void *sodium_malloc(const size_t size);
+    [LibraryImport(Library)]
+    public static partial nint sodium_malloc(nuint size);
+
+    // void sodium_free(void *ptr);
+    [LibraryImport(Library)]
+    public static partial void sodium_free(nint ptr);
+
+    // int sodium_mprotect_readonly(void *ptr);
+    [LibraryImport(Library)]
+    public static partial int sodium_mprotect_readonly(nint ptr);
 }
