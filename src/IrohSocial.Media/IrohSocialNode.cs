@@ -76,6 +76,7 @@ public sealed partial class IrohSocialNode : IAsyncDisposable
                     Store = store,
                     Endpoint = endpoint,
                     AttachmentDirectory = options.AttachmentDirectory,
+                    ShareDirectAddresses = options.ShareDirectAddresses,
                     LoggerFactory = options.LoggerFactory,
                     TimeProvider = options.TimeProvider,
                 },

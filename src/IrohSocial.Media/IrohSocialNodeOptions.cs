@@ -25,6 +25,12 @@ public sealed record IrohSocialNodeOptions
     /// <summary>Home relays in order of preference (see <see cref="EndpointOptions.RelayUrls"/>); empty for none.</summary>
     public IReadOnlyList<RelayAddress> RelayUrls { get; init; } = [];
 
+    /// <summary>
+    /// Whether contacts may learn this node's direct addresses from its encrypted address updates, so conversations and
+    /// calls that started through a relay move to a direct path (see <c>DmClientOptions.ShareDirectAddresses</c>). Default true.
+    /// </summary>
+    public bool ShareDirectAddresses { get; init; } = true;
+
     /// <summary>Call timing (ring timeout, reconnect window, stats interval).</summary>
     public CallOptions Calls { get; init; } = CallOptions.Default;
 

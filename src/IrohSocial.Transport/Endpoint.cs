@@ -190,6 +190,29 @@ public sealed class Endpoint : IAsyncDisposable
         return new Connection(core);
     }
 
+    /// <summary>
+    /// Dials <paramref name="addr"/> over the direct paths only (QUIC, TCP), never through a relay: for moving a
+    /// conversation that started relayed onto a direct path once the peer has told its addresses. The peer must prove
+    /// <see cref="EndpointAddr.Id"/> exactly as with <see cref="ConnectAsync"/>.
+    /// </summary>
+    /// <exception cref="TransportException">As <see cref="ConnectAsync"/>; <see cref="TransportError.ConnectionRefused"/> when
+    /// <paramref name="addr"/> has no direct address.</exception>
+    public async ValueTask<Connection> ConnectDirectAsync(EndpointAddr addr, string alpn, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(addr);
+        ArgumentNullException.ThrowIfNull(addr.DirectAddresses);
+        EndpointOptions.ValidateAlpn(alpn, nameof(alpn));
+        ThrowIfDisposed();
+        if (addr.DirectAddresses.Count == 0)
+        {
+            throw new TransportException(TransportError.ConnectionRefused, $"No direct address is known for {addr.Id.ToShortString()}.");
+        }
+
+        var direct = _paths.Where(p => p.Kind != ConnectionPath.Relay).ToArray();
+        var core = await PathDialer.DialAsync(direct, addr, alpn, _ctx, cancellationToken).ConfigureAwait(false);
+        return new Connection(core);
+    }
+
     /// <summary>Waits for the next inbound connection on any path whose identity is proven (the <see cref="Router"/> calls this).</summary>
     /// <exception cref="TransportException"><see cref="TransportError.EndpointClosed"/> once the endpoint is disposed.</exception>
     public async ValueTask<Connection> AcceptAsync(CancellationToken cancellationToken = default)
