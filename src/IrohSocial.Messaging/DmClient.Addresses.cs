@@ -29,6 +29,7 @@ public sealed partial class DmClient
     private readonly ConcurrentDictionary<EndpointId, string> _announcedOverRelay = new();
     private readonly ConcurrentDictionary<EndpointId, long> _newestAddressIssued = new();
     private readonly ConcurrentDictionary<EndpointId, byte> _dialingDirect = new();
+    private readonly ConcurrentDictionary<EndpointId, EndpointAddr> _learned = new();
     private readonly ConcurrentDictionary<Connection, int> _streamsInUse = new();
     private int _ownAddressRecorded;
 
@@ -143,6 +144,7 @@ public sealed partial class DmClient
         {
             _newestAddressIssued.AddOrUpdate(peer, body.IssuedMs, (_, seen) => Math.Max(seen, body.IssuedMs));
             _addresses[peer] = addr;
+            _learned[peer] = addr;
             Log.AddressUpdated(_logger, peer, addr.DirectAddresses.Count, addr.RelayUrl is not null);
             _ = Task.Run(() => TryGoDirectAsync(peer, addr));
         });
@@ -154,7 +156,23 @@ public sealed partial class DmClient
     /// the peer's own <c>peer.address</c> update), or null. Calls dial it so their next leg takes a direct path the
     /// conversation has found.
     /// </summary>
-    public EndpointAddr? GetKnownAddress(EndpointId peer) => _addresses.TryGetValue(peer, out var addr) ? addr : null;
+    public EndpointAddr? GetKnownAddress(EndpointId peer) =>
+        _addresses.TryGetValue(peer, out var addr) ? WithLearned(addr) : _learned.GetValueOrDefault(peer);
+
+    /// <summary>
+    /// An address the app gave (a ticket, perhaps old) merged with what the peer itself told us this run: its direct
+    /// addresses first, then the ticket's; its relay unless it named none.
+    /// </summary>
+    private EndpointAddr WithLearned(EndpointAddr given)
+    {
+        if (!_learned.TryGetValue(given.Id, out var learned) || learned.Equals(given))
+        {
+            return given;
+        }
+
+        var direct = learned.DirectAddresses.Concat(given.DirectAddresses).Distinct().Take(AddressUpdateBody.MaxEntries).ToArray();
+        return new EndpointAddr(given.Id, direct, learned.RelayUrl ?? given.RelayUrl);
+    }
 
     /// <summary>When the conversation with <paramref name="peer"/> is relayed, dial its direct addresses; the connection that proves its id takes over.</summary>
     private async Task TryGoDirectAsync(EndpointId peer, EndpointAddr addr)

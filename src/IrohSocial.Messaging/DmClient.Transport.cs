@@ -10,7 +10,7 @@ public sealed partial class DmClient
     {
         if (_addresses.TryGetValue(peer, out var address))
         {
-            return address;
+            return WithLearned(address);
         }
 
         var ticket = await _options.Store.GetPeerAddressAsync(peer, cancellationToken).ConfigureAwait(false);

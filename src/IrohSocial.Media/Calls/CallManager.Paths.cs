@@ -20,18 +20,9 @@ public sealed partial class CallManager
     }
 
     /// <summary>
-    /// Where a call leg dials: the address the call started with, plus what the conversation has learned since (the
-    /// peer's <c>peer.address</c> update). Learned direct addresses come first, so a leg after the conversation went
-    /// direct takes the direct path (the relay still joins the race after its head start).
+    /// Where a call leg dials: what the conversation knows now (the peer's own <c>peer.address</c> update merged with the
+    /// address the call started with), so a leg after the conversation went direct takes the direct path (the relay
+    /// still joins the race after its head start).
     /// </summary>
-    private EndpointAddr DialAddress(EndpointAddr started)
-    {
-        if (_dm.GetKnownAddress(started.Id) is not { } known || known.Equals(started))
-        {
-            return started;
-        }
-
-        var direct = known.DirectAddresses.Concat(started.DirectAddresses).Distinct().Take(16).ToArray();
-        return new EndpointAddr(started.Id, direct, known.RelayUrl ?? started.RelayUrl);
-    }
+    private EndpointAddr DialAddress(EndpointAddr started) => _dm.GetKnownAddress(started.Id) ?? started;
 }
