@@ -4,6 +4,7 @@ using IrohSocial.Crypto;
 using IrohSocial.Media;
 using IrohSocial.Media.Audio;
 using IrohSocial.Media.Calls;
+using IrohSocial.Media.Video;
 using IrohSocial.Messaging;
 using IrohSocial.Messaging.Storage;
 using IrohSocial.Transport;
@@ -98,6 +99,54 @@ public sealed class RelayedNodeTests
     }
 
     [Fact]
+    public async Task AudioVideoCall_HoldsThroughTheRelay_BothWays()
+    {
+        IrohSocial.Tests.Shared.NativeRequirements.Libvpx();
+        await using var relay = await StartRelayAsync();
+        await using var alice = await StartNodeAsync(relay.Address);
+        await using var bob = await StartNodeAsync(relay.Address);
+        await Task.WhenAll(alice.WaitForRelayAsync(Ct), bob.WaitForRelayAsync(Ct));
+        var bobHears = new MemoryAudioSink();
+        var aliceHears = new MemoryAudioSink();
+        var bobSees = new CountingVideoSink();
+        var aliceSees = new CountingVideoSink();
+        var answered = new TaskCompletionSource<Call>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var bobTone = new ToneSource(660, 0.3);
+        bob.Calls.IncomingCall += async (_, e) =>
+        {
+            try
+            {
+                answered.TrySetResult(await bob.Calls.AnswerAsync(e.CallId, new CallMedia
+                {
+                    AudioSource = bobTone, AudioSink = bobHears, Video = true, VideoSink = bobSees,
+                    VideoSource = new TestPatternSource(new VideoFormat(320, 240, 15)),
+                }));
+            }
+            catch (Exception ex)
+            {
+                answered.TrySetException(ex);
+            }
+        };
+
+        await using var aliceTone = new ToneSource(440, 0.3);
+        var outgoing = await alice.Calls.StartCallAsync(RelayedOnly(bob), new CallMedia
+        {
+            AudioSource = aliceTone, AudioSink = aliceHears, Video = true, VideoSink = aliceSees,
+            VideoSource = new TestPatternSource(new VideoFormat(320, 240, 15)),
+        }, Ct);
+        var incoming = await answered.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        await WaitUntilAsync(() => bobHears.FrameCount >= 50 && aliceHears.FrameCount >= 50, "audio arrives both ways through the relay");
+        await WaitUntilAsync(() => bobSees.Frames >= 15 && aliceSees.Frames >= 15, "video frames decode on both sides");
+        Assert.Equal(ConnectionPath.Relay, alice.Calls.GetConnections(outgoing.Id)!.Call.Path);
+        Assert.All(new[] { alice.Calls.GetConnections(outgoing.Id)!, bob.Calls.GetConnections(incoming.Id)! },
+            connections => Assert.True(connections.Video is null || connections.Video.Path == ConnectionPath.Relay));
+        await WaitUntilAsync(() => outgoing.LatestStats?.Path == ConnectionPath.Relay, "the call's stats show the relayed path");
+
+        await alice.Calls.EndAsync(outgoing.Id, Ct);
+        Assert.Equal(CallEndReason.Completed, await incoming.Completion.WaitAsync(TimeSpan.FromSeconds(30), Ct));
+    }
+
+    [Fact]
     public async Task DirectPath_ReplacesTheRelayedOne_ForNewStreamsAndTheNextCall()
     {
         await using var relay = await StartRelayAsync();
@@ -184,5 +233,20 @@ public sealed class RelayedNodeTests
         client.Typing += (_, e) => events.Enqueue(e);
         client.MessageDeleted += (_, e) => events.Enqueue(e);
         return events;
+    }
+
+    private sealed class CountingVideoSink : IVideoSink
+    {
+        private int _frames;
+
+        public int Frames => Volatile.Read(ref _frames);
+
+        public ValueTask WriteFrameAsync(I420Frame frame, CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref _frames);
+            return ValueTask.CompletedTask;
+        }
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }
