@@ -46,7 +46,21 @@ public sealed partial class DmClient
             .Select(c => c.Peer).Where(p => p != LocalId).Distinct().ToArray();
         var now = _options.TimeProvider.GetUtcNow();
         var body = OwnAddressBody(now);
-        var operations = contacts.Select(peer => (StoreOperation)QueueControl(peer, ControlRegistry.Wrap(_runtime.NewId(), AddressKinds.Update, body), now)).ToList();
+        var operations = new List<StoreOperation>();
+        foreach (var peer in contacts)
+        {
+            // At most one update waits per contact: a newer one supersedes what an away contact has not received yet.
+            foreach (var entry in await _options.Store.GetOutboxAsync(peer, cancellationToken).ConfigureAwait(false))
+            {
+                if (IsAddressUpdate(entry.Payload))
+                {
+                    operations.Add(new RemoveOutbox(peer, entry.Id));
+                }
+            }
+
+            operations.Add(QueueControl(peer, ControlRegistry.Wrap(_runtime.NewId(), AddressKinds.Update, body), now));
+        }
+
         // Our own row in the address book: what contacts were last told, to notice the next change.
         operations.Add(new SavePeerAddress(LocalId, LocalAddress.ToTicket()));
         await _options.Store.ApplyAsync(operations, cancellationToken).ConfigureAwait(false);
@@ -84,6 +98,18 @@ public sealed partial class DmClient
 
         Log.AddressChanged(_logger, told?.ToString() ?? "unreadable", LocalAddress.ToString());
         await AnnounceAddressAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static bool IsAddressUpdate(byte[] payload)
+    {
+        try
+        {
+            return Control.Parse(payload) is ExtensionControl { Kind: var kind } && kind == AddressKinds.Update.Name;
+        }
+        catch (Exception ex) when (ex is MessagingException or System.Text.Json.JsonException)
+        {
+            return false;
+        }
     }
 
     private static bool SameReach(EndpointAddr a, EndpointAddr b) =>

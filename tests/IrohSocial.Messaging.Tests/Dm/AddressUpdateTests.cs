@@ -89,3 +89,30 @@ public sealed class AddressUpdateTests
         Assert.Null(stored.RelayUrl);
     }
 }
+
+/// <summary>The <c>peer.address</c> body's wire form, pinned as written in docs/protocol.md section 10.7.</summary>
+public sealed class AddressUpdateBodyTests
+{
+    public const string RelayId = "8139770ea87d175f56a35466c34c7ecccb8d8a91b4ee37a25df60f5b8fc9b394";
+
+    public const string KnownAnswer =
+        "{\"v\":1,\"direct\":[\"192.0.2.7:4433\",\"[2001:db8::1]:4433\"],\"relays\":[\"https://relay.example/#" + RelayId + "\"],\"issued_ms\":1765000000000}";
+
+    [Fact]
+    public void For_OwnAddress_SerializesToTheKnownAnswer_AndReadsBack()
+    {
+        var id = Crypto.EndpointId.Parse(RelayId);
+        var own = new EndpointAddr(id, [IPEndPoint.Parse("192.0.2.7:4433"), IPEndPoint.Parse("[2001:db8::1]:4433")]);
+        var relay = new RelayAddress(new Uri("https://relay.example/"), id);
+        var body = Internal.Addresses.AddressUpdateBody.For(own, [relay], shareDirect: true, DateTimeOffset.FromUnixTimeMilliseconds(1765000000000));
+
+        var json = System.Text.Json.JsonSerializer.Serialize(body, Internal.Addresses.AddressJsonContext.Default.AddressUpdateBody);
+        Assert.Equal(KnownAnswer, json);
+        var back = System.Text.Json.JsonSerializer.Deserialize(json, Internal.Addresses.AddressJsonContext.Default.AddressUpdateBody)!.ToAddr(id)!;
+        Assert.Equal(own.DirectAddresses, back.DirectAddresses);
+        Assert.Equal(relay.ToUri(), back.RelayUrl);
+
+        var private_ = Internal.Addresses.AddressUpdateBody.For(own, [relay], shareDirect: false, DateTimeOffset.FromUnixTimeMilliseconds(1765000000000));
+        Assert.Empty(private_.Direct!);
+    }
+}
