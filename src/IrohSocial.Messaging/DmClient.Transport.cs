@@ -131,25 +131,29 @@ public sealed partial class DmClient
         }
     }
 
-    /// <summary>Accepts the peer's streams on a connection (inbound or dialed) until it closes.</summary>
-    private async Task ServeConnectionAsync(Connection connection, CancellationToken cancellationToken)
+    /// <summary>
+    /// Accepts the peer's streams on a connection (inbound or dialed) until it closes or <paramref name="stopAccepting"/>
+    /// fires; then waits for the streams already accepted.
+    /// </summary>
+    private async Task ServeConnectionAsync(Connection connection, CancellationToken cancellationToken, CancellationToken stopAccepting = default)
     {
         var peer = connection.RemoteId;
         var channel = Channel(peer);
         var streams = new List<Task>();
+        using var accepting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopAccepting);
         try
         {
-            while (!cancellationToken.IsCancellationRequested)
+            while (!accepting.IsCancellationRequested)
             {
                 // Throws once the connection is closed; that ends the loop.
-                var stream = await connection.AcceptStreamAsync(cancellationToken).ConfigureAwait(false);
+                var stream = await connection.AcceptStreamAsync(accepting.Token).ConfigureAwait(false);
                 EnterUse(connection);
                 streams.Add(Task.Run(
                     async () =>
                     {
                         try
                         {
-                            await ServeStreamAsync(channel, stream, cancellationToken).ConfigureAwait(false);
+                            await ServeStreamAsync(channel, stream, cancellationToken, stopAccepting).ConfigureAwait(false);
                         }
                         finally
                         {
@@ -163,7 +167,7 @@ public sealed partial class DmClient
         catch (Exception ex)
         {
             // Whatever ended the connection ends only its loop; the outbox redials when needed.
-            if (!cancellationToken.IsCancellationRequested && ex is not TransportException)
+            if (!accepting.IsCancellationRequested && ex is not TransportException)
             {
                 Log.ConnectionFailed(_logger, peer, ex);
             }
@@ -176,7 +180,7 @@ public sealed partial class DmClient
         await Task.WhenAll(streams).ConfigureAwait(false);
     }
 
-    private async Task ServeStreamAsync(PeerChannel channel, TransportStream stream, CancellationToken cancellationToken)
+    private async Task ServeStreamAsync(PeerChannel channel, TransportStream stream, CancellationToken cancellationToken, CancellationToken stopReading)
     {
         try
         {
@@ -189,7 +193,7 @@ public sealed partial class DmClient
             switch ((StreamKind)kind[0])
             {
                 case StreamKind.Envelopes:
-                    await channel.ServeEnvelopeStreamAsync(stream, cancellationToken).ConfigureAwait(false);
+                    await channel.ServeEnvelopeStreamAsync(stream, cancellationToken, stopReading).ConfigureAwait(false);
                     stream.CompleteWrites();
                     break;
                 case StreamKind.Attachment:
@@ -237,9 +241,9 @@ public sealed partial class DmClient
             client.Track(connection.RemoteId, connection);
             client.Channel(connection.RemoteId).Wake();
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, client._shutdown.Token);
-            await client.ServeConnectionAsync(connection, linked.Token).ConfigureAwait(false);
+            await client.ServeConnectionAsync(connection, linked.Token, client._stopAccepting.Token).ConfigureAwait(false);
         }
 
-        public ValueTask ShutdownAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+        public ValueTask ShutdownAsync(CancellationToken cancellationToken) => new(client._stopAccepting.CancelAsync());
     }
 }
