@@ -108,7 +108,8 @@ public sealed class Output(TextWriter writer, bool json, Func<EndpointId, string
                 var reply = r.Message.ReplyTo is null ? "" : $" (reply to {ShortId(r.Message.ReplyTo)})";
                 var files = r.Message.Attachments.Count == 0 ? "" : $" [+{r.Message.Attachments.Count} attachment(s)]";
                 var path = PathOf?.Invoke(e.Peer);
-                var via = path is { } p ? $" (via {PathName(p)})" : "";
+                // The text line names the path only when relayed (the unusual case); JSON always carries it.
+                var via = path is ConnectionPath.Relay ? " (via relay)" : "";
                 var received = With("message", Message(r.Message));
                 if (path is not null)
                 {

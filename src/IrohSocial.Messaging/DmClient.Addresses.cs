@@ -72,7 +72,8 @@ public sealed partial class DmClient
     private void RegisterAddressControl() => _runtime.Controls.Register(AddressKinds.Update, OnAddressUpdateAsync);
 
     /// <summary>
-    /// At start: announce when our address is not the one contacts were last told. Without a record (a new store, or one
+    /// At start: announce when our address is not the one contacts were last told (on an OS-picked port: only when the
+    /// relay changed). Without a record (a new store, or one
     /// from before address updates) contacts have the address they were given, most likely this one: only record it,
     /// and only once there are contacts (a store without conversations gets no write).
     /// </summary>
@@ -91,8 +92,17 @@ public sealed partial class DmClient
             return;
         }
 
-        if (EndpointAddr.TryParseTicket(previous, out var told) && SameReach(told, LocalAddress))
+        // An endpoint on an OS-picked port gets a new one each run: announcing it would chase a moving target (every
+        // `irohsocial send` would tell all contacts). Such a node is reached through its relay, and conversations that
+        // run through the relay swap direct addresses anyway; only a relay change is announced for it.
+        if (EndpointAddr.TryParseTicket(previous, out var told)
+            && (SameReach(told, LocalAddress) || (_endpoint.HasEphemeralPort && Equals(told.RelayUrl, LocalAddress.RelayUrl))))
         {
+            if (!SameReach(told, LocalAddress))
+            {
+                await _options.Store.ApplyAsync([new SavePeerAddress(LocalId, LocalAddress.ToTicket())], cancellationToken).ConfigureAwait(false);
+            }
+
             return;
         }
 

@@ -59,6 +59,12 @@ public sealed class Endpoint : IAsyncDisposable
     /// <summary>The ALPNs this endpoint accepts.</summary>
     public IReadOnlyList<string> Alpns => _ctx.Alpns;
 
+    /// <summary>
+    /// Whether the port was picked by the OS (bound with port 0), so it changes with every bind: peers cannot count on
+    /// reaching this endpoint at it after a restart (they reach it through its relay, or once it dials them).
+    /// </summary>
+    public bool HasEphemeralPort => _ctx.Options.BindAddress.Port == 0;
+
     /// <summary>The bound local socket address (QUIC on UDP and TCP share its port number).</summary>
     public IPEndPoint LocalEndPoint { get; }
 

@@ -21,7 +21,7 @@ public sealed class LookAlikePeerTests
         var lookAlike = new EndpointAddr(otherKey.PublicKey, bob.Address.DirectAddresses);
 
         // Stays queued for the look-alike: the dial reaches Bob's socket but Bob proves another id.
-        var mistyped = await alice.C.SendMessageAsync(lookAlike, "to a mistyped ticket");
+        await alice.C.SendMessageAsync(lookAlike, "to a mistyped ticket");
 
         var ids = new List<string>();
         for (var i = 0; i < 10; i++)
@@ -47,10 +47,6 @@ public sealed class LookAlikePeerTests
         Assert.Equal(ids, bob.Events.Of<MessageReceivedEvent>().Select(m => m.Message.Id));
         var stillQueued = await alice.Store.GetOutboxAsync(bob.Id);
         Assert.Empty(stillQueued);
-        // The message waits for the look-alike; so may one address update (each restart on a new port tells contacts,
-        // and a newer update replaces the one still waiting).
-        var forLookAlike = await alice.Store.GetOutboxAsync(otherKey.PublicKey);
-        Assert.Contains(forLookAlike, e => e.Id == mistyped);
-        Assert.InRange(forLookAlike.Count, 1, restartSenderBetweenSends ? 2 : 1);
+        Assert.Single(await alice.Store.GetOutboxAsync(otherKey.PublicKey));
     }
 }
