@@ -33,7 +33,7 @@ public sealed class RelayedNodeTests
         Provider = TransportProvider.TcpTls,
         RelayUrls = [relay],
         ShareDirectAddresses = shareDirect,
-        Calls = FastCalls,
+        Extensions = [new CallsExtension(FastCalls)],
     }, Ct);
 
     /// <summary>What a peer behind a NAT shares: its id and relay, no direct address that answers.</summary>
