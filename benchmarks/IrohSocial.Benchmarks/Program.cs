@@ -13,4 +13,16 @@ if (args is ["--search-harness", .. var searchArgs])
     return;
 }
 
+if (args is ["--relay-load", .. var loadArgs])
+{
+    await IrohSocial.Benchmarks.Relay.RelayLoadHarness.RunAsync(loadArgs);
+    return;
+}
+
+if (args is ["--relay-load-host"])
+{
+    await IrohSocial.Benchmarks.Relay.RelayLoadHarness.HostAsync();
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

@@ -1,3 +1,4 @@
+using IrohSocial.Transport;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -36,6 +37,25 @@ public sealed class Output(TextWriter writer, bool json, Func<EndpointId, string
 
     /// <summary>How a peer is shown: its contact name and short id, or the short id.</summary>
     public string Name(EndpointId peer) => names?.Invoke(peer) ?? peer.ToShortString();
+
+    /// <summary>Which path the connection with a peer takes now (set by commands that run a node), for showing it.</summary>
+    public Func<EndpointId, ConnectionPath?>? PathOf { get; init; }
+
+    /// <summary>A path as users read it: <c>direct quic</c>, <c>direct tcp</c> or <c>relay</c>.</summary>
+    public static string PathName(ConnectionPath path) => path switch
+    {
+        ConnectionPath.Relay => "relay",
+        ConnectionPath.Quic => "direct quic",
+        _ => "direct tcp",
+    };
+
+    private static string? PathJson(ConnectionPath? path) => path switch
+    {
+        null => null,
+        ConnectionPath.Relay => "relay",
+        ConnectionPath.Quic => "quic",
+        _ => "tcp",
+    };
 
     /// <summary>Writes <paramref name="text"/> in text mode or <paramref name="obj"/> in JSON mode, as one line.</summary>
     public void Write(string text, JsonObject obj)
@@ -87,7 +107,16 @@ public sealed class Output(TextWriter writer, bool json, Func<EndpointId, string
             case MessageReceivedEvent r:
                 var reply = r.Message.ReplyTo is null ? "" : $" (reply to {ShortId(r.Message.ReplyTo)})";
                 var files = r.Message.Attachments.Count == 0 ? "" : $" [+{r.Message.Attachments.Count} attachment(s)]";
-                Write($"{r.Message.Timestamp.ToLocalTime():HH:mm:ss} {peer} [{ShortId(r.Message.Id)}]: {r.Message.Content}{reply}{files}", With("message", Message(r.Message)));
+                var path = PathOf?.Invoke(e.Peer);
+                // The text line names the path only when relayed (the unusual case); JSON always carries it.
+                var via = path is ConnectionPath.Relay ? " (via relay)" : "";
+                var received = With("message", Message(r.Message));
+                if (path is not null)
+                {
+                    received["path"] = PathJson(path);
+                }
+
+                Write($"{r.Message.Timestamp.ToLocalTime():HH:mm:ss} {peer} [{ShortId(r.Message.Id)}]: {r.Message.Content}{reply}{files}{via}", received);
                 break;
             case MessageDeliveredEvent d:
                 Write($"  delivered {ShortId(d.MessageId)} to {peer}", new JsonObject { ["type"] = "delivered", ["peer"] = e.Peer.ToString(), ["id"] = d.MessageId });
@@ -154,7 +183,8 @@ public sealed class Output(TextWriter writer, bool json, Func<EndpointId, string
     {
         var s = e.Stats;
         var line = $"{s.Elapsed.TotalSeconds,5:0.0}s  {s.Quality.ToString().ToLowerInvariant()}  rtt {(s.RoundTripTime is { } rtt ? $"{rtt.TotalMilliseconds:0}ms" : "-")}"
-            + $"  loss {s.LossFraction:P0}  jitter {s.Jitter.TotalMilliseconds:0}ms  audio {s.SendBitrate / 1000:0}/{s.ReceiveBitrate / 1000:0} kbps";
+            + $"  loss {s.LossFraction:P0}  jitter {s.Jitter.TotalMilliseconds:0}ms  audio {s.SendBitrate / 1000:0}/{s.ReceiveBitrate / 1000:0} kbps"
+            + (s.Path is { } path ? $"  path {PathName(path)}" : "");
         if (e.Video is { } v)
         {
             line += $"  video {v.SendWidth}x{v.SendHeight}@{v.SendFramesPerSecond:0} {v.SendBitrateKbps:0}kbps, in {v.ReceiveWidth}x{v.ReceiveHeight}@{v.ReceiveFramesPerSecond:0}";
@@ -180,6 +210,7 @@ public sealed class Output(TextWriter writer, bool json, Func<EndpointId, string
             ["receive_kbps"] = s.ReceiveBitrate / 1000,
             ["concealed_frames"] = s.ConcealedFrames,
             ["concealment"] = s.ConcealmentFraction,
+            ["path"] = PathJson(s.Path),
         };
         if (e.Video is { } v)
         {

@@ -140,8 +140,8 @@ public sealed partial class DmClient
 
             for (var i = 0; i < descriptors.Count; i++)
             {
-                var stream = await OpenStreamAsync(member, StreamKind.Attachment, cancellationToken).ConfigureAwait(false);
-                await channel.UploadAttachmentAsync(messageId, descriptors[i], sources[i], stream, cancellationToken).ConfigureAwait(false);
+                var (descriptor, source) = (descriptors[i], sources[i]);
+                await UploadOnNewStreamAsync(member, stream => channel.UploadAttachmentAsync(messageId, descriptor, source, stream, cancellationToken), cancellationToken).ConfigureAwait(false);
             }
 
             return true;

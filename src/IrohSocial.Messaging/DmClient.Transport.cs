@@ -10,7 +10,7 @@ public sealed partial class DmClient
     {
         if (_addresses.TryGetValue(peer, out var address))
         {
-            return address;
+            return WithLearned(address);
         }
 
         var ticket = await _options.Store.GetPeerAddressAsync(peer, cancellationToken).ConfigureAwait(false);
@@ -24,14 +24,32 @@ public sealed partial class DmClient
         return _endpoint.LocalDiscovery?.Find(peer, TimeSpan.FromMinutes(2)) is { } local ? new EndpointAddr(peer, local.Addresses) : null;
     }
 
-    private Task<Stream> OpenEnvelopeStreamAsync(EndpointId peer, CancellationToken cancellationToken) =>
-        OpenStreamAsync(peer, StreamKind.Envelopes, cancellationToken);
+    private async Task<Stream> OpenEnvelopeStreamAsync(EndpointId peer, CancellationToken cancellationToken) =>
+        (await OpenStreamAsync(peer, StreamKind.Envelopes, cancellationToken).ConfigureAwait(false)).Stream;
+
+    /// <summary>
+    /// Uploads one attachment on a stream of its own; the connection counts as in use until the upload ends, so a
+    /// relayed connection being replaced by a direct one is not closed under it.
+    /// </summary>
+    private async Task UploadOnNewStreamAsync(EndpointId peer, Func<Stream, Task> upload, CancellationToken cancellationToken)
+    {
+        var (stream, via) = await OpenStreamAsync(peer, StreamKind.Attachment, cancellationToken).ConfigureAwait(false);
+        EnterUse(via);
+        try
+        {
+            await upload(stream).ConfigureAwait(false);
+        }
+        finally
+        {
+            ExitUse(via);
+        }
+    }
 
     /// <summary>
     /// Opens a stream of <paramref name="kind"/> to the peer, reusing a live connection in either direction
     /// (the conversation keeps one open) and dialing only when there is none.
     /// </summary>
-    private async Task<Stream> OpenStreamAsync(EndpointId peer, StreamKind kind, CancellationToken cancellationToken)
+    private async Task<(Stream Stream, Connection Via)> OpenStreamAsync(EndpointId peer, StreamKind kind, CancellationToken cancellationToken)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -40,7 +58,7 @@ public sealed partial class DmClient
             {
                 var stream = await connection.OpenBidirectionalStreamAsync(cancellationToken).ConfigureAwait(false);
                 await stream.WriteAsync(new[] { (byte)kind }, cancellationToken).ConfigureAwait(false);
-                return stream;
+                return (stream, connection);
             }
             catch (Exception ex) when (attempt == 0 && ex is TransportException or IOException or ObjectDisposedException)
             {
@@ -67,9 +85,51 @@ public sealed partial class DmClient
         return connection;
     }
 
+    /// <summary>
+    /// Makes <paramref name="connection"/> the one new streams to <paramref name="peer"/> use. A relayed connection never
+    /// displaces a live direct one; a direct one that displaces a relayed one moves the conversation off the relay (see
+    /// DmClient.Addresses.cs); a relayed one makes us tell the peer our direct addresses so it can try them.
+    /// </summary>
     private void Track(EndpointId peer, Connection connection)
     {
-        _connections.AddOrUpdate(peer, connection, (_, _) => connection);
+        Connection? replaced = null;
+        while (true)
+        {
+            if (!_connections.TryGetValue(peer, out var existing))
+            {
+                if (_connections.TryAdd(peer, connection))
+                {
+                    break;
+                }
+
+                continue;
+            }
+
+            if (ReferenceEquals(existing, connection))
+            {
+                return;
+            }
+
+            if (connection.Path == ConnectionPath.Relay && existing.Path != ConnectionPath.Relay && !existing.Closed.IsCompleted)
+            {
+                return;
+            }
+
+            if (_connections.TryUpdate(peer, connection, existing))
+            {
+                replaced = existing;
+                break;
+            }
+        }
+
+        if (connection.Path == ConnectionPath.Relay)
+        {
+            AnnounceOverRelay(peer);
+        }
+        else if (replaced is { Path: ConnectionPath.Relay } && !replaced.Closed.IsCompleted)
+        {
+            _ = Task.Run(() => MoveOffRelayAsync(peer, replaced, connection));
+        }
     }
 
     /// <summary>
@@ -88,7 +148,20 @@ public sealed partial class DmClient
             {
                 // Throws once the connection is closed; that ends the loop.
                 var stream = await connection.AcceptStreamAsync(accepting.Token).ConfigureAwait(false);
-                streams.Add(Task.Run(() => ServeStreamAsync(channel, stream, cancellationToken, stopAccepting), CancellationToken.None));
+                EnterUse(connection);
+                streams.Add(Task.Run(
+                    async () =>
+                    {
+                        try
+                        {
+                            await ServeStreamAsync(channel, stream, cancellationToken, stopAccepting).ConfigureAwait(false);
+                        }
+                        finally
+                        {
+                            ExitUse(connection);
+                        }
+                    },
+                    CancellationToken.None));
                 streams.RemoveAll(t => t.IsCompleted);
             }
         }
@@ -149,11 +222,11 @@ public sealed partial class DmClient
         }
     }
 
-    private static async Task CloseQuietlyAsync(Connection connection)
+    private static async Task CloseQuietlyAsync(Connection connection, string reason = "dm client closing")
     {
         try
         {
-            await connection.CloseAsync(0, "dm client closing").ConfigureAwait(false);
+            await connection.CloseAsync(0, reason).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is TransportException or IOException or ObjectDisposedException or OperationCanceledException)
         {

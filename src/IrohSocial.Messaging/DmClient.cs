@@ -57,6 +57,7 @@ public sealed partial class DmClient : IAsyncDisposable
         };
         ProtocolHandler = new DmProtocolHandler(this);
         _groups = Indexing.Inner is IGroupStore groupStore ? new GroupService(this, _runtime, groupStore) : null;
+        RegisterAddressControl();
     }
 
     /// <summary>The local identity.</summary>
@@ -104,6 +105,7 @@ public sealed partial class DmClient : IAsyncDisposable
                 client._ownRouter.Start();
             }
 
+            await client.AnnounceIfAddressChangedAsync(cancellationToken).ConfigureAwait(false);
             foreach (var peer in await options.Store.GetOutboxPeersAsync(cancellationToken).ConfigureAwait(false))
             {
                 client.Channel(peer).Wake();
@@ -216,6 +218,11 @@ public sealed partial class DmClient : IAsyncDisposable
         if (address is not null)
         {
             operations.Insert(0, new SavePeerAddress(peer, address.ToTicket()));
+            if (Interlocked.Exchange(ref _ownAddressRecorded, 1) == 0)
+            {
+                // A new contact learns our address now: remember which one, so a later change is announced.
+                operations.Insert(0, new SavePeerAddress(LocalId, LocalAddress.ToTicket()));
+            }
         }
 
         await _options.Store.ApplyAsync(operations, cancellationToken).ConfigureAwait(false);
@@ -235,8 +242,8 @@ public sealed partial class DmClient : IAsyncDisposable
 
         for (var i = 0; i < descriptors.Count; i++)
         {
-            var stream = await OpenStreamAsync(peer, StreamKind.Attachment, cancellationToken).ConfigureAwait(false);
-            await channel.UploadAttachmentAsync(id, descriptors[i], attachments![i], stream, cancellationToken).ConfigureAwait(false);
+            var (descriptor, source) = (descriptors[i], attachments![i]);
+            await UploadOnNewStreamAsync(peer, stream => channel.UploadAttachmentAsync(id, descriptor, source, stream, cancellationToken), cancellationToken).ConfigureAwait(false);
         }
 
         return id;

@@ -76,6 +76,14 @@ public sealed record DmClientOptions
     /// <summary>How long to wait for an acknowledgement before treating the link as broken. Default 15 s.</summary>
     public TimeSpan AckTimeout { get; init; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// Whether contacts may learn this client's direct socket addresses (IP and port) from its encrypted
+    /// <c>peer.address</c> updates. Default true: a conversation that started through a relay moves to a direct path
+    /// when one works. False keeps your IP addresses from contacts who only know your relay; conversations and calls
+    /// then stay relayed unless they already had a direct address (updates still carry your relay).
+    /// </summary>
+    public bool ShareDirectAddresses { get; init; } = true;
+
     internal void Validate()
     {
         ArgumentNullException.ThrowIfNull(SecretKey);

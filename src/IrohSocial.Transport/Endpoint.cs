@@ -59,6 +59,12 @@ public sealed class Endpoint : IAsyncDisposable
     /// <summary>The ALPNs this endpoint accepts.</summary>
     public IReadOnlyList<string> Alpns => _ctx.Alpns;
 
+    /// <summary>
+    /// Whether the port was picked by the OS (bound with port 0), so it changes with every bind: peers cannot count on
+    /// reaching this endpoint at it after a restart (they reach it through its relay, or once it dials them).
+    /// </summary>
+    public bool HasEphemeralPort => _ctx.Options.BindAddress.Port == 0;
+
     /// <summary>The bound local socket address (QUIC on UDP and TCP share its port number).</summary>
     public IPEndPoint LocalEndPoint { get; }
 
@@ -209,6 +215,29 @@ public sealed class Endpoint : IAsyncDisposable
         }
 
         var core = await PathDialer.DialAsync(_paths, addr, alpn, _ctx, cancellationToken).ConfigureAwait(false);
+        return new Connection(core);
+    }
+
+    /// <summary>
+    /// Dials <paramref name="addr"/> over the direct paths only (QUIC, TCP), never through a relay: for moving a
+    /// conversation that started relayed onto a direct path once the peer has told its addresses. The peer must prove
+    /// <see cref="EndpointAddr.Id"/> exactly as with <see cref="ConnectAsync"/>.
+    /// </summary>
+    /// <exception cref="TransportException">As <see cref="ConnectAsync"/>; <see cref="TransportError.ConnectionRefused"/> when
+    /// <paramref name="addr"/> has no direct address.</exception>
+    public async ValueTask<Connection> ConnectDirectAsync(EndpointAddr addr, string alpn, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(addr);
+        ArgumentNullException.ThrowIfNull(addr.DirectAddresses);
+        EndpointOptions.ValidateAlpn(alpn, nameof(alpn));
+        ThrowIfDisposed();
+        if (addr.DirectAddresses.Count == 0)
+        {
+            throw new TransportException(TransportError.ConnectionRefused, $"No direct address is known for {addr.Id.ToShortString()}.");
+        }
+
+        var direct = _paths.Where(p => p.Kind != ConnectionPath.Relay).ToArray();
+        var core = await PathDialer.DialAsync(direct, addr, alpn, _ctx, cancellationToken).ConfigureAwait(false);
         return new Connection(core);
     }
 

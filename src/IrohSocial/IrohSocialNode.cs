@@ -89,6 +89,7 @@ public sealed partial class IrohSocialNode : IAsyncDisposable
                     Store = store,
                     Endpoint = endpoint,
                     AttachmentDirectory = options.AttachmentDirectory,
+                    ShareDirectAddresses = options.ShareDirectAddresses,
                     LoggerFactory = options.LoggerFactory,
                     TimeProvider = options.TimeProvider,
                 },

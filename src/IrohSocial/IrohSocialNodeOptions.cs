@@ -31,6 +31,12 @@ public sealed record IrohSocialNodeOptions
     /// </summary>
     public EndpointAddr? Mailbox { get; init; }
 
+    /// <summary>
+    /// Whether contacts may learn this node's direct addresses from its encrypted address updates, so conversations and
+    /// calls that started through a relay move to a direct path (see <c>DmClientOptions.ShareDirectAddresses</c>). Default true.
+    /// </summary>
+    public bool ShareDirectAddresses { get; init; } = true;
+
     /// <summary>Features started beside direct messages, in order (calls: <c>options.WithCalls()</c> from IrohSocial.Media).</summary>
     public IReadOnlyList<INodeExtension> Extensions { get; init; } = [];
 

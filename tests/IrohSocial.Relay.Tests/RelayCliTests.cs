@@ -25,6 +25,13 @@ public sealed class RelayCliTests : IDisposable
         using var listening = JsonDocument.Parse(await listener.Out.WaitForLineAsync(_ => true));
         var ticket = EndpointAddr.ParseTicket(listening.RootElement.GetProperty("ticket").GetString()!);
         Assert.Equal(relayAddress.ToUri(), ticket.RelayUrl);
+        Assert.Contains("relay", listening.RootElement.GetProperty("paths").EnumerateArray().Select(p => p.GetString()));
+
+        var id = await CliRun.RunAsync(_temp.Sub("carol"), "id", "--json", "--relay", relayText);
+        Assert.Equal(ExitCodes.Success, await id.Exit);
+        using var idLine = JsonDocument.Parse(id.Out.Lines[0]);
+        Assert.Contains("relay", idLine.RootElement.GetProperty("paths").EnumerateArray().Select(p => p.GetString()));
+        Assert.Equal(relayAddress.ToUri(), EndpointAddr.ParseTicket(idLine.RootElement.GetProperty("ticket").GetString()!).RelayUrl);
 
         // The sender only knows bob's relay: no direct address. The relay's registration may still be under way.
         var relayedOnly = (ticket with { DirectAddresses = [] }).ToTicket();
@@ -33,6 +40,9 @@ public sealed class RelayCliTests : IDisposable
         Assert.StartsWith("delivered ", send.Out.Lines[0]);
         var line = await listener.Out.WaitForLineAsync(l => l.Contains("\"type\":\"message\""));
         Assert.Contains("hello through the cli relay", line);
+        // The line says which path the conversation took (relayed at first; it may already have gone direct).
+        using var message = JsonDocument.Parse(line);
+        Assert.Contains(message.RootElement.GetProperty("path").GetString(), new[] { "relay", "tcp", "quic" });
 
         await _stop.CancelAsync();
         Assert.Equal(ExitCodes.Success, await listener.Exit.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));

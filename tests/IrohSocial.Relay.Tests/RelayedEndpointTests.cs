@@ -24,6 +24,37 @@ public sealed class RelayedEndpointTests
     }, Ct);
 
     [Fact]
+    public async Task ConnectDirect_NeverUsesTheRelay_AndProvesTheId()
+    {
+        await using var relay = await StartRelayAsync();
+        using var aliceKey = SecretKey.Generate();
+        using var bobKey = SecretKey.Generate();
+        using var otherKey = SecretKey.Generate();
+        await using var alice = await BindAsync(relay.Address, aliceKey);
+        await using var bob = await BindAsync(relay.Address, bobKey);
+        await bob.WaitForRelayAsync(Ct);
+
+        // Only a relay is known: a direct dial refuses at once instead of falling back to the relay.
+        var relayedOnly = bob.Addr with { DirectAddresses = [] };
+        var refused = await Assert.ThrowsAsync<TransportException>(() => alice.ConnectDirectAsync(relayedOnly, Alpn, Ct).AsTask());
+        Assert.Equal(TransportError.ConnectionRefused, refused.Error);
+        Assert.Equal(0, relay.ActiveSessions);
+
+        // Direct addresses beside a relay: the direct path, never the relay, even though the relay could reach bob.
+        var accept = bob.AcceptAsync(Ct).AsTask();
+        await using var direct = await alice.ConnectDirectAsync(bob.Addr, Alpn, Ct);
+        await using var accepted = await accept;
+        Assert.Equal(ConnectionPath.Tcp, direct.Path);
+        Assert.Equal(bob.Id, direct.RemoteId);
+        Assert.Equal(0, relay.ActiveSessions);
+
+        // Bob's address under another id: the direct connection must prove that id, and bob cannot.
+        var impostor = new EndpointAddr(otherKey.PublicKey, bob.Addr.DirectAddresses, bob.Addr.RelayUrl);
+        var mismatch = await Assert.ThrowsAsync<TransportException>(() => alice.ConnectDirectAsync(impostor, Alpn, Ct).AsTask());
+        Assert.Equal(TransportError.EndpointIdMismatch, mismatch.Error);
+    }
+
+    [Fact]
     public async Task Connect_WithoutDirectAddress_GoesThroughTheRelay_AndTheTapSeesOnlyTlsRecords()
     {
         await using var relay = await StartRelayAsync();

@@ -50,8 +50,8 @@ public class RelayBenchmarks
         _relay = await RelayHost.StartAsync(new RelayHostOptions { Relay = new RelayServerOptions { Identity = relayKey }, PlainTextOnLoopback = Path == "relay-plain" });
         IReadOnlyList<RelayAddress> relays = [_relay.Address];
 
-        _alice = await IrohSocialNode.StartAsync(new IrohSocialNodeOptions { SecretKey = Key(), BindAddress = new IPEndPoint(IPAddress.Loopback, 0), Provider = TransportProvider.TcpTls, RelayUrls = relays });
-        _bob = await IrohSocialNode.StartAsync(new IrohSocialNodeOptions { SecretKey = Key(), BindAddress = new IPEndPoint(IPAddress.Loopback, 0), Provider = TransportProvider.TcpTls, RelayUrls = relays });
+        _alice = await IrohSocialNode.StartAsync(new IrohSocialNodeOptions { SecretKey = Key(), BindAddress = new IPEndPoint(IPAddress.Loopback, 0), Provider = TransportProvider.TcpTls, RelayUrls = relays, ShareDirectAddresses = false });
+        _bob = await IrohSocialNode.StartAsync(new IrohSocialNodeOptions { SecretKey = Key(), BindAddress = new IPEndPoint(IPAddress.Loopback, 0), Provider = TransportProvider.TcpTls, RelayUrls = relays, ShareDirectAddresses = false });
         await Task.WhenAll(_alice.WaitForRelayAsync(), _bob.WaitForRelayAsync());
         _bobAddr = Path != "direct" ? _bob.Addr with { DirectAddresses = [] } : _bob.Addr with { RelayUrl = null };
         _alice.Messages.MessageDelivered += (_, e) => Ack(e.MessageId).TrySetResult();

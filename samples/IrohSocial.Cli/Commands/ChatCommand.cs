@@ -26,7 +26,7 @@ internal static class ChatCommand
         command.SetAction((parse, ct) => IrohSocialCli.GuardAsync(console, parse.GetValue(json), async () =>
         {
             await using var node = await global.OpenAsync(parse, console, ct);
-            var output = new Output(console.Out, parse.GetValue(json), node.Names());
+            var output = new Output(console.Out, parse.GetValue(json), node.Names()) { PathOf = peer => node.Node?.Messages.GetConnection(peer)?.Path };
             var peer = await PeerArgument.ResolveReachableAsync(parse.GetValue(peerArgument)!, node, ct);
             var client = await node.StartClientAsync(CommonOptions.ParseBind(parse.GetValue(bind)!), ct);
             var session = new ChatSession(client, node, peer, output);

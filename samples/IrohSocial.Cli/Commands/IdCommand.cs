@@ -41,10 +41,21 @@ internal static class IdCommand
             await using var probe = await Endpoint.BindAsync(
                 new EndpointOptions { SecretKey = node.Key, BindAddress = new IPEndPoint(target.Address, 0), Alpns = [Alpns.DirectMessages] }, ct);
             var addr = probe.Addr with { DirectAddresses = [.. probe.Addr.DirectAddresses.Select(a => new IPEndPoint(a.Address, target.Port))] };
+            if (node.Relays.Count > 0)
+            {
+                addr = addr with { RelayUrl = node.Relays[0].ToUri() };
+            }
+
             var ticket = addr.ToTicket();
+            // The paths `listen` will be reachable on: direct ones (QUIC and/or TCP, as this machine supports) and the relay.
+            var paths = probe.Paths.Select(p => p.ToString().ToLowerInvariant()).Concat(node.Relays.Count > 0 ? ["relay"] : []).ToArray();
             new Output(console.Out, parse.GetValue(json)).Write(
-                $"id:     {node.Key.PublicKey}\nticket: {ticket}",
-                new JsonObject { ["type"] = "id", ["id"] = node.Key.PublicKey.ToString(), ["ticket"] = ticket });
+                $"id:     {node.Key.PublicKey}\nticket: {ticket}\npaths:  {string.Join(", ", paths)}",
+                new JsonObject
+                {
+                    ["type"] = "id", ["id"] = node.Key.PublicKey.ToString(), ["ticket"] = ticket,
+                    ["paths"] = new JsonArray([.. paths.Select(p => (JsonNode)p)]),
+                });
             return ExitCodes.Success;
         }, ct));
         return command;

@@ -40,8 +40,8 @@ internal static class ListenCommand
             CommonOptions.CheckWritable(parse.GetValue(audioOut), "--audio-out");
             CommonOptions.CheckWritable(parse.GetValue(videoOut), "--video-out");
             await using var node = await global.OpenAsync(parse, console, ct);
-            var output = new Output(console.Out, parse.GetValue(json), node.Names());
             var client = await node.StartClientAsync(CommonOptions.ParseBind(parse.GetValue(bind)!), ct);
+            var output = new Output(console.Out, parse.GetValue(json), node.Names()) { PathOf = peer => client.GetConnection(peer)?.Path };
             if (parse.GetValue(mailbox) is { } mailboxTicket)
             {
                 await client.SetMailboxAsync(EndpointAddr.ParseTicket(mailboxTicket), ct);
@@ -60,9 +60,14 @@ internal static class ListenCommand
             // Subscribe before announcing the ticket so nothing that follows the announcement is missed.
             var events = client.Events(ct).GetAsyncEnumerator(ct);
             var ticket = client.LocalAddress.ToTicket();
+            var paths = string.Join(", ", client.Endpoint.Paths.Select(p => p.ToString().ToLowerInvariant()));
             output.Write(
-                $"listening as {client.LocalId}\nticket: {ticket}\ntype a line to reply to the last sender, or @PEER text",
-                new JsonObject { ["type"] = "listening", ["id"] = client.LocalId.ToString(), ["ticket"] = ticket, ["bind"] = client.Endpoint.LocalEndPoint.ToString() });
+                $"listening as {client.LocalId}\nticket: {ticket}\npaths: {paths}\ntype a line to reply to the last sender, or @PEER text",
+                new JsonObject
+                {
+                    ["type"] = "listening", ["id"] = client.LocalId.ToString(), ["ticket"] = ticket, ["bind"] = client.Endpoint.LocalEndPoint.ToString(),
+                    ["paths"] = new JsonArray([.. client.Endpoint.Paths.Select(p => (JsonNode)p.ToString().ToLowerInvariant())]),
+                });
             var replies = new Replier(client, node, output);
             var input = Task.Run(() => replies.RunAsync(console, ct), CancellationToken.None);
             try

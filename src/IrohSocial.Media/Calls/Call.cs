@@ -351,7 +351,7 @@ public sealed class Call
                 RejectedFrames = SumLocked(l => l.RejectedAudioFrames),
             };
             (var concealment, qualityWas) = _quality.Update(stats);
-            stats = stats with { ConcealmentFraction = concealment, Quality = _quality.Level };
+            stats = stats with { ConcealmentFraction = concealment, Quality = _quality.Level, Path = Leg?.Connection.Path };
         }
 
         Volatile.Write(ref _latestStats, stats);

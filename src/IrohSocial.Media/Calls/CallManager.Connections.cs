@@ -27,7 +27,7 @@ public sealed partial class CallManager
                     break;
                 }
 
-                connection = await _endpoint.ConnectAsync(call.PeerAddress, Alpns.Calls, attempt.Token).ConfigureAwait(false);
+                connection = await _endpoint.ConnectAsync(DialAddress(call.PeerAddress), Alpns.Calls, attempt.Token).ConfigureAwait(false);
                 var epoch = call.Epochs.Next();
                 var leg = new CallLeg(call, connection, epoch,
                     CallLeg.DeriveKeys(call.CallerSecret, call.CalleeSecret, call.CallGuid, epoch, isCaller: true), _options, _time, _logger);
@@ -83,7 +83,7 @@ public sealed partial class CallManager
         {
             using var attempt = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
             attempt.CancelAfter(_options.ConnectTimeout);
-            connection = await _endpoint.ConnectAsync(call.PeerAddress!, Alpns.Calls, attempt.Token).ConfigureAwait(false);
+            connection = await _endpoint.ConnectAsync(DialAddress(call.PeerAddress!), Alpns.Calls, attempt.Token).ConfigureAwait(false);
             await using (var link = await connection.OpenUnidirectionalStreamAsync(attempt.Token).ConfigureAwait(false))
             {
                 await EpochStreamHead.WriteAsync(link, call.CallGuid, MediaStreamKind.VideoLink, leg.Epoch, attempt.Token).ConfigureAwait(false);

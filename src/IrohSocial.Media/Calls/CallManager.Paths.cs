@@ -18,4 +18,11 @@ public sealed partial class CallManager
         ArgumentNullException.ThrowIfNull(callId);
         return Find(callId)?.Leg is { } leg ? new CallConnections(leg.Connection, leg.VideoConnection) : null;
     }
+
+    /// <summary>
+    /// Where a call leg dials: what the conversation knows now (the peer's own <c>peer.address</c> update merged with the
+    /// address the call started with), so a leg after the conversation went direct takes the direct path (the relay
+    /// still joins the race after its head start).
+    /// </summary>
+    private EndpointAddr DialAddress(EndpointAddr started) => _dm.GetKnownAddress(started.Id) ?? started;
 }

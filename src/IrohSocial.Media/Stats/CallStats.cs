@@ -1,3 +1,5 @@
+using IrohSocial.Transport;
+
 namespace IrohSocial.Media.Stats;
 
 /// <summary>Live statistics of one call direction pair, produced about once a second.</summary>
@@ -74,4 +76,10 @@ public sealed record CallStats
     /// better intervals in a row); each change is also raised as <see cref="Calls.CallQualityChangedEvent"/>.
     /// </summary>
     public CallQuality Quality { get; init; }
+
+    /// <summary>
+    /// The path carrying the call's media right now: direct (<see cref="ConnectionPath.Quic"/>, <see cref="ConnectionPath.Tcp"/>)
+    /// or through a relay (<see cref="ConnectionPath.Relay"/>). Set in a call's statistics; null from a bare calculator.
+    /// </summary>
+    public ConnectionPath? Path { get; init; }
 }

@@ -1,4 +1,5 @@
 using IrohSocial.Crypto;
+using IrohSocial.Transport;
 using Microsoft.Extensions.Logging;
 
 namespace IrohSocial.Messaging.Internal;
@@ -47,4 +48,25 @@ internal static partial class Log
 
     [LoggerMessage(4013, LogLevel.Debug, "Dropped duplicate control {ControlId} from {Peer}")]
     public static partial void DuplicateControlDropped(ILogger logger, string controlId, EndpointId peer);
+
+    [LoggerMessage(4060, LogLevel.Information, "Told {Count} contacts our address ({Direct} direct addresses, relay: {HasRelay})")]
+    public static partial void AddressAnnounced(ILogger logger, int count, int direct, bool hasRelay);
+
+    [LoggerMessage(4061, LogLevel.Information, "{Peer} told its address ({Direct} direct addresses, relay: {HasRelay})")]
+    public static partial void AddressUpdated(ILogger logger, EndpointId peer, int direct, bool hasRelay);
+
+    [LoggerMessage(4062, LogLevel.Warning, "Ignored an address update from {Peer}: {Reason}")]
+    public static partial void AddressUpdateIgnored(ILogger logger, EndpointId peer, string reason);
+
+    [LoggerMessage(4063, LogLevel.Information, "The conversation with {Peer} moved from the relay to a direct path ({Path})")]
+    public static partial void WentDirect(ILogger logger, EndpointId peer, ConnectionPath path);
+
+    [LoggerMessage(4064, LogLevel.Information, "No direct path to {Peer}; the conversation stays relayed: {Reason}")]
+    public static partial void DirectPathFailed(ILogger logger, EndpointId peer, string reason);
+
+    [LoggerMessage(4065, LogLevel.Debug, "Closed the relayed connection to {Peer} (idle: {Idle})")]
+    public static partial void RelayedClosed(ILogger logger, EndpointId peer, bool idle);
+
+    [LoggerMessage(4066, LogLevel.Information, "Our address changed since contacts were last told ({Previous} -> {Current}); telling them")]
+    public static partial void AddressChanged(ILogger logger, string previous, string current);
 }

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using IrohSocial.Transport;
 
 namespace IrohSocial.Messaging.Internal;
 
@@ -17,6 +18,7 @@ internal sealed class OutboundLink : IAsyncDisposable
     private readonly Task _writer;
     private readonly Task _watcher;
     private Exception? _failure;
+    private int _retired;
 
     public OutboundLink(Stream stream, Action<OutboundLink, Exception> onFailure)
     {
@@ -26,7 +28,22 @@ internal sealed class OutboundLink : IAsyncDisposable
         _watcher = Task.Run(WatchLoopAsync);
     }
 
-    public bool IsAlive => Volatile.Read(ref _failure) is null;
+    public bool IsAlive => Volatile.Read(ref _failure) is null && !IsRetired;
+
+    /// <summary>Set by <see cref="Retire"/>: takes nothing new, finishes what it queued, and its end fails nothing.</summary>
+    public bool IsRetired => Volatile.Read(ref _retired) == 1;
+
+    /// <summary>
+    /// Stops taking frames, writes what is queued, then ends the stream (the peer sees a clean end, not an error). The
+    /// owner has already moved to a new link on another connection; what was sent here is acknowledged as usual.
+    /// </summary>
+    public void Retire()
+    {
+        if (Interlocked.Exchange(ref _retired, 1) == 0)
+        {
+            _queue.Writer.TryComplete();
+        }
+    }
 
     /// <summary>Queues a frame; false when the link is dead.</summary>
     public bool TryEnqueue(byte[] frame) => IsAlive && _queue.Writer.TryWrite(frame);
@@ -45,6 +62,11 @@ internal sealed class OutboundLink : IAsyncDisposable
                 }
 
                 await _stream.FlushAsync(_cts.Token).ConfigureAwait(false);
+            }
+
+            if (IsRetired && _stream is TransportStream transport)
+            {
+                transport.CompleteWrites(); // the watcher sees the peer's end in reply and releases the stream
             }
         }
         catch (Exception ex)

@@ -137,6 +137,7 @@ internal sealed partial class PeerChannel
                 await CommitAsync(batch.Operations, cancellationToken).ConfigureAwait(false);
             }
 
+            link = link is null ? null : CurrentIfRetired(link);
             foreach (var answer in batch.Answers)
             {
                 link?.TryEnqueue(answer);

@@ -66,6 +66,16 @@ internal sealed partial class PeerChannel
                 var generation = _sessionGeneration;
                 try
                 {
+                    // Reach the peer first, then read what to send: a dial can take seconds (a QUIC handshake to a
+                    // peer that is just coming up), and an entry the app dropped meanwhile must not go out from a
+                    // snapshot taken before it.
+                    await GetLinkAsync(cancellationToken).ConfigureAwait(false);
+                    entries = await _rt.Store.GetOutboxAsync(Peer, cancellationToken).ConfigureAwait(false);
+                    if (entries.Count == 0)
+                    {
+                        return new OutboxFlushResult(progress.Value, 0);
+                    }
+
                     await SendWindowedAsync(entries, progress, cancellationToken).ConfigureAwait(false);
                 }
                 catch (MessagingException ex)

@@ -142,6 +142,7 @@ internal sealed partial class PeerChannel : IAsyncDisposable
         await _sessionLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            link = CurrentIfRetired(link);
             var session = await GetSessionAsync(cancellationToken).ConfigureAwait(false);
             var frames = new List<byte[]>(controls.Count);
             foreach (var control in controls)
@@ -213,6 +214,60 @@ internal sealed partial class PeerChannel : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A link fetched before taking the session lock may have been retired meanwhile (<see cref="TryMoveLinkAsync"/>
+    /// swaps under that lock, with its successor already open): use the successor. Call under the session lock.
+    /// </summary>
+    private OutboundLink CurrentIfRetired(OutboundLink link) =>
+        link.IsRetired && Volatile.Read(ref _link) is { } successor ? successor : link;
+
+    /// <summary>
+    /// Moves our envelope stream to the connection the client now prefers (a direct one that replaced a relayed one):
+    /// when nothing we sent is waiting for its acknowledgement, a new link is opened (on the preferred connection) and
+    /// the old one retired, so the peer receives our envelopes in order and none is sent twice. False when sends are
+    /// still in flight (try again later); true when moved or when there was no link to move.
+    /// </summary>
+    public async Task<bool> TryMoveLinkAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _link) is not { IsAlive: true } || !_pending.IsEmpty)
+        {
+            return Volatile.Read(ref _link) is not { IsAlive: true };
+        }
+
+        await _linkLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var old = _link;
+            if (old is not { IsAlive: true })
+            {
+                return true;
+            }
+
+            var fresh = new OutboundLink(await _rt.OpenEnvelopeStreamAsync(Peer, cancellationToken).ConfigureAwait(false), OnLinkFailed);
+            await _sessionLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                if (!_pending.IsEmpty || !old.IsAlive)
+                {
+                    fresh.Retire();
+                    return !old.IsAlive;
+                }
+
+                Volatile.Write(ref _link, fresh);
+                old.Retire();
+                return true;
+            }
+            finally
+            {
+                _sessionLock.Release();
+            }
+        }
+        finally
+        {
+            _linkLock.Release();
+        }
+    }
+
     /// <summary>Opens (or reuses) the outbound link, so a caller can fail fast when the peer is away.</summary>
     public Task EnsureReachableAsync(CancellationToken cancellationToken) => GetLinkAsync(cancellationToken);
 
@@ -256,6 +311,11 @@ internal sealed partial class PeerChannel : IAsyncDisposable
     private void OnLinkFailed(OutboundLink link, Exception reason)
     {
         Interlocked.CompareExchange(ref _link, null, link);
+        if (link.IsRetired)
+        {
+            return; // it ended because we moved on; what waits for acks now goes through the new link
+        }
+
         var failure = reason as MessagingException ?? new MessagingException(MessagingError.PeerUnreachable, "The link to the peer broke: " + reason.Message, reason);
         foreach (var item in _pending.Values)
         {

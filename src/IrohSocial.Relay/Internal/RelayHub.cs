@@ -312,7 +312,8 @@ internal sealed class RelayHub : IAsyncDisposable
     /// <summary>Copies one direction; true when the source closed cleanly (and the close was passed on).</summary>
     private async Task<bool> PumpAsync(WebSocket source, EndpointId sourceId, WebSocket destination, CancellationTokenSource idle, CancellationToken cancellationToken)
     {
-        var buffer = new byte[16 * 1024];
+        // Big enough for a client's whole message (RelayedStream cuts at 32 KiB): one receive and one send per message.
+        var buffer = new byte[Math.Min(_options.MaxMessageSize, 32 * 1024)];
         var messageSize = 0;
         while (true)
         {

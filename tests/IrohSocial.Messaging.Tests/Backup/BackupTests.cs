@@ -29,6 +29,8 @@ public sealed class BackupTests
         }
 
         await Eventually.WaitAsync(async () => (await bob.Store.GetMessagesAsync(alice.Id, 100, null)).Count == 61, "all at bob", 30);
+        // And bob's replies acknowledged: an ack landing between the snapshot and the export turned Pending into Delivered.
+        await Eventually.WaitAsync(async () => (await bob.Store.GetOutboxAsync(alice.Id)).Count == 0, "bob's replies acknowledged", 30);
         var doomed = (await bob.Store.GetMessagesAsync(alice.Id, 100, null))[5].Id;
         await bob.C.DeleteMessageAsync(doomed);
         await bob.C.MarkReadAsync(alice.Id);

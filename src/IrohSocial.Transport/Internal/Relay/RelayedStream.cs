@@ -11,8 +11,12 @@ namespace IrohSocial.Transport.Internal.Relay;
 /// </summary>
 internal sealed class RelayedStream : Stream
 {
-    /// <summary>Largest WebSocket message written; well under the relay's default limit.</summary>
-    public const int MaxMessage = 16 * 1024;
+    /// <summary>
+    /// Largest WebSocket message written; half the relay's default limit. It must exceed a whole TLS record (16 KiB of
+    /// data plus up to 256 bytes of header and tag): at 16 KiB every full record was cut into two messages, the second
+    /// a few dozen bytes, doubling the frames, relay reads, relay writes and TLS records on both relay hops.
+    /// </summary>
+    public const int MaxMessage = 32 * 1024;
 
     private readonly WebSocket _socket;
     private readonly WebSocketStream _inner;
