@@ -13,4 +13,10 @@ if (args is ["--search-harness", .. var searchArgs])
     return;
 }
 
+if (args is ["--dm-harness", .. var dmArgs])
+{
+    await IrohSocial.Benchmarks.Messaging.DurableDeliveryHarness.RunAsync(dmArgs);
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
