@@ -13,6 +13,12 @@ if (args is ["--search-harness", .. var searchArgs])
     return;
 }
 
+if (args is ["--history-harness", .. var historyArgs])
+{
+    await IrohSocial.Benchmarks.Messaging.BigHistoryHarness.RunAsync(historyArgs);
+    return;
+}
+
 if (args is ["--dm-harness", .. var dmArgs])
 {
     await IrohSocial.Benchmarks.Messaging.DurableDeliveryHarness.RunAsync(dmArgs);

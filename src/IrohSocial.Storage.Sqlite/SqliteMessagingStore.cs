@@ -395,12 +395,31 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
         }, cancellationToken);
     }
 
+    /// <summary>Unread incoming messages of one conversation, oldest first, from the partial index of unread rows only.</summary>
+    internal const string UnreadIdsQuery =
+        "SELECT id FROM messages INDEXED BY ix_messages_unread WHERE peer = $p AND deleted = 0 AND direction = 1 AND status <> 2 ORDER BY timestamp_ms, seq;";
+
+    /// <summary>
+    /// Every conversation with its last message and unread count, one index seek per conversation instead of a pass
+    /// over every message: the recursive step jumps to the next peer in ix_messages_peer_time, the last message is
+    /// that index's last entry for the peer, and the count reads only the partial ix_messages_unread.
+    /// </summary>
+    internal const string ConversationsQuery =
+        "WITH RECURSIVE conv(peer) AS (" +
+        "SELECT (SELECT peer FROM messages WHERE deleted = 0 ORDER BY peer LIMIT 1) " +
+        "UNION ALL SELECT (SELECT m.peer FROM messages m WHERE m.peer > conv.peer AND m.deleted = 0 ORDER BY m.peer LIMIT 1) FROM conv WHERE conv.peer IS NOT NULL) " +
+        "SELECT last.id, last.peer, last.direction, last.timestamp_ms, last.status, last.body, last.seal_version, " +
+        "(SELECT COUNT(*) FROM messages u INDEXED BY ix_messages_unread WHERE u.peer = conv.peer AND u.direction = 1 AND u.status <> 2 AND u.deleted = 0) " +
+        "FROM conv JOIN messages last ON last.seq = " +
+        "(SELECT l.seq FROM messages l WHERE l.peer = conv.peer AND l.deleted = 0 ORDER BY l.timestamp_ms DESC, l.seq DESC LIMIT 1) " +
+        "WHERE conv.peer IS NOT NULL;";
+
     /// <inheritdoc />
     public ValueTask<IReadOnlyList<string>> GetUnreadMessageIdsAsync(EndpointId peer, CancellationToken cancellationToken = default) =>
         ReadAsync<IReadOnlyList<string>>(() =>
         {
             var result = new List<string>();
-            using var reader = Query("SELECT id FROM messages WHERE peer = $p AND deleted = 0 AND direction = 1 AND status <> 2 ORDER BY timestamp_ms, seq;", ("$p", peer.ToArray()));
+            using var reader = Query(UnreadIdsQuery, ("$p", peer.ToArray()));
             while (reader.Read())
             {
                 result.Add(reader.GetString(0));
@@ -413,22 +432,14 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
     public ValueTask<IReadOnlyList<ConversationSummary>> GetConversationsAsync(CancellationToken cancellationToken = default) =>
         ReadAsync<IReadOnlyList<ConversationSummary>>(() =>
         {
-            var peers = new List<(byte[] Peer, long Unread)>();
-            using (var reader = Query("SELECT peer, SUM(CASE WHEN direction = 1 AND status <> 2 THEN 1 ELSE 0 END) FROM messages WHERE deleted = 0 GROUP BY peer;"))
+            var result = new List<ConversationSummary>();
+            using (var reader = Query(ConversationsQuery))
             {
                 while (reader.Read())
                 {
-                    peers.Add(((byte[])reader.GetValue(0), reader.GetInt64(1)));
+                    var last = ReadMessage(reader);
+                    result.Add(new ConversationSummary(last.Peer, last, reader.GetInt32(7)));
                 }
-            }
-
-            var result = new List<ConversationSummary>();
-            foreach (var (peer, unread) in peers)
-            {
-                var last = QueryMessages(
-                    "SELECT id, peer, direction, timestamp_ms, status, body, seal_version FROM messages WHERE peer = $p AND deleted = 0 ORDER BY timestamp_ms DESC, seq DESC LIMIT 1;",
-                    ("$p", peer)).Single();
-                result.Add(new ConversationSummary(new EndpointId(peer), last, (int)unread));
             }
 
             return result.OrderByDescending(s => s.LastMessage.Timestamp).ToList();
@@ -548,17 +559,22 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
         using var reader = Query(sql, parameters);
         while (reader.Read())
         {
-            var id = reader.GetString(0);
-            var binding = reader.GetInt32(6) == 1
-                ? MessageBindingV1(id)
-                : MessageBinding(id, new EndpointId((byte[])reader.GetValue(1)), reader.GetInt32(2), reader.GetInt64(3));
-            var body = JsonSerializer.Deserialize(_sealer.Open((byte[])reader.GetValue(5), binding), StorageJsonContext.Default.MessageBody)
-                ?? throw new InvalidDataException($"Message {id} has an empty body.");
-            result.Add(new StoredMessage(id, new EndpointId((byte[])reader.GetValue(1)), (MessageDirection)reader.GetInt32(2), body.Content,
-                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)), body.ReplyTo, body.Attachments ?? [], (MessageStatus)reader.GetInt32(4)));
+            result.Add(ReadMessage(reader));
         }
 
         return result;
+    }
+
+    /// <summary>Reads columns 0-6 (id, peer, direction, timestamp_ms, status, body, seal_version) and opens the body.</summary>
+    private StoredMessage ReadMessage(SqliteDataReader reader)
+    {
+        var id = reader.GetString(0);
+        var peer = new EndpointId((byte[])reader.GetValue(1));
+        var binding = reader.GetInt32(6) == 1 ? MessageBindingV1(id) : MessageBinding(id, peer, reader.GetInt32(2), reader.GetInt64(3));
+        var body = JsonSerializer.Deserialize(_sealer.Open((byte[])reader.GetValue(5), binding), StorageJsonContext.Default.MessageBody)
+            ?? throw new InvalidDataException($"Message {id} has an empty body.");
+        return new StoredMessage(id, peer, (MessageDirection)reader.GetInt32(2), body.Content,
+            DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)), body.ReplyTo, body.Attachments ?? [], (MessageStatus)reader.GetInt32(4));
     }
 
     private SqliteDataReader Query(string sql, params (string Name, object Value)[] parameters)

@@ -41,6 +41,38 @@ public sealed class SqliteMessagingStoreTests : MessagingStoreContractTests, IDi
     }
 
     [Fact]
+    public async Task BigHistoryQueries_UseIndexes_NeverScanEveryMessage()
+    {
+        // Timing would be flaky; the query plan is what makes a 1,000,000-message history fast (docs/benchmarks.md).
+        var path = _folder.File("plans.db");
+        await using (var store = await SqliteMessagingStore.OpenAsync(path, _sealer))
+        {
+        }
+
+        await using var raw = new SqliteConnection($"Data Source={path};Pooling=False");
+        await raw.OpenAsync();
+        foreach (var (query, index) in new[] { (SqliteMessagingStore.ConversationsQuery, "ix_messages_unread"), (SqliteMessagingStore.UnreadIdsQuery, "ix_messages_unread") })
+        {
+            using var command = raw.CreateCommand();
+            command.CommandText = "EXPLAIN QUERY PLAN " + query;
+            command.Parameters.AddWithValue("$p", new byte[32]);
+            var plan = new List<string>();
+            using (var reader = await command.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync())
+                {
+                    plan.Add(reader.GetString(3));
+                }
+            }
+
+            Assert.Contains(plan, line => line.Contains(index, StringComparison.Ordinal));
+            // A scan is fine only where it stops at the first index entry (the first conversation: ORDER BY peer LIMIT 1).
+            Assert.All(plan.Where(line => line.StartsWith("SCAN messages", StringComparison.Ordinal)), line => Assert.Contains("COVERING INDEX ix_messages_peer_time", line, StringComparison.Ordinal));
+            Assert.DoesNotContain(plan, line => line.Contains("TEMP B-TREE", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
     public async Task OpenAsync_NewerSchema_Throws()
     {
         var path = _folder.File("future.db");

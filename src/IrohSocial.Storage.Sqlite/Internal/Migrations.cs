@@ -52,6 +52,11 @@ internal static class Migrations
         """,
         // 3 -> 4: groups (state and messages, sealed).
         GroupSchema.Migration,
+        // 4 -> 5: unread incoming messages by conversation, so the conversation list counts them and mark-read finds
+        // them without reading every row of a big history (partial: only unread rows are in it).
+        """
+        CREATE INDEX ix_messages_unread ON messages(peer, timestamp_ms, seq) WHERE direction = 1 AND status <> 2 AND deleted = 0;
+        """,
     ];
 
     /// <summary>The schema version this build writes.</summary>
