@@ -13,6 +13,12 @@ if (args is ["--search-harness", .. var searchArgs])
     return;
 }
 
+if (args is ["--ratchet-paired", .. var ratchetArgs])
+{
+    IrohSocial.Benchmarks.Crypto.RatchetPairedRun.Run(ratchetArgs);
+    return;
+}
+
 if (args is ["--history-harness", .. var historyArgs])
 {
     await IrohSocial.Benchmarks.Messaging.BigHistoryHarness.RunAsync(historyArgs);
