@@ -13,6 +13,8 @@ namespace IrohSocial.Crypto.Internal.Interop;
 /// loads: Windows, macOS, OpenSSL built without deprecated APIs); <see cref="ChainKeyHmac"/> then uses libsodium.
 /// The three functions are deprecated in OpenSSL 3 in favour of EVP but still exported by every distribution
 /// build, and SHA256_CTX is a plain struct of 112 bytes since OpenSSL 0.9.8, so it may be copied to fork a state.
+/// The calls skip the GC transition: each hashes at most 64 bytes (well under a microsecond), never blocks and never
+/// calls back, which is what SuppressGCTransition requires; the transition would otherwise cost as much as the hash.
 /// </remarks>
 internal static unsafe class LibCrypto
 {
@@ -20,13 +22,13 @@ internal static unsafe class LibCrypto
     public const int Sha256ContextSize = 112;
 
     // int SHA256_Init(SHA256_CTX *c);
-    private static readonly delegate* unmanaged<byte*, int> s_init;
+    private static readonly delegate* unmanaged[SuppressGCTransition]<byte*, int> s_init;
 
     // int SHA256_Update(SHA256_CTX *c, const void *data, size_t len);
-    private static readonly delegate* unmanaged<byte*, byte*, nuint, int> s_update;
+    private static readonly delegate* unmanaged[SuppressGCTransition]<byte*, byte*, nuint, int> s_update;
 
     // int SHA256_Final(unsigned char *md, SHA256_CTX *c);
-    private static readonly delegate* unmanaged<byte*, byte*, int> s_final;
+    private static readonly delegate* unmanaged[SuppressGCTransition]<byte*, byte*, int> s_final;
 
     static LibCrypto()
     {
@@ -38,9 +40,9 @@ internal static unsafe class LibCrypto
                 && NativeLibrary.TryGetExport(handle, "SHA256_Update", out var update)
                 && NativeLibrary.TryGetExport(handle, "SHA256_Final", out var final))
             {
-                s_init = (delegate* unmanaged<byte*, int>)init;
-                s_update = (delegate* unmanaged<byte*, byte*, nuint, int>)update;
-                s_final = (delegate* unmanaged<byte*, byte*, int>)final;
+                s_init = (delegate* unmanaged[SuppressGCTransition]<byte*, int>)init;
+                s_update = (delegate* unmanaged[SuppressGCTransition]<byte*, byte*, nuint, int>)update;
+                s_final = (delegate* unmanaged[SuppressGCTransition]<byte*, byte*, int>)final;
                 return;
             }
         }
