@@ -7,8 +7,8 @@ namespace IrohSocial;
 public sealed partial class IrohSocialNode
 {
     /// <summary>Searches stored messages; see <see cref="DmClient.SearchMessagesAsync"/>.</summary>
-    public Task<IReadOnlyList<StoredMessage>> SearchMessagesAsync(string query, EndpointId? peer = null, int limit = 50, DateTimeOffset? before = null, CancellationToken cancellationToken = default) =>
-        Messages.SearchMessagesAsync(query, peer, limit, before, cancellationToken);
+    public Task<IReadOnlyList<StoredMessage>> SearchMessagesAsync(string query, EndpointId? peer = null, int limit = 50, string? beforeMessageId = null, CancellationToken cancellationToken = default) =>
+        Messages.SearchMessagesAsync(query, peer, limit, beforeMessageId, cancellationToken);
 
     /// <summary>Writes an encrypted backup (messages, attachments, call history, contacts); see <see cref="DmClient.ExportAsync"/>.</summary>
     public Task<BackupSummary> ExportAsync(Stream output, string passphrase, BackupOptions? options = null, CancellationToken cancellationToken = default) =>

@@ -175,13 +175,17 @@ public sealed partial class DmClient
         return result.OrderByDescending(c => c.LastMessage?.Timestamp ?? DateTimeOffset.MinValue).ThenBy(c => c.Group.Id.ToString(), StringComparer.Ordinal).ToList();
     }
 
-    /// <summary>The newest <paramref name="limit"/> messages of a group older than <paramref name="before"/>, oldest first.</summary>
-    public async Task<IReadOnlyList<GroupMessage>> GetGroupMessagesAsync(GroupId group, int limit = 50, DateTimeOffset? before = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The newest <paramref name="limit"/> messages of a group, oldest first; page back with the id of the oldest
+    /// message of the previous page as <paramref name="beforeMessageId"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="beforeMessageId"/> is not a message of this group.</exception>
+    public async Task<IReadOnlyList<GroupMessage>> GetGroupMessagesAsync(GroupId group, int limit = 50, string? beforeMessageId = null, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
         ThrowIfDisposed();
         _ = Groups;
-        return await GroupStore.GetGroupMessagesAsync(group, limit, before, cancellationToken).ConfigureAwait(false);
+        return await GroupStore.GetGroupMessagesAsync(group, limit, beforeMessageId, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -16,20 +16,21 @@ public sealed partial class DmClient
     /// <remarks>
     /// The index lives only in memory, built from the decrypted messages the first time it is needed (see
     /// <see cref="PrepareSearchAsync"/>) and kept current by every message the client stores or deletes, so the
-    /// disk never holds a word of it. Page with <paramref name="before"/> = the oldest result's timestamp (as
-    /// <see cref="GetMessagesAsync"/> does, messages sharing that exact timestamp are then skipped).
+    /// disk never holds a word of it. Page with <paramref name="beforeMessageId"/> = the id of the last (oldest)
+    /// result of the previous page: every hit is visited once, also where several share a timestamp.
     /// </remarks>
     /// <param name="query">Words to find; punctuation separates words. A query without words finds nothing.</param>
     /// <param name="peer">Only this conversation when given.</param>
     /// <param name="limit">Most results returned.</param>
-    /// <param name="before">Only messages older than this when given.</param>
+    /// <param name="beforeMessageId">Only results that come after this one (in newest-first order) when given.</param>
+    /// <exception cref="ArgumentException"><paramref name="beforeMessageId"/> is not a stored message (or was deleted since).</exception>
     /// <param name="cancellationToken">Cancels the search (and a first build).</param>
-    public async Task<IReadOnlyList<StoredMessage>> SearchMessagesAsync(string query, EndpointId? peer = null, int limit = 50, DateTimeOffset? before = null, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<StoredMessage>> SearchMessagesAsync(string query, EndpointId? peer = null, int limit = 50, string? beforeMessageId = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
         ThrowIfDisposed();
-        return await Indexing.Search.SearchAsync(query, peer, limit, before, cancellationToken).ConfigureAwait(false);
+        return await Indexing.Search.SearchAsync(query, peer, limit, beforeMessageId, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -71,26 +71,30 @@ public sealed partial class DmClient
         _connections.AddOrUpdate(peer, connection, (_, _) => connection);
     }
 
-    /// <summary>Accepts the peer's streams on a connection (inbound or dialed) until it closes.</summary>
-    private async Task ServeConnectionAsync(Connection connection, CancellationToken cancellationToken)
+    /// <summary>
+    /// Accepts the peer's streams on a connection (inbound or dialed) until it closes or <paramref name="stopAccepting"/>
+    /// fires; then waits for the streams already accepted.
+    /// </summary>
+    private async Task ServeConnectionAsync(Connection connection, CancellationToken cancellationToken, CancellationToken stopAccepting = default)
     {
         var peer = connection.RemoteId;
         var channel = Channel(peer);
         var streams = new List<Task>();
+        using var accepting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopAccepting);
         try
         {
-            while (!cancellationToken.IsCancellationRequested)
+            while (!accepting.IsCancellationRequested)
             {
                 // Throws once the connection is closed; that ends the loop.
-                var stream = await connection.AcceptStreamAsync(cancellationToken).ConfigureAwait(false);
-                streams.Add(Task.Run(() => ServeStreamAsync(channel, stream, cancellationToken), CancellationToken.None));
+                var stream = await connection.AcceptStreamAsync(accepting.Token).ConfigureAwait(false);
+                streams.Add(Task.Run(() => ServeStreamAsync(channel, stream, cancellationToken, stopAccepting), CancellationToken.None));
                 streams.RemoveAll(t => t.IsCompleted);
             }
         }
         catch (Exception ex)
         {
             // Whatever ended the connection ends only its loop; the outbox redials when needed.
-            if (!cancellationToken.IsCancellationRequested && ex is not TransportException)
+            if (!accepting.IsCancellationRequested && ex is not TransportException)
             {
                 Log.ConnectionFailed(_logger, peer, ex);
             }
@@ -103,7 +107,7 @@ public sealed partial class DmClient
         await Task.WhenAll(streams).ConfigureAwait(false);
     }
 
-    private async Task ServeStreamAsync(PeerChannel channel, TransportStream stream, CancellationToken cancellationToken)
+    private async Task ServeStreamAsync(PeerChannel channel, TransportStream stream, CancellationToken cancellationToken, CancellationToken stopReading)
     {
         try
         {
@@ -116,7 +120,7 @@ public sealed partial class DmClient
             switch ((StreamKind)kind[0])
             {
                 case StreamKind.Envelopes:
-                    await channel.ServeEnvelopeStreamAsync(stream, cancellationToken).ConfigureAwait(false);
+                    await channel.ServeEnvelopeStreamAsync(stream, cancellationToken, stopReading).ConfigureAwait(false);
                     stream.CompleteWrites();
                     break;
                 case StreamKind.Attachment:
@@ -164,9 +168,9 @@ public sealed partial class DmClient
             client.Track(connection.RemoteId, connection);
             client.Channel(connection.RemoteId).Wake();
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, client._shutdown.Token);
-            await client.ServeConnectionAsync(connection, linked.Token).ConfigureAwait(false);
+            await client.ServeConnectionAsync(connection, linked.Token, client._stopAccepting.Token).ConfigureAwait(false);
         }
 
-        public ValueTask ShutdownAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+        public ValueTask ShutdownAsync(CancellationToken cancellationToken) => new(client._stopAccepting.CancelAsync());
     }
 }

@@ -30,6 +30,9 @@ public sealed partial class DmClient : IAsyncDisposable
     private readonly ConcurrentDictionary<EndpointId, EndpointAddr> _addresses = new();
     private readonly ConcurrentDictionary<EndpointId, Connection> _connections = new();
     private readonly CancellationTokenSource _shutdown = new();
+    // Cancelled when the router shuts down: inbound connections stop taking new streams and finish the ones they have,
+    // so the router's grace period is spent only on work in flight, not on idle connections.
+    private readonly CancellationTokenSource _stopAccepting = new();
     private readonly Endpoint _endpoint;
     private readonly AtRestSealer _sealer;
     private readonly AttachmentVault _vault;
@@ -269,12 +272,17 @@ public sealed partial class DmClient : IAsyncDisposable
         return summaries.Select(s => new Conversation(s.Peer, ConversationId.Compute(LocalId, s.Peer), s.LastMessage, s.UnreadCount)).ToList();
     }
 
-    /// <summary>The newest <paramref name="limit"/> messages with <paramref name="peer"/> older than <paramref name="before"/>, oldest first.</summary>
-    public async Task<IReadOnlyList<StoredMessage>> GetMessagesAsync(EndpointId peer, int limit = 50, DateTimeOffset? before = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The newest <paramref name="limit"/> messages with <paramref name="peer"/>, oldest first. To page back, pass the
+    /// id of the oldest message of the previous page as <paramref name="beforeMessageId"/>: every message is then
+    /// visited exactly once, also where several share a timestamp (ordered by arrival).
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="beforeMessageId"/> was never stored in this conversation.</exception>
+    public async Task<IReadOnlyList<StoredMessage>> GetMessagesAsync(EndpointId peer, int limit = 50, string? beforeMessageId = null, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
         ThrowIfDisposed();
-        return await _options.Store.GetMessagesAsync(peer, limit, before, cancellationToken).ConfigureAwait(false);
+        return await _options.Store.GetMessagesAsync(peer, limit, beforeMessageId, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -425,6 +433,7 @@ public sealed partial class DmClient : IAsyncDisposable
 
         _hub.Complete();
         _shutdown.Dispose();
+        _stopAccepting.Dispose();
         _vault.Dispose();
         _sealer.Dispose();
     }

@@ -79,14 +79,27 @@ public sealed partial class SqliteMessagingStore : IGroupStore
         }, cancellationToken);
 
     /// <inheritdoc />
-    public ValueTask<IReadOnlyList<GroupMessage>> GetGroupMessagesAsync(GroupId group, int limit, DateTimeOffset? before, CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyList<GroupMessage>> GetGroupMessagesAsync(GroupId group, int limit, string? beforeMessageId, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
         return ReadAsync<IReadOnlyList<GroupMessage>>(() =>
         {
+            var (time, seq) = (long.MaxValue, long.MaxValue);
+            if (beforeMessageId is not null)
+            {
+                using var at = Query("SELECT timestamp_ms, seq FROM group_messages WHERE id = $id AND group_id = $g;", ("$id", beforeMessageId), ("$g", group.ToArray()));
+                if (!at.Read())
+                {
+                    throw new ArgumentException("No message with this id was stored in this group.", nameof(beforeMessageId));
+                }
+
+                (time, seq) = (at.GetInt64(0), at.GetInt64(1));
+            }
+
             var rows = QueryGroupMessages(
-                $"SELECT {GroupMessageColumns} FROM group_messages WHERE group_id = $g AND timestamp_ms < $b ORDER BY timestamp_ms DESC, seq DESC LIMIT $l;",
-                ("$g", group.ToArray()), ("$b", before?.ToUnixTimeMilliseconds() ?? long.MaxValue), ("$l", limit));
+                $"SELECT {GroupMessageColumns} FROM group_messages WHERE group_id = $g AND (timestamp_ms < $t OR (timestamp_ms = $t AND seq < $s)) " +
+                "ORDER BY timestamp_ms DESC, seq DESC LIMIT $l;",
+                ("$g", group.ToArray()), ("$t", time), ("$s", seq), ("$l", limit));
             rows.Reverse();
             return rows;
         }, cancellationToken);

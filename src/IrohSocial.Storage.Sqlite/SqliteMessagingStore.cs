@@ -381,15 +381,28 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
         }, cancellationToken);
 
     /// <inheritdoc />
-    public ValueTask<IReadOnlyList<StoredMessage>> GetMessagesAsync(EndpointId peer, int limit, DateTimeOffset? before, CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyList<StoredMessage>> GetMessagesAsync(EndpointId peer, int limit, string? beforeMessageId, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
         return ReadAsync<IReadOnlyList<StoredMessage>>(() =>
         {
+            var (time, seq) = (long.MaxValue, long.MaxValue);
+            if (beforeMessageId is not null)
+            {
+                // Deleted rows stay as tombstones, so a cursor on a message deleted since its page was read still works.
+                using var at = Query("SELECT timestamp_ms, seq FROM messages WHERE id = $id AND peer = $p;", ("$id", beforeMessageId), ("$p", peer.ToArray()));
+                if (!at.Read())
+                {
+                    throw new ArgumentException("No message with this id was stored in this conversation.", nameof(beforeMessageId));
+                }
+
+                (time, seq) = (at.GetInt64(0), at.GetInt64(1));
+            }
+
             var rows = QueryMessages(
-                "SELECT id, peer, direction, timestamp_ms, status, body, seal_version FROM messages WHERE peer = $p AND deleted = 0 AND timestamp_ms < $b " +
-                "ORDER BY timestamp_ms DESC, seq DESC LIMIT $l;",
-                ("$p", peer.ToArray()), ("$b", before?.ToUnixTimeMilliseconds() ?? long.MaxValue), ("$l", limit));
+                "SELECT id, peer, direction, timestamp_ms, status, body, seal_version FROM messages WHERE peer = $p AND deleted = 0 " +
+                "AND (timestamp_ms < $t OR (timestamp_ms = $t AND seq < $s)) ORDER BY timestamp_ms DESC, seq DESC LIMIT $l;",
+                ("$p", peer.ToArray()), ("$t", time), ("$s", seq), ("$l", limit));
             rows.Reverse();
             return rows;
         }, cancellationToken);

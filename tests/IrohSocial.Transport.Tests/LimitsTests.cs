@@ -51,6 +51,24 @@ public sealed class LimitsTests
         await s.Closed.WaitAsync(Ct);
     }
 
+    // The timeout bounds a hang only: before the fix, the closes (and the endpoints' disposal) never finished.
+    [Fact(Timeout = 60_000)]
+    public async Task BothSidesClosingAtOnce_FinishWithoutWaitingForTheCloseTimeout()
+    {
+        // Both ends of a call close its connection when the call ends. Each sends CLOSE and waits for the other to
+        // hang up; with time frozen the close timeout never fires, so only the peer's own CLOSE can end the wait
+        // (before the fix, each waited the full timeout: 5 s at every call's end and node shutdown).
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = await TestEndpoints.BindAsync(TransportProvider.TcpTls, o => o with { TimeProvider = time });
+        await using var client = await TestEndpoints.BindAsync(TransportProvider.TcpTls, o => o with { TimeProvider = time });
+        var (c, s) = await TestEndpoints.ConnectPairAsync(client, server);
+
+        var closes = Task.WhenAll(c.CloseAsync(7, "call ended", Ct).AsTask(), s.CloseAsync(7, "call ended", Ct).AsTask());
+        await closes;
+        await c.Closed.WaitAsync(Ct);
+        await s.Closed.WaitAsync(Ct);
+    }
+
     [Fact]
     public async Task KeepAlive_KeepsAnIdleConnectionOpen()
     {

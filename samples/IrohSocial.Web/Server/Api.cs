@@ -84,10 +84,23 @@ internal static class Api
             return list;
         });
 
-        api.MapGet("/conversations/{peer}/messages", async (string peer, DateTimeOffset? before, int? limit, IrohSocialHost host, CancellationToken ct) =>
-            TryPeer(peer, out var id)
-                ? Results.Ok((await host.Messages.GetMessagesAsync(id, Math.Clamp(limit ?? 30, 1, MaxPage), before, ct)).Select(MessageDto.From))
-                : BadPeer());
+        // `before` is the id of the oldest message the page already shows (a timestamp would skip messages sharing it).
+        api.MapGet("/conversations/{peer}/messages", async (string peer, string? before, int? limit, IrohSocialHost host, CancellationToken ct) =>
+        {
+            if (!TryPeer(peer, out var id))
+            {
+                return BadPeer();
+            }
+
+            try
+            {
+                return Results.Ok((await host.Messages.GetMessagesAsync(id, Math.Clamp(limit ?? 30, 1, MaxPage), before, ct)).Select(MessageDto.From));
+            }
+            catch (ArgumentException e) when (e.ParamName == "beforeMessageId")
+            {
+                return Results.BadRequest(new { error = "unknown message id in 'before'" });
+            }
+        });
 
         api.MapPost("/conversations/{peer}/messages", async (string peer, HttpRequest request, IrohSocialHost host, ContactBook contacts, CancellationToken ct) =>
         {

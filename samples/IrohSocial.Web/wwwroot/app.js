@@ -7,7 +7,7 @@ const state = {
   me: null,
   peer: null,            // open conversation (peer id)
   messages: new Map(),   // id -> message of the open conversation
-  oldest: null,          // timestamp of the oldest loaded message (paging cursor)
+  oldest: null,          // id of the oldest loaded message (paging cursor)
   hasMore: true,
   loading: false,
   replyTo: null,
@@ -123,7 +123,7 @@ async function loadOlder(scrollToEnd = false) {
     const page = await api('GET', `/api/conversations/${peer}/messages?${query}`);
     if (peer !== state.peer) return;
     state.hasMore = page.length === 30;
-    if (page.length) state.oldest = page[0].timestamp;
+    if (page.length) state.oldest = page[0].id;
     const list = $('message-list');
     const previousHeight = list.scrollHeight;
     const nodes = page.filter((m) => !state.messages.has(m.id)).map((m) => { state.messages.set(m.id, m); return renderMessage(m); });

@@ -12,12 +12,14 @@ internal sealed partial class PeerChannel
     /// <summary>
     /// Reads an envelope stream the peer opened, in order. Frames that are already waiting are processed as one
     /// group: one session lock, one store batch, then their acknowledgements are queued on our own link. Returns
-    /// when the peer ends the stream; throws <see cref="MessagingException"/> for input that forces it closed.
+    /// when the peer ends the stream, or after <paramref name="stopReading"/> once the frames already read are
+    /// processed (a frame cut off there was never acknowledged, so its sender sends it again); throws
+    /// <see cref="MessagingException"/> for input that forces it closed.
     /// </summary>
-    public async Task ServeEnvelopeStreamAsync(Stream stream, CancellationToken cancellationToken)
+    public async Task ServeEnvelopeStreamAsync(Stream stream, CancellationToken cancellationToken, CancellationToken stopReading = default)
     {
         var frames = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(MaxBatch * 2) { SingleReader = true, SingleWriter = true });
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopReading);
         var reader = Task.Run(async () =>
         {
             try
@@ -27,6 +29,10 @@ internal sealed partial class PeerChannel
                     await frames.Writer.WriteAsync(frame, stop.Token).ConfigureAwait(false);
                 }
 
+                frames.Writer.TryComplete();
+            }
+            catch (OperationCanceledException) when (stopReading.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
                 frames.Writer.TryComplete();
             }
             catch (Exception ex)

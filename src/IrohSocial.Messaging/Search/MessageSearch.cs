@@ -149,15 +149,30 @@ internal sealed class MessageSearch
     }
 
     /// <summary>Builds when needed, then returns up to <paramref name="limit"/> matching messages, newest first.</summary>
-    public async Task<IReadOnlyList<StoredMessage>> SearchAsync(string query, EndpointId? peer, int limit, DateTimeOffset? before, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<StoredMessage>> SearchAsync(string query, EndpointId? peer, int limit, string? beforeMessageId, CancellationToken cancellationToken)
     {
         await EnsureBuiltAsync(cancellationToken).ConfigureAwait(false);
+        SearchCursor? after = null;
+        if (beforeMessageId is not null)
+        {
+            lock (_gate)
+            {
+                after = _index.CursorAt(beforeMessageId);
+            }
+
+            // The store is the authority (the index may not have applied the latest write yet); a message deleted
+            // meanwhile is unknown to both, and the caller is told instead of given a silently wrong page.
+            after ??= await _store.GetMessageAsync(beforeMessageId, cancellationToken).ConfigureAwait(false) is { } message
+                ? SearchCursor.Of(message)
+                : throw new ArgumentException("No stored message has this id.", nameof(beforeMessageId));
+        }
+
         var results = new List<StoredMessage>(Math.Min(limit, 256));
         var seen = new HashSet<string>(StringComparer.Ordinal);
         // The store is the authority: a hit it no longer has (deleted meanwhile) is skipped and the window widened.
         for (var take = limit; results.Count < limit; take = (int)Math.Min(2L * take, int.MaxValue))
         {
-            var ids = Query(query, peer, before, take);
+            var ids = Query(query, peer, after, take);
             foreach (var id in ids)
             {
                 if (results.Count == limit)
@@ -181,12 +196,12 @@ internal sealed class MessageSearch
     }
 
     /// <summary>Candidate ids, newest first; see <see cref="MessageSearchIndex.Query"/>.</summary>
-    public IReadOnlyList<string> Query(string query, EndpointId? peer, DateTimeOffset? before, int take)
+    public IReadOnlyList<string> Query(string query, EndpointId? peer, SearchCursor? after, int take)
     {
         var terms = SearchText.Words(query);
         lock (_gate)
         {
-            return _index.Query(terms, peer, before, take);
+            return _index.Query(terms, peer, after, take);
         }
     }
 }

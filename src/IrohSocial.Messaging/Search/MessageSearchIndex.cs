@@ -82,11 +82,11 @@ internal sealed class MessageSearchIndex
     }
 
     /// <summary>
-    /// Ids of messages in which every query word is a prefix of some word, filtered by peer and time (strictly
-    /// before <paramref name="before"/>), newest first (equal timestamps: greater message id first, so the order
-    /// survives a rebuild), at most <paramref name="take"/>.
+    /// Ids of messages in which every query word is a prefix of some word, filtered by peer and position (strictly
+    /// after <paramref name="after"/> in result order), newest first (equal timestamps: greater message id first, so
+    /// the order survives a rebuild), at most <paramref name="take"/>.
     /// </summary>
-    public IReadOnlyList<string> Query(IReadOnlyList<string> terms, EndpointId? peer, DateTimeOffset? before, int take)
+    public IReadOnlyList<string> Query(IReadOnlyList<string> terms, EndpointId? peer, SearchCursor? after, int take)
     {
         if (terms.Count == 0 || take <= 0)
         {
@@ -126,8 +126,7 @@ internal sealed class MessageSearchIndex
             count += (long)ulong.PopCount(word);
         }
 
-        var beforeTicks = before?.UtcTicks ?? long.MaxValue;
-        bool Wanted(Entry? e) => e is not null && (peer is not { } p || e.Peer == p) && e.TimestampTicks < beforeTicks;
+        bool Wanted(Entry? e) => e is not null && (peer is not { } p || e.Peer == p) && (after is not { } c || c.Precedes(e.TimestampTicks, e.MessageId));
 
         // Many hits: walk messages newest first and stop at the limit (a common prefix then costs about what a
         // newest-first scan would). Few hits: rank just those.
@@ -219,6 +218,10 @@ internal sealed class MessageSearchIndex
         _byTime.RemoveAll(n => _entries[n] is null);
         _dead = 0;
     }
+
+    /// <summary>Where a result page ended, for the next page; <see langword="null"/> when the id is not indexed.</summary>
+    public SearchCursor? CursorAt(string messageId) =>
+        _byMessage.TryGetValue(messageId, out var number) && _entries[number] is { } entry ? new SearchCursor(entry.TimestampTicks, entry.MessageId) : null;
 
     private sealed record Entry(string MessageId, EndpointId Peer, long TimestampTicks);
 

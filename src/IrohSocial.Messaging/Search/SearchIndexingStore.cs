@@ -51,8 +51,8 @@ internal sealed class SearchIndexingStore(IMessagingStore inner, int denseMatche
     public ValueTask<bool> ContainsMessageAsync(EndpointId peer, string messageId, CancellationToken cancellationToken = default) =>
         Inner.ContainsMessageAsync(peer, messageId, cancellationToken);
 
-    public ValueTask<IReadOnlyList<StoredMessage>> GetMessagesAsync(EndpointId peer, int limit, DateTimeOffset? before, CancellationToken cancellationToken = default) =>
-        Inner.GetMessagesAsync(peer, limit, before, cancellationToken);
+    public ValueTask<IReadOnlyList<StoredMessage>> GetMessagesAsync(EndpointId peer, int limit, string? beforeMessageId, CancellationToken cancellationToken = default) =>
+        Inner.GetMessagesAsync(peer, limit, beforeMessageId, cancellationToken);
 
     public ValueTask<IReadOnlyList<string>> GetUnreadMessageIdsAsync(EndpointId peer, CancellationToken cancellationToken = default) =>
         Inner.GetUnreadMessageIdsAsync(peer, cancellationToken);

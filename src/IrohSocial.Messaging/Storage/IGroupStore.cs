@@ -20,10 +20,12 @@ public interface IGroupStore
     ValueTask<bool> ContainsGroupMessageAsync(string messageId, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// The newest <paramref name="limit"/> messages of <paramref name="group"/> older than <paramref name="before"/>
-    /// (all when null), returned oldest first; ties on timestamp by arrival.
+    /// The newest <paramref name="limit"/> messages of <paramref name="group"/> that come before the message
+    /// <paramref name="beforeMessageId"/> (by timestamp, ties by arrival), or the newest when null; returned oldest
+    /// first.
     /// </summary>
-    ValueTask<IReadOnlyList<GroupMessage>> GetGroupMessagesAsync(GroupId group, int limit, DateTimeOffset? before, CancellationToken cancellationToken = default);
+    /// <exception cref="ArgumentException"><paramref name="beforeMessageId"/> is not a message of this group.</exception>
+    ValueTask<IReadOnlyList<GroupMessage>> GetGroupMessagesAsync(GroupId group, int limit, string? beforeMessageId, CancellationToken cancellationToken = default);
 
     /// <summary>Incoming messages of <paramref name="group"/> not yet read, oldest first.</summary>
     ValueTask<IReadOnlyList<GroupMessage>> GetUnreadGroupMessagesAsync(GroupId group, CancellationToken cancellationToken = default);

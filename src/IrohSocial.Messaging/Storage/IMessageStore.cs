@@ -21,10 +21,13 @@ public interface IMessageStore
     ValueTask<bool> ContainsMessageAsync(EndpointId peer, string messageId, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// The newest <paramref name="limit"/> messages with <paramref name="peer"/> older than <paramref name="before"/>
-    /// (all when null), returned oldest first. Ties on timestamp are ordered by arrival.
+    /// The newest <paramref name="limit"/> messages with <paramref name="peer"/> that come before the message
+    /// <paramref name="beforeMessageId"/> in the conversation's order (by timestamp, ties by arrival), or the newest
+    /// when null; returned oldest first. Paging with the oldest id of the previous page visits every message once,
+    /// also where several share a timestamp.
     /// </summary>
-    ValueTask<IReadOnlyList<StoredMessage>> GetMessagesAsync(EndpointId peer, int limit, DateTimeOffset? before, CancellationToken cancellationToken = default);
+    /// <exception cref="ArgumentException"><paramref name="beforeMessageId"/> was never stored in this conversation.</exception>
+    ValueTask<IReadOnlyList<StoredMessage>> GetMessagesAsync(EndpointId peer, int limit, string? beforeMessageId, CancellationToken cancellationToken = default);
 
     /// <summary>Ids of incoming messages from <paramref name="peer"/> not yet read, oldest first.</summary>
     ValueTask<IReadOnlyList<string>> GetUnreadMessageIdsAsync(EndpointId peer, CancellationToken cancellationToken = default);

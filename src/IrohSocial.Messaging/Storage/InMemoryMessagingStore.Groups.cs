@@ -69,13 +69,24 @@ public sealed partial class InMemoryMessagingStore : IGroupStore
     }
 
     /// <inheritdoc />
-    public ValueTask<IReadOnlyList<GroupMessage>> GetGroupMessagesAsync(GroupId group, int limit, DateTimeOffset? before, CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyList<GroupMessage>> GetGroupMessagesAsync(GroupId group, int limit, string? beforeMessageId, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
         lock (_gate)
         {
+            var cursor = (Timestamp: DateTimeOffset.MaxValue, Seq: long.MaxValue);
+            if (beforeMessageId is not null)
+            {
+                if (!_groupMessages.TryGetValue(beforeMessageId, out var at) || at.Message.Group != group)
+                {
+                    throw new ArgumentException("No message with this id was stored in this group.", nameof(beforeMessageId));
+                }
+
+                cursor = (at.Message.Timestamp, at.Seq);
+            }
+
             IReadOnlyList<GroupMessage> result = _groupMessages.Values
-                .Where(r => r.Message.Group == group && (before is null || r.Message.Timestamp < before))
+                .Where(r => r.Message.Group == group && (r.Message.Timestamp < cursor.Timestamp || (r.Message.Timestamp == cursor.Timestamp && r.Seq < cursor.Seq)))
                 .OrderByDescending(r => r.Message.Timestamp).ThenByDescending(r => r.Seq)
                 .Take(limit)
                 .Reverse()

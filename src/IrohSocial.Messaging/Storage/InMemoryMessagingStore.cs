@@ -160,13 +160,25 @@ public sealed partial class InMemoryMessagingStore : IMessagingStore
     }
 
     /// <inheritdoc />
-    public ValueTask<IReadOnlyList<StoredMessage>> GetMessagesAsync(EndpointId peer, int limit, DateTimeOffset? before, CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyList<StoredMessage>> GetMessagesAsync(EndpointId peer, int limit, string? beforeMessageId, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
         lock (_gate)
         {
+            var cursor = (Timestamp: DateTimeOffset.MaxValue, Seq: long.MaxValue);
+            if (beforeMessageId is not null)
+            {
+                // Deleted rows stay as tombstones, so a cursor on a message deleted since its page was read still works.
+                if (!_messages.TryGetValue(beforeMessageId, out var at) || at.Peer != peer)
+                {
+                    throw new ArgumentException("No message with this id was stored in this conversation.", nameof(beforeMessageId));
+                }
+
+                cursor = (at.Message.Timestamp, at.Seq);
+            }
+
             IReadOnlyList<StoredMessage> result = Live()
-                .Where(r => r.Message.Peer == peer && (before is null || r.Message.Timestamp < before))
+                .Where(r => r.Message.Peer == peer && (r.Message.Timestamp < cursor.Timestamp || (r.Message.Timestamp == cursor.Timestamp && r.Seq < cursor.Seq)))
                 .OrderByDescending(r => r.Message.Timestamp).ThenByDescending(r => r.Seq)
                 .Take(limit)
                 .Reverse()

@@ -25,10 +25,10 @@ public sealed partial class MessageSearchTests
                 Guid.NewGuid().ToString("N"), Peers[peer], incoming ? MessageDirection.Incoming : MessageDirection.Outgoing, text,
                 DateTimeOffset.UnixEpoch.AddMinutes(minute), null, [], MessageStatus.Delivered));
 
-    private sealed record Case(List<StoredMessage> Messages, List<int> Deleted, List<int> IndexedBeforeBuild, string Query, int? Peer, int Limit, int? BeforeMinute, int DenseMatches)
+    private sealed record Case(List<StoredMessage> Messages, List<int> Deleted, List<int> IndexedBeforeBuild, string Query, int? Peer, int Limit, int? After, int DenseMatches)
     {
         public override string ToString() =>
-            $"query '{Query}', peer {Peer}, limit {Limit}, before {BeforeMinute}, dense above {DenseMatches}, deleted [{string.Join(',', Deleted)}], messages: "
+            $"query '{Query}', peer {Peer}, limit {Limit}, after message {After}, dense above {DenseMatches}, deleted [{string.Join(',', Deleted)}], messages: "
             + string.Join(" | ", Messages.Select(m => $"{Array.IndexOf(Peers, m.Peer)}@{m.Timestamp.Minute} '{m.Content}'"));
     }
 
@@ -39,9 +39,9 @@ public sealed partial class MessageSearchTests
         from query in Gen.OneOf(Text, Gen.String[TextChar, 1, 4])
         from peer in Gen.Int[0, Peers.Length - 1].Nullable()
         from limit in Gen.Int[0, 12]
-        from before in Gen.Int[0, 21].Nullable()
+        from after in Gen.Int[0, 30].Nullable()
         from dense in Gen.Int[0, 8]
-        select new Case(messages, deleted, [split], query, peer, limit, before, dense);
+        select new Case(messages, deleted, [split], query, peer, limit, after, dense);
 
     [Fact]
     public async Task Search_AnyMessagesAndQuery_MatchesPlainReference()
@@ -71,9 +71,11 @@ public sealed partial class MessageSearchTests
             }
 
             var peer = c.Peer is { } p ? Peers[p] : (EndpointId?)null;
-            var before = c.BeforeMinute is { } b ? DateTimeOffset.UnixEpoch.AddMinutes(b) : (DateTimeOffset?)null;
-            var actual = (await indexing.Search.SearchAsync(c.Query, peer, c.Limit, before, default)).Select(m => m.Id).ToList();
-            var expected = Reference(c.Messages.Where(m => !deleted.Contains(m.Id)).ToList(), c.Query, peer, c.Limit, before);
+            var live = c.Messages.Where(m => !deleted.Contains(m.Id)).ToList();
+            // The cursor is any live message (a page boundary), often one sharing its minute with others.
+            var after = c.After is { } a && live.Count > 0 ? live[a % live.Count] : null;
+            var actual = (await indexing.Search.SearchAsync(c.Query, peer, c.Limit, after?.Id, default)).Select(m => m.Id).ToList();
+            var expected = Reference(live, c.Query, peer, c.Limit, after);
             Assert.Equal(expected, actual);
         }, iter: 2000);
     }
@@ -127,7 +129,7 @@ public sealed partial class MessageSearchTests
         Assert.True(index.WordCount < words, "compaction forgot the words of deleted messages");
         Assert.Equal(1000, index.Count);
         Assert.Equal(["m4999", "m4998"], index.Query(["common"], null, null, 2));
-        Assert.Empty(index.Query(["word1"], Peers[0], DateTimeOffset.UnixEpoch.AddSeconds(4000), 10));
+        Assert.Empty(index.Query(["word1"], Peers[0], index.CursorAt("m4000"), 10));
     }
 
     /// <summary>
@@ -135,7 +137,7 @@ public sealed partial class MessageSearchTests
     /// a query word matches when ICU's culture-invariant comparison, ignoring case and accents, finds it at the
     /// start of a word. Order: newest first, then greater id first.
     /// </summary>
-    private static List<string> Reference(List<StoredMessage> live, string query, EndpointId? peer, int limit, DateTimeOffset? before)
+    private static List<string> Reference(List<StoredMessage> live, string query, EndpointId? peer, int limit, StoredMessage? after)
     {
         var compare = CultureInfo.InvariantCulture.CompareInfo;
         const CompareOptions Loose = CompareOptions.IgnoreCase | CompareOptions.IgnoreNonSpace;
@@ -146,7 +148,8 @@ public sealed partial class MessageSearchTests
         }
 
         return live
-            .Where(m => (peer is null || m.Peer == peer) && (before is null || m.Timestamp < before))
+            .Where(m => (peer is null || m.Peer == peer)
+                && (after is null || m.Timestamp < after.Timestamp || (m.Timestamp == after.Timestamp && string.CompareOrdinal(m.Id, after.Id) < 0)))
             .Where(m =>
             {
                 var words = WordPattern().Matches(m.Content).Select(w => w.Value).ToList();

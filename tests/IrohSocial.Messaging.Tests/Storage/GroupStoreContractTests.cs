@@ -55,8 +55,10 @@ public abstract class GroupStoreContractTests
         }
 
         await store.ApplyAsync([new InsertGroupMessage(Incoming("m0", 0, text: "again")), new InsertGroupMessage(Incoming("x", 1, other))]);
-        var page = await groups.GetGroupMessagesAsync(Team, 3, T0.AddSeconds(5));
+        var page = await groups.GetGroupMessagesAsync(Team, 3, "m5");
         Assert.Equal(["m2", "m3", "m4"], page.Select(m => m.Id));
+        Assert.Equal(["m0", "m1"], (await groups.GetGroupMessagesAsync(Team, 3, "m2")).Select(m => m.Id));
+        await Assert.ThrowsAsync<ArgumentException>(async () => await groups.GetGroupMessagesAsync(Team, 3, "x"));
         var first = await groups.GetGroupMessageAsync("m0");
         Assert.Equal(("hi", Bob, "r0", "f.txt"), (first!.Content, first.Sender, first.ReplyTo, first.Attachments.Single().Name));
         Assert.True(await groups.ContainsGroupMessageAsync("x"));
@@ -64,6 +66,26 @@ public abstract class GroupStoreContractTests
 
         await store.ApplyAsync([new SetGroupMessageStatus("m1", MessageStatus.Read)]);
         Assert.Equal(["m0", "m2", "m3", "m4", "m5"], (await groups.GetUnreadGroupMessagesAsync(Team)).Select(m => m.Id));
+    }
+
+    [Fact]
+    public async Task GroupMessages_PagingThroughOneTimestamp_VisitsEachOnceInArrivalOrder()
+    {
+        await using var store = await CreateAsync(nameof(GroupMessages_PagingThroughOneTimestamp_VisitsEachOnceInArrivalOrder));
+        var groups = (IGroupStore)store;
+        string[] arrival = ["q", "b", "z", "a", "m"];
+        foreach (var id in arrival)
+        {
+            await store.ApplyAsync([new InsertGroupMessage(Incoming(id, 7))]);
+        }
+
+        var seen = new List<string>();
+        for (var page = await groups.GetGroupMessagesAsync(Team, 2, null); page.Count > 0; page = await groups.GetGroupMessagesAsync(Team, 2, page[0].Id))
+        {
+            seen.InsertRange(0, page.Select(m => m.Id));
+        }
+
+        Assert.Equal(arrival, seen);
     }
 
     [Fact]

@@ -96,10 +96,61 @@ public abstract class MessagingStoreContractTests
         await store.ApplyAsync([new InsertMessage(Message("other", Alice, MessageDirection.Incoming, 5))]);
         var page1 = await store.GetMessagesAsync(Bob, 4, null);
         Assert.Equal(["m6", "m7", "m8", "m9"], page1.Select(m => m.Id));
-        var page2 = await store.GetMessagesAsync(Bob, 4, page1[0].Timestamp);
+        var page2 = await store.GetMessagesAsync(Bob, 4, page1[0].Id);
         Assert.Equal(["m2", "m3", "m4", "m5"], page2.Select(m => m.Id));
-        var page3 = await store.GetMessagesAsync(Bob, 4, page2[0].Timestamp);
+        var page3 = await store.GetMessagesAsync(Bob, 4, page2[0].Id);
         Assert.Equal(["m0", "m1"], page3.Select(m => m.Id));
+    }
+
+    [Fact]
+    public async Task GetMessages_PagingThroughSharedTimestampsAndDeletes_VisitsEveryLiveMessageOnce()
+    {
+        // Many messages share a millisecond (a burst, a mailbox fetch): a timestamp cursor skipped the rest of a page
+        // boundary's millisecond. Checked for every page size against the arrival order.
+        await using var store = await CreateAsync(nameof(GetMessages_PagingThroughSharedTimestampsAndDeletes_VisitsEveryLiveMessageOnce));
+        var ids = Enumerable.Range(0, 40).Select(i => $"m{i:00}").ToList();
+        foreach (var id in ids)
+        {
+            // Four timestamps for forty messages, arriving out of id order within each.
+            await store.ApplyAsync([new InsertMessage(Message(id, Bob, MessageDirection.Incoming, ids.IndexOf(id) / 10))]);
+        }
+
+        await store.ApplyAsync([new InsertMessage(Message("other", Alice, MessageDirection.Incoming, 1))]);
+        var deleted = new HashSet<string> { "m03", "m19", "m20" };
+        foreach (var id in deleted)
+        {
+            await store.ApplyAsync([new RemoveMessage(Bob, id)]);
+        }
+
+        var expected = ids.Where(id => !deleted.Contains(id)).ToList();
+        for (var size = 1; size <= 12; size++)
+        {
+            var seen = new List<string>();
+            string? cursor = null;
+            for (var pages = 0; pages < 100; pages++)
+            {
+                var page = await store.GetMessagesAsync(Bob, size, cursor);
+                seen.InsertRange(0, page.Select(m => m.Id));
+                if (page.Count < size)
+                {
+                    break;
+                }
+
+                cursor = page[0].Id;
+                // A cursor on a message deleted after its page was read still pages on.
+                if (size == 5 && pages == 1)
+                {
+                    await store.ApplyAsync([new RemoveMessage(Bob, cursor)]);
+                    expected.Remove(cursor);
+                    seen.Remove(cursor);
+                }
+            }
+
+            Assert.Equal(expected, seen);
+        }
+
+        await Assert.ThrowsAsync<ArgumentException>(async () => await store.GetMessagesAsync(Bob, 5, "other"));
+        await Assert.ThrowsAsync<ArgumentException>(async () => await store.GetMessagesAsync(Bob, 5, "never-stored"));
     }
 
     [Fact]

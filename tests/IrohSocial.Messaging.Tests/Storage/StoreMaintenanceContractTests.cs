@@ -91,8 +91,8 @@ public abstract class StoreMaintenanceContractTests
         public ValueTask<bool> ContainsMessageAsync(string messageId, CancellationToken cancellationToken = default) => inner.ContainsMessageAsync(messageId, cancellationToken);
         public ValueTask<bool> ContainsMessageAsync(EndpointId peer, string messageId, CancellationToken cancellationToken = default) => inner.ContainsMessageAsync(peer, messageId, cancellationToken);
 
-        public ValueTask<IReadOnlyList<StoredMessage>> GetMessagesAsync(EndpointId peer, int limit, DateTimeOffset? before, CancellationToken cancellationToken = default) =>
-            inner.GetMessagesAsync(peer, limit, before, cancellationToken);
+        public ValueTask<IReadOnlyList<StoredMessage>> GetMessagesAsync(EndpointId peer, int limit, string? beforeMessageId, CancellationToken cancellationToken = default) =>
+            inner.GetMessagesAsync(peer, limit, beforeMessageId, cancellationToken);
 
         public ValueTask<IReadOnlyList<string>> GetUnreadMessageIdsAsync(EndpointId peer, CancellationToken cancellationToken = default) => inner.GetUnreadMessageIdsAsync(peer, cancellationToken);
 

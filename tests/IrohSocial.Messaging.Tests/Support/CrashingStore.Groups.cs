@@ -14,7 +14,7 @@ public sealed partial class CrashingStore : IGroupStore
 
     public ValueTask<bool> ContainsGroupMessageAsync(string messageId, CancellationToken cancellationToken = default) { Check(); return Groups.ContainsGroupMessageAsync(messageId, cancellationToken); }
 
-    public ValueTask<IReadOnlyList<GroupMessage>> GetGroupMessagesAsync(GroupId group, int limit, DateTimeOffset? before, CancellationToken cancellationToken = default) { Check(); return Groups.GetGroupMessagesAsync(group, limit, before, cancellationToken); }
+    public ValueTask<IReadOnlyList<GroupMessage>> GetGroupMessagesAsync(GroupId group, int limit, string? beforeMessageId, CancellationToken cancellationToken = default) { Check(); return Groups.GetGroupMessagesAsync(group, limit, beforeMessageId, cancellationToken); }
 
     public ValueTask<IReadOnlyList<GroupMessage>> GetUnreadGroupMessagesAsync(GroupId group, CancellationToken cancellationToken = default) { Check(); return Groups.GetUnreadGroupMessagesAsync(group, cancellationToken); }
 }

@@ -102,7 +102,7 @@ public sealed partial class CrashingStore(IMessagingStore inner, int crashAtWrit
         return inner.ContainsMessageAsync(peer, messageId, cancellationToken);
     }
 
-    public ValueTask<IReadOnlyList<StoredMessage>> GetMessagesAsync(EndpointId peer, int limit, DateTimeOffset? before, CancellationToken cancellationToken = default) { Check(); return inner.GetMessagesAsync(peer, limit, before, cancellationToken); }
+    public ValueTask<IReadOnlyList<StoredMessage>> GetMessagesAsync(EndpointId peer, int limit, string? beforeMessageId, CancellationToken cancellationToken = default) { Check(); return inner.GetMessagesAsync(peer, limit, beforeMessageId, cancellationToken); }
 
     public ValueTask<IReadOnlyList<string>> GetUnreadMessageIdsAsync(EndpointId peer, CancellationToken cancellationToken = default) { Check(); return inner.GetUnreadMessageIdsAsync(peer, cancellationToken); }
 

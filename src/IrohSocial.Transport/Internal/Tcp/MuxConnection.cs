@@ -34,6 +34,7 @@ internal sealed class MuxConnection : ConnectionCore
     private readonly object _gate = new();
     private readonly TaskCompletionSource _settings = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _peerSentClose = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _lifetime = new();
     private readonly List<ulong> _offersBeforeStart = [];
     private MxChannel? _control;
@@ -465,6 +466,7 @@ internal sealed class MuxConnection : ConnectionCore
             case ControlType.Close:
                 var code = (long)Math.Min(message.Value, CloseCodes.MaxQuicCode);
                 var (error, appCode) = CloseCodes.Interpret(code);
+                _peerSentClose.TrySetResult();
                 _ = TeardownAsync(new CloseInfo(error, appCode, message.Reason, ByPeer: true), sendClose: false);
                 break;
         }
@@ -566,7 +568,9 @@ internal sealed class MuxConnection : ConnectionCore
                 await SendControlAsync(new ControlMessage(ControlType.Close, (ulong)info.WireCode, Reason: info.Reason)).ConfigureAwait(false);
 
                 // The peer closes the transport when it has read CLOSE; waiting for that keeps CLOSE from being cut off.
-                await _mux.Completion.WaitAsync(CloseTimeout, _ctx.Time).ConfigureAwait(false);
+                // When both sides close at once (a call's end), each waits for the other to hang up: the peer's own
+                // CLOSE means it is closing anyway, so it ends the wait instead of the timeout.
+                await Task.WhenAny(_mux.Completion, _peerSentClose.Task).WaitAsync(CloseTimeout, _ctx.Time).ConfigureAwait(false);
             }
             catch (Exception)
             {
