@@ -55,9 +55,9 @@ internal static class BigHistoryHarness
         var random = new Random(7);
         var pageTimes = Measure(200, async () =>
         {
-            var peer = peers[random.Next(peers.Length)];
-            var before = DateTimeOffset.FromUnixTimeMilliseconds(BaseTime + random.Next(messages) * 1000L);
-            await store.GetMessagesAsync(peer, PageSize, before);
+            // Any page: the 50 messages before a random message of its conversation (cursor = message id).
+            var at = random.Next(messages);
+            await store.GetMessagesAsync(PeerOf(peers, at), PageSize, MessageId(at));
         });
 
         using var raw = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
@@ -108,6 +108,10 @@ internal static class BigHistoryHarness
         return key.PublicKey;
     }
 
+    private static EndpointId PeerOf(EndpointId[] peers, int message) => peers[(int)((uint)(message * 2654435761u) % (uint)peers.Length)];
+
+    private static string MessageId(int message) => $"m{message:x8}";
+
     private static string Content(int i) => $"message {i}: an ordinary chat line of about sixty characters, more or less";
 
     private static async Task GenerateAsync(string path, AtRestSealer sealer, EndpointId[] peers, int messages)
@@ -119,10 +123,10 @@ internal static class BigHistoryHarness
         for (var i = 0; i < messages; i++)
         {
             // Messages spread over the conversations in time order (one a second), as a long-lived account would have.
-            var peer = peers[(int)((uint)(i * 2654435761u) % (uint)peers.Length)];
+            var peer = PeerOf(peers, i);
             var incoming = i % 2 == 0;
             var status = incoming ? (i % 10 < 7 ? MessageStatus.Read : MessageStatus.Delivered) : MessageStatus.Delivered;
-            batch.Add(new InsertMessage(new StoredMessage($"m{i:x8}", peer, incoming ? MessageDirection.Incoming : MessageDirection.Outgoing, Content(i),
+            batch.Add(new InsertMessage(new StoredMessage(MessageId(i), peer, incoming ? MessageDirection.Incoming : MessageDirection.Outgoing, Content(i),
                 DateTimeOffset.FromUnixTimeMilliseconds(BaseTime + i * 1000L), null, [], status)));
             if (batch.Count == BatchSize)
             {
