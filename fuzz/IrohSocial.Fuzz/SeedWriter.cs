@@ -211,7 +211,8 @@ internal static class SeedWriter
             ["read"] = new ReadControl("r1", ["m1", "m2"]).ToJson(),
             ["delete"] = new DeleteControl("d1", "m1").ToJson(),
             ["delivered"] = new DeliveredControl("k1", ["m1"]).ToJson(),
-            ["call-offer"] = new CallControl("c1", "call-1", CallSignalKind.Offer, "opus", true, new byte[32], null, null).ToJson(),
+            ["call-offer"] = new ExtensionControl("c1", "call.signal", System.Text.Json.JsonDocument.Parse(
+                """{"call_id":"call-1","kind":"Offer","audio_codec":"opus48k","video":true,"media_key":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=","reason":null,"candidate":null}""").RootElement).ToJson(),
         });
         Seeds(corpusRoot, "attachment-metadata", new()
         {

@@ -117,7 +117,7 @@ public sealed class CliNode : IAsyncDisposable
                     RelayUrls = Relays,
                     AttachmentDirectory = AttachmentDirectory,
                     LoggerFactory = _loggers,
-                    Calls = calls ?? Media.Calls.CallOptions.Default,
+                    Extensions = [new Media.Calls.CallsExtension(calls)],
                 },
                 cancellationToken);
         }

@@ -109,6 +109,7 @@ public sealed class DemoPeer : IAsyncDisposable
                 Provider = _transport,
                 AttachmentDirectory = AttachmentDirectory,
                 LoggerFactory = _loggerFactory,
+                Extensions = [new CallsExtension()],
             },
             cancellationToken);
         _port = node.Messages.Endpoint.LocalEndPoint.Port;

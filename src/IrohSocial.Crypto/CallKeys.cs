@@ -13,7 +13,7 @@ namespace IrohSocial.Crypto;
 /// <c>okm = HKDF-SHA256(ikm = callerSecret || calleeSecret, salt = callId, info = "iroh-social/call/media/v1", L = 64)</c>;
 /// caller-to-callee key = <c>okm[0..32]</c>, callee-to-caller key = <c>okm[32..64]</c>.
 /// </remarks>
-public sealed class CallKeys : IDisposable
+internal sealed class CallKeys : IDisposable
 {
     /// <summary>HKDF info label of the media keys.</summary>
     public const string KeyLabel = "iroh-social/call/media/v1";

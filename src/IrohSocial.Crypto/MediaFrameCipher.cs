@@ -10,7 +10,7 @@ namespace IrohSocial.Crypto;
 /// (stream kind, sequence) pair must be sealed at most once under a key: senders number every
 /// stream kind's frames with a strictly increasing sequence. Safe to use from several threads.
 /// </summary>
-public sealed class MediaFrameCipher : IDisposable
+internal sealed class MediaFrameCipher : IDisposable
 {
     /// <summary>Bytes the tag adds to each frame.</summary>
     public const int TagSize = ChaCha20Poly1305Ietf.TagSize;

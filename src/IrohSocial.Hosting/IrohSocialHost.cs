@@ -1,6 +1,5 @@
 using IrohSocial.Crypto;
 using IrohSocial.Hosting.Internal;
-using IrohSocial.Media.Calls;
 using IrohSocial.Messaging;
 using IrohSocial.Messaging.Storage;
 using IrohSocial.Storage.Sqlite;
@@ -56,9 +55,6 @@ public sealed class IrohSocialHost : IHostedService, IAsyncDisposable, IDisposab
     /// <exception cref="InvalidOperationException">The host has not started (or has stopped).</exception>
     public DmClient Messages => Current.Node.Messages;
 
-    /// <summary>Voice and video calls.</summary>
-    /// <exception cref="InvalidOperationException">The host has not started (or has stopped).</exception>
-    public CallManager Calls => Current.Node.Calls;
 
     /// <summary>The running node (messages, calls, id, ticket).</summary>
     /// <exception cref="InvalidOperationException">The host has not started (or has stopped).</exception>
@@ -116,6 +112,7 @@ public sealed class IrohSocialHost : IHostedService, IAsyncDisposable, IDisposab
                         BindAddress = options.ParseBindAddress(),
                         Provider = options.Provider,
                         AttachmentDirectory = options.AttachmentDirectory,
+                        Extensions = [.. options.Extensions],
                         LoggerFactory = _loggerFactory,
                         TimeProvider = _time,
                     },

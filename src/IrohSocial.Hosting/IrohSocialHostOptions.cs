@@ -41,5 +41,11 @@ public sealed class IrohSocialHostOptions
     /// <summary>Where received attachments are kept, sealed and owner-only (see <c>DmClientOptions.AttachmentDirectory</c>); null = the user's local application data folder.</summary>
     public string? AttachmentDirectory { get; set; }
 
+    /// <summary>
+    /// Features the node runs beside direct messages (calls: <c>o.Extensions.Add(new CallsExtension())</c> from
+    /// IrohSocial.Media; reach them through <see cref="IrohSocialHost.Node"/>, e.g. <c>host.Node.Calls</c>).
+    /// </summary>
+    public IList<INodeExtension> Extensions { get; } = [];
+
     internal IPEndPoint ParseBindAddress() => IPEndPoint.Parse(BindAddress);
 }

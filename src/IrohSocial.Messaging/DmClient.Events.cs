@@ -22,9 +22,6 @@ public sealed partial class DmClient
     /// <summary>The session with a peer was re-established (the peer lost its state).</summary>
     public event EventHandler<SessionResetEvent>? SessionReset;
 
-    /// <summary>A call signal arrived.</summary>
-    public event EventHandler<CallSignalReceivedEvent>? CallSignalReceived;
-
     /// <summary>An attachment's bytes arrived and were verified.</summary>
     public event EventHandler<AttachmentReceivedEvent>? AttachmentReceived;
 
@@ -46,7 +43,6 @@ public sealed partial class DmClient
                 case TypingEvent e: Typing?.Invoke(this, e); break;
                 case MessageDeletedEvent e: MessageDeleted?.Invoke(this, e); break;
                 case SessionResetEvent e: SessionReset?.Invoke(this, e); break;
-                case CallSignalReceivedEvent e: CallSignalReceived?.Invoke(this, e); break;
                 case AttachmentReceivedEvent e: AttachmentReceived?.Invoke(this, e); break;
                 case Groups.GroupEvent e: RaiseGroupEvent(e); break;
             }

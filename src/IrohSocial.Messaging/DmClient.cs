@@ -344,19 +344,6 @@ public sealed partial class DmClient : IAsyncDisposable
     }
 
     /// <summary>
-    /// Sends a call signal through the encrypted session and waits for the peer's acknowledgement. Not queued:
-    /// a signal for an unreachable peer fails with <see cref="MessagingError.PeerUnreachable"/>.
-    /// </summary>
-    public async Task SendCallSignalAsync(EndpointId peer, CallSignal signal, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(signal);
-        ArgumentException.ThrowIfNullOrEmpty(signal.CallId);
-        ThrowIfDisposed();
-        var control = new CallControl(_runtime.NewId(), signal.CallId, signal.Kind, signal.AudioCodec, signal.Video, signal.MediaKey, signal.Reason, signal.Candidate);
-        await Channel(peer).SendAndWaitAsync([control], cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>
     /// Tries to deliver every queued entry now, whatever the backoff says. Entries that fail stay queued.
     /// </summary>
     public async Task<OutboxFlushResult> FlushOutboxAsync(CancellationToken cancellationToken = default)

@@ -28,9 +28,6 @@ public sealed record MessageDeletedEvent(EndpointId Peer, string MessageId) : Dm
 /// </summary>
 public sealed record SessionResetEvent(EndpointId Peer) : DmEvent(Peer);
 
-/// <summary>A call signal arrived through the DM session.</summary>
-public sealed record CallSignalReceivedEvent(EndpointId Peer, CallSignal Signal) : DmEvent(Peer);
-
 /// <summary>An attachment's bytes arrived and matched their announced hash.</summary>
 /// <param name="Peer">The sender.</param>
 /// <param name="MessageId">The message the attachment belongs to.</param>

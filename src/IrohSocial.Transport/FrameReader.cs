@@ -5,7 +5,8 @@ namespace IrohSocial.Transport;
 /// <summary>
 /// Reads length-prefixed frames <c>[u32 big-endian length][payload]</c> from a stream. A length above
 /// <see cref="MaxFrameSize"/> is rejected before any of the payload is read; on a <see cref="TransportStream"/> the
-/// stream is then aborted with <see cref="FrameTooLargeErrorCode"/>.
+/// stream is then aborted with <see cref="FrameTooLargeErrorCode"/>. The SDK's one framing implementation: the DM
+/// protocol reads its frames with <see cref="ReadFrameAsync(Stream, int, CancellationToken)"/>.
 /// </summary>
 public sealed class FrameReader
 {
@@ -15,8 +16,10 @@ public sealed class FrameReader
     /// <summary>Stream abort code used when a frame is too large or truncated.</summary>
     public const long FrameTooLargeErrorCode = 0x4652_4D45; // "FRME"
 
+    /// <summary>Bytes of the length prefix.</summary>
+    public const int HeaderSize = 4;
+
     private readonly Stream _stream;
-    private readonly byte[] _header = new byte[4];
 
     /// <summary>Creates a reader over <paramref name="stream"/>.</summary>
     public FrameReader(Stream stream, int maxFrameSize = DefaultMaxFrameSize)
@@ -37,56 +40,56 @@ public sealed class FrameReader
     /// </exception>
     public async ValueTask<byte[]?> ReadFrameAsync(CancellationToken cancellationToken = default)
     {
-        var headerRead = await ReadFullyAsync(_header, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await ReadFrameAsync(_stream, MaxFrameSize, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TransportException ex) when (ex.Error is TransportError.FrameTooLarge or TransportError.ProtocolViolation)
+        {
+            if (_stream is TransportStream transportStream)
+            {
+                transportStream.Abort(FrameTooLargeErrorCode);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Reads one frame's payload from <paramref name="stream"/> without aborting it on bad input (the caller decides
+    /// how to close); null when the stream ended cleanly between frames.
+    /// </summary>
+    /// <exception cref="TransportException">
+    /// <see cref="TransportError.FrameTooLarge"/> for a length above <paramref name="maxFrameSize"/> (nothing of the
+    /// payload is read), <see cref="TransportError.ProtocolViolation"/> when the stream ends inside a frame.
+    /// </exception>
+    public static async ValueTask<byte[]?> ReadFrameAsync(Stream stream, int maxFrameSize, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        var header = new byte[HeaderSize];
+        var headerRead = await stream.ReadAtLeastAsync(header, HeaderSize, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
         if (headerRead == 0)
         {
             return null;
         }
 
-        if (headerRead < _header.Length)
+        if (headerRead < HeaderSize)
         {
-            throw Violation(TransportError.ProtocolViolation, "The stream ended inside a frame header.");
+            throw new TransportException(TransportError.ProtocolViolation, "The stream ended inside a frame header.");
         }
 
-        var length = BinaryPrimitives.ReadUInt32BigEndian(_header);
-        if (length > (uint)MaxFrameSize)
+        var length = BinaryPrimitives.ReadUInt32BigEndian(header);
+        if (length > (uint)maxFrameSize)
         {
-            throw Violation(TransportError.FrameTooLarge, $"A frame of {length} bytes exceeds the limit of {MaxFrameSize}.");
+            throw new TransportException(TransportError.FrameTooLarge, $"A frame of {length} bytes exceeds the limit of {maxFrameSize}.");
         }
 
         var payload = new byte[length];
-        if (await ReadFullyAsync(payload, cancellationToken).ConfigureAwait(false) < payload.Length)
+        if (await stream.ReadAtLeastAsync(payload, payload.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false) < payload.Length)
         {
-            throw Violation(TransportError.ProtocolViolation, "The stream ended inside a frame.");
+            throw new TransportException(TransportError.ProtocolViolation, "The stream ended inside a frame.");
         }
 
         return payload;
-    }
-
-    private async ValueTask<int> ReadFullyAsync(Memory<byte> buffer, CancellationToken cancellationToken)
-    {
-        var total = 0;
-        while (total < buffer.Length)
-        {
-            var read = await _stream.ReadAsync(buffer[total..], cancellationToken).ConfigureAwait(false);
-            if (read == 0)
-            {
-                break;
-            }
-
-            total += read;
-        }
-
-        return total;
-    }
-
-    private TransportException Violation(TransportError error, string message)
-    {
-        if (_stream is TransportStream transportStream)
-        {
-            transportStream.Abort(FrameTooLargeErrorCode);
-        }
-
-        return new TransportException(error, message);
     }
 }

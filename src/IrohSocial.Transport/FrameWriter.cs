@@ -1,10 +1,11 @@
+using System.Buffers;
 using System.Buffers.Binary;
 
 namespace IrohSocial.Transport;
 
 /// <summary>
 /// Writes length-prefixed frames <c>[u32 big-endian length][payload]</c>, the format <see cref="FrameReader"/> reads.
-/// Concurrent <see cref="WriteFrameAsync"/> calls are serialized so frames never interleave.
+/// Concurrent <see cref="WriteFrameAsync(ReadOnlyMemory{byte}, CancellationToken)"/> calls are serialized so frames never interleave.
 /// </summary>
 public sealed class FrameWriter : IDisposable
 {
@@ -32,19 +33,53 @@ public sealed class FrameWriter : IDisposable
             throw new TransportException(TransportError.FrameTooLarge, $"A frame of {payload.Length} bytes exceeds the limit of {MaxFrameSize}.");
         }
 
-        var frame = new byte[4 + payload.Length];
-        BinaryPrimitives.WriteUInt32BigEndian(frame, (uint)payload.Length);
-        payload.Span.CopyTo(frame.AsSpan(4));
         await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await _stream.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
-            await _stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+            await WriteFrameAsync(_stream, payload, flush: true, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             _lock.Release();
         }
+    }
+
+    /// <summary>
+    /// Writes one frame to <paramref name="stream"/> in a single write (header and payload from one pooled buffer),
+    /// flushing it when <paramref name="flush"/>. Not serialized: the caller owns the stream's write side.
+    /// </summary>
+    public static async ValueTask WriteFrameAsync(Stream stream, ReadOnlyMemory<byte> payload, bool flush, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        var length = FrameReader.HeaderSize + payload.Length;
+        var buffer = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            Encode(payload.Span, buffer);
+            await stream.WriteAsync(buffer.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
+            if (flush)
+            {
+                await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>The frame of <paramref name="payload"/>: its u32 big-endian length, then the payload.</summary>
+    public static byte[] Encode(ReadOnlySpan<byte> payload)
+    {
+        var frame = new byte[FrameReader.HeaderSize + payload.Length];
+        Encode(payload, frame);
+        return frame;
+    }
+
+    private static void Encode(ReadOnlySpan<byte> payload, Span<byte> destination)
+    {
+        BinaryPrimitives.WriteUInt32BigEndian(destination, (uint)payload.Length);
+        payload.CopyTo(destination[FrameReader.HeaderSize..]);
     }
 
     /// <summary>Releases the write lock; does not dispose the stream.</summary>

@@ -13,7 +13,7 @@ public sealed class DataFolderLockTests : IDisposable
         var data = _temp.Sub("bob");
         using var holder = Process.Start(new ProcessStartInfo("dotnet")
         {
-            ArgumentList = { "exec", Path.Combine(AppContext.BaseDirectory, "irohsocial.dll"), "listen", "--data", data, "--bind", "127.0.0.1:0" },
+            ArgumentList = { "exec", Path.Combine(AppContext.BaseDirectory, "IrohSocial.Cli.dll"), "listen", "--data", data, "--bind", "127.0.0.1:0" },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,

@@ -50,21 +50,21 @@ public sealed class IrohSocialHostTests : IDisposable
         var bobNode = bob.Services.GetRequiredService<IrohSocialHost>();
         var heard = new Media.Audio.MemoryAudioSink();
         var answered = new TaskCompletionSource<Media.Calls.Call>(TaskCreationOptions.RunContinuationsAsynchronously);
-        bobNode.Calls.IncomingCall += async (_, e) => answered.TrySetResult(await bobNode.Calls.AnswerAsync(e.CallId, new Media.Calls.CallMedia { AudioSink = heard }));
+        bobNode.Node.Calls.IncomingCall += async (_, e) => answered.TrySetResult(await bobNode.Node.Calls.AnswerAsync(e.CallId, new Media.Calls.CallMedia { AudioSink = heard }));
         await using var tone = new Media.Audio.ToneSource(440);
 
-        var call = await aliceNode.Calls.StartCallAsync(bobNode.Address, new Media.Calls.CallMedia { AudioSource = tone });
+        var call = await aliceNode.Node.Calls.StartCallAsync(bobNode.Address, new Media.Calls.CallMedia { AudioSource = tone });
         var bobCall = await answered.Task.WaitAsync(Wait);
         while (bobCall.Counters.AudioFramesPlayed < 10 && !bobCall.Completion.IsCompleted)
         {
             await Task.Delay(20);
         }
 
-        await aliceNode.Calls.EndAsync(call.Id);
+        await aliceNode.Node.Calls.EndAsync(call.Id);
         Assert.Equal(CallEndReason.Completed, await call.Completion.WaitAsync(Wait));
         Assert.Equal(CallEndReason.Completed, await bobCall.Completion.WaitAsync(Wait));
         Assert.True(bobCall.Counters.AudioFramesPlayed >= 10);
-        var history = await bobNode.Calls.GetHistoryAsync(10);
+        var history = await bobNode.Node.Calls.GetHistoryAsync(10);
         Assert.Equal(call.Id, Assert.Single(history).CallId);
         await alice.StopAsync();
         await bob.StopAsync();
@@ -221,6 +221,7 @@ public sealed class IrohSocialHostTests : IDisposable
             o.BindAddress = "127.0.0.1:0";
             o.Provider = IrohSocial.Testing.TestTransport.Require();
             o.AttachmentDirectory = Path.Combine(_folder, name, "attachments");
+            o.Extensions.Add(new Media.Calls.CallsExtension());
         });
         extra?.Invoke(builder);
         return builder.Build();

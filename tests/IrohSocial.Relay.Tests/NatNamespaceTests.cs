@@ -192,7 +192,7 @@ internal sealed class NatTopology : IAsyncDisposable
             {
                 if (File.Exists(Path.Combine(dir.FullName, "IrohSocial.Sdk.sln")))
                 {
-                    return Path.Combine(dir.FullName, "samples", "IrohSocial.Cli", "bin", configuration, "net10.0", "irohsocial.dll");
+                    return Path.Combine(dir.FullName, "samples", "IrohSocial.Cli", "bin", configuration, "net10.0", "IrohSocial.Cli.dll");
                 }
             }
 

@@ -30,7 +30,7 @@ public sealed class RelayedNodeTests
         BindAddress = new IPEndPoint(IPAddress.Loopback, 0),
         Provider = TransportProvider.TcpTls,
         RelayUrls = [relay],
-        Calls = FastCalls,
+        Extensions = [new CallsExtension(FastCalls)],
     }, Ct);
 
     /// <summary>What a peer behind a NAT shares: its id and relay, no direct address that answers.</summary>

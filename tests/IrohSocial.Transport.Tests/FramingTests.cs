@@ -27,6 +27,25 @@ public sealed class FramingTests
     }
 
     [Fact]
+    public async Task StaticWriteAndRead_SameBytesAsTheInstancesAndTypedErrors()
+    {
+        // The DM protocol frames through these statics: one implementation for every user of the format.
+        var buffer = new MemoryStream();
+        await FrameWriter.WriteFrameAsync(buffer, "hello"u8.ToArray(), flush: false, Ct);
+        Assert.Equal(Convert.FromHexString("0000000568656c6c6f"), buffer.ToArray());
+        Assert.Equal(buffer.ToArray(), FrameWriter.Encode("hello"u8));
+
+        buffer.Position = 0;
+        Assert.Equal("hello"u8.ToArray(), await FrameReader.ReadFrameAsync(buffer, maxFrameSize: 5, Ct));
+        Assert.Null(await FrameReader.ReadFrameAsync(buffer, maxFrameSize: 5, Ct));
+
+        var tooLarge = await Assert.ThrowsAsync<TransportException>(async () => await FrameReader.ReadFrameAsync(new MemoryStream(FrameWriter.Encode("hello"u8)), maxFrameSize: 4, Ct));
+        Assert.Equal(TransportError.FrameTooLarge, tooLarge.Error);
+        var truncated = await Assert.ThrowsAsync<TransportException>(async () => await FrameReader.ReadFrameAsync(new MemoryStream(Convert.FromHexString("0000000568")), maxFrameSize: 5, Ct));
+        Assert.Equal(TransportError.ProtocolViolation, truncated.Error);
+    }
+
+    [Fact]
     public async Task Write_OversizedFrame_ThrowsAndWritesNothing()
     {
         var buffer = new MemoryStream();

@@ -22,7 +22,7 @@ public static class FuzzFixtures
     public static Guid CallId { get; } = new("0f0e0d0c-0b0a-0908-0706-050403020100");
 
     /// <summary>Per-call media keys for the fixed call; <paramref name="isCaller"/> picks the side.</summary>
-    public static CallKeys CreateCallKeys(bool isCaller) =>
+    internal static CallKeys CreateCallKeys(bool isCaller) =>
         CallKeys.Derive(Seed(0xCA), Seed(0xCE), CallId.ToByteArray(bigEndian: true), isCaller);
 
     /// <summary>Message id of the attachment-file target's stored attachment.</summary>

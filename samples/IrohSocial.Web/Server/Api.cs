@@ -249,10 +249,10 @@ internal static class Api
             await CallCommand(async () => ToDto(await calls.AnswerAsync(id, request.Video, ct), app.Services)));
 
         api.MapPost("/calls/{id}/reject", async (string id, IrohSocialHost host, CancellationToken ct) =>
-            await CallCommand(async () => { await host.Calls.RejectAsync(id, "declined", ct); return new { }; }));
+            await CallCommand(async () => { await host.Node.Calls.RejectAsync(id, "declined", ct); return new { }; }));
 
         api.MapPost("/calls/{id}/end", async (string id, IrohSocialHost host, CancellationToken ct) =>
-            await CallCommand(async () => { await host.Calls.EndAsync(id, ct); return new { }; }));
+            await CallCommand(async () => { await host.Node.Calls.EndAsync(id, ct); return new { }; }));
 
         api.MapPost("/calls/{id}/mute", (string id, MuteRequest request, CallSession calls) =>
         {
@@ -271,7 +271,7 @@ internal static class Api
                 : Results.NotFound());
 
         api.MapGet("/calls/history", async (IrohSocialHost host, ContactBook contacts, CancellationToken ct) =>
-            (await host.Calls.GetHistoryAsync(50, null, ct)).Select(r => new CallRecordDto(
+            (await host.Node.Calls.GetHistoryAsync(50, null, ct)).Select(r => new CallRecordDto(
                 r.CallId, r.Peer.ToString(), contacts.NameOf(r.Peer), r.Direction == CallDirection.Outgoing ? "outgoing" : "incoming",
                 r.StartedAt, r.Duration.TotalSeconds, r.HadVideo, r.EndedReason.ToString().ToLowerInvariant())));
     }

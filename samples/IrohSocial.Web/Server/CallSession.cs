@@ -40,7 +40,7 @@ public sealed partial class CallSession(IrohSocialHost host, ContactBook contact
     internal MediaSocket? Page => Volatile.Read(ref _page);
 
     /// <summary>The call that is ringing or active.</summary>
-    public Call? Current => host.Calls.CurrentCall;
+    public Call? Current => host.Node.Calls.CurrentCall;
 
     /// <summary>Media figures of the current call's devices, for the latency display.</summary>
     public (double MicQueueMs, long MicDropped, long CameraDropped, long PicturesShown)? DeviceFigures
@@ -58,7 +58,7 @@ public sealed partial class CallSession(IrohSocialHost host, ContactBook contact
         var devices = NewDevices(null);
         try
         {
-            var call = await host.Calls.StartCallAsync(contact.ToAddress(), devices.ToMedia(video), cancellationToken).ConfigureAwait(false);
+            var call = await host.Node.Calls.StartCallAsync(contact.ToAddress(), devices.ToMedia(video), cancellationToken).ConfigureAwait(false);
             Install(devices with { CallId = call.Id });
             return call;
         }
@@ -75,7 +75,7 @@ public sealed partial class CallSession(IrohSocialHost host, ContactBook contact
         try
         {
             Install(devices);
-            return await host.Calls.AnswerAsync(callId, devices.ToMedia(video), cancellationToken).ConfigureAwait(false);
+            return await host.Node.Calls.AnswerAsync(callId, devices.ToMedia(video), cancellationToken).ConfigureAwait(false);
         }
         catch
         {

@@ -66,6 +66,7 @@ public sealed class IrohSocialWebApp : IAsyncDisposable
             o.DatabasePath = Path.Combine(data, "irohsocial.db");
             o.AttachmentDirectory = Path.Combine(data, "attachments");
             o.BindAddress = settings.PeerBindAddress;
+            o.Extensions.Add(new IrohSocial.Media.Calls.CallsExtension());
         });
         // Registered after AddIrohSocial: hosted services start in order, so the node runs before its events are read.
         builder.Services.AddHostedService<NodeEvents>();

@@ -52,7 +52,7 @@ public sealed partial class NodeEvents(IrohSocialHost host, EventStream stream, 
     {
         try
         {
-            await foreach (var e in host.Calls.Events(cancellationToken).ConfigureAwait(false))
+            await foreach (var e in host.Node.Calls.Events(cancellationToken).ConfigureAwait(false))
             {
                 var peer = e.Peer.ToString();
                 switch (e)
@@ -81,8 +81,8 @@ public sealed partial class NodeEvents(IrohSocialHost host, EventStream stream, 
 
     private object StatsPayload(CallStatsEvent s)
     {
-        var call = host.Calls.CurrentCall is { } current && current.Id == s.CallId ? current : null;
-        var connections = host.Calls.GetConnections(s.CallId);
+        var call = host.Node.Calls.CurrentCall is { } current && current.Id == s.CallId ? current : null;
+        var connections = host.Node.Calls.GetConnections(s.CallId);
         var devices = calls.DeviceFigures;
         var v = s.Video;
         return new

@@ -10,7 +10,7 @@ namespace IrohSocial.Media.Audio;
 /// Gaps are filled by the decoder: FEC from the next packet when it is here, Opus PLC otherwise. Frames that
 /// arrive after their playout time are dropped. Thread-safe: arrivals and playout may run on different threads.
 /// </summary>
-public sealed class AdaptiveJitterBuffer
+internal sealed class AdaptiveJitterBuffer
 {
     private const double FrameMs = AudioFormat.FrameDurationMilliseconds;
 

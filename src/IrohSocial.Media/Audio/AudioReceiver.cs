@@ -15,7 +15,7 @@ namespace IrohSocial.Media.Audio;
 /// every <see cref="AudioReceiverOptions.StatsInterval"/> and sends a receiver report back on the optional
 /// report stream. Owns both streams and disposes them when it stops.
 /// </summary>
-public sealed class AudioReceiver : IAsyncDisposable
+internal sealed class AudioReceiver : IAsyncDisposable
 {
     private readonly Guid _callId;
     private readonly CallKeys _keys;

@@ -1,7 +1,7 @@
 namespace IrohSocial.Media.Audio;
 
 /// <summary>Settings for <see cref="AudioReceiver"/>.</summary>
-public sealed record AudioReceiverOptions
+internal sealed record AudioReceiverOptions
 {
     /// <summary>The defaults.</summary>
     public static AudioReceiverOptions Default { get; } = new();

@@ -14,7 +14,7 @@ namespace IrohSocial.Media.Audio;
 /// round-trip time and to switch in-band FEC on while the peer sees loss. Works over any
 /// <see cref="Stream"/>; owns both streams and disposes them when it stops.
 /// </summary>
-public sealed class AudioSender : IAsyncDisposable
+internal sealed class AudioSender : IAsyncDisposable
 {
     private const int SendTimeSlots = 1024;
 

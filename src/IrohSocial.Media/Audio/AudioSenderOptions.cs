@@ -1,7 +1,7 @@
 namespace IrohSocial.Media.Audio;
 
 /// <summary>Settings for <see cref="AudioSender"/>.</summary>
-public sealed record AudioSenderOptions
+internal sealed record AudioSenderOptions
 {
     /// <summary>The defaults.</summary>
     public static AudioSenderOptions Default { get; } = new();

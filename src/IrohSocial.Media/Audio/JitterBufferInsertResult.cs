@@ -1,7 +1,7 @@
 namespace IrohSocial.Media.Audio;
 
 /// <summary>What the jitter buffer did with an arriving frame.</summary>
-public enum JitterBufferInsertResult
+internal enum JitterBufferInsertResult
 {
     /// <summary>Queued for playout.</summary>
     Accepted = 0,

@@ -1,7 +1,7 @@
 namespace IrohSocial.Media.Audio;
 
 /// <summary>Settings for <see cref="AdaptiveJitterBuffer"/>. The defaults suit a voice call.</summary>
-public sealed record JitterBufferOptions
+internal sealed record JitterBufferOptions
 {
     /// <summary>The defaults.</summary>
     public static JitterBufferOptions Default { get; } = new();

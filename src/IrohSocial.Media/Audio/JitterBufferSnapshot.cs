@@ -1,7 +1,7 @@
 namespace IrohSocial.Media.Audio;
 
 /// <summary>Counters and delay figures of an <see cref="AdaptiveJitterBuffer"/> at one moment (totals since creation).</summary>
-public sealed record JitterBufferSnapshot
+internal sealed record JitterBufferSnapshot
 {
     /// <summary>Distinct frames that arrived (including late ones, excluding duplicates).</summary>
     public long ReceivedFrames { get; init; }

@@ -9,7 +9,7 @@ namespace IrohSocial.Media.Audio;
 /// Decodes Opus packets to 20 ms frames of 48 kHz mono PCM, conceals lost frames (PLC) and recovers a lost
 /// frame from the in-band FEC of the packet after it. Not thread-safe: one decoder per incoming stream.
 /// </summary>
-public sealed class OpusAudioDecoder : IDisposable
+internal sealed class OpusAudioDecoder : IDisposable
 {
     private readonly IOpusDecoder _decoder;
     private readonly ILogger _logger;

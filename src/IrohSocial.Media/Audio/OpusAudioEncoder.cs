@@ -10,7 +10,7 @@ namespace IrohSocial.Media.Audio;
 /// Encodes 20 ms frames of 48 kHz mono PCM to Opus packets (VBR, VoIP mode) through Concentus'
 /// <c>OpusCodecFactory</c>. Not thread-safe: one encoder per outgoing stream.
 /// </summary>
-public sealed class OpusAudioEncoder : IDisposable
+internal sealed class OpusAudioEncoder : IDisposable
 {
     /// <summary>Largest packet Opus produces for one frame (bytes).</summary>
     public const int MaxPacketSize = 1275;

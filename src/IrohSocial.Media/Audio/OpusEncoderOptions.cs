@@ -1,7 +1,7 @@
 namespace IrohSocial.Media.Audio;
 
 /// <summary>Settings for <see cref="OpusAudioEncoder"/>. Defaults follow the call design: VBR 24 kbps, complexity 5, DTX on.</summary>
-public sealed record OpusEncoderOptions
+internal sealed record OpusEncoderOptions
 {
     /// <summary>Lowest target bitrate a call uses (bits per second).</summary>
     public const int MinBitrate = 16_000;

@@ -4,4 +4,4 @@ namespace IrohSocial.Media.Audio;
 /// <param name="Kind">How the frame was made.</param>
 /// <param name="Sequence">Sequence number of the frame played (meaningless for <see cref="PlayoutKind.Idle"/> and <see cref="PlayoutKind.Stretched"/>).</param>
 /// <param name="TimestampMicroseconds">Sender capture timestamp of a <see cref="PlayoutKind.Decoded"/> frame, else null.</param>
-public readonly record struct PlayoutFrame(PlayoutKind Kind, uint Sequence, ulong? TimestampMicroseconds);
+internal readonly record struct PlayoutFrame(PlayoutKind Kind, uint Sequence, ulong? TimestampMicroseconds);

@@ -1,21 +1,34 @@
 using IrohSocial.Crypto;
 using IrohSocial.Media.Calls.Internal;
 using IrohSocial.Messaging;
+using IrohSocial.Messaging.Controls;
 using IrohSocial.Messaging.Storage;
 
 namespace IrohSocial.Media.Calls;
 
 public sealed partial class CallManager
 {
-    private void OnSignalReceived(object? sender, CallSignalReceivedEvent e)
+    // Runs inside the DM session's inbound batch; the call logic runs once the batch (and the remembered id) is stored.
+    private ValueTask OnSignalReceived(ControlContext context, CallSignal signal, CancellationToken cancellationToken)
     {
-        if (Volatile.Read(ref _disposed) != 0)
+        if (signal.CallId is not { Length: > 0 and <= 64 } || !Enum.IsDefined(signal.Kind))
         {
-            return;
+            // Closes the peer's stream like any malformed control.
+            throw new MessagingException(MessagingError.MalformedControl, "A call signal needs a call id (1-64 chars) and a known kind.");
         }
 
-        // In arrival order per call: an End must never overtake the Offer it cancels.
-        _ = _signalQueue.Enqueue(e.Signal.CallId, () => HandleSignalAsync(e.Peer, e.Signal));
+        var peer = context.Peer;
+        context.AfterCommit(() =>
+        {
+            if (Volatile.Read(ref _disposed) != 0)
+            {
+                return;
+            }
+
+            // In arrival order per call: an End must never overtake the Offer it cancels.
+            _ = _signalQueue.Enqueue(signal.CallId, () => HandleSignalAsync(peer, signal));
+        });
+        return ValueTask.CompletedTask;
     }
 
     private async Task HandleSignalAsync(EndpointId peer, CallSignal signal)

@@ -5,6 +5,7 @@ using IrohSocial.Crypto;
 using IrohSocial.Media.Calls.Internal;
 using IrohSocial.Media.Stats;
 using IrohSocial.Messaging;
+using IrohSocial.Messaging.Controls;
 using IrohSocial.Messaging.Storage;
 using IrohSocial.Transport;
 using Microsoft.Extensions.Logging;
@@ -44,7 +45,8 @@ public sealed partial class CallManager : IAsyncDisposable
         _time = time;
         _logger = loggerFactory?.CreateLogger<CallManager>() ?? NullLogger<CallManager>.Instance;
         ProtocolHandler = new CallProtocolHandler(this);
-        _dm.CallSignalReceived += OnSignalReceived;
+        // One call manager per DM client: the kind has one handler.
+        _dm.RegisterControl(CallSignal.Control, OnSignalReceived);
     }
 
     /// <summary>The <c>iroh-social/call/1</c> handler (registered by the node's router).</summary>
@@ -131,7 +133,7 @@ public sealed partial class CallManager : IAsyncDisposable
         StartRingTimer(call);
         try
         {
-            await _dm.SendCallSignalAsync(peer.Id, new CallSignal(call.Id, CallSignalKind.Offer, AudioCodec, media.Video, call.CallerSecret), cancellationToken)
+            await SendSignalAsync(peer.Id, new CallSignal(call.Id, CallSignalKind.Offer, AudioCodec, media.Video, call.CallerSecret), cancellationToken)
                 .ConfigureAwait(false);
         }
         catch (Exception ex)
@@ -175,7 +177,7 @@ public sealed partial class CallManager : IAsyncDisposable
         StopRingTimer(call);
         try
         {
-            await _dm.SendCallSignalAsync(call.Peer, new CallSignal(call.Id, CallSignalKind.Answer, AudioCodec, media.Video, call.CalleeSecret), cancellationToken)
+            await SendSignalAsync(call.Peer, new CallSignal(call.Id, CallSignalKind.Answer, AudioCodec, media.Video, call.CalleeSecret), cancellationToken)
                 .ConfigureAwait(false);
         }
         catch (Exception ex)
@@ -241,7 +243,6 @@ public sealed partial class CallManager : IAsyncDisposable
             return;
         }
 
-        _dm.CallSignalReceived -= OnSignalReceived;
         await _stop.CancelAsync().ConfigureAwait(false);
         foreach (var call in _calls.Values)
         {
@@ -285,13 +286,17 @@ public sealed partial class CallManager : IAsyncDisposable
         }
     }
 
+    // Not queued: a signal for an unreachable peer fails at once (MessagingError.PeerUnreachable).
+    private Task<string> SendSignalAsync(EndpointId peer, CallSignal signal, CancellationToken cancellationToken) =>
+        _dm.SendControlAsync(peer, CallSignal.Control, signal, ControlDelivery.Immediate, cancellationToken);
+
     private async Task SendBestEffortAsync(Call call, CallSignal signal, CancellationToken cancellationToken)
     {
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stop.Token);
         budget.CancelAfter(_options.ConnectTimeout);
         try
         {
-            await _dm.SendCallSignalAsync(call.Peer, signal, budget.Token).ConfigureAwait(false);
+            await SendSignalAsync(call.Peer, signal, budget.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is MessagingException or OperationCanceledException or TransportException or ObjectDisposedException)
         {

@@ -34,10 +34,10 @@ public sealed record CallOptions
     public bool SeparateVideoConnection { get; init; } = true;
 
     /// <summary>Audio encoder settings (Opus, pacing, FEC switching).</summary>
-    public AudioSenderOptions AudioSender { get; init; } = AudioSenderOptions.Default;
+    internal AudioSenderOptions AudioSender { get; init; } = AudioSenderOptions.Default;
 
     /// <summary>Audio receiver settings (jitter buffer bounds, decoder); the stats interval comes from <see cref="StatsInterval"/>.</summary>
-    public AudioReceiverOptions AudioReceiver { get; init; } = AudioReceiverOptions.Default;
+    internal AudioReceiverOptions AudioReceiver { get; init; } = AudioReceiverOptions.Default;
 
     internal void Validate()
     {

@@ -10,7 +10,7 @@ namespace IrohSocial.Media.Framing;
 /// <param name="Sequence">Frame number within the stream, starting at 0 and rising by one per frame.</param>
 /// <param name="TimestampMicroseconds">Capture time on the sender's clock, microseconds since the Unix epoch.</param>
 /// <param name="Length">Bytes of frame data after the header.</param>
-public readonly record struct MediaFrameHeader(uint Sequence, ulong TimestampMicroseconds, ushort Length)
+internal readonly record struct MediaFrameHeader(uint Sequence, ulong TimestampMicroseconds, ushort Length)
 {
     /// <summary>Encoded size of the header in bytes.</summary>
     public const int Size = 14;

@@ -1,7 +1,7 @@
 namespace IrohSocial.Media.Framing;
 
 /// <summary>Outcome of <see cref="MediaFrameOpener.TryOpen(MediaFrameHeader, ReadOnlySpan{byte}, Span{byte}, out int)"/>.</summary>
-public enum MediaFrameOpenResult
+internal enum MediaFrameOpenResult
 {
     /// <summary>The frame authenticated and was decrypted.</summary>
     Opened = 0,

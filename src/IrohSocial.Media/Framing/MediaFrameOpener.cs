@@ -8,7 +8,7 @@ namespace IrohSocial.Media.Framing;
 /// and unauthentic frames (wrong key, wrong call, tampering). Thread-safe: several streams of one leg may share
 /// an opener (one replay window), so a frame replayed on another stream, even concurrently, opens once.
 /// </summary>
-public sealed class MediaFrameOpener
+internal sealed class MediaFrameOpener
 {
     /// <summary>Default replay window: 1024 frames, about 20 s of audio.</summary>
     public const int DefaultReplayWindow = 1024;

@@ -1,7 +1,7 @@
 namespace IrohSocial.Media.Framing;
 
 /// <summary>Reads <c>[header][data]</c> frames from a media stream, refusing oversized frames before reading them.</summary>
-public sealed class MediaFrameReader
+internal sealed class MediaFrameReader
 {
     private readonly Stream _stream;
     private readonly int _maxDataLength;

@@ -8,7 +8,7 @@ namespace IrohSocial.Media.Framing;
 /// (key, stream kind, sequence) nonce is never used twice: keep the same sealer across a reconnect.
 /// Not thread-safe.
 /// </summary>
-public sealed class MediaFrameSealer
+internal sealed class MediaFrameSealer
 {
     /// <summary>Largest payload one frame can carry (the u16 length covers payload and tag).</summary>
     public const int MaxPayloadSize = ushort.MaxValue - MediaFrameCipher.TagSize;

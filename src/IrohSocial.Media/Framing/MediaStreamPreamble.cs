@@ -7,7 +7,7 @@ namespace IrohSocial.Media.Framing;
 /// </summary>
 /// <param name="CallId">The call the stream belongs to (the call_id of the Offer).</param>
 /// <param name="Kind">What the stream carries.</param>
-public readonly record struct MediaStreamPreamble(Guid CallId, MediaStreamKind Kind)
+internal readonly record struct MediaStreamPreamble(Guid CallId, MediaStreamKind Kind)
 {
     /// <summary>The only preamble version defined.</summary>
     public const byte Version = 1;

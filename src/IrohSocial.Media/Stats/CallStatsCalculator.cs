@@ -7,7 +7,7 @@ namespace IrohSocial.Media.Stats;
 /// latencies, reports from the peer) and turns it into <see cref="CallStats"/> per interval.
 /// Thread-safe: the sender and receiver loops feed it concurrently.
 /// </summary>
-public sealed class CallStatsCalculator
+internal sealed class CallStatsCalculator
 {
     /// <summary>How many recent playout latencies the percentiles cover (10 s of audio).</summary>
     public const int LatencyWindow = 500;

@@ -6,4 +6,4 @@ namespace IrohSocial.Media.Video;
 /// <param name="Width">Encoded width (after libvpx's internal scaling).</param>
 /// <param name="Height">Encoded height (after libvpx's internal scaling).</param>
 /// <param name="FrameIndex">The encoder's presentation index of the frame (0, 1, 2, ... in time-base units).</param>
-public sealed record EncodedVideoFrame(byte[] Data, bool IsKeyFrame, int Width, int Height, long FrameIndex);
+internal sealed record EncodedVideoFrame(byte[] Data, bool IsKeyFrame, int Width, int Height, long FrameIndex);

@@ -23,7 +23,7 @@ namespace IrohSocial.Media.Video;
 /// <see cref="TimeProvider"/>, so tests script it. Not thread-safe.
 /// </para>
 /// </remarks>
-public sealed class VideoBitrateController
+internal sealed class VideoBitrateController
 {
     private readonly VideoBitrateControllerOptions _options;
     private readonly TimeProvider _time;

@@ -1,7 +1,7 @@
 namespace IrohSocial.Media.Video;
 
 /// <summary>Tuning of <see cref="VideoBitrateController"/>. Defaults follow the call design.</summary>
-public sealed record VideoBitrateControllerOptions
+internal sealed record VideoBitrateControllerOptions
 {
     /// <summary>The defaults.</summary>
     public static VideoBitrateControllerOptions Default { get; } = new();

@@ -1,7 +1,7 @@
 namespace IrohSocial.Media.Video;
 
 /// <summary>Outcome of <see cref="Vp9Decoder.Decode(ReadOnlySpan{byte})"/>.</summary>
-public enum VideoDecodeStatus
+internal enum VideoDecodeStatus
 {
     /// <summary>A picture was decoded.</summary>
     Decoded,

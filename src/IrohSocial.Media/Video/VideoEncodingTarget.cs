@@ -5,7 +5,7 @@ namespace IrohSocial.Media.Video;
 /// <param name="Width">Largest encoded width (pass to <see cref="Vp9Encoder.Reconfigure"/>).</param>
 /// <param name="Height">Largest encoded height.</param>
 /// <param name="BitrateKbps">Video bitrate in kbit/s (0 when suspended).</param>
-public readonly record struct VideoEncodingTarget(VideoQualityStep Step, int Width, int Height, int BitrateKbps)
+internal readonly record struct VideoEncodingTarget(VideoQualityStep Step, int Width, int Height, int BitrateKbps)
 {
     /// <summary>Whether video should be sent at all.</summary>
     public bool IsVideoEnabled => Step != VideoQualityStep.Suspended;

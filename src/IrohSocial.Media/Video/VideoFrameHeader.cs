@@ -15,7 +15,7 @@ namespace IrohSocial.Media.Video;
 /// <param name="Width">Encoded width in pixels (1..65535).</param>
 /// <param name="Height">Encoded height in pixels (1..65535).</param>
 /// <param name="PayloadLength">Bytes of payload that follow the header (at most <see cref="MaxPayloadLength"/>).</param>
-public readonly record struct VideoFrameHeader(uint Sequence, ulong TimestampUs, bool IsKeyFrame, ushort Width, ushort Height, uint PayloadLength)
+internal readonly record struct VideoFrameHeader(uint Sequence, ulong TimestampUs, bool IsKeyFrame, ushort Width, ushort Height, uint PayloadLength)
 {
     /// <summary>Encoded size of the header in bytes.</summary>
     public const int Size = 21;

@@ -11,4 +11,4 @@ namespace IrohSocial.Media.Video;
 /// Share of the interval's video frames the sender skipped because the transport had not yet taken the previous one,
 /// 0..1: on a reliable transport (TCP) congestion shows up here, as backpressure, rather than as loss.
 /// </param>
-public readonly record struct VideoNetworkSample(double GoodputKbps, double LossFraction, TimeSpan RoundTripTime, double SenderSkipFraction = 0);
+internal readonly record struct VideoNetworkSample(double GoodputKbps, double LossFraction, TimeSpan RoundTripTime, double SenderSkipFraction = 0);

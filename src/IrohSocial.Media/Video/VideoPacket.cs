@@ -3,7 +3,7 @@ namespace IrohSocial.Media.Video;
 /// <summary>One frame ready for the wire: its <see cref="VideoFrameHeader"/> and VP9 payload.</summary>
 /// <param name="Header">The frame header (its <see cref="VideoFrameHeader.PayloadLength"/> equals the payload's length).</param>
 /// <param name="Payload">The VP9 data.</param>
-public sealed record VideoPacket(VideoFrameHeader Header, byte[] Payload)
+internal sealed record VideoPacket(VideoFrameHeader Header, byte[] Payload)
 {
     /// <summary>Bytes of header plus payload.</summary>
     public int Length => VideoFrameHeader.Size + Payload.Length;

@@ -1,7 +1,7 @@
 namespace IrohSocial.Media.Video;
 
 /// <summary>The rungs of the adaptive video ladder, lowest first.</summary>
-public enum VideoQualityStep
+internal enum VideoQualityStep
 {
     /// <summary>Video paused: the link cannot carry it without hurting audio.</summary>
     Suspended = 0,

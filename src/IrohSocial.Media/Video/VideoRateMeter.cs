@@ -5,7 +5,7 @@ namespace IrohSocial.Media.Video;
 /// sliding window. Record every frame sent or decoded; read the properties whenever stats are published. Time comes
 /// from the <see cref="TimeProvider"/>. Not thread-safe.
 /// </summary>
-public sealed class VideoRateMeter
+internal sealed class VideoRateMeter
 {
     private readonly TimeProvider _time;
     private readonly TimeSpan _window;

@@ -1,7 +1,7 @@
 namespace IrohSocial.Media.Video;
 
 /// <summary>What <see cref="VideoReceiver.Receive"/> did with a frame.</summary>
-public enum VideoReceiveStatus
+internal enum VideoReceiveStatus
 {
     /// <summary>Decoded; the picture is in <see cref="VideoReceiveResult.Frame"/>.</summary>
     Decoded,

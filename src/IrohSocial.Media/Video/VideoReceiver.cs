@@ -11,7 +11,7 @@ namespace IrohSocial.Media.Video;
 /// keyframe, repeated at most every <see cref="VideoReceiverOptions.KeyframeRequestInterval"/> until one arrives.
 /// Not thread-safe.
 /// </summary>
-public sealed class VideoReceiver : IDisposable
+internal sealed class VideoReceiver : IDisposable
 {
     private readonly Vp9Decoder _decoder;
     private readonly KeyframeRequestTracker _tracker;

@@ -1,7 +1,7 @@
 namespace IrohSocial.Media.Video;
 
 /// <summary>Settings for <see cref="VideoReceiver"/>.</summary>
-public sealed record VideoReceiverOptions
+internal sealed record VideoReceiverOptions
 {
     /// <summary>The defaults.</summary>
     public static VideoReceiverOptions Default { get; } = new();

@@ -9,7 +9,7 @@ namespace IrohSocial.Media.Video;
 /// and wraps them in <see cref="VideoFrameHeader"/>s. It applies the adaptive controller's targets, honours keyframe
 /// requests from the peer and the user's video on/off toggle. Not thread-safe.
 /// </summary>
-public sealed class VideoSender : IDisposable
+internal sealed class VideoSender : IDisposable
 {
     private readonly Vp9Encoder _encoder;
     private readonly TimeProvider _time;

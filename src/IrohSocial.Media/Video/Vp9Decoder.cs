@@ -7,7 +7,7 @@ namespace IrohSocial.Media.Video;
 /// A VP9 decoder over libvpx producing <see cref="I420Frame"/>s. Corrupt input is an expected network condition: it is
 /// reported as <see cref="VideoDecodeStatus.Corrupt"/>, never thrown. Not thread-safe.
 /// </summary>
-public sealed unsafe class Vp9Decoder : IDisposable
+internal sealed unsafe class Vp9Decoder : IDisposable
 {
     private readonly VpxCodecContextHandle _context;
 

@@ -16,7 +16,7 @@ namespace IrohSocial.Media.Video;
 /// (<c>VP8E_SET_SCALEMODE</c>, factors 1, 4/5, 3/5, 1/2) to the largest size that fits the configured
 /// <see cref="Width"/> x <see cref="Height"/>. A source smaller than the target is never scaled up. Not thread-safe.
 /// </remarks>
-public sealed unsafe class Vp9Encoder : IDisposable
+internal sealed unsafe class Vp9Encoder : IDisposable
 {
     // libvpx's VP8E_SET_SCALEMODE factors, largest first (numerator, denominator, mode).
     private static readonly (int Num, int Den, VPX_SCALING_MODE Mode)[] ScaleModes =

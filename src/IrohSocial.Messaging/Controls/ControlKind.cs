@@ -30,6 +30,14 @@ public sealed class ControlKind<T>
     /// <summary>The wire name.</summary>
     public string Name { get; }
 
+    /// <summary>
+    /// Whether each control of this kind is applied once for good: the receiver remembers its id durably
+    /// (<see cref="Storage.RememberControl"/>), so a retried or replayed control is dropped even after a restart
+    /// (a call offer must never ring twice). Off by default: the session's short-term duplicate check suffices for
+    /// idempotent kinds.
+    /// </summary>
+    public bool RemembersIds { get; init; }
+
     /// <summary>The body's JSON contract.</summary>
     public JsonTypeInfo<T> TypeInfo { get; }
 

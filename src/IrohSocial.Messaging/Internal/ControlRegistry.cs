@@ -10,6 +10,7 @@ namespace IrohSocial.Messaging.Internal;
 internal sealed class ControlRegistry
 {
     private readonly ConcurrentDictionary<string, Func<ControlContext, JsonElement, CancellationToken, ValueTask>> _handlers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _remembered = new(StringComparer.Ordinal);
     private readonly List<AcknowledgementHandler> _ackHandlers = [];
     private readonly Lock _gate = new();
 
@@ -39,7 +40,15 @@ internal sealed class ControlRegistry
         {
             throw new InvalidOperationException($"A handler for control kind '{kind.Name}' is already registered.");
         }
+
+        if (kind.RemembersIds)
+        {
+            _remembered.TryAdd(kind.Name, 0);
+        }
     }
+
+    /// <summary>Whether controls of this kind are applied once for good (<see cref="ControlKind{T}.RemembersIds"/>).</summary>
+    public bool RemembersIds(string kind) => _remembered.ContainsKey(kind);
 
     public void OnAcknowledged(AcknowledgementHandler handler)
     {

@@ -13,7 +13,6 @@ namespace IrohSocial.Messaging.Internal;
 [JsonDerivedType(typeof(ReadControl), "read")]
 [JsonDerivedType(typeof(DeleteControl), "delete")]
 [JsonDerivedType(typeof(DeliveredControl), "delivered")]
-[JsonDerivedType(typeof(CallControl), "call")]
 [JsonDerivedType(typeof(ExtensionControl), "ext")]
 internal abstract record Control([property: JsonPropertyName("id")] string Id)
 {
@@ -93,18 +92,4 @@ internal sealed record DeleteControl(string Id, [property: JsonPropertyName("mes
 internal sealed record DeliveredControl(string Id, [property: JsonPropertyName("acked_ids")] IReadOnlyList<string> AckedIds) : Control(Id)
 {
     private protected override bool IsWellFormed() => AckedIds is { Count: > 0 } && AckedIds.All(a => a is { Length: > 0 and <= MaxIdLength });
-}
-
-/// <summary>A call signal (offer, answer, reject, end, ICE candidate).</summary>
-internal sealed record CallControl(
-    string Id,
-    [property: JsonPropertyName("call_id")] string CallId,
-    [property: JsonPropertyName("kind")] CallSignalKind Kind,
-    [property: JsonPropertyName("audio_codec")] string? AudioCodec,
-    [property: JsonPropertyName("video")] bool Video,
-    [property: JsonPropertyName("media_key")] byte[]? MediaKey,
-    [property: JsonPropertyName("reason")] string? Reason,
-    [property: JsonPropertyName("candidate")] string? Candidate) : Control(Id)
-{
-    private protected override bool IsWellFormed() => CallId is { Length: > 0 and <= MaxIdLength } && Enum.IsDefined(Kind);
 }

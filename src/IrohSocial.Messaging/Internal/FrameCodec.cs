@@ -1,48 +1,27 @@
-using System.Buffers;
-using System.Buffers.Binary;
+using IrohSocial.Transport;
 
 namespace IrohSocial.Messaging.Internal;
 
 /// <summary>
-/// Length-prefixed frames: <c>[u32 big-endian length][payload]</c>. The length is checked against the limit
-/// before any payload byte is read, so an oversized frame costs the receiver four bytes.
+/// The DM protocol's view of Transport's length-prefixed frames (<see cref="FrameReader"/>/<see cref="FrameWriter"/>,
+/// <c>[u32 big-endian length][payload]</c>): the same bytes, with the DM rules on top (a frame is never empty) and
+/// Messaging's error type. The length is checked against the limit before any payload byte is read, so an
+/// oversized frame costs the receiver four bytes.
 /// </summary>
 internal static class FrameCodec
 {
-    public const int HeaderSize = 4;
+    public const int HeaderSize = FrameReader.HeaderSize;
 
     /// <summary>Writes one frame in a single write call.</summary>
     public static ValueTask WriteFrameAsync(Stream stream, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken) =>
-        WriteFrameAsync(stream, payload, flush: true, cancellationToken);
+        FrameWriter.WriteFrameAsync(stream, payload, flush: true, cancellationToken);
 
     /// <summary>Writes one frame in a single write call, flushing when asked.</summary>
-    public static async ValueTask WriteFrameAsync(Stream stream, ReadOnlyMemory<byte> payload, bool flush, CancellationToken cancellationToken)
-    {
-        var buffer = ArrayPool<byte>.Shared.Rent(HeaderSize + payload.Length);
-        try
-        {
-            BinaryPrimitives.WriteUInt32BigEndian(buffer, (uint)payload.Length);
-            payload.Span.CopyTo(buffer.AsSpan(HeaderSize));
-            await stream.WriteAsync(buffer.AsMemory(0, HeaderSize + payload.Length), cancellationToken).ConfigureAwait(false);
-            if (flush)
-            {
-                await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
+    public static ValueTask WriteFrameAsync(Stream stream, ReadOnlyMemory<byte> payload, bool flush, CancellationToken cancellationToken) =>
+        FrameWriter.WriteFrameAsync(stream, payload, flush, cancellationToken);
 
     /// <summary>Encodes one frame into a new array (for tests and known-answer vectors).</summary>
-    public static byte[] Encode(ReadOnlySpan<byte> payload)
-    {
-        var frame = new byte[HeaderSize + payload.Length];
-        BinaryPrimitives.WriteUInt32BigEndian(frame, (uint)payload.Length);
-        payload.CopyTo(frame.AsSpan(HeaderSize));
-        return frame;
-    }
+    public static byte[] Encode(ReadOnlySpan<byte> payload) => FrameWriter.Encode(payload);
 
     /// <summary>
     /// Reads one frame. Returns <see langword="null"/> on a clean end of stream before a header.
@@ -50,34 +29,25 @@ internal static class FrameCodec
     /// <exception cref="MessagingException"><see cref="MessagingError.FrameTooLarge"/> or <see cref="MessagingError.MalformedFrame"/>.</exception>
     public static async ValueTask<byte[]?> ReadFrameAsync(Stream stream, int maxFrameSize, CancellationToken cancellationToken)
     {
-        var header = new byte[HeaderSize];
-        var read = await stream.ReadAtLeastAsync(header, HeaderSize, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-        if (read == 0)
-        {
-            return null;
-        }
-
-        if (read < HeaderSize)
-        {
-            throw new MessagingException(MessagingError.MalformedFrame, "The stream ended inside a frame header.");
-        }
-
-        var length = BinaryPrimitives.ReadUInt32BigEndian(header);
-        if (length == 0 || length > (uint)maxFrameSize)
-        {
-            throw new MessagingException(MessagingError.FrameTooLarge, $"Frame length {length} is outside 1..{maxFrameSize}.");
-        }
-
-        var payload = new byte[length];
+        byte[]? frame;
         try
         {
-            await stream.ReadExactlyAsync(payload, cancellationToken).ConfigureAwait(false);
+            frame = await FrameReader.ReadFrameAsync(stream, maxFrameSize, cancellationToken).ConfigureAwait(false);
         }
-        catch (EndOfStreamException ex)
+        catch (TransportException ex) when (ex.Error == TransportError.FrameTooLarge)
         {
-            throw new MessagingException(MessagingError.MalformedFrame, "The stream ended inside a frame.", ex);
+            throw new MessagingException(MessagingError.FrameTooLarge, ex.Message, ex);
+        }
+        catch (TransportException ex) when (ex.Error == TransportError.ProtocolViolation)
+        {
+            throw new MessagingException(MessagingError.MalformedFrame, ex.Message, ex);
         }
 
-        return payload;
+        if (frame is { Length: 0 })
+        {
+            throw new MessagingException(MessagingError.FrameTooLarge, $"Frame length 0 is outside 1..{maxFrameSize}.");
+        }
+
+        return frame;
     }
 }

@@ -367,17 +367,6 @@ internal sealed partial class PeerChannel
 
                 break;
 
-            case CallControl c:
-                // An old offer must never ring again: call controls are remembered by id for good.
-                if (await store.HasSeenControlAsync(Peer, c.Id, cancellationToken).ConfigureAwait(false))
-                {
-                    Log.DuplicateControlDropped(_rt.Logger, c.Id, Peer);
-                    return;
-                }
-
-                operations.Add(new RememberControl(Peer, c.Id));
-                events.Add(new CallSignalReceivedEvent(Peer, new CallSignal(c.CallId, c.Kind, c.AudioCodec, c.Video, c.MediaKey, c.Reason, c.Candidate)));
-                break;
 
         }
     }

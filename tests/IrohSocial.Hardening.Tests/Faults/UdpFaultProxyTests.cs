@@ -22,8 +22,7 @@ public sealed class UdpFaultProxyTests
         var count = await client.ReceiveAsync(buffer, SocketFlags.None, Ct);
         Assert.Equal("hello"u8.ToArray(), buffer[..count]);
         // The proxy counts a datagram after sending it, so the reply can arrive before its count does.
-        await WaitUntilAsync(() => proxy.DatagramsForwarded >= 2, poll: 1);
-        Assert.Equal(2, proxy.DatagramsForwarded);
+        await WaitUntilAsync(() => proxy.DatagramsForwarded == 2);
     }
 
     [Fact]

@@ -50,7 +50,7 @@ public sealed class KeyframeRequestPathTests
             SecretKey = SecretKey.Generate(),
             BindAddress = new IPEndPoint(IPAddress.Loopback, 0),
             Provider = TransportProvider.TcpTls,
-            Calls = options,
+            Extensions = [new CallsExtension(options)],
         });
 
     private static async Task WaitUntilAsync(Func<bool> condition)

@@ -63,4 +63,17 @@ public sealed class ControlExtensionTests
         var id = await a.C.SendMessageAsync(b.Id, "still talking");
         await Eventually.WaitAsync(async () => await b.Store.GetMessageAsync(id) is not null, "the next message arrives");
     }
+
+    [Fact]
+    public async Task SendControl_ImmediatePeerDown_FailsAtOnceAndIsNotQueued()
+    {
+        await using var a = await TestNode.CreateAsync("a");
+        await using var b = await TestNode.CreateAsync("b", start: false);
+        a.C.AddPeer(b.Address);
+
+        var ex = await Assert.ThrowsAsync<MessagingException>(() => a.C.SendControlAsync(b.Id, Ping, new PingBody(1), ControlDelivery.Immediate));
+
+        Assert.Equal(MessagingError.PeerUnreachable, ex.Error);
+        Assert.Empty(await a.Store.GetOutboxAsync(b.Id));
+    }
 }

@@ -107,24 +107,6 @@ public sealed class DmClientTests
     }
 
     [Fact]
-    public async Task CallSignal_TravelsEncryptedAndAcknowledged()
-    {
-        await using var alice = await TestNode.CreateAsync("alice");
-        await using var bob = await TestNode.CreateAsync("bob");
-        alice.C.AddPeer(bob.Address);
-        var offer = new CallSignal("call-1", CallSignalKind.Offer, "opus", Video: true, MediaKey: [1, 2, 3, 4]);
-        await alice.C.SendCallSignalAsync(bob.Id, offer);
-        await bob.Events.WaitUntilAsync(e => e.Of<CallSignalReceivedEvent>().Count == 1, what: "offer arrives");
-        var got = bob.Events.Of<CallSignalReceivedEvent>().Single();
-        Assert.Equal(alice.Id, got.Peer);
-        Assert.Equal(offer with { MediaKey = null }, got.Signal with { MediaKey = null });
-        Assert.Equal(offer.MediaKey, got.Signal.MediaKey);
-
-        await bob.C.SendCallSignalAsync(alice.Id, new CallSignal("call-1", CallSignalKind.Reject, Reason: "busy"));
-        await alice.Events.WaitUntilAsync(e => e.Of<CallSignalReceivedEvent>().Any(s => s.Signal.Kind == CallSignalKind.Reject && s.Signal.Reason == "busy"), what: "reject arrives");
-    }
-
-    [Fact]
     public async Task CallHistory_RecordedAndPagedNewestFirst()
     {
         await using var alice = await TestNode.CreateAsync("alice", sqlite: true);
@@ -138,17 +120,6 @@ public sealed class DmClientTests
         Assert.Equal(["c1"], (await alice.C.GetCallHistoryAsync(10, t0.AddMinutes(30))).Select(c => c.CallId));
 
         static Crypto.EndpointId SomePeer() { using var key = Crypto.SecretKey.Generate(); return key.PublicKey; }
-    }
-
-    [Fact]
-    public async Task CallSignal_PeerDown_FailsAtOnceAndIsNotQueued()
-    {
-        await using var alice = await TestNode.CreateAsync("alice");
-        await using var bob = await TestNode.CreateAsync("bob", start: false);
-        alice.C.AddPeer(bob.Address);
-        var ex = await Assert.ThrowsAsync<MessagingException>(() => alice.C.SendCallSignalAsync(bob.Id, new CallSignal("c", CallSignalKind.Offer)));
-        Assert.Equal(MessagingError.PeerUnreachable, ex.Error);
-        Assert.Empty(await alice.Store.GetOutboxAsync(bob.Id));
     }
 
     [Fact]

@@ -1,7 +1,9 @@
+using System.Text.Json;
 using System.Buffers.Binary;
 using System.Net;
 using System.Text;
 using IrohSocial.Crypto;
+using IrohSocial.Messaging.Controls;
 using IrohSocial.Messaging.Internal;
 using IrohSocial.Messaging.Storage;
 using IrohSocial.Messaging.Tests.Support;
@@ -237,27 +239,38 @@ public sealed class HostileInputTests
     }
 
     [Fact]
-    public async Task CallOffer_SameControlIdTwice_RingsOnceAcrossRestart()
+    public async Task RememberedKind_SameControlIdTwice_AppliedOnceAcrossRestart()
     {
+        // A kind that remembers ids (call offers do) is applied once for good, even when the retry of a control
+        // whose acknowledgement was lost arrives after a restart, when the short-term duplicate check is gone.
+        var offer = new ControlKind<PingBody>("test.offer", PingJsonContext.Default.PingBody) { RemembersIds = true };
         await using var bob = await TestNode.CreateAsync("bob", sqlite: true);
+        var applied = 0;
+        ValueTask Count(ControlContext context, PingBody body, CancellationToken ct)
+        {
+            Interlocked.Increment(ref applied);
+            return ValueTask.CompletedTask;
+        }
+
+        bob.C.RegisterControl(offer, Count);
         using var carol = SecretKey.Generate();
         using var session = PeerSession.Create(carol, bob.Id);
-        var offer = new CallControl("k1", "call-1", CallSignalKind.Offer, "opus", false, new byte[32], null, null);
+        var control = new ExtensionControl("k1", offer.Name, JsonSerializer.SerializeToElement(new PingBody(1), PingJsonContext.Default.PingBody));
         for (var round = 0; round < 2; round++)
         {
             var (endpoint, connection, stream) = await RawStreamAsync(carol, bob);
             await using (endpoint)
             {
-                // The retry of a control whose acknowledgement was lost carries the same id in a new envelope.
-                await FrameCodec.WriteFrameAsync(stream, Envelope(session, carol.PublicKey, offer), default);
+                await FrameCodec.WriteFrameAsync(stream, Envelope(session, carol.PublicKey, control), default);
                 var answers = await AcceptAnswersAsync(connection);
                 Assert.Null(ResponseError.TryParse(await NextAnswerAsync(answers)));
             }
 
-            Assert.Equal(round == 0 ? 1 : 0, bob.Events.Of<CallSignalReceivedEvent>().Count);
+            Assert.Equal(1, Volatile.Read(ref applied));
             if (round == 0)
             {
                 await bob.RestartAsync();
+                bob.C.RegisterControl(offer, Count);
             }
         }
     }

@@ -15,7 +15,6 @@ public sealed class EventLog
         client.Typing += (_, e) => Add(e);
         client.MessageDeleted += (_, e) => Add(e);
         client.SessionReset += (_, e) => Add(e);
-        client.CallSignalReceived += (_, e) => Add(e);
         client.AttachmentReceived += (_, e) => Add(e);
     }
 

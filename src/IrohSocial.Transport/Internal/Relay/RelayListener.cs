@@ -89,7 +89,10 @@ internal sealed class RelayListener : IAsyncDisposable
                 Stopped = ex;
                 return;
             }
-            catch (Exception ex) when (ex is TransportException or IOException or ObjectDisposedException or InvalidOperationException)
+            // A relay going away mid-handshake surfaces as a WebSocketException (not an IOException): it must end this
+            // attempt only, or the node would never register again after a relay restart.
+            catch (Exception ex) when (ex is TransportException or IOException or ObjectDisposedException or InvalidOperationException
+                or System.Net.WebSockets.WebSocketException or HttpRequestException)
             {
                 RelayLog.RegistrationEnded(_logger, _client.Relay.Url, ex.Message);
             }

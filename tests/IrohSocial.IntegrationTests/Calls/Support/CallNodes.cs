@@ -50,7 +50,7 @@ internal sealed class CallNodes : IAsyncDisposable
             SecretKey = secretKey ?? SecretKey.Generate(),
             BindAddress = new IPEndPoint(IPAddress.Loopback, 0),
             Provider = provider ?? TestTransport.Require(),
-            Calls = options,
+            Extensions = [new CallsExtension(options)],
             Store = store,
             LoggerFactory = loggerFactory,
         });

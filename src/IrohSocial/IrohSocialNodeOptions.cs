@@ -1,6 +1,5 @@
 using System.Net;
 using IrohSocial.Crypto;
-using IrohSocial.Media.Calls;
 using IrohSocial.Messaging.Storage;
 using IrohSocial.Transport;
 using Microsoft.Extensions.Logging;
@@ -13,7 +12,7 @@ public sealed record IrohSocialNodeOptions
     /// <summary>The node's identity.</summary>
     public required SecretKey SecretKey { get; init; }
 
-    /// <summary>Messages, sessions and call history; null means an in-memory store owned by the node. A given store is not owned.</summary>
+    /// <summary>Messages, sessions (and call history when calls are added); null means an in-memory store owned by the node. A given store is not owned.</summary>
     public IMessagingStore? Store { get; init; }
 
     /// <summary>Local address to bind; any address, random port by default.</summary>
@@ -25,8 +24,8 @@ public sealed record IrohSocialNodeOptions
     /// <summary>Home relays in order of preference (see <see cref="EndpointOptions.RelayUrls"/>); empty for none.</summary>
     public IReadOnlyList<RelayAddress> RelayUrls { get; init; } = [];
 
-    /// <summary>Call timing (ring timeout, reconnect window, stats interval).</summary>
-    public CallOptions Calls { get; init; } = CallOptions.Default;
+    /// <summary>Features started beside direct messages, in order (calls: <c>options.WithCalls()</c> from IrohSocial.Media).</summary>
+    public IReadOnlyList<INodeExtension> Extensions { get; init; } = [];
 
     /// <summary>Where received attachments are kept, sealed and owner-only (see <c>DmClientOptions.AttachmentDirectory</c>); null = the user's local application data folder.</summary>
     public string? AttachmentDirectory { get; init; }

@@ -1,5 +1,4 @@
 using IrohSocial.Crypto;
-using IrohSocial.Media.Calls;
 using IrohSocial.Messaging;
 using IrohSocial.Messaging.Storage;
 using IrohSocial.Transport;
@@ -7,8 +6,9 @@ using IrohSocial.Transport;
 namespace IrohSocial;
 
 /// <summary>
-/// The SDK in one object: an endpoint serving <c>iroh-social/dm/1</c> and <c>iroh-social/call/1</c>, the
-/// direct-message client and the call manager on top of it.
+/// The SDK in one object: an endpoint serving <c>iroh-social/dm/1</c>, the direct-message client on top of it,
+/// and the extensions the app added (<see cref="IrohSocialNodeOptions.Extensions"/>; calls come with
+/// <c>IrohSocial.Media</c>, whose <c>WithCalls()</c> adds them and whose <c>node.Calls</c> finds them).
 /// </summary>
 public sealed partial class IrohSocialNode : IAsyncDisposable
 {
@@ -17,12 +17,14 @@ public sealed partial class IrohSocialNode : IAsyncDisposable
     private readonly IMessagingStore? _ownedStore;
     private int _disposed;
 
-    private IrohSocialNode(Endpoint endpoint, Router router, DmClient messages, CallManager calls, IMessagingStore? ownedStore)
+    private readonly IReadOnlyList<IAsyncDisposable> _extensions;
+
+    private IrohSocialNode(Endpoint endpoint, Router router, DmClient messages, IReadOnlyList<IAsyncDisposable> extensions, IMessagingStore? ownedStore)
     {
         _endpoint = endpoint;
         _router = router;
         Messages = messages;
-        Calls = calls;
+        _extensions = extensions;
         _ownedStore = ownedStore;
     }
 
@@ -41,15 +43,25 @@ public sealed partial class IrohSocialNode : IAsyncDisposable
     /// <summary>Direct messages and group conversations (<see cref="DmClient.CreateGroupAsync"/> and the other group methods).</summary>
     public DmClient Messages { get; }
 
-    /// <summary>Voice and video calls.</summary>
-    public CallManager Calls { get; }
+    /// <summary>
+    /// The first running extension of type <typeparamref name="T"/> (for example the call manager); throws
+    /// <see cref="InvalidOperationException"/> when no extension of the node is one.
+    /// </summary>
+    public T GetExtension<T>()
+        where T : class =>
+        TryGetExtension<T>() ?? throw new InvalidOperationException($"This node runs no {typeof(T).Name}; add its extension to IrohSocialNodeOptions.Extensions.");
 
-    /// <summary>Binds the endpoint, starts messaging and calls, and starts accepting connections.</summary>
+    /// <summary>The first running extension of type <typeparamref name="T"/>, or null when the node runs none.</summary>
+    public T? TryGetExtension<T>()
+        where T : class =>
+        _extensions.OfType<T>().FirstOrDefault();
+
+    /// <summary>Binds the endpoint, starts messaging and the extensions, and starts accepting connections.</summary>
     public static async Task<IrohSocialNode> StartAsync(IrohSocialNodeOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(options.SecretKey);
-        ArgumentNullException.ThrowIfNull(options.Calls);
+        ArgumentNullException.ThrowIfNull(options.Extensions);
         var ownedStore = options.Store is null ? new InMemoryMessagingStore() : null;
         var store = options.Store ?? ownedStore!;
         var endpoint = await Endpoint.BindAsync(
@@ -59,13 +71,13 @@ public sealed partial class IrohSocialNode : IAsyncDisposable
                 BindAddress = options.BindAddress,
                 Provider = options.Provider,
                 RelayUrls = options.RelayUrls,
-                Alpns = [Alpns.DirectMessages, Alpns.Calls],
+                Alpns = [Alpns.DirectMessages, .. options.Extensions.SelectMany(e => e.Alpns)],
                 LoggerFactory = options.LoggerFactory,
                 TimeProvider = options.TimeProvider,
             },
             cancellationToken).ConfigureAwait(false);
         DmClient? messages = null;
-        CallManager? calls = null;
+        var extensions = new List<IAsyncDisposable>();
         Router? router = null;
         try
         {
@@ -80,12 +92,16 @@ public sealed partial class IrohSocialNode : IAsyncDisposable
                     TimeProvider = options.TimeProvider,
                 },
                 cancellationToken).ConfigureAwait(false);
-            calls = new CallManager(messages, endpoint, options.Calls, options.TimeProvider, options.LoggerFactory);
             router = new Router(endpoint, options.LoggerFactory);
             messages.Register(router);
-            calls.Register(router);
+            var context = new NodeExtensionContext(endpoint, messages, router, options.LoggerFactory, options.TimeProvider);
+            foreach (var extension in options.Extensions)
+            {
+                extensions.Add(await extension.StartAsync(context, cancellationToken).ConfigureAwait(false));
+            }
+
             router.Start();
-            return new IrohSocialNode(endpoint, router, messages, calls, ownedStore);
+            return new IrohSocialNode(endpoint, router, messages, extensions, ownedStore);
         }
         catch
         {
@@ -94,10 +110,7 @@ public sealed partial class IrohSocialNode : IAsyncDisposable
                 await router.DisposeAsync().ConfigureAwait(false);
             }
 
-            if (calls is not null)
-            {
-                await calls.DisposeAsync().ConfigureAwait(false);
-            }
+            await DisposeExtensionsAsync(extensions).ConfigureAwait(false);
 
             if (messages is not null)
             {
@@ -110,7 +123,7 @@ public sealed partial class IrohSocialNode : IAsyncDisposable
         }
     }
 
-    /// <summary>Ends calls (abruptly), stops messaging, the router and the endpoint, and disposes an owned store.</summary>
+    /// <summary>Stops the extensions (calls end abruptly), the router, messaging and the endpoint, and disposes an owned store.</summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -118,11 +131,20 @@ public sealed partial class IrohSocialNode : IAsyncDisposable
             return;
         }
 
-        await Calls.DisposeAsync().ConfigureAwait(false);
+        await DisposeExtensionsAsync(_extensions).ConfigureAwait(false);
         await _router.ShutdownAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
         await Messages.DisposeAsync().ConfigureAwait(false);
         await _endpoint.DisposeAsync().ConfigureAwait(false);
         await DisposeStoreAsync(_ownedStore).ConfigureAwait(false);
+    }
+
+    // Last started, first stopped: a later extension may build on an earlier one.
+    private static async ValueTask DisposeExtensionsAsync(IReadOnlyList<IAsyncDisposable> extensions)
+    {
+        for (var i = extensions.Count - 1; i >= 0; i--)
+        {
+            await extensions[i].DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     private static async ValueTask DisposeStoreAsync(IMessagingStore? store)
