@@ -25,4 +25,22 @@ if (args is ["--relay-load-host"])
     return;
 }
 
+if (args is ["--ratchet-paired", .. var ratchetArgs])
+{
+    IrohSocial.Benchmarks.Crypto.RatchetPairedRun.Run(ratchetArgs);
+    return;
+}
+
+if (args is ["--history-harness", .. var historyArgs])
+{
+    await IrohSocial.Benchmarks.Messaging.BigHistoryHarness.RunAsync(historyArgs);
+    return;
+}
+
+if (args is ["--dm-harness", .. var dmArgs])
+{
+    await IrohSocial.Benchmarks.Messaging.DurableDeliveryHarness.RunAsync(dmArgs);
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

@@ -27,6 +27,7 @@ public sealed class PeerSession : IDisposable
 
     private readonly Lock _gate = new();
     private readonly IRandomSource _random;
+    private readonly IRandomSource _nonces;
     private readonly EndpointId _local;
     private readonly byte[] _localPrivate = GC.AllocateArray<byte>(KeySize, pinned: true);
     private readonly byte[] _localPublic = new byte[KeySize];
@@ -62,6 +63,9 @@ public sealed class PeerSession : IDisposable
         X25519.PublicKeyFromPrivate(_localPrivate, _localPublic);
         _local = local.PublicKey;
         _random = random;
+        // Production nonces come from a per-session pool (one getrandom per 20 messages); an injected test
+        // source is used as it is, so known answers keep drawing key pairs and nonces in one order.
+        _nonces = random is SodiumRandom ? new NoncePool(random) : random;
         Remote = remote;
     }
 
@@ -124,7 +128,7 @@ public sealed class PeerSession : IDisposable
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             _primary ??= RatchetState.CreateInitiator(_localPrivate, _remotePublic, _local, Remote, _random);
-            return _primary.Encrypt(plaintext, _local, Remote, _random);
+            return _primary.Encrypt(plaintext, _local, Remote, _random, _nonces);
         }
     }
 

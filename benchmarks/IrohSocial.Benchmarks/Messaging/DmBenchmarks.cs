@@ -7,12 +7,14 @@ using IrohSocial.Crypto;
 using IrohSocial.Messaging;
 using IrohSocial.Messaging.Storage;
 using IrohSocial.Storage.Sqlite;
+using Microsoft.Data.Sqlite;
 
 namespace IrohSocial.Benchmarks.Messaging;
 
 /// <summary>
 /// Loopback DM: acknowledged-message throughput (1,000 messages through the outbox with its send window) and
-/// latency at a fixed 100 msgs/s, with the in-memory store and with SQLite files.
+/// latency at a fixed 100 msgs/s, with the in-memory store and with SQLite files. Baseline in the same run: what one
+/// durable commit costs on this disk, a raw SQLite single-row insert + commit with WAL and synchronous=FULL.
 /// Run: <c>dotnet run -c Release --project benchmarks/IrohSocial.Benchmarks -- --filter '*DmBenchmarks*'</c>.
 /// </summary>
 [SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 5)]
@@ -44,7 +46,21 @@ public class DmBenchmarks
         };
         // Establish the session and connection so iterations measure steady state.
         await SendAndWaitAsync(10);
+
+        _raw = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(_folder, "raw.db"), Pooling = false }.ToString());
+        _raw.Open();
+        using var setup = _raw.CreateCommand();
+        setup.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; CREATE TABLE t(id INTEGER PRIMARY KEY, body BLOB NOT NULL);";
+        setup.ExecuteNonQuery();
+        _rawInsert = _raw.CreateCommand();
+        _rawInsert.CommandText = "INSERT INTO t(body) VALUES($b);";
+        _rawInsert.Parameters.Add("$b", SqliteType.Blob);
+        Random.Shared.NextBytes(_rawBody);
     }
+
+    private SqliteConnection _raw = null!;
+    private SqliteCommand _rawInsert = null!;
+    private readonly byte[] _rawBody = new byte[200];
 
     private async Task<DmClient> StartAsync(string name)
     {
@@ -79,6 +95,20 @@ public class DmBenchmarks
         while (Volatile.Read(ref _delivered) < target)
         {
             await Task.Delay(1);
+        }
+    }
+
+    /// <summary>Baseline: 1,000 single-row inserts, each its own transaction, fsynced (WAL, synchronous=FULL).</summary>
+    [Benchmark(Baseline = true, OperationsPerInvoke = Batch)]
+    public void RawSqliteDurableInsert()
+    {
+        for (var i = 0; i < Batch; i++)
+        {
+            using var transaction = _raw.BeginTransaction();
+            _rawInsert.Transaction = transaction;
+            _rawInsert.Parameters[0].Value = _rawBody;
+            _rawInsert.ExecuteNonQuery();
+            transaction.Commit();
         }
     }
 
@@ -125,6 +155,8 @@ public class DmBenchmarks
     [GlobalCleanup]
     public async Task CleanupAsync()
     {
+        _rawInsert.Dispose();
+        _raw.Dispose();
         foreach (var owned in _owned)
         {
             await owned.DisposeAsync();

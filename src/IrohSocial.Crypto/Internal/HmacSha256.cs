@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using IrohSocial.Crypto.Internal.Interop;
 
 namespace IrohSocial.Crypto.Internal;
 
@@ -20,27 +19,6 @@ internal static class HmacSha256
         }
 
         HMACSHA256.HashData(key, data, tag);
-    }
-
-    /// <summary>
-    /// HMAC with a 32-byte key through libsodium's <c>crypto_auth_hmacsha256</c>: the ratchet's chain
-    /// step runs twice per message, and libsodium does it without the per-call key setup of the
-    /// platform crypto provider. Same function, same output as <see cref="Compute"/>.
-    /// </summary>
-    public static unsafe void ComputeWith32ByteKey(ReadOnlySpan<byte> key, ReadOnlySpan<byte> data, Span<byte> tag)
-    {
-        if (key.Length != 32 || tag.Length < TagSize)
-        {
-            throw new ArgumentException("Key must be 32 bytes and the tag buffer 32 bytes.");
-        }
-
-        Libsodium.EnsureInitialized();
-        fixed (byte* o = tag)
-        fixed (byte* i = data)
-        fixed (byte* k = key)
-        {
-            Libsodium.crypto_auth_hmacsha256(o, i, (ulong)data.Length, k);
-        }
     }
 
     /// <summary>Constant-time check of a (possibly truncated, at least 16-byte) tag.</summary>

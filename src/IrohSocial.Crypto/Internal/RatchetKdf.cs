@@ -61,11 +61,8 @@ internal static class RatchetKdf
     /// </summary>
     public static void ChainStep(ReadOnlySpan<byte> chainKey, Span<byte> messageKey, Span<byte> nextChainKey)
     {
-        ReadOnlySpan<byte> messageInput = [RatchetConstants.MessageKeyConstant];
-        ReadOnlySpan<byte> chainInput = [RatchetConstants.ChainKeyConstant];
         Span<byte> next = stackalloc byte[KeySize];
-        HmacSha256.ComputeWith32ByteKey(chainKey, messageInput, messageKey);
-        HmacSha256.ComputeWith32ByteKey(chainKey, chainInput, next);
+        ChainKeyHmac.Compute(chainKey, RatchetConstants.MessageKeyConstant, messageKey, RatchetConstants.ChainKeyConstant, next);
         next.CopyTo(nextChainKey);
         CryptographicOperations.ZeroMemory(next);
     }

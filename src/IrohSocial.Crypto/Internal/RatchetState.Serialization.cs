@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+
 namespace IrohSocial.Crypto.Internal;
 
 /// <summary>Binary form of one ratchet state (layout in docs/protocol.md, section 3).</summary>
@@ -96,11 +98,22 @@ internal sealed partial class RatchetState
                 state._remoteRatchetKey = reader.ReadBytes(KeySize).ToArray();
             }
 
-            Span<byte> derivedPublic = stackalloc byte[KeySize];
-            X25519.PublicKeyFromPrivate(state._sendPrivate, derivedPublic);
-            if (!derivedPublic.SequenceEqual(state._sendPublic))
+            // With a sending step pending the private key is spent: stored as zeros (older builds kept it; it is
+            // checked and then wiped). Otherwise it must match the public key.
+            var spent = state._sendRatchetPending && !state._sendPrivate.AsSpan().ContainsAnyExcept((byte)0);
+            if (!spent)
             {
-                throw SpanReader.Invalid("ratchet key pair does not match");
+                Span<byte> derivedPublic = stackalloc byte[KeySize];
+                X25519.PublicKeyFromPrivate(state._sendPrivate, derivedPublic);
+                if (!derivedPublic.SequenceEqual(state._sendPublic))
+                {
+                    throw SpanReader.Invalid("ratchet key pair does not match");
+                }
+
+                if (state._sendRatchetPending)
+                {
+                    CryptographicOperations.ZeroMemory(state._sendPrivate);
+                }
             }
 
             if ((state._sendRatchetPending || state._hasSendChain) && state._remoteRatchetKey is null)
@@ -161,7 +174,7 @@ internal sealed partial class RatchetState
                     throw SpanReader.Invalid("inconsistent skipped key");
                 }
 
-                chain.Skipped[number] = state._skipped.AddLast(new SkippedKey(chain, number, key.ToArray()));
+                chain.Skipped[number] = state._skipped.AddLast(SkippedKey.Create(chain, number, key));
             }
 
             return state;

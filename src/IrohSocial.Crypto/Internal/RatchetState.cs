@@ -14,6 +14,9 @@ internal enum DecryptFailure
     InvalidRatchetKey,
     AuthenticationFailed,
     UnknownSession,
+
+    /// <summary>A second new ratchet key from the peer before we replied: our key for it is already spent (wiped).</summary>
+    UnexpectedRatchetKey,
 }
 
 /// <summary>
@@ -63,6 +66,9 @@ internal sealed partial class RatchetState : IDisposable
 
     /// <summary>Number of skipped keys held.</summary>
     public int SkippedKeyCount => _skipped.Count;
+
+    /// <summary>For tests: the arrays that hold the skipped keys now (to prove they are wiped when they go).</summary>
+    internal IReadOnlyList<byte[]> SkippedKeyBuffers => [.. _skipped.Select(s => s.Key)];
 
     /// <summary>Number of receiving chains held.</summary>
     public int ReceivingChainCount => _chains.Count;
@@ -146,8 +152,11 @@ internal sealed partial class RatchetState : IDisposable
         }
     }
 
-    /// <summary>Encrypts one message. Randomness: a new ratchet private key (32 bytes) when a DH step is due, then the nonce (12 bytes).</summary>
-    public RatchetMessage Encrypt(ReadOnlySpan<byte> plaintext, EndpointId sender, EndpointId receiver, IRandomSource random)
+    /// <summary>
+    /// Encrypts one message. Randomness: a new ratchet private key (32 bytes) from <paramref name="random"/> when a DH
+    /// step is due, then the nonce (12 bytes) from <paramref name="nonces"/> (the same source in known-answer tests).
+    /// </summary>
+    public RatchetMessage Encrypt(ReadOnlySpan<byte> plaintext, EndpointId sender, EndpointId receiver, IRandomSource random, IRandomSource nonces)
     {
         if (_sendRatchetPending)
         {
@@ -178,7 +187,7 @@ internal sealed partial class RatchetState : IDisposable
             _sendNumber++;
 
             var nonce = new byte[RatchetMessage.NonceSize];
-            random.Fill(nonce);
+            nonces.Fill(nonce);
             var adLength = WriteAssociatedData(associatedData, sender, receiver, header);
             var ciphertext = new byte[plaintext.Length + RatchetMessage.TagSize];
             ChaCha20Poly1305Ietf.Encrypt(messageKey, nonce, associatedData[..adLength], plaintext, ciphertext);
@@ -247,6 +256,13 @@ internal sealed partial class RatchetState : IDisposable
             return Fail(DecryptFailure.TooFarAhead);
         }
 
+        // Our ratchet private key served its last DH at the previous receiving step (the peer can only move to a new
+        // key after seeing our next one), so it was wiped then; a peer that lost its state starts over with setup data.
+        if (_sendRatchetPending)
+        {
+            return Fail(DecryptFailure.UnexpectedRatchetKey);
+        }
+
         Span<byte> dh = stackalloc byte[KeySize];
         Span<byte> newRoot = stackalloc byte[KeySize];
         Span<byte> chainKey = stackalloc byte[KeySize];
@@ -282,6 +298,11 @@ internal sealed partial class RatchetState : IDisposable
             newRoot.CopyTo(_rootKey);
             _remoteRatchetKey = (byte[])header.RatchetKey.Clone();
             _sendRatchetPending = true;
+
+            // This key pair is done (the next sending step makes a new one): wipe it now rather than at our reply, so
+            // neither memory nor a stored state keeps it while we are silent. For the responder's first step it is the
+            // copy of our identity X25519 key, which must not outlive the first message.
+            CryptographicOperations.ZeroMemory(_sendPrivate);
             HasReceived = true;
             LastFailure = DecryptFailure.None;
             return true;
@@ -417,7 +438,7 @@ internal sealed partial class RatchetState : IDisposable
 
     private void AddSkipped(ReceivingChain chain, uint number, ReadOnlySpan<byte> key)
     {
-        var node = _skipped.AddLast(new SkippedKey(chain, number, key.ToArray()));
+        var node = _skipped.AddLast(SkippedKey.Create(chain, number, key));
         chain.Skipped[number] = node;
 
         // Per-chain cap: drop this chain's oldest key (the first one in eviction order).

@@ -31,9 +31,17 @@ internal sealed class ReceivingChain : IDisposable
     public void Dispose() => CryptographicOperations.ZeroMemory(ChainKey);
 }
 
-/// <summary>A message key kept for a message that has not arrived yet.</summary>
+/// <summary>A message key kept for a message that has not arrived yet; wiped when used, evicted or disposed.</summary>
 internal sealed class SkippedKey(ReceivingChain chain, uint number, byte[] key)
 {
+    /// <summary>Copies <paramref name="key"/> into a pinned array, so the GC never leaves stray copies of it behind.</summary>
+    public static SkippedKey Create(ReceivingChain chain, uint number, ReadOnlySpan<byte> key)
+    {
+        var pinned = GC.AllocateArray<byte>(RatchetConstants.KeySize, pinned: true);
+        key.CopyTo(pinned);
+        return new SkippedKey(chain, number, pinned);
+    }
+
     public ReceivingChain Chain { get; } = chain;
 
     public uint Number { get; } = number;

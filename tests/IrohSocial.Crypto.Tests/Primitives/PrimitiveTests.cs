@@ -1,3 +1,4 @@
+using CsCheck;
 using IrohSocial.Crypto.Internal;
 
 namespace IrohSocial.Crypto.Tests.Primitives;
@@ -196,7 +197,7 @@ public class PrimitiveTests
     }
 
     [Fact]
-    public void Hmac_Rfc4231Case2_AndLibsodiumPathAgree()
+    public void Hmac_Rfc4231Case2_VerifiesFullAndTruncatedTags()
     {
         // RFC 4231 test case 2.
         var tag = new byte[32];
@@ -207,13 +208,33 @@ public class PrimitiveTests
         Assert.False(HmacSha256.Verify("Jefe"u8, "what do ya want for nothing?"u8, tag.AsSpan(0, 15)));
         tag[31] ^= 1;
         Assert.False(HmacSha256.Verify("Jefe"u8, "what do ya want for nothing?"u8, tag));
+    }
 
-        var key = Enumerable.Range(0, 32).Select(i => (byte)(i * 7)).ToArray();
-        var a = new byte[32];
-        var b = new byte[32];
-        HmacSha256.Compute(key, [0x01], a);
-        HmacSha256.ComputeWith32ByteKey(key, [0x01], b);
-        Assert.Equal(a, b);
+    [Fact]
+    public void ChainKeyHmac_BothBackends_EqualTwoPlainHmacs()
+    {
+        // On Linux .NET itself runs on OpenSSL, so the fast path must be found; a silent fallback would be a 3x regression.
+        Assert.True(!OperatingSystem.IsLinux() || ChainKeyHmac.UsesOpenSsl, "OpenSSL's SHA-256 did not load on Linux.");
+        Gen.Select(Gen.Byte.Array[32], Gen.Byte, Gen.Byte).Sample((key, first, second) =>
+        {
+            var expectedFirst = new byte[32];
+            var expectedSecond = new byte[32];
+            HmacSha256.Compute(key, [first], expectedFirst);
+            HmacSha256.Compute(key, [second], expectedSecond);
+            var a = new byte[32];
+            var b = new byte[32];
+            ChainKeyHmac.ComputeWithLibsodium(key, first, a, second, b);
+            Assert.Equal(expectedFirst, a);
+            Assert.Equal(expectedSecond, b);
+            if (ChainKeyHmac.UsesOpenSsl)
+            {
+                Array.Clear(a);
+                Array.Clear(b);
+                ChainKeyHmac.ComputeWithOpenSsl(key, first, a, second, b);
+                Assert.Equal(expectedFirst, a);
+                Assert.Equal(expectedSecond, b);
+            }
+        }, iter: 200);
     }
 
     [Fact]

@@ -410,7 +410,7 @@ public class PeerSessionTests
     }
 
     [Fact]
-    public void Responder_AfterFirstReply_StateNoLongerHoldsIdentityPrivateKey()
+    public void Responder_AfterFirstMessage_StateNoLongerHoldsIdentityPrivateKey()
     {
         using var p = new Pair();
         var bobIdentityPrivate = new byte[32];
@@ -419,11 +419,101 @@ public class PeerSessionTests
             KeyConversion.ConvertSeed(seed.Span, bobIdentityPrivate);
         }
         Pair.Decrypt(p.Bob, p.Alice.Encrypt("first"u8));
-        // Until Bob replies his identity key is his ratchet key (as in the design) ...
-        Assert.True(p.Bob.Serialize().AsSpan().IndexOf(bobIdentityPrivate) >= 0);
-        Pair.Decrypt(p.Alice, p.Bob.Encrypt("reply"u8));
-        // ... the first reply replaces it with a fresh one.
+        Pair.Decrypt(p.Bob, p.Alice.Encrypt("second, same chain"u8));
+
+        // The identity key served its one DH when the first message arrived; neither memory nor the stored state
+        // keeps it while Bob is silent ...
         Assert.Equal(-1, p.Bob.Serialize().AsSpan().IndexOf(bobIdentityPrivate));
+        using (var restored = PeerSession.Deserialize(p.BobKey, p.Bob.Serialize()))
+        {
+            Assert.Equal(-1, restored.Serialize().AsSpan().IndexOf(bobIdentityPrivate));
+        }
+
+        // ... and the first reply (on a fresh ratchet key) still reaches Alice, from the live and a restored session.
+        using var bobRestored = PeerSession.Deserialize(p.BobKey, p.Bob.Serialize());
+        Assert.Equal("reply"u8.ToArray(), Pair.Decrypt(p.Alice, bobRestored.Encrypt("reply"u8)));
+        Assert.Equal(-1, bobRestored.Serialize().AsSpan().IndexOf(bobIdentityPrivate));
+    }
+
+    [Fact]
+    public void SimultaneousFirstContact_SecondarySessionDoesNotHoldIdentityPrivateKey()
+    {
+        using var p = new Pair();
+        var alicePrivate = new byte[32];
+        var bobPrivate = new byte[32];
+        KeyConversion.ConvertSeed(p.AliceKey.SeedSpan, alicePrivate);
+        KeyConversion.ConvertSeed(p.BobKey.SeedSpan, bobPrivate);
+        var fromAlice = p.Alice.Encrypt("a"u8);
+        var fromBob = p.Bob.Encrypt("b"u8);
+        Pair.Decrypt(p.Bob, fromAlice);
+        Pair.Decrypt(p.Alice, fromBob);
+
+        // Whichever side won keeps the other's session as a receive-only secondary: it must not keep the identity key.
+        Assert.Equal(-1, p.Alice.Serialize().AsSpan().IndexOf(alicePrivate));
+        Assert.Equal(-1, p.Bob.Serialize().AsSpan().IndexOf(bobPrivate));
+    }
+
+    [Fact]
+    public void NewRatchetKeyBeforeReply_RefusedBeforeAnyDerivation_StateUntouched()
+    {
+        using var p = new Pair();
+        p.Establish();
+        Pair.Decrypt(p.Bob, p.Alice.Encrypt("alice's new chain"u8));
+        var before = p.Bob.Serialize();
+        var steps = p.Bob.Primary!.ChainStepCount;
+
+        // A second new ratchet key while Bob has not answered the first can only be forged or replayed from elsewhere:
+        // the key it would need is already wiped.
+        var other = new byte[32];
+        X25519.PublicKeyFromPrivate(Enumerable.Repeat((byte)7, 32).ToArray(), other);
+        var next = p.Alice.Encrypt("x"u8);
+        var forged = next with { Header = next.Header with { RatchetKey = other } };
+        Assert.False(p.Bob.TryDecrypt(forged, out _, out _));
+        Assert.Equal(DecryptFailure.UnexpectedRatchetKey, p.Bob.LastFailure);
+        Assert.Equal(steps, p.Bob.Primary!.ChainStepCount);
+        Assert.Equal(before, p.Bob.Serialize());
+
+        // The real message still decrypts, and the conversation goes on.
+        Assert.Equal("x"u8.ToArray(), Pair.Decrypt(p.Bob, next));
+        Assert.Equal("b"u8.ToArray(), Pair.Decrypt(p.Alice, p.Bob.Encrypt("b"u8)));
+    }
+
+    [Fact]
+    public void SkippedKeys_WipedWhenUsedEvictedOrDisposed()
+    {
+        using var p = new Pair();
+        p.Establish();
+        var late = Enumerable.Range(0, 3).Select(i => p.Alice.Encrypt([(byte)i])).ToArray();
+        Pair.Decrypt(p.Bob, p.Alice.Encrypt("ahead"u8));
+        var keys = p.Bob.Primary!.SkippedKeyBuffers;
+        Assert.Equal(3, keys.Count);
+        Assert.All(keys, k => Assert.True(k.AsSpan().ContainsAnyExcept((byte)0)));
+
+        // Used: the key of a late message is wiped once it decrypted.
+        Pair.Decrypt(p.Bob, late[1]);
+        Assert.False(keys[1].AsSpan().ContainsAnyExcept((byte)0));
+        Assert.True(keys[0].AsSpan().ContainsAnyExcept((byte)0));
+
+        // A replay of it fails and derives nothing new.
+        Assert.False(p.Bob.TryDecrypt(late[1], out _, out _));
+
+        // Evicted: a jump of MaxSkip more keys on this chain pushes the oldest out, wiped.
+        for (var i = 0; i < RatchetConstants.MaxSkip; i++)
+        {
+            p.Alice.Encrypt("lost"u8);
+        }
+
+        Pair.Decrypt(p.Bob, p.Alice.Encrypt("far ahead"u8));
+        Assert.False(keys[0].AsSpan().ContainsAnyExcept((byte)0));
+        Assert.False(keys[2].AsSpan().ContainsAnyExcept((byte)0));
+        Assert.False(p.Bob.TryDecrypt(late[0], out _, out _));
+        var held = p.Bob.Primary!.SkippedKeyBuffers;
+
+        // Disposed: every key still held is wiped.
+        Assert.All(held, k => Assert.True(k.AsSpan().ContainsAnyExcept((byte)0)));
+        p.Bob.Dispose();
+        Assert.All(held, k => Assert.False(k.AsSpan().ContainsAnyExcept((byte)0)));
+        p.Bob = PeerSession.Create(p.BobKey, p.AliceKey.PublicKey);
     }
 
     [Fact]

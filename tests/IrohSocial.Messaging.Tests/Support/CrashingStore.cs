@@ -37,9 +37,39 @@ public sealed partial class CrashingStore(IMessagingStore inner, int crashAtWrit
         }
     }
 
+    private readonly List<byte[]> _sessionBuffers = [];
+
+    /// <summary>Every serialized session the client handed to or received from the store (the arrays themselves).</summary>
+    public IReadOnlyList<byte[]> SessionBuffers
+    {
+        get
+        {
+            lock (_sessionBuffers)
+            {
+                return [.. _sessionBuffers];
+            }
+        }
+    }
+
+    private void Observe(byte[]? state)
+    {
+        if (state is not null)
+        {
+            lock (_sessionBuffers)
+            {
+                _sessionBuffers.Add(state);
+            }
+        }
+    }
+
     public ValueTask ApplyAsync(IReadOnlyList<StoreOperation> operations, CancellationToken cancellationToken = default)
     {
         Check();
+        foreach (var save in operations.OfType<SaveSession>())
+        {
+            Observe(save.State);
+        }
+
         if (Interlocked.Increment(ref _writes) == _crashAtWrite)
         {
             _crashed.TrySetResult();
@@ -80,7 +110,13 @@ public sealed partial class CrashingStore(IMessagingStore inner, int crashAtWrit
 
     public ValueTask<IReadOnlyList<EndpointId>> GetOutboxPeersAsync(CancellationToken cancellationToken = default) { Check(); return inner.GetOutboxPeersAsync(cancellationToken); }
 
-    public ValueTask<byte[]?> LoadSessionAsync(EndpointId peer, CancellationToken cancellationToken = default) { Check(); return inner.LoadSessionAsync(peer, cancellationToken); }
+    public async ValueTask<byte[]?> LoadSessionAsync(EndpointId peer, CancellationToken cancellationToken = default)
+    {
+        Check();
+        var state = await inner.LoadSessionAsync(peer, cancellationToken);
+        Observe(state);
+        return state;
+    }
 
     public ValueTask<IReadOnlyList<CallRecord>> GetCallHistoryAsync(int limit, DateTimeOffset? before, CancellationToken cancellationToken = default) { Check(); return inner.GetCallHistoryAsync(limit, before, cancellationToken); }
 

@@ -69,10 +69,21 @@ internal static partial class Libsodium
     public static unsafe partial int crypto_aead_xchacha20poly1305_ietf_decrypt(
         byte* m, ulong* mlen_p, byte* nsec, byte* c, ulong clen, byte* ad, ulong adlen, byte* npub, byte* k);
 
-    // int crypto_auth_hmacsha256(unsigned char *out, const unsigned char *in, unsigned long long inlen, const unsigned char *k);
-    // Takes a fixed 32-byte key, which is exactly the ratchet's chain-key shape.
+    // size_t crypto_auth_hmacsha256_statebytes(void);
     [LibraryImport(Library)]
-    public static unsafe partial int crypto_auth_hmacsha256(byte* output, byte* input, ulong inlen, byte* k);
+    public static partial nuint crypto_auth_hmacsha256_statebytes();
+
+    // int crypto_auth_hmacsha256_init(crypto_auth_hmacsha256_state *state, const unsigned char *key, size_t keylen);
+    [LibraryImport(Library)]
+    public static unsafe partial int crypto_auth_hmacsha256_init(byte* state, byte* key, nuint keylen);
+
+    // int crypto_auth_hmacsha256_update(crypto_auth_hmacsha256_state *state, const unsigned char *in, unsigned long long inlen);
+    [LibraryImport(Library)]
+    public static unsafe partial int crypto_auth_hmacsha256_update(byte* state, byte* input, ulong inlen);
+
+    // int crypto_auth_hmacsha256_final(crypto_auth_hmacsha256_state *state, unsigned char *out);
+    [LibraryImport(Library)]
+    public static unsafe partial int crypto_auth_hmacsha256_final(byte* state, byte* output);
 
     // int crypto_pwhash(unsigned char * const out, unsigned long long outlen, const char * const passwd,
     //     unsigned long long passwdlen, const unsigned char * const salt, unsigned long long opslimit, size_t memlimit, int alg);
