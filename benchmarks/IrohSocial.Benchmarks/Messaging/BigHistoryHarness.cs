@@ -32,7 +32,9 @@ internal static class BigHistoryHarness
         using var key = File.Exists(seedPath) ? SecretKey.Import(File.ReadAllBytes(seedPath)) : SecretKey.Generate();
         if (!File.Exists(seedPath))
         {
-            File.WriteAllBytes(seedPath, key.SeedSpan.ToArray());
+            var seed = new byte[SecretKey.Size];
+            key.Export(seed);
+            File.WriteAllBytes(seedPath, seed);
         }
 
         using var sealer = new AtRestSealer(key);

@@ -441,8 +441,12 @@ public class PeerSessionTests
         using var p = new Pair();
         var alicePrivate = new byte[32];
         var bobPrivate = new byte[32];
-        KeyConversion.ConvertSeed(p.AliceKey.SeedSpan, alicePrivate);
-        KeyConversion.ConvertSeed(p.BobKey.SeedSpan, bobPrivate);
+        using (var alice = p.AliceKey.ReadSeed())
+        using (var bob = p.BobKey.ReadSeed())
+        {
+            KeyConversion.ConvertSeed(alice.Span, alicePrivate);
+            KeyConversion.ConvertSeed(bob.Span, bobPrivate);
+        }
         var fromAlice = p.Alice.Encrypt("a"u8);
         var fromBob = p.Bob.Encrypt("b"u8);
         Pair.Decrypt(p.Bob, fromAlice);
