@@ -90,6 +90,19 @@ public sealed class GroupConvergenceTests(ITestOutputHelper output)
                     }
                 }
 
+                // Settled means nothing is still on its way: an update queued behind a slow outbox can still move the
+                // deterministic winner of concurrent updates after the states looked equal for a moment.
+                foreach (var node in nodes)
+                {
+                    foreach (var other in nodes.Where(o => o != node))
+                    {
+                        if ((await node.Store.GetOutboxAsync(other.Id)).Count > 0)
+                        {
+                            return false;
+                        }
+                    }
+                }
+
                 return true;
             }, "all members hold the same state", 90).ContinueWith(async t =>
             {
