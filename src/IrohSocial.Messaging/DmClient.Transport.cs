@@ -245,6 +245,8 @@ public sealed partial class DmClient
             await client.ServeConnectionAsync(connection, linked.Token, client._stopAccepting.Token).ConfigureAwait(false);
         }
 
-        public ValueTask ShutdownAsync(CancellationToken cancellationToken) => new(client._stopAccepting.CancelAsync());
+        // An app that owns the router may dispose the client first: its connections are closed already then.
+        public ValueTask ShutdownAsync(CancellationToken cancellationToken) =>
+            Volatile.Read(ref client._disposed) != 0 ? ValueTask.CompletedTask : new(client._stopAccepting.CancelAsync());
     }
 }
