@@ -25,8 +25,9 @@ public sealed partial class CallManager
                 return;
             }
 
-            // In arrival order per call: an End must never overtake the Offer it cancels.
-            _ = _signalQueue.Enqueue(signal.CallId, () => HandleSignalAsync(peer, signal));
+            // In arrival order per peer: an End must never overtake the Offer it cancels, nor the caller's next Offer
+            // (handled per call, a canceled call could still look current to the next offer, which then heard "busy").
+            _ = _signalQueue.Enqueue(peer, () => HandleSignalAsync(peer, signal));
         });
         return ValueTask.CompletedTask;
     }
@@ -95,13 +96,29 @@ public sealed partial class CallManager
 
         var call = new Call(this, callId, peer, CallDirection.Incoming, new CallMedia(), signal.Video, signal.MediaKey, _time);
         bool busy;
+        Call? superseded = null;
         lock (_calls)
         {
-            busy = CurrentCall is not null;
+            var current = CurrentCall;
+
+            // A caller has one call at a time: a new offer from the peer still ringing us means that ring was canceled
+            // (its End may travel behind this Offer), so the new call replaces it instead of hearing "busy".
+            if (current is { Direction: CallDirection.Incoming, State: CallState.Ringing } && current.Peer == peer)
+            {
+                superseded = current;
+                current = null;
+            }
+
+            busy = current is not null;
             if (!busy)
             {
                 _calls[callId] = call;
             }
+        }
+
+        if (superseded is not null)
+        {
+            await FinishAsync(superseded, CallEndReason.Missed, "canceled").ConfigureAwait(false);
         }
 
         if (busy)

@@ -16,7 +16,8 @@ namespace IrohSocial.Media.Calls;
 /// <summary>
 /// Places, answers and ends calls: signaling as encrypted DM controls, media over <c>iroh-social/call/1</c>,
 /// the ringing → active → ended state machine, restoring dropped connections, and the call history.
-/// One call at a time: a second incoming call while busy is rejected with "busy".
+/// One call at a time: a second incoming call while busy is rejected with "busy"; a new offer from the peer that is
+/// still ringing us replaces that ring (the caller canceled it and called again).
 /// </summary>
 public sealed partial class CallManager : IAsyncDisposable
 {
@@ -31,7 +32,7 @@ public sealed partial class CallManager : IAsyncDisposable
     private readonly ConcurrentDictionary<Guid, Call> _calls = new();
     private readonly ConcurrentDictionary<Channel<CallEvent>, byte> _subscribers = new();
     private readonly ConcurrentDictionary<Guid, ITimer> _ringTimers = new();
-    private readonly KeyedSerialQueue<string> _signalQueue = new();
+    private readonly KeyedSerialQueue<EndpointId> _signalQueue = new();
     private readonly CancellationTokenSource _stop = new();
     private long _refusedStreams;
     private int _disposed;

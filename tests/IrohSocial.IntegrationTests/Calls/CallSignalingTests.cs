@@ -2,6 +2,7 @@ using System.Net;
 using IrohSocial.Crypto;
 using IrohSocial.IntegrationTests.Calls.Support;
 using IrohSocial.Media.Calls;
+using IrohSocial.Media.Calls.Internal;
 using IrohSocial.Media.Framing;
 using IrohSocial.Messaging.Storage;
 using IrohSocial.Transport;
@@ -87,6 +88,55 @@ public sealed class CallSignalingTests
         }
 
         Assert.All(history, r => Assert.Equal((CallDirection.Incoming, CallEndReason.Missed), (r.Direction, r.EndedReason)));
+    }
+
+    [Fact]
+    public async Task OfferFromThePeerStillRinging_ReplacesThatRing_InsteadOfBusy()
+    {
+        // The End of Alice's first call is lost (she sends the second Offer by hand, as if the End were still on its
+        // way): her new call replaces the ring, and the first is a missed call on Bob's side.
+        await using var nodes = await CallNodes.StartAsync(CallNodes.FastOptions with { RingTimeout = TimeSpan.FromSeconds(60) });
+        var ringing = new List<Call>();
+        var secondRings = new TaskCompletionSource<Call>(TaskCreationOptions.RunContinuationsAsynchronously);
+        nodes.Bob.Calls.IncomingCall += (_, e) =>
+        {
+            lock (ringing)
+            {
+                ringing.Add(e.Call);
+                if (ringing.Count == 2)
+                {
+                    secondRings.TrySetResult(e.Call);
+                }
+            }
+        };
+        Call first = await nodes.Alice.Calls.StartCallAsync(nodes.Bob.Addr, new CallMedia(), Ct);
+        var deadline = DateTime.UtcNow + Wait;
+        while (nodes.Bob.Calls.CurrentCall is not { State: CallState.Ringing })
+        {
+            Assert.True(DateTime.UtcNow < deadline, "Bob never rang for the first call");
+            await Task.Delay(20, Ct);
+        }
+
+        var secondId = Guid.NewGuid().ToString();
+        await nodes.Alice.Messages.SendControlAsync(
+            nodes.Bob.Id,
+            CallSignal.Control,
+            new CallSignal(secondId, CallSignalKind.Offer, AudioCodec: "opus", MediaKey: new byte[32]),
+            cancellationToken: Ct);
+
+        Call second = await secondRings.Task.WaitAsync(Wait, Ct);
+        Assert.Equal(secondId, second.Id);
+        Assert.Equal(CallEndReason.Missed, await ringing[0].Completion.WaitAsync(Wait, Ct));
+        Assert.Equal(first.Id, ringing[0].Id);
+        Assert.Same(second, nodes.Bob.Calls.CurrentCall);
+        Assert.Equal(CallState.Ringing, second.State);
+        await AssertHistoryAsync(nodes.Bob, first.Id, CallDirection.Incoming, CallEndReason.Missed);
+
+        // A different caller still hears "busy" while Bob rings.
+        await using var carol = await CallNodes.StartNodeAsync(CallNodes.FastOptions);
+        Call carols = await carol.Calls.StartCallAsync(nodes.Bob.Addr, new CallMedia(), Ct);
+        Assert.Equal(CallEndReason.Rejected, await carols.Completion.WaitAsync(Wait, Ct));
+        Assert.Same(second, nodes.Bob.Calls.CurrentCall);
     }
 
     [Fact]
