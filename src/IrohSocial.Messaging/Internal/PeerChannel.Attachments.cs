@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using IrohSocial.Messaging.Storage;
+using IrohSocial.Transport;
 
 namespace IrohSocial.Messaging.Internal;
 
@@ -73,22 +74,20 @@ internal sealed partial class PeerChannel
     {
         await using (stream.ConfigureAwait(false))
         {
-            await FrameCodec.WriteFrameAsync(stream, new AttachmentHeader(messageId, descriptor.Id).ToJson(), cancellationToken).ConfigureAwait(false);
-            using var cipher = new AttachmentCipher(descriptor.Key, messageId, descriptor.Id);
-            var chunks = ChunkCount(descriptor.Size);
-            var buffer = new byte[AttachmentCipher.ChunkSize];
-            long sent = 0;
-            var input = source.OpenRead();
-            await using (input.ConfigureAwait(false))
+            try
             {
-                for (ulong index = 0; index < chunks; index++)
+                await WriteAttachmentAsync(messageId, descriptor, source, stream, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is TransportException or IOException && !cancellationToken.IsCancellationRequested)
+            {
+                // A receiver that refuses early (over its size limit, nothing announced) answers at once and stops
+                // reading, which over QUIC aborts our writes: its verdict is still readable and says why.
+                if (await TryReadVerdictAsync(stream, cancellationToken).ConfigureAwait(false) == AttachmentRejected)
                 {
-                    var want = (int)Math.Min(AttachmentCipher.ChunkSize, descriptor.Size - sent);
-                    await input.ReadExactlyAsync(buffer.AsMemory(0, want), cancellationToken).ConfigureAwait(false);
-                    await FrameCodec.WriteFrameAsync(stream, cipher.Seal(index, buffer.AsSpan(0, want), index == chunks - 1), cancellationToken).ConfigureAwait(false);
-                    sent += want;
-                    source.Progress?.Report(new AttachmentProgress(messageId, descriptor.Id, sent, descriptor.Size));
+                    throw new MessagingException(MessagingError.AttachmentCorrupt, $"The peer rejected attachment {descriptor.Id}.", ex);
                 }
+
+                throw;
             }
 
             var verdict = new byte[1];
@@ -97,6 +96,41 @@ internal sealed partial class PeerChannel
             {
                 throw new MessagingException(MessagingError.AttachmentCorrupt, $"The peer rejected attachment {descriptor.Id}.");
             }
+        }
+    }
+
+    private static async Task WriteAttachmentAsync(string messageId, AttachmentDescriptor descriptor, AttachmentSource source, Stream stream, CancellationToken cancellationToken)
+    {
+        await FrameCodec.WriteFrameAsync(stream, new AttachmentHeader(messageId, descriptor.Id).ToJson(), cancellationToken).ConfigureAwait(false);
+        using var cipher = new AttachmentCipher(descriptor.Key, messageId, descriptor.Id);
+        var chunks = ChunkCount(descriptor.Size);
+        var buffer = new byte[AttachmentCipher.ChunkSize];
+        long sent = 0;
+        var input = source.OpenRead();
+        await using (input.ConfigureAwait(false))
+        {
+            for (ulong index = 0; index < chunks; index++)
+            {
+                var want = (int)Math.Min(AttachmentCipher.ChunkSize, descriptor.Size - sent);
+                await input.ReadExactlyAsync(buffer.AsMemory(0, want), cancellationToken).ConfigureAwait(false);
+                await FrameCodec.WriteFrameAsync(stream, cipher.Seal(index, buffer.AsSpan(0, want), index == chunks - 1), cancellationToken).ConfigureAwait(false);
+                sent += want;
+                source.Progress?.Report(new AttachmentProgress(messageId, descriptor.Id, sent, descriptor.Size));
+            }
+        }
+    }
+
+    /// <summary>After a failed write: the receiver's one-byte verdict, or null when the stream ends or breaks without one.</summary>
+    private static async Task<byte?> TryReadVerdictAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        var verdict = new byte[1];
+        try
+        {
+            return await stream.ReadAtLeastAsync(verdict, 1, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false) == 1 ? verdict[0] : null;
+        }
+        catch (Exception ex) when (ex is TransportException or IOException && !cancellationToken.IsCancellationRequested)
+        {
+            return null;
         }
     }
 

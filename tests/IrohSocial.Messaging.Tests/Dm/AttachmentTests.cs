@@ -128,14 +128,18 @@ public sealed class AttachmentTests
         Assert.Single(bob.Events.Of<MessageReceivedEvent>()); // the message itself arrived; only its bytes were refused
     }
 
-    [Fact]
-    public async Task Upload_OverReceiverLimit_Rejected()
+    // The large one is still being written when Bob refuses it and stops reading (over QUIC that aborts Alice's
+    // writes): she must still hear the refusal, not a broken stream.
+    [Theory]
+    [InlineData(5000)]
+    [InlineData(8 * 1024 * 1024)]
+    public async Task Upload_OverReceiverLimit_Rejected(int size)
     {
         await using var alice = await TestNode.CreateAsync("alice");
         await using var bob = await TestNode.CreateAsync("bob", start: false);
         await bob.StartAsync(configure: o => o with { MaxAttachmentSize = 100 });
         var ex = await Assert.ThrowsAsync<MessagingException>(() =>
-            alice.C.SendMessageAsync(bob.Address, "big one", [AttachmentSource.FromBytes("big.bin", "application/octet-stream", new byte[5000])]));
+            alice.C.SendMessageAsync(bob.Address, "big one", [AttachmentSource.FromBytes("big.bin", "application/octet-stream", new byte[size])]));
         Assert.Equal(MessagingError.AttachmentCorrupt, ex.Error);
         await Eventually.WaitAsync(() => Task.FromResult(bob.Logs.Has(4011, "size limit")), "bob logs the rejection");
         Assert.Empty(bob.Events.Of<AttachmentReceivedEvent>());
