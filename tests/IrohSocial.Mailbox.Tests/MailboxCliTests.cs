@@ -50,8 +50,13 @@ public sealed class MailboxCliTests : IDisposable
         Assert.Contains("left in the mailbox", await bobAgain.Out.WaitForLineAsync(l => l.Contains("\"type\":\"message\"")));
         await alice.Out.WaitForLineAsync(l => l.Contains("\"type\":\"delivered\""));
 
+        // Alice's listener holds her store until it exits; the next command opens it.
         await _stop.CancelAsync();
-        Assert.Equal(ExitCodes.Success, await relay.Exit.WaitAsync(TimeSpan.FromSeconds(30), Ct));
+        foreach (var process in new[] { relay, alice, bobAgain })
+        {
+            Assert.Equal(ExitCodes.Success, await process.Exit.WaitAsync(TimeSpan.FromSeconds(30), Ct));
+        }
+
         var after = await CliRun.RunAsync(_temp.Sub("alice"), "messages", bobTicket, "--json");
         Assert.Contains("\"status\":\"delivered\"", after.Out.Text);
     }
