@@ -40,6 +40,24 @@ internal sealed class GuardedMemory : SafeHandle
         return memory;
     }
 
+    /// <summary>
+    /// Allocates <paramref name="length"/> zeroed bytes of guarded memory that stay writable, for keys that change in
+    /// place (<see cref="GuardedKeyArena"/>): guard pages, canary, no core dumps and the lock in RAM still apply.
+    /// </summary>
+    /// <exception cref="OutOfMemoryException">libsodium could not map the pages.</exception>
+    public static unsafe GuardedMemory AllocateWritable(int length)
+    {
+        Libsodium.EnsureInitialized();
+        var pointer = Libsodium.sodium_malloc((nuint)length);
+        if (pointer == 0)
+        {
+            throw new OutOfMemoryException("libsodium could not allocate guarded memory for keys.");
+        }
+
+        new Span<byte>((void*)pointer, length).Clear(); // sodium_malloc fills with a garbage pattern
+        return new GuardedMemory(pointer, length);
+    }
+
     /// <summary>Reads the secret; dispose the lease when done (until then the memory cannot be freed).</summary>
     /// <exception cref="ObjectDisposedException">The memory was released.</exception>
     public Lease Read()
