@@ -6,9 +6,11 @@ namespace IrohSocial.Crypto.Internal;
 /// <summary>
 /// A small secret in libsodium guarded memory (<c>sodium_malloc</c>): outside the GC heap (never moved or copied by
 /// it), between inaccessible guard pages, behind a canary checked on free, excluded from core dumps and locked in RAM
-/// where the OS allows (libsodium goes on without the lock when a limit refuses it). Written once, then read-only, so
-/// a stray write faults instead of corrupting the key. Freed (and zeroed by libsodium) when the last user releases it,
-/// so a <see cref="SafeHandle.Dispose()"/> racing a use never frees memory still being read.
+/// where the OS allows (libsodium goes on without the lock when a limit refuses it). <see cref="Create"/> writes the
+/// secret once and makes it read-only, so a stray write faults instead of corrupting the key; <see cref="AllocateWritable"/>
+/// is for keys that change in place (the ratchet's <see cref="GuardedKeyArena"/>). Freed (and zeroed by libsodium)
+/// when the last user releases it, so a <see cref="SafeHandle.Dispose()"/> racing a use never frees memory still being
+/// read.
 /// </summary>
 internal sealed class GuardedMemory : SafeHandle
 {
