@@ -25,7 +25,7 @@ public sealed class CliNode : IAsyncDisposable
         Store = store;
         DataDirectory = dataDirectory;
         _console = console;
-        Contacts = new ContactBook(Path.Combine(dataDirectory, "contacts.json"));
+        Contacts = new ContactBook(dataDirectory, sealer);
         if (verbose)
         {
             // The transport says which provider it chose (and why) and the address of every connection it makes or
@@ -37,7 +37,7 @@ public sealed class CliNode : IAsyncDisposable
         }
     }
 
-    /// <summary>Named peers (<c>contacts.json</c> in the data folder).</summary>
+    /// <summary>Named peers (<c>contacts.sealed</c> in the data folder).</summary>
     public ContactBook Contacts { get; }
 
     /// <summary>Received attachments are kept here, sealed.</summary>

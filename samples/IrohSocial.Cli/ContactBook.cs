@@ -15,39 +15,33 @@ public sealed record Contact(string Name, EndpointAddr Address)
 }
 
 /// <summary>
-/// Names for peers, kept in <c>contacts.json</c> in the data folder (plain JSON: tickets are public, and a user may
-/// edit it). Written to a temporary file and moved into place, so a crash never leaves half a file.
+/// Names for peers, kept sealed in <c>contacts.sealed</c> in the data folder: names, ids and tickets (IP addresses)
+/// are the user's social graph, so the file is JSON sealed with the store's <see cref="AtRestSealer"/>
+/// (XChaCha20-Poly1305 under a key derived from the identity), bound to its purpose. Written owner-only to a temporary
+/// file and moved into place, so a crash never leaves half a file. A clear <c>contacts.json</c> of an older version
+/// is imported on first use and then overwritten and deleted.
 /// </summary>
-public sealed partial class ContactBook(string path)
+public sealed partial class ContactBook(string dataDirectory, AtRestSealer sealer)
 {
-    /// <summary>The file.</summary>
-    public string Path => path;
+    /// <summary>The sealed file's name in the data folder.</summary>
+    public const string FileName = "contacts.sealed";
+
+    /// <summary>The clear file of older versions, migrated on first use.</summary>
+    public const string LegacyFileName = "contacts.json";
+
+    private static readonly byte[] Binding = "irohsocial-cli/contacts/1"u8.ToArray();
+
+    /// <summary>The sealed file.</summary>
+    public string Path => System.IO.Path.Combine(dataDirectory, FileName);
+
+    private string LegacyPath => System.IO.Path.Combine(dataDirectory, LegacyFileName);
 
     /// <summary>Every contact, sorted by name.</summary>
-    /// <exception cref="CliException">The file is not a contact list.</exception>
+    /// <exception cref="CliException">The file is not a contact list (or was sealed under another identity).</exception>
     public IReadOnlyList<Contact> Load()
     {
-        if (!File.Exists(path))
-        {
-            return [];
-        }
-
-        try
-        {
-            var root = JsonNode.Parse(File.ReadAllText(path))?.AsObject() ?? throw new FormatException("empty");
-            var result = new List<Contact>();
-            foreach (var (name, value) in root)
-            {
-                var ticket = value?.GetValue<string>() ?? throw new FormatException($"no ticket for {name}");
-                result.Add(new Contact(name, EndpointAddr.ParseTicket(ticket)));
-            }
-
-            return [.. result.OrderBy(c => c.Name, StringComparer.Ordinal)];
-        }
-        catch (Exception ex) when (ex is FormatException or System.Text.Json.JsonException or InvalidOperationException or ArgumentException)
-        {
-            throw new CliException($"{path} is not a contact list ({ex.Message}); fix or delete it.", ex);
-        }
+        MigrateLegacyFile();
+        return [.. Read().OrderBy(c => c.Name, StringComparer.Ordinal)];
     }
 
     /// <summary>Adds or replaces <paramref name="name"/>; returns the contact it replaced, if any.</summary>
@@ -75,6 +69,71 @@ public sealed partial class ContactBook(string path)
         return true;
     }
 
+    private List<Contact> Read()
+    {
+        if (!File.Exists(Path))
+        {
+            return [];
+        }
+
+        if (!sealer.TryOpen(File.ReadAllBytes(Path), Binding, out var json))
+        {
+            throw new CliException($"{Path} does not open with this identity (altered, or from another data folder); delete it to start a new contact list.");
+        }
+
+        try
+        {
+            return Parse(json, Path);
+        }
+        finally
+        {
+            Array.Clear(json);
+        }
+    }
+
+    private static List<Contact> Parse(byte[] json, string source)
+    {
+        try
+        {
+            var root = JsonNode.Parse(json)?.AsObject() ?? throw new FormatException("empty");
+            var result = new List<Contact>();
+            foreach (var (name, value) in root)
+            {
+                var ticket = value?.GetValue<string>() ?? throw new FormatException($"no ticket for {name}");
+                result.Add(new Contact(name, EndpointAddr.ParseTicket(ticket)));
+            }
+
+            return result;
+        }
+        catch (Exception ex) when (ex is FormatException or System.Text.Json.JsonException or InvalidOperationException or ArgumentException)
+        {
+            throw new CliException($"{source} is not a contact list ({ex.Message}); fix or delete it.", ex);
+        }
+    }
+
+    /// <summary>
+    /// Imports a clear <c>contacts.json</c> (a contact already in the sealed list keeps its sealed entry), then overwrites
+    /// it with zeros and deletes it. Best effort against recovery: a copy-on-write or journaling file system or an SSD may
+    /// still hold the old blocks.
+    /// </summary>
+    private void MigrateLegacyFile()
+    {
+        if (!File.Exists(LegacyPath))
+        {
+            return;
+        }
+
+        var legacy = Parse(File.ReadAllBytes(LegacyPath), LegacyPath);
+        var merged = Read().ToDictionary(c => c.Name, StringComparer.Ordinal);
+        foreach (var contact in legacy)
+        {
+            merged.TryAdd(contact.Name, contact);
+        }
+
+        Save(merged.Values);
+        SecureDelete(LegacyPath);
+    }
+
     private void Save(IEnumerable<Contact> contacts)
     {
         var root = new JsonObject();
@@ -83,9 +142,34 @@ public sealed partial class ContactBook(string path)
             root[c.Name] = c.Address.ToTicket();
         }
 
-        var temporary = path + ".tmp";
-        File.WriteAllText(temporary, Output.ToJson(root) + "\n");
-        File.Move(temporary, path, overwrite: true);
+        var json = System.Text.Encoding.UTF8.GetBytes(root.ToJsonString());
+        var sealedBytes = sealer.Seal(json, Binding);
+        Array.Clear(json);
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        var temporary = Path + ".tmp";
+        using (var file = new FileStream(temporary, options))
+        {
+            file.Write(sealedBytes);
+            file.Flush(flushToDisk: true);
+        }
+
+        File.Move(temporary, Path, overwrite: true);
+    }
+
+    private static void SecureDelete(string path)
+    {
+        using (var file = new FileStream(path, FileMode.Open, FileAccess.Write))
+        {
+            file.Write(new byte[file.Length]);
+            file.Flush(flushToDisk: true);
+        }
+
+        File.Delete(path);
     }
 
     private static void ValidateName(string name)

@@ -20,13 +20,26 @@ internal sealed record GlobalOptions(Option<string> Data, Option<bool> Verbose, 
         argument.CompletionSources.Add(context =>
         {
             var folder = context.ParseResult.GetValue(Data) ?? CliNode.DefaultDataDirectory;
+            var identity = Path.Combine(folder, CliNode.IdentityFileName);
+            if (!File.Exists(identity))
+            {
+                return [];
+            }
+
             try
             {
-                return [.. new ContactBook(Path.Combine(folder, "contacts.json")).Load().Select(c => new System.CommandLine.Completions.CompletionItem(c.Name, detail: c.Id.ToShortString()))];
+                // The contacts are sealed under the identity: only an unprotected identity file can open them here
+                // (completion cannot ask for a passphrase).
+                var (key, _) = CliIdentity.LoadOrCreateAsync(identity, console: null, CancellationToken.None).GetAwaiter().GetResult();
+                using (key)
+                using (var sealer = new Crypto.AtRestSealer(key))
+                {
+                    return [.. new ContactBook(folder, sealer).Load().Select(c => new System.CommandLine.Completions.CompletionItem(c.Name, detail: c.Id.ToShortString()))];
+                }
             }
-            catch (CliException)
+            catch (Exception ex) when (ex is CliException or IOException or UnauthorizedAccessException)
             {
-                // A broken contact list offers nothing rather than breaking completion.
+                // A protected identity or a broken contact list offers nothing rather than breaking completion.
                 return [];
             }
         });

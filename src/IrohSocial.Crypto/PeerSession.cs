@@ -29,7 +29,8 @@ public sealed class PeerSession : IDisposable
     private readonly IRandomSource _random;
     private readonly IRandomSource _nonces;
     private readonly EndpointId _local;
-    private readonly byte[] _localPrivate = GC.AllocateArray<byte>(KeySize, pinned: true);
+    // The identity's X25519 scalar, in read-only libsodium guarded memory (off the GC heap) like the seed itself.
+    private readonly GuardedMemory _localPrivate;
     private readonly byte[] _localPublic = new byte[KeySize];
     private readonly byte[] _remotePublic = new byte[KeySize];
     // Hashes of every setup key that ever started a session with this peer, in arrival order. Uncapped and
@@ -55,12 +56,22 @@ public sealed class PeerSession : IDisposable
             throw new RatchetException(RatchetError.InvalidRemoteIdentity, "The remote endpoint id is not a usable ed25519 public key.");
         }
 
-        using (var seed = local.ReadSeed())
+        Span<byte> localPrivate = stackalloc byte[KeySize];
+        try
         {
-            KeyConversion.ConvertSeed(seed.Span, _localPrivate);
+            using (var seed = local.ReadSeed())
+            {
+                KeyConversion.ConvertSeed(seed.Span, localPrivate);
+            }
+
+            X25519.PublicKeyFromPrivate(localPrivate, _localPublic);
+            _localPrivate = GuardedMemory.Create(localPrivate);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(localPrivate);
         }
 
-        X25519.PublicKeyFromPrivate(_localPrivate, _localPublic);
         _local = local.PublicKey;
         _random = random;
         // Production nonces come from a per-session pool (one getrandom per 20 messages); an injected test
@@ -127,7 +138,12 @@ public sealed class PeerSession : IDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            _primary ??= RatchetState.CreateInitiator(_localPrivate, _remotePublic, _local, Remote, _random);
+            if (_primary is null)
+            {
+                using var localPrivate = _localPrivate.Read();
+                _primary = RatchetState.CreateInitiator(localPrivate.Span, _remotePublic, _local, Remote, _random);
+            }
+
             return _primary.Encrypt(plaintext, _local, Remote, _random, _nonces);
         }
     }
@@ -197,7 +213,8 @@ public sealed class PeerSession : IDisposable
         RatchetState? candidate = null;
         foreach (var version in (ReadOnlySpan<int>)[RatchetConstants.SetupVersion2, RatchetConstants.SetupVersion1])
         {
-            candidate = RatchetState.TryCreateResponder(_localPrivate, _localPublic, _remotePublic, setupKey, _local, Remote, version);
+            using var localPrivate = _localPrivate.Read();
+            candidate = RatchetState.TryCreateResponder(localPrivate.Span, _localPublic, _remotePublic, setupKey, _local, Remote, version);
             if (candidate is null)
             {
                 return Fail(DecryptFailure.InvalidRatchetKey);
@@ -463,7 +480,7 @@ public sealed class PeerSession : IDisposable
             }
 
             _disposed = true;
-            CryptographicOperations.ZeroMemory(_localPrivate);
+            _localPrivate.Dispose(); // sodium_free wipes it
             _primary?.Dispose();
             _secondary?.Dispose();
             _primary = null;

@@ -109,7 +109,7 @@ public sealed partial class DmClient
             throw new ArgumentException("replyTo is not a message id.", nameof(replyTo));
         }
 
-        var descriptors = attachments is { Count: > 0 } ? await DescribeAsync(attachments, cancellationToken).ConfigureAwait(false) : null;
+        var descriptors = attachments is { Count: > 0 } ? await DescribeAsync(attachments, ownCopyOf: null, cancellationToken).ConfigureAwait(false) : null;
         var (id, recipients) = await Groups.SendAsync(group, content, descriptors, replyTo, cancellationToken).ConfigureAwait(false);
         if (descriptors is null)
         {

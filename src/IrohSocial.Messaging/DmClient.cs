@@ -197,7 +197,58 @@ public sealed partial class DmClient : IAsyncDisposable
 
         var id = _runtime.NewId();
         var now = _options.TimeProvider.GetUtcNow();
-        var descriptors = attachments is { Count: > 0 } ? await DescribeAsync(attachments, cancellationToken).ConfigureAwait(false) : null;
+        // The sender's own copies of the attachments are sealed into the vault while they are hashed, so the app reads
+        // them back like received ones (OpenAttachmentAsync) and never has to keep a clear copy of its own.
+        var descriptors = attachments is { Count: > 0 } ? await DescribeAsync(attachments, (peer, id), cancellationToken).ConfigureAwait(false) : null;
+        var stored = false;
+        try
+        {
+            await StoreOutgoingAsync(peer, address, id, now, content, descriptors, replyTo, cancellationToken).ConfigureAwait(false);
+            stored = true;
+        }
+        finally
+        {
+            if (!stored)
+            {
+                DeleteOwnCopies(peer, id, descriptors);
+            }
+        }
+
+        if (descriptors is null)
+        {
+            Channel(peer).Wake();
+            return id;
+        }
+
+        var channel = Channel(peer);
+        await channel.DeliverOutboxAsync(cancellationToken).ConfigureAwait(false);
+        if ((await _options.Store.GetMessageAsync(id, cancellationToken).ConfigureAwait(false))?.Status is not (MessageStatus.Delivered or MessageStatus.Read))
+        {
+            channel.Wake();
+            throw new MessagingException(MessagingError.PeerUnreachable, "The message is queued but its attachments could not be sent; the peer went away.");
+        }
+
+        for (var i = 0; i < descriptors.Count; i++)
+        {
+            var (descriptor, source) = (descriptors[i], attachments![i]);
+            await UploadOnNewStreamAsync(peer, stream => channel.UploadAttachmentAsync(id, descriptor, source, stream, cancellationToken), cancellationToken).ConfigureAwait(false);
+        }
+
+        return id;
+    }
+
+    private void DeleteOwnCopies(EndpointId peer, string messageId, IReadOnlyList<AttachmentDescriptor>? descriptors)
+    {
+        foreach (var descriptor in descriptors ?? [])
+        {
+            File.Delete(_vault.PathFor(peer, messageId, descriptor.Id));
+        }
+    }
+
+    /// <summary>Checks the message fits, makes sure the peer is reachable when attachments go with it, and stores message and outbox entry.</summary>
+    private async Task StoreOutgoingAsync(
+        EndpointId peer, EndpointAddr? address, string id, DateTimeOffset now, string content, IReadOnlyList<AttachmentDescriptor>? descriptors, string? replyTo, CancellationToken cancellationToken)
+    {
         var control = new MessageControl(id, content, now.ToUnixTimeMilliseconds(), descriptors, replyTo);
         var payload = control.ToJson();
         // Envelope = base64 of ciphertext (4/3) plus header fields; refuse what the peer would refuse.
@@ -226,58 +277,69 @@ public sealed partial class DmClient : IAsyncDisposable
         }
 
         await _options.Store.ApplyAsync(operations, cancellationToken).ConfigureAwait(false);
-
-        if (descriptors is null)
-        {
-            channel.Wake();
-            return id;
-        }
-
-        await channel.DeliverOutboxAsync(cancellationToken).ConfigureAwait(false);
-        if ((await _options.Store.GetMessageAsync(id, cancellationToken).ConfigureAwait(false))?.Status is not (MessageStatus.Delivered or MessageStatus.Read))
-        {
-            channel.Wake();
-            throw new MessagingException(MessagingError.PeerUnreachable, "The message is queued but its attachments could not be sent; the peer went away.");
-        }
-
-        for (var i = 0; i < descriptors.Count; i++)
-        {
-            var (descriptor, source) = (descriptors[i], attachments![i]);
-            await UploadOnNewStreamAsync(peer, stream => channel.UploadAttachmentAsync(id, descriptor, source, stream, cancellationToken), cancellationToken).ConfigureAwait(false);
-        }
-
-        return id;
     }
 
-    private async Task<IReadOnlyList<AttachmentDescriptor>> DescribeAsync(IReadOnlyList<AttachmentSource> attachments, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sizes and hashes the attachments; with <paramref name="ownCopyOf"/> (a direct message) each is also sealed into the
+    /// vault under (peer, message id, attachment id) as it is read. On failure no copy is left behind.
+    /// </summary>
+    private async Task<IReadOnlyList<AttachmentDescriptor>> DescribeAsync(
+        IReadOnlyList<AttachmentSource> attachments, (EndpointId Peer, string MessageId)? ownCopyOf, CancellationToken cancellationToken)
     {
         var result = new List<AttachmentDescriptor>(attachments.Count);
-        for (var i = 0; i < attachments.Count; i++)
+        var done = false;
+        try
         {
-            var source = attachments[i] ?? throw new ArgumentException("Null attachment.", nameof(attachments));
-            var input = source.OpenRead();
-            await using (input.ConfigureAwait(false))
+            for (var i = 0; i < attachments.Count; i++)
             {
-                using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-                var buffer = new byte[81920];
-                long size = 0;
-                int read;
-                while ((read = await input.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
-                {
-                    size += read;
-                    if (size > _options.MaxAttachmentSize)
-                    {
-                        throw new MessagingException(MessagingError.TooLarge, $"Attachment '{source.Name}' is over {_options.MaxAttachmentSize} bytes.");
-                    }
+                result.Add(await DescribeOneAsync(attachments[i] ?? throw new ArgumentException("Null attachment.", nameof(attachments)), $"a{i}", ownCopyOf, cancellationToken).ConfigureAwait(false));
+            }
 
-                    hash.AppendData(buffer, 0, read);
-                }
-
-                result.Add(new AttachmentDescriptor($"a{i}", source.Name, source.MimeType, size, Convert.ToHexStringLower(hash.GetHashAndReset()), RandomNumberGenerator.GetBytes(32)));
+            done = true;
+            return result;
+        }
+        finally
+        {
+            if (!done && ownCopyOf is { } copy)
+            {
+                DeleteOwnCopies(copy.Peer, copy.MessageId, result);
             }
         }
+    }
 
-        return result;
+    private async Task<AttachmentDescriptor> DescribeOneAsync(AttachmentSource source, string attachmentId, (EndpointId Peer, string MessageId)? ownCopyOf, CancellationToken cancellationToken)
+    {
+        var input = source.OpenRead();
+        await using (input.ConfigureAwait(false))
+        {
+            using var copy = ownCopyOf is { } target ? _vault.CreateWriter(target.Peer, target.MessageId, attachmentId) : null;
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            var buffer = new byte[81920];
+            long size = 0;
+            int read;
+            while ((read = await input.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                size += read;
+                if (size > _options.MaxAttachmentSize)
+                {
+                    throw new MessagingException(MessagingError.TooLarge, $"Attachment '{source.Name}' is over {_options.MaxAttachmentSize} bytes.");
+                }
+
+                hash.AppendData(buffer, 0, read);
+                if (copy is not null)
+                {
+                    await copy.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            CryptographicOperations.ZeroMemory(buffer);
+            if (copy is not null)
+            {
+                await copy.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            return new AttachmentDescriptor(attachmentId, source.Name, source.MimeType, size, Convert.ToHexStringLower(hash.GetHashAndReset()), RandomNumberGenerator.GetBytes(32));
+        }
     }
 
     /// <summary>Conversations with at least one message, newest first, with unread counts.</summary>
@@ -371,11 +433,12 @@ public sealed partial class DmClient : IAsyncDisposable
     }
 
     /// <summary>
-    /// Opens a received attachment for reading. Attachments are kept sealed at rest (see docs/security.md); the
+    /// Opens a received attachment, or one this client sent in a direct message (its own copy, sealed while it was
+    /// hashed for sending), for reading. Attachments are kept sealed at rest (see docs/security.md); the
     /// returned stream decrypts them as it is read and throws <see cref="MessagingException"/>
     /// (<see cref="MessagingError.AttachmentCorrupt"/>) if the file was altered or cut.
     /// </summary>
-    /// <exception cref="MessagingException"><see cref="MessagingError.AttachmentNotFound"/> when none was received under these ids.</exception>
+    /// <exception cref="MessagingException"><see cref="MessagingError.AttachmentNotFound"/> when none was received or sent under these ids.</exception>
     public Task<Stream> OpenAttachmentAsync(EndpointId peer, string messageId, string attachmentId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(messageId);

@@ -5,8 +5,9 @@ using static IrohSocial.Cli.Tests.CliPeers;
 namespace IrohSocial.Cli.Tests;
 
 /// <summary>
-/// What a thief of the disk finds: after a message with an attachment and a call, no file in either data folder holds
-/// the text, the attachment's name or bytes, either peer's id (hex or raw), an address, a ticket or the call id.
+/// What a thief of the disk finds: after a saved contact, a message with an attachment and a call, no file in either
+/// data folder holds the contact's name, the text, the attachment's name or bytes, either peer's id (hex or raw), an
+/// address, a ticket or the call id.
 /// </summary>
 [Collection(nameof(CliCallTests))] // places a call: runs alone like the other call tests
 public sealed class CliDiskCanaryTests : IDisposable
@@ -23,7 +24,10 @@ public sealed class CliDiskCanaryTests : IDisposable
         await File.WriteAllBytesAsync(attachment, fileBytes);
         var bob = await _peers.ListenAsync(_peers.Bob, extra: "--auto-answer");
 
-        var send = await CliRun.RunAsync(_peers.Alice, "send", bob.Ticket, Text, "--attach", attachment, "--bind", Loopback, "--json");
+        const string ContactName = "heronkeeper";
+        var add = await CliRun.RunAsync(_peers.Alice, "contacts", "add", ContactName, bob.Ticket);
+        Assert.True(await add.Exit == ExitCodes.Success, add.Out.Text + add.Error.Text);
+        var send = await CliRun.RunAsync(_peers.Alice, "send", ContactName, Text, "--attach", attachment, "--bind", Loopback, "--json");
         Assert.True(await send.Exit == ExitCodes.Success, send.Out.Text + send.Error.Text);
         await bob.Run.Out.WaitForLineAsync(l => l.Contains("\"type\":\"attachment\"") && l.Contains(FileName));
         var call = await CliRun.RunAsync(_peers.Alice, "call", bob.Ticket, "--seconds", "1", "--bind", Loopback, "--json");
@@ -37,6 +41,7 @@ public sealed class CliDiskCanaryTests : IDisposable
         var ticket = EndpointAddr.ParseTicket(bob.Ticket);
         var canaries = new List<(string Name, byte[] Bytes)>
         {
+            ("contact name", Encoding.UTF8.GetBytes(ContactName)),
             ("message text", Encoding.UTF8.GetBytes("heron nests")),
             ("message text (UTF-16)", Encoding.Unicode.GetBytes("heron nests")),
             ("attachment name", Encoding.UTF8.GetBytes(FileName)),
@@ -72,6 +77,35 @@ public sealed class CliDiskCanaryTests : IDisposable
 
         Assert.True(scanned > 10_000, "the folders hold the stores and the sealed attachment");
         Assert.True(Directory.EnumerateFiles(Path.Combine(_peers.Bob, "attachments"), "*.sealed", SearchOption.AllDirectories).Any());
+    }
+
+    [Fact]
+    public async Task ContactsJson_OfAnOlderVersion_IsSealedAndDeleted()
+    {
+        const string ContactName = "oldheron";
+        var bob = await IdAsync(_peers.Bob);
+        await IdAsync(_peers.Alice); // creates Alice's identity and store
+        var legacy = Path.Combine(_peers.Alice, "contacts.json");
+        await File.WriteAllTextAsync(legacy, $"{{\"{ContactName}\": \"{bob.Ticket}\"}}\n");
+
+        var list = await CliRun.RunAsync(_peers.Alice, "contacts", "list", "--json");
+        Assert.True(await list.Exit == ExitCodes.Success, list.Out.Text + list.Error.Text);
+        var contact = Json(Assert.Single(list.Out.Lines));
+        Assert.Equal(ContactName, contact.GetProperty("name").GetString());
+        Assert.Equal(bob.Id, contact.GetProperty("id").GetString());
+        Assert.False(File.Exists(legacy));
+
+        foreach (var file in Directory.EnumerateFiles(_peers.Alice, "*", SearchOption.AllDirectories))
+        {
+            var bytes = await File.ReadAllBytesAsync(file);
+            Assert.True(bytes.AsSpan().IndexOf(Encoding.UTF8.GetBytes(ContactName)) < 0, $"contact name found in {Path.GetFileName(file)}");
+            Assert.True(bytes.AsSpan().IndexOf(Encoding.ASCII.GetBytes(bob.Ticket)) < 0, $"ticket found in {Path.GetFileName(file)}");
+            Assert.True(bytes.AsSpan().IndexOf(Encoding.ASCII.GetBytes(bob.Id)) < 0, $"id found in {Path.GetFileName(file)}");
+        }
+
+        // The sealed list is the one in use from now on.
+        var remove = await CliRun.RunAsync(_peers.Alice, "contacts", "remove", ContactName);
+        Assert.True(await remove.Exit == ExitCodes.Success, remove.Out.Text + remove.Error.Text);
     }
 
     public void Dispose() => _peers.Dispose();

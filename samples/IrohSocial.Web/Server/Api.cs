@@ -29,7 +29,7 @@ internal static class Api
     public static void Map(WebApplication app, WebAppSettings settings)
     {
         var api = app.MapGroup("/api");
-        var sentFolder = Path.Combine(settings.DataDirectory, "sent");
+        var sentFolder = Path.Combine(settings.DataDirectory, LegacySentFolder.FolderName);
 
         api.MapGet("/me", (IrohSocialHost host) => new
         {
@@ -109,54 +109,39 @@ internal static class Api
                 return BadPeer();
             }
 
-            var form = await request.ReadFormAsync(ct);
-            var content = form["content"].ToString();
-            var replyTo = form["replyTo"].ToString() is { Length: > 0 } r ? r : null;
-            var staged = new List<string>();
+            MessageForm form;
             try
             {
-                var attachments = new List<AttachmentSource>();
-                Directory.CreateDirectory(sentFolder);
-                foreach (var file in form.Files)
-                {
-                    var path = Path.Combine(sentFolder, "upload-" + Guid.NewGuid().ToString("N"));
-                    staged.Add(path);
-                    await using (var output = File.Create(path))
-                    {
-                        await file.CopyToAsync(output, ct);
-                    }
+                form = await MessageForm.ReadAsync(request, ct);
+            }
+            catch (InvalidDataException ex)
+            {
+                return Results.BadRequest(new { error = ex.Message });
+            }
 
-                    attachments.Add(AttachmentSource.FromFile(path, string.IsNullOrEmpty(file.ContentType) ? "application/octet-stream" : file.ContentType, Path.GetFileName(file.FileName)));
-                }
-
-                if (content.Length == 0 && attachments.Count == 0)
+            using (form)
+            {
+                if (form.Content.Length == 0 && form.Files.Count == 0)
                 {
                     return Results.BadRequest(new { error = "Nothing to send." });
                 }
 
-                var messageId = contacts.Find(id) is { } contact
-                    ? await host.Messages.SendMessageAsync(contact.ToAddress(), content, attachments, replyTo, ct)
-                    : await host.Messages.SendMessageAsync(id, content, attachments, replyTo, ct);
-                // The SDK names attachments a0, a1, ... in order; keep the sender's copies under the same names the
-                // receiver uses, so both sides download them the same way.
-                for (var i = 0; i < staged.Count; i++)
+                // Uploads stay in memory; the SDK seals its own copy into the attachment vault as it hashes them, and the
+                // download endpoint below reads that copy back (decrypted on demand). Nothing lands on disk in clear.
+                var attachments = form.Files
+                    .Select(f => AttachmentSource.FromStream(f.Name, f.ContentType, () => new MemoryStream(f.Content.GetBuffer(), 0, (int)f.Content.Length, writable: false)))
+                    .ToList();
+                try
                 {
-                    File.Move(staged[i], Path.Combine(sentFolder, $"{messageId}-a{i}"), overwrite: true);
+                    var messageId = contacts.Find(id) is { } contact
+                        ? await host.Messages.SendMessageAsync(contact.ToAddress(), form.Content, attachments, form.ReplyTo, ct)
+                        : await host.Messages.SendMessageAsync(id, form.Content, attachments, form.ReplyTo, ct);
+                    var sent = (await host.Messages.GetMessagesAsync(id, 5, null, ct)).FirstOrDefault(m => m.Id == messageId);
+                    return Results.Ok(sent is null ? new { id = messageId } : MessageDto.From(sent));
                 }
-
-                staged.Clear();
-                var sent = (await host.Messages.GetMessagesAsync(id, 5, null, ct)).FirstOrDefault(m => m.Id == messageId);
-                return Results.Ok(sent is null ? new { id = messageId } : MessageDto.From(sent));
-            }
-            catch (MessagingException ex)
-            {
-                return Results.Problem(ex.Message, statusCode: StatusCodes.Status502BadGateway);
-            }
-            finally
-            {
-                foreach (var path in staged)
+                catch (MessagingException ex)
                 {
-                    File.Delete(path);
+                    return Results.Problem(ex.Message, statusCode: StatusCodes.Status502BadGateway);
                 }
             }
         }).DisableAntiforgery();
@@ -196,7 +181,7 @@ internal static class Api
             return new { sent = result.Sent, failed = result.Failed };
         });
 
-        api.MapGet("/attachments/{messageId}/{attachmentId}", async (string messageId, string attachmentId, string? name, string? type, string? peer, IrohSocialHost host, CancellationToken ct) =>
+        api.MapGet("/attachments/{messageId}/{attachmentId}", async (string messageId, string attachmentId, string? name, string? type, string? peer, IrohSocialHost host, AtRestSealer sealer, CancellationToken ct) =>
         {
             if (!SafeId(messageId) || !SafeId(attachmentId))
             {
@@ -208,7 +193,8 @@ internal static class Api
             var contentType = inline ? type! : "application/octet-stream";
             var downloadName = inline ? null : (name ?? fileName);
 
-            // Received attachments are sealed at rest by the SDK; they are decrypted only while streamed to the page.
+            // Attachments, received and sent alike, are sealed at rest by the SDK; they are decrypted only while streamed to
+            // the page.
             if (peer is not null && TryPeer(peer, out var from))
             {
                 try
@@ -218,12 +204,11 @@ internal static class Api
                 }
                 catch (MessagingException ex) when (ex.Error == MessagingError.AttachmentNotFound)
                 {
-                    // Not received (or one this user sent): the sent copy below, if any.
+                    // Not there: perhaps a copy an older version kept in sent/ (sealed at start).
                 }
             }
 
-            var sent = Path.Combine(sentFolder, fileName);
-            return File.Exists(sent) ? Results.File(Path.GetFullPath(sent), contentType, downloadName) : Results.NotFound();
+            return LegacySentFolder.Open(sentFolder, fileName, sealer) is { } legacy ? Results.File(legacy, contentType, downloadName) : Results.NotFound();
         });
 
         api.MapPost("/calls", async (StartCallRequest request, CallSession calls, CancellationToken ct) =>

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using IrohSocial.Crypto;
 using IrohSocial.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -12,10 +13,14 @@ namespace IrohSocial.Web.Server;
 public sealed class IrohSocialWebApp : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly SecretKey _identity;
+    private readonly AtRestSealer _sealer;
 
-    private IrohSocialWebApp(WebApplication app, string token, Uri baseAddress)
+    private IrohSocialWebApp(WebApplication app, SecretKey identity, AtRestSealer sealer, string token, Uri baseAddress)
     {
         _app = app;
+        _identity = identity;
+        _sealer = sealer;
         Token = token;
         BaseAddress = baseAddress;
     }
@@ -39,9 +44,40 @@ public sealed class IrohSocialWebApp : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(settings);
         settings.Validate();
         var data = Path.GetFullPath(settings.DataDirectory);
-        Directory.CreateDirectory(data);
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(data);
+        }
+        else
+        {
+            // Owner-only: it holds the identity, the store, the sealed contacts and attachments.
+            Directory.CreateDirectory(data, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
         settings = settings with { DataDirectory = data };
         var token = settings.Token ?? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+
+        // The app loads the identity itself: the node gets a copy, and the app's own files (contacts) are sealed under
+        // a key derived from it, like the SDK's store.
+        var identity = WebIdentity.LoadOrCreate(Path.Combine(data, "identity.key"));
+        var sealer = new AtRestSealer(identity);
+        try
+        {
+            return await StartAsync(settings, identity, sealer, token, logging, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            sealer.Dispose();
+            identity.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task<IrohSocialWebApp> StartAsync(
+        WebAppSettings settings, SecretKey identity, AtRestSealer sealer, string token, Action<ILoggingBuilder>? logging, CancellationToken cancellationToken)
+    {
+        var data = settings.DataDirectory;
+        LegacySentFolder.SealInPlace(Path.Combine(data, LegacySentFolder.FolderName), sealer);
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -56,13 +92,15 @@ public sealed class IrohSocialWebApp : IAsyncDisposable
         }
 
         builder.Services.AddSingleton(settings);
-        builder.Services.AddSingleton(new ContactBook(data));
+        builder.Services.AddSingleton(sealer);
+        builder.Services.AddSingleton(new ContactBook(data, sealer));
         builder.Services.AddSingleton<EventStream>();
         builder.Services.AddSingleton<CallSession>();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
         builder.Services.AddIrohSocial(o =>
         {
             o.IdentityKeyPath = Path.Combine(data, "identity.key");
+            o.SecretKeyProvider = _ => ValueTask.FromResult(WebIdentity.Copy(identity)); // the host disposes its copy
             o.DatabasePath = Path.Combine(data, "irohsocial.db");
             o.AttachmentDirectory = Path.Combine(data, "attachments");
             o.BindAddress = settings.PeerBindAddress;
@@ -103,7 +141,7 @@ public sealed class IrohSocialWebApp : IAsyncDisposable
 
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new IrohSocialWebApp(app, token, new Uri(address.EndsWith('/') ? address : address + "/"));
+        return new IrohSocialWebApp(app, identity, sealer, token, new Uri(address.EndsWith('/') ? address : address + "/"));
     }
 
     /// <summary>Completes when the app is asked to stop (Ctrl+C or SIGTERM).</summary>
@@ -114,5 +152,7 @@ public sealed class IrohSocialWebApp : IAsyncDisposable
     {
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
+        _sealer.Dispose();
+        _identity.Dispose();
     }
 }

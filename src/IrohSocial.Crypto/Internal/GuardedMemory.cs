@@ -6,9 +6,11 @@ namespace IrohSocial.Crypto.Internal;
 /// <summary>
 /// A small secret in libsodium guarded memory (<c>sodium_malloc</c>): outside the GC heap (never moved or copied by
 /// it), between inaccessible guard pages, behind a canary checked on free, excluded from core dumps and locked in RAM
-/// where the OS allows (libsodium goes on without the lock when a limit refuses it). Written once, then read-only, so
-/// a stray write faults instead of corrupting the key. Freed (and zeroed by libsodium) when the last user releases it,
-/// so a <see cref="SafeHandle.Dispose()"/> racing a use never frees memory still being read.
+/// where the OS allows (libsodium goes on without the lock when a limit refuses it). <see cref="Create"/> writes the
+/// secret once and makes it read-only, so a stray write faults instead of corrupting the key; <see cref="AllocateWritable"/>
+/// is for keys that change in place (the ratchet's <see cref="GuardedKeyArena"/>). Freed (and zeroed by libsodium)
+/// when the last user releases it, so a <see cref="SafeHandle.Dispose()"/> racing a use never frees memory still being
+/// read.
 /// </summary>
 internal sealed class GuardedMemory : SafeHandle
 {
@@ -38,6 +40,24 @@ internal sealed class GuardedMemory : SafeHandle
         secret.CopyTo(new Span<byte>((void*)pointer, secret.Length));
         _ = Libsodium.sodium_mprotect_readonly(pointer); // best effort: the secret is already in place either way
         return memory;
+    }
+
+    /// <summary>
+    /// Allocates <paramref name="length"/> zeroed bytes of guarded memory that stay writable, for keys that change in
+    /// place (<see cref="GuardedKeyArena"/>): guard pages, canary, no core dumps and the lock in RAM still apply.
+    /// </summary>
+    /// <exception cref="OutOfMemoryException">libsodium could not map the pages.</exception>
+    public static unsafe GuardedMemory AllocateWritable(int length)
+    {
+        Libsodium.EnsureInitialized();
+        var pointer = Libsodium.sodium_malloc((nuint)length);
+        if (pointer == 0)
+        {
+            throw new OutOfMemoryException("libsodium could not allocate guarded memory for keys.");
+        }
+
+        new Span<byte>((void*)pointer, length).Clear(); // sodium_malloc fills with a garbage pattern
+        return new GuardedMemory(pointer, length);
     }
 
     /// <summary>Reads the secret; dispose the lease when done (until then the memory cannot be freed).</summary>

@@ -43,10 +43,10 @@ internal sealed partial class RatchetState
 
         writer.WriteByte((byte)flags);
         writer.Write(SetupKey);
-        writer.Write(_rootKey);
-        writer.Write(_sendPrivate);
+        writer.Write(RootKey);
+        writer.Write(SendPrivate);
         writer.Write(_sendPublic);
-        writer.Write(_sendChainKey);
+        writer.Write(SendChainKey);
         writer.WriteUInt32(_sendNumber);
         writer.WriteUInt32(_previousSendCount);
         if (_remoteRatchetKey is not null)
@@ -68,7 +68,7 @@ internal sealed partial class RatchetState
         {
             writer.WriteByte((byte)_chains.IndexOf(skipped.Chain));
             writer.WriteUInt32(skipped.Number);
-            writer.Write(skipped.Key);
+            writer.Write(_keys[skipped.Slot]);
         }
     }
 
@@ -87,10 +87,10 @@ internal sealed partial class RatchetState
             state.HasReceived = flags.HasFlag(StateFlags.HasReceived);
             state._sendRatchetPending = flags.HasFlag(StateFlags.SendRatchetPending);
             state._hasSendChain = flags.HasFlag(StateFlags.HasSendChain);
-            reader.ReadBytes(KeySize).CopyTo(state._rootKey);
-            reader.ReadBytes(KeySize).CopyTo(state._sendPrivate);
+            reader.ReadBytes(KeySize).CopyTo(state.RootKey);
+            reader.ReadBytes(KeySize).CopyTo(state.SendPrivate);
             reader.ReadBytes(KeySize).CopyTo(state._sendPublic);
-            reader.ReadBytes(KeySize).CopyTo(state._sendChainKey);
+            reader.ReadBytes(KeySize).CopyTo(state.SendChainKey);
             state._sendNumber = reader.ReadUInt32();
             state._previousSendCount = reader.ReadUInt32();
             if (flags.HasFlag(StateFlags.HasRemoteRatchetKey))
@@ -100,11 +100,11 @@ internal sealed partial class RatchetState
 
             // With a sending step pending the private key is spent: stored as zeros (older builds kept it; it is
             // checked and then wiped). Otherwise it must match the public key.
-            var spent = state._sendRatchetPending && !state._sendPrivate.AsSpan().ContainsAnyExcept((byte)0);
+            var spent = state._sendRatchetPending && !state.SendPrivate.ContainsAnyExcept((byte)0);
             if (!spent)
             {
                 Span<byte> derivedPublic = stackalloc byte[KeySize];
-                X25519.PublicKeyFromPrivate(state._sendPrivate, derivedPublic);
+                X25519.PublicKeyFromPrivate(state.SendPrivate, derivedPublic);
                 if (!derivedPublic.SequenceEqual(state._sendPublic))
                 {
                     throw SpanReader.Invalid("ratchet key pair does not match");
@@ -112,7 +112,7 @@ internal sealed partial class RatchetState
 
                 if (state._sendRatchetPending)
                 {
-                    CryptographicOperations.ZeroMemory(state._sendPrivate);
+                    CryptographicOperations.ZeroMemory(state.SendPrivate);
                 }
             }
 
@@ -139,7 +139,7 @@ internal sealed partial class RatchetState
 
             for (var i = 0; i < chainCount; i++)
             {
-                var chain = new ReceivingChain(reader.ReadBytes(KeySize), reader.ReadBytes(KeySize), reader.ReadUInt32())
+                var chain = new ReceivingChain(state._keys, reader.ReadBytes(KeySize), reader.ReadBytes(KeySize), reader.ReadUInt32())
                 {
                     EndNumber = reader.ReadUInt32(),
                 };
@@ -174,7 +174,7 @@ internal sealed partial class RatchetState
                     throw SpanReader.Invalid("inconsistent skipped key");
                 }
 
-                chain.Skipped[number] = state._skipped.AddLast(SkippedKey.Create(chain, number, key));
+                chain.Skipped[number] = state._skipped.AddLast(new SkippedKey(chain, number, state._keys.Allocate(key)));
             }
 
             return state;

@@ -30,10 +30,12 @@ internal sealed partial class RatchetState : IDisposable
     private const int KeySize = RatchetConstants.KeySize;
     private const int MaxAssociatedDataSize = 1 + (2 * EndpointId.Size) + RatchetHeader.SetupSize;
 
-    private readonly byte[] _rootKey = NewSecret();
-    private byte[] _sendPrivate = NewSecret();
+    // Every secret key of the state lives in this arena (libsodium guarded memory, off the GC heap).
+    private readonly GuardedKeyArena _keys = new();
+    private readonly int _rootKeySlot;
+    private int _sendPrivateSlot;
+    private readonly int _sendChainKeySlot;
     private byte[] _sendPublic = new byte[KeySize];
-    private readonly byte[] _sendChainKey = NewSecret();
     private byte[]? _remoteRatchetKey;
     private bool _hasSendChain;
     private bool _sendRatchetPending;
@@ -50,7 +52,16 @@ internal sealed partial class RatchetState : IDisposable
     {
         IsInitiator = isInitiator;
         SetupKey = setupKey;
+        _rootKeySlot = _keys.Allocate();
+        _sendPrivateSlot = _keys.Allocate();
+        _sendChainKeySlot = _keys.Allocate();
     }
+
+    private Span<byte> RootKey => _keys[_rootKeySlot];
+
+    private Span<byte> SendPrivate => _keys[_sendPrivateSlot];
+
+    private Span<byte> SendChainKey => _keys[_sendChainKeySlot];
 
     /// <summary>Whether the local side started this session.</summary>
     public bool IsInitiator { get; }
@@ -67,15 +78,16 @@ internal sealed partial class RatchetState : IDisposable
     /// <summary>Number of skipped keys held.</summary>
     public int SkippedKeyCount => _skipped.Count;
 
-    /// <summary>For tests: the arrays that hold the skipped keys now (to prove they are wiped when they go).</summary>
-    internal IReadOnlyList<byte[]> SkippedKeyBuffers => [.. _skipped.Select(s => s.Key)];
+    /// <summary>For tests: the arena slots that hold the skipped keys now (to prove they are wiped when they go).</summary>
+    internal IReadOnlyList<int> SkippedKeySlots => [.. _skipped.Select(s => s.Slot)];
+
+    /// <summary>For tests: the guarded arena holding every secret key of this state.</summary>
+    internal GuardedKeyArena Keys => _keys;
 
     /// <summary>Number of receiving chains held.</summary>
     public int ReceivingChainCount => _chains.Count;
 
     public DecryptFailure LastFailure { get; private set; }
-
-    private static byte[] NewSecret() => GC.AllocateArray<byte>(KeySize, pinned: true);
 
     /// <summary>
     /// Alice's side: fresh ephemeral EK, root = setup(DH(EK, IK_b), DH(IK_a, IK_b)), then a first ratchet
@@ -100,14 +112,14 @@ internal sealed partial class RatchetState : IDisposable
 
             RatchetKdf.SetupRoot(dh1, dh2, local, remote, RatchetConstants.SetupVersion2, setupRoot);
             var state = new RatchetState(isInitiator: true, ephemeralPublic.ToArray());
-            X25519.GenerateKeyPair(random, state._sendPrivate, state._sendPublic);
-            if (!X25519.TryAgree(state._sendPrivate, remoteIdentityPublic, dh1))
+            X25519.GenerateKeyPair(random, state.SendPrivate, state._sendPublic);
+            if (!X25519.TryAgree(state.SendPrivate, remoteIdentityPublic, dh1))
             {
                 state.Dispose();
                 throw new RatchetException(RatchetError.InvalidRemoteIdentity, "The remote identity key has small order.");
             }
 
-            RatchetKdf.RootStep(setupRoot, dh1, state._rootKey, state._sendChainKey);
+            RatchetKdf.RootStep(setupRoot, dh1, state.RootKey, state.SendChainKey);
             state._hasSendChain = true;
             state._remoteRatchetKey = remoteIdentityPublic.ToArray();
             return state;
@@ -140,8 +152,8 @@ internal sealed partial class RatchetState : IDisposable
             }
 
             var state = new RatchetState(isInitiator: false, setupKey.ToArray());
-            RatchetKdf.SetupRoot(dh1, dh2, remote, local, version, state._rootKey);
-            localIdentityPrivate.CopyTo(state._sendPrivate);
+            RatchetKdf.SetupRoot(dh1, dh2, remote, local, version, state.RootKey);
+            localIdentityPrivate.CopyTo(state.SendPrivate);
             localIdentityPublic.CopyTo(state._sendPublic);
             return state;
         }
@@ -177,7 +189,8 @@ internal sealed partial class RatchetState : IDisposable
         Span<byte> associatedData = stackalloc byte[MaxAssociatedDataSize];
         try
         {
-            RatchetKdf.ChainStep(_sendChainKey, messageKey, _sendChainKey);
+            var sendChainKey = SendChainKey;
+            RatchetKdf.ChainStep(sendChainKey, messageKey, sendChainKey);
             ChainStepCount++;
             var header = new RatchetHeader(
                 (byte[])_sendPublic.Clone(),
@@ -268,12 +281,12 @@ internal sealed partial class RatchetState : IDisposable
         Span<byte> chainKey = stackalloc byte[KeySize];
         try
         {
-            if (!X25519.TryAgree(_sendPrivate, header.RatchetKey, dh))
+            if (!X25519.TryAgree(SendPrivate, header.RatchetKey, dh))
             {
                 return Fail(DecryptFailure.InvalidRatchetKey);
             }
 
-            RatchetKdf.RootStep(_rootKey, dh, newRoot, chainKey);
+            RatchetKdf.RootStep(RootKey, dh, newRoot, chainKey);
             Span<byte> nextChainKey = stackalloc byte[KeySize];
             if (!TryDecryptForward(chainKey, 0, message, associatedData, nextChainKey, out var skipped, out plaintext))
             {
@@ -286,7 +299,7 @@ internal sealed partial class RatchetState : IDisposable
                 _chains[0].EndNumber = Math.Min(_chains[0].EndNumber, Math.Max(header.PreviousChainLength, _chains[0].NextNumber));
             }
 
-            var newChain = new ReceivingChain(header.RatchetKey, nextChainKey, number + 1);
+            var newChain = new ReceivingChain(_keys, header.RatchetKey, nextChainKey, number + 1);
             CryptographicOperations.ZeroMemory(nextChainKey);
             _chains.Insert(0, newChain);
             while (_chains.Count > RatchetConstants.MaxReceivingChains)
@@ -295,14 +308,14 @@ internal sealed partial class RatchetState : IDisposable
             }
 
             StoreSkipped(newChain, 0, skipped);
-            newRoot.CopyTo(_rootKey);
+            newRoot.CopyTo(RootKey);
             _remoteRatchetKey = (byte[])header.RatchetKey.Clone();
             _sendRatchetPending = true;
 
             // This key pair is done (the next sending step makes a new one): wipe it now rather than at our reply, so
             // neither memory nor a stored state keeps it while we are silent. For the responder's first step it is the
             // copy of our identity X25519 key, which must not outlive the first message.
-            CryptographicOperations.ZeroMemory(_sendPrivate);
+            CryptographicOperations.ZeroMemory(SendPrivate);
             HasReceived = true;
             LastFailure = DecryptFailure.None;
             return true;
@@ -324,7 +337,7 @@ internal sealed partial class RatchetState : IDisposable
         }
 
         var output = new byte[message.Ciphertext.Length - RatchetMessage.TagSize];
-        if (!ChaCha20Poly1305Ietf.TryDecrypt(node.Value.Key, message.Nonce, associatedData, message.Ciphertext, output))
+        if (!ChaCha20Poly1305Ietf.TryDecrypt(_keys[node.Value.Slot], message.Nonce, associatedData, message.Ciphertext, output))
         {
             return Fail(DecryptFailure.AuthenticationFailed);
         }
@@ -345,7 +358,7 @@ internal sealed partial class RatchetState : IDisposable
     {
         plaintext = [];
         var gap = (int)(message.Header.MessageNumber - startNumber);
-        skipped = new SkippedBuffer(gap);
+        skipped = new SkippedBuffer(_keys, gap);
         Span<byte> messageKey = stackalloc byte[KeySize];
         startChainKey.CopyTo(nextChainKey);
         try
@@ -377,10 +390,11 @@ internal sealed partial class RatchetState : IDisposable
     private void SendRatchetStep(IRandomSource random)
     {
         Span<byte> dh = stackalloc byte[KeySize];
-        var newPrivate = NewSecret();
+        var newPrivateSlot = _keys.Allocate();
         var newPublic = new byte[KeySize];
         try
         {
+            var newPrivate = _keys[newPrivateSlot];
             X25519.GenerateKeyPair(random, newPrivate, newPublic);
             if (!X25519.TryAgree(newPrivate, _remoteRatchetKey, dh))
             {
@@ -388,9 +402,10 @@ internal sealed partial class RatchetState : IDisposable
                 throw new CryptographicException("Ratchet DH produced an all-zero secret.");
             }
 
-            RatchetKdf.RootStep(_rootKey, dh, _rootKey, _sendChainKey);
-            CryptographicOperations.ZeroMemory(_sendPrivate);
-            _sendPrivate = newPrivate;
+            var rootKey = RootKey;
+            RatchetKdf.RootStep(rootKey, dh, rootKey, SendChainKey);
+            _keys.Free(_sendPrivateSlot);
+            _sendPrivateSlot = newPrivateSlot;
             _sendPublic = newPublic;
             _previousSendCount = _hasSendChain ? _sendNumber : 0;
             _sendNumber = 0;
@@ -399,7 +414,7 @@ internal sealed partial class RatchetState : IDisposable
         }
         catch
         {
-            CryptographicOperations.ZeroMemory(newPrivate);
+            _keys.Free(newPrivateSlot);
             throw;
         }
         finally
@@ -421,24 +436,26 @@ internal sealed partial class RatchetState : IDisposable
         return null;
     }
 
+    /// <summary>Hands the skipped keys' slots over to the chain (no copy); any not handed over are freed.</summary>
     private void StoreSkipped(ReceivingChain chain, uint firstNumber, SkippedBuffer skipped)
     {
+        var stored = 0;
         try
         {
-            for (var i = 0; i < skipped.Count; i++)
+            for (; stored < skipped.Count; stored++)
             {
-                AddSkipped(chain, firstNumber + (uint)i, skipped.KeyAt(i));
+                AddSkipped(chain, firstNumber + (uint)stored, skipped.SlotAt(stored));
             }
         }
         finally
         {
-            skipped.Dispose();
+            skipped.Release(stored);
         }
     }
 
-    private void AddSkipped(ReceivingChain chain, uint number, ReadOnlySpan<byte> key)
+    private void AddSkipped(ReceivingChain chain, uint number, int slot)
     {
-        var node = _skipped.AddLast(SkippedKey.Create(chain, number, key));
+        var node = _skipped.AddLast(new SkippedKey(chain, number, slot));
         chain.Skipped[number] = node;
 
         // Per-chain cap: drop this chain's oldest key (the first one in eviction order).
@@ -464,7 +481,7 @@ internal sealed partial class RatchetState : IDisposable
     {
         node.Value.Chain.Skipped.Remove(node.Value.Number);
         _skipped.Remove(node);
-        CryptographicOperations.ZeroMemory(node.Value.Key);
+        _keys.Free(node.Value.Slot);
     }
 
     private void DropChain(ReceivingChain chain)
@@ -493,48 +510,61 @@ internal sealed partial class RatchetState : IDisposable
         return 1 + (2 * EndpointId.Size) + header.WriteTo(destination[(1 + (2 * EndpointId.Size))..]);
     }
 
+    /// <summary>Wipes every key: the guarded arena is zeroed and unmapped (<c>sodium_free</c>).</summary>
     public void Dispose()
     {
-        CryptographicOperations.ZeroMemory(_rootKey);
-        CryptographicOperations.ZeroMemory(_sendPrivate);
-        CryptographicOperations.ZeroMemory(_sendChainKey);
-        foreach (var node in _skipped)
-        {
-            CryptographicOperations.ZeroMemory(node.Key);
-        }
-
         _skipped.Clear();
         foreach (var chain in _chains)
         {
             chain.Skipped.Clear();
-            chain.Dispose();
         }
 
         _chains.Clear();
+        _keys.Dispose();
     }
 
-    /// <summary>Skipped keys derived during one decrypt, in a pooled buffer wiped on dispose.</summary>
+    /// <summary>
+    /// Skipped keys derived during one decrypt, each in its own slot of the state's guarded arena: handed over to the
+    /// chain on success (<see cref="Release"/>), wiped and freed on failure (<see cref="Dispose"/>).
+    /// </summary>
     private readonly struct SkippedBuffer : IDisposable
     {
-        private readonly byte[]? _buffer;
+        private readonly GuardedKeyArena _keys;
+        private readonly int[]? _slots; // slot numbers only; the keys never touch the GC heap
 
-        public SkippedBuffer(int count)
+        public SkippedBuffer(GuardedKeyArena keys, int count)
         {
+            _keys = keys;
             Count = count;
-            _buffer = count > 0 ? ArrayPool<byte>.Shared.Rent(count * KeySize) : null;
+            _slots = count > 0 ? ArrayPool<int>.Shared.Rent(count) : null;
+            for (var i = 0; i < count; i++)
+            {
+                _slots![i] = keys.Allocate();
+            }
         }
 
         public int Count { get; }
 
-        public Span<byte> KeyAt(int index) => _buffer.AsSpan(index * KeySize, KeySize);
+        public Span<byte> KeyAt(int index) => _keys[_slots![index]];
 
-        public void Dispose()
+        public int SlotAt(int index) => _slots![index];
+
+        /// <summary>Frees the slots from <paramref name="firstNotKept"/> on and returns the slot list.</summary>
+        public void Release(int firstNotKept)
         {
-            if (_buffer is not null)
+            if (_slots is null)
             {
-                CryptographicOperations.ZeroMemory(_buffer.AsSpan(0, Count * KeySize));
-                ArrayPool<byte>.Shared.Return(_buffer);
+                return;
             }
+
+            for (var i = firstNotKept; i < Count; i++)
+            {
+                _keys.Free(_slots[i]);
+            }
+
+            ArrayPool<int>.Shared.Return(_slots);
         }
+
+        public void Dispose() => Release(0);
     }
 }

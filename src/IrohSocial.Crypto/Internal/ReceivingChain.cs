@@ -1,20 +1,24 @@
-using System.Security.Cryptography;
-
 namespace IrohSocial.Crypto.Internal;
 
 /// <summary>One receiving chain: the peer's ratchet key, the next chain key and the skipped keys still held for it.</summary>
 internal sealed class ReceivingChain : IDisposable
 {
-    public ReceivingChain(ReadOnlySpan<byte> ratchetKey, ReadOnlySpan<byte> chainKey, uint nextNumber)
+    private readonly GuardedKeyArena _keys;
+    private int _chainKeySlot;
+
+    /// <summary>Copies <paramref name="chainKey"/> into a slot of the state's guarded arena.</summary>
+    public ReceivingChain(GuardedKeyArena keys, ReadOnlySpan<byte> ratchetKey, ReadOnlySpan<byte> chainKey, uint nextNumber)
     {
+        _keys = keys;
         ratchetKey.CopyTo(RatchetKey);
-        chainKey.CopyTo(ChainKey);
+        _chainKeySlot = keys.Allocate(chainKey);
         NextNumber = nextNumber;
     }
 
     public byte[] RatchetKey { get; } = new byte[RatchetConstants.KeySize];
 
-    public byte[] ChainKey { get; } = GC.AllocateArray<byte>(RatchetConstants.KeySize, pinned: true);
+    /// <summary>The chain key, in guarded memory.</summary>
+    public Span<byte> ChainKey => _keys[_chainKeySlot];
 
     /// <summary>Number of the next message this chain has not derived a key for yet.</summary>
     public uint NextNumber { get; set; }
@@ -28,23 +32,27 @@ internal sealed class ReceivingChain : IDisposable
     /// <summary>Skipped message keys of this chain by message number; the nodes live in the state's eviction list.</summary>
     public Dictionary<uint, LinkedListNode<SkippedKey>> Skipped { get; } = [];
 
-    public void Dispose() => CryptographicOperations.ZeroMemory(ChainKey);
+    /// <summary>Wipes and frees the chain key's slot.</summary>
+    public void Dispose()
+    {
+        if (_chainKeySlot >= 0)
+        {
+            _keys.Free(_chainKeySlot);
+            _chainKeySlot = -1;
+        }
+    }
 }
 
-/// <summary>A message key kept for a message that has not arrived yet; wiped when used, evicted or disposed.</summary>
-internal sealed class SkippedKey(ReceivingChain chain, uint number, byte[] key)
+/// <summary>
+/// A message key kept for a message that has not arrived yet: a slot of the state's guarded arena, freed (wiped) when
+/// the key is used, evicted or disposed.
+/// </summary>
+internal sealed class SkippedKey(ReceivingChain chain, uint number, int slot)
 {
-    /// <summary>Copies <paramref name="key"/> into a pinned array, so the GC never leaves stray copies of it behind.</summary>
-    public static SkippedKey Create(ReceivingChain chain, uint number, ReadOnlySpan<byte> key)
-    {
-        var pinned = GC.AllocateArray<byte>(RatchetConstants.KeySize, pinned: true);
-        key.CopyTo(pinned);
-        return new SkippedKey(chain, number, pinned);
-    }
-
     public ReceivingChain Chain { get; } = chain;
 
     public uint Number { get; } = number;
 
-    public byte[] Key { get; } = key;
+    /// <summary>The arena slot holding the key.</summary>
+    public int Slot { get; } = slot;
 }

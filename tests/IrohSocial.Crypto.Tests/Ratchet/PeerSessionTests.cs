@@ -489,34 +489,39 @@ public class PeerSessionTests
         p.Establish();
         var late = Enumerable.Range(0, 3).Select(i => p.Alice.Encrypt([(byte)i])).ToArray();
         Pair.Decrypt(p.Bob, p.Alice.Encrypt("ahead"u8));
-        var keys = p.Bob.Primary!.SkippedKeyBuffers;
-        Assert.Equal(3, keys.Count);
+        var arena = p.Bob.Primary!.Keys;
+        var slots = p.Bob.Primary!.SkippedKeySlots;
+        Assert.Equal(3, slots.Count);
+        var keys = slots.Select(s => arena[s].ToArray()).ToArray();
         Assert.All(keys, k => Assert.True(k.AsSpan().ContainsAnyExcept((byte)0)));
 
-        // Used: the key of a late message is wiped once it decrypted.
+        // Used: the key of a late message is wiped (its slot zeroed) once it decrypted.
+        var inUse = arena.SlotsInUse;
         Pair.Decrypt(p.Bob, late[1]);
-        Assert.False(keys[1].AsSpan().ContainsAnyExcept((byte)0));
-        Assert.True(keys[0].AsSpan().ContainsAnyExcept((byte)0));
+        Assert.False(arena[slots[1]].ContainsAnyExcept((byte)0));
+        Assert.Equal(inUse - 1, arena.SlotsInUse);
+        Assert.Equal(keys[0], arena[slots[0]].ToArray());
 
         // A replay of it fails and derives nothing new.
         Assert.False(p.Bob.TryDecrypt(late[1], out _, out _));
 
-        // Evicted: a jump of MaxSkip more keys on this chain pushes the oldest out, wiped.
+        // Evicted: a jump of MaxSkip more keys on this chain pushes the oldest out; no slot holds them any more.
         for (var i = 0; i < RatchetConstants.MaxSkip; i++)
         {
             p.Alice.Encrypt("lost"u8);
         }
 
         Pair.Decrypt(p.Bob, p.Alice.Encrypt("far ahead"u8));
-        Assert.False(keys[0].AsSpan().ContainsAnyExcept((byte)0));
-        Assert.False(keys[2].AsSpan().ContainsAnyExcept((byte)0));
+        var held = p.Bob.Primary!.SkippedKeySlots;
+        Assert.Equal(RatchetConstants.MaxSkip, held.Count);
+        Assert.DoesNotContain(held, s => arena[s].SequenceEqual(keys[0]) || arena[s].SequenceEqual(keys[2]));
         Assert.False(p.Bob.TryDecrypt(late[0], out _, out _));
-        var held = p.Bob.Primary!.SkippedKeyBuffers;
 
-        // Disposed: every key still held is wiped.
-        Assert.All(held, k => Assert.True(k.AsSpan().ContainsAnyExcept((byte)0)));
+        // Disposed: the arena is wiped and unmapped by sodium_free; nothing reads it afterwards.
         p.Bob.Dispose();
-        Assert.All(held, k => Assert.False(k.AsSpan().ContainsAnyExcept((byte)0)));
+        Assert.True(arena.IsDisposed);
+        Assert.Equal(0, arena.BlockCount);
+        Assert.Throws<ObjectDisposedException>(() => arena[held[0]].ToArray());
         p.Bob = PeerSession.Create(p.BobKey, p.AliceKey.PublicKey);
     }
 

@@ -44,6 +44,42 @@ public sealed class AttachmentVaultTests
     }
 
     [Fact]
+    public async Task Send_OwnCopySealedInTheVault_OpenAttachmentAsyncYieldsIt()
+    {
+        await using var alice = await TestNode.CreateAsync("alice");
+        await using var bob = await TestNode.CreateAsync("bob");
+        var secret = RandomNumberGenerator.GetBytes(100_000);
+        var id = await alice.C.SendMessageAsync(bob.Address, "file", [AttachmentSource.FromBytes("s.bin", "application/octet-stream", secret)]);
+
+        // The sender reads its own attachment back through the decrypt-on-demand path.
+        var opened = await alice.C.OpenAttachmentAsync(bob.Id, id, "a0");
+        await using (opened)
+        {
+            var copy = new MemoryStream();
+            await opened.CopyToAsync(copy);
+            Assert.Equal(secret, copy.ToArray());
+        }
+
+        // Its copy is sealed like a received one: no clear bytes, no .part left behind.
+        var files = Directory.GetFiles(alice.AttachmentFolder, "*", SearchOption.AllDirectories);
+        Assert.Equal(Path.Combine(alice.AttachmentFolder, BlindFolder(alice.Key, bob.Id)), Path.GetDirectoryName(Assert.Single(files)));
+        Assert.Equal(-1, (await File.ReadAllBytesAsync(files[0])).AsSpan().IndexOf(secret.AsSpan(0, 32)));
+    }
+
+    [Fact]
+    public async Task Send_AttachmentTooLarge_LeavesNoCopy()
+    {
+        await using var alice = await TestNode.CreateAsync("alice", start: false);
+        await alice.StartAsync(configure: o => o with { MaxAttachmentSize = 1000 });
+        await using var bob = await TestNode.CreateAsync("bob");
+        var small = AttachmentSource.FromBytes("a.bin", "application/octet-stream", new byte[10]);
+        var big = AttachmentSource.FromBytes("b.bin", "application/octet-stream", new byte[5000]);
+        var ex = await Assert.ThrowsAsync<MessagingException>(() => alice.C.SendMessageAsync(bob.Address, "files", [small, big]));
+        Assert.Equal(MessagingError.TooLarge, ex.Error);
+        Assert.Empty(Directory.Exists(alice.AttachmentFolder) ? Directory.GetFiles(alice.AttachmentFolder, "*", SearchOption.AllDirectories) : []);
+    }
+
+    [Fact]
     public async Task OpenAttachmentAsync_Unknown_AttachmentNotFound()
     {
         await using var alice = await TestNode.CreateAsync("alice");
