@@ -15,6 +15,8 @@ namespace IrohSocial.Messaging.Internal.Groups;
 /// <remarks>
 /// One lock covers all groups. Handlers take it while their peer's session is locked; nothing here ever waits
 /// for a session lock while holding it (queueing is a store write, waking a worker never blocks), so no cycle.
+/// The cache is written through: every change (a log, the syncs it queues, the per-member markers) is committed
+/// in one store write before the cache shows it, also inside inbound handlers (docs/protocol.md section 11.3).
 /// </remarks>
 internal sealed class GroupService
 {
@@ -24,8 +26,6 @@ internal sealed class GroupService
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<GroupId, Entry> _groups = [];
     private bool _loaded;
-    // Set when an inbound batch whose handler changed the cache did not commit: the store is the truth again.
-    private volatile bool _stale;
     // Revisions come from one counter, so a save computed later always outranks one computed earlier.
     private long _revision;
 
@@ -49,7 +49,10 @@ internal sealed class GroupService
 
         public long Revision { get; set; } = revision;
 
-        /// <summary>Per member: hex of the head whose log was last queued for it (or that it showed us).</summary>
+        /// <summary>
+        /// Per member: hex of the head whose log was last queued for it (or that it showed us). Only ever saved in
+        /// the same store write as that queued sync, so a marker never outlives the sync it stands for.
+        /// </summary>
         public Dictionary<EndpointId, string> Synced { get; } = synced;
 
         public GroupState Head => Log.Head;
@@ -267,38 +270,49 @@ internal sealed class GroupService
                 learned = true;
             }
 
-            var recipients = new HashSet<EndpointId>();
+            var targets = new HashSet<EndpointId>();
             if (known is not null && !ReferenceEquals(entry.Log, known.Log) && known.Log.NotIn(entry.Log).Any())
             {
-                // A fork was resolved against our branch. Members only our branch had learn from us that they are out
-                // (nobody else would tell them); our own lost updates are signed again on the winner.
-                var dropped = known.Head.Members.Except(entry.Head.Members).ToList();
-                var operations = new List<StoreOperation>();
-                recipients.UnionWith(await QueueSyncsAsync(entry, dropped, operations, cancellationToken, onlyStale: true).ConfigureAwait(false));
-                operations.ForEach(context.Store);
-                await RebaseAsync(entry, known.Log, context, recipients, cancellationToken).ConfigureAwait(false);
+                // A fork was resolved against our branch. Whoever was a member anywhere on it and is not in the
+                // winner learns from us that it is out (nobody else may tell them); our own lost updates are signed
+                // again on the winner, and everyone the re-signed updates concern gets the result.
+                targets.UnionWith(MembersSinceFork(known.Log, entry.Log).Except(entry.Head.Members));
+                targets.UnionWith(Rebase(entry, known.Log));
             }
 
+            // The sender lacks updates we hold (it is behind, or on a branch that lost): answer with our log rather
+            // than count on their authors alone, when it is a member or believes it is one (then it learns it is
+            // out). Sent once per head: the marker stops any ping-pong.
+            if ((entry.Head.Members.Contains(context.Peer) || incoming.Head.Members.Contains(context.Peer)) && entry.Log.NotIn(incoming).Any())
+            {
+                targets.Add(context.Peer);
+            }
+
+            var operations = new List<StoreOperation>();
+            var recipients = await QueueSyncsAsync(entry, targets, operations, cancellationToken, onlyStale: true).ConfigureAwait(false);
             await SaveHintsAsync(body.Addresses, entry.Head, context, cancellationToken).ConfigureAwait(false);
             var changed = known is null || !known.Log.Updates[^1].Hash.AsSpan().SequenceEqual(entry.Log.Updates[^1].Hash);
-            if (!changed && !learned)
+            if (!changed && !learned && recipients.Count == 0)
             {
                 return;
             }
 
-            context.Store(Save(entry));
+            // Committed here, not with the inbound batch: the cache must never show a log, or a marker, whose
+            // queued syncs could still be rolled back (any later save would persist the marker without the sync,
+            // and that member would never hear of the update). If the batch then fails, the peer's retry is a no-op.
+            operations.Add(Save(entry));
+            await _rt.Store.ApplyAsync(operations, cancellationToken).ConfigureAwait(false);
             _groups[group] = entry;
-            context.AfterFailure(() => _stale = true);
+            if (recipients.Count > 0)
+            {
+                _client.WakeOutbox(recipients);
+            }
+
             if (changed)
             {
                 context.Raise(before is null
                     ? new GroupMembershipChangedEvent(context.Peer, group, Info(entry), [.. entry.Head.Members], [])
                     : Changed(context.Peer, before, entry));
-            }
-
-            if (recipients.Count > 0)
-            {
-                context.AfterCommit(() => _client.WakeOutbox(recipients));
             }
         }
         finally
@@ -307,14 +321,28 @@ internal sealed class GroupService
         }
     }
 
+    /// <summary>Everyone who is a member in some state of <paramref name="lost"/> after the point where it leaves <paramref name="winner"/>.</summary>
+    private static IEnumerable<EndpointId> MembersSinceFork(GroupLog lost, GroupLog winner)
+    {
+        var fork = 1;
+        while (fork < lost.Updates.Count && fork < winner.Updates.Count && lost.Updates[fork].Hash.AsSpan().SequenceEqual(winner.Updates[fork].Hash))
+        {
+            fork++;
+        }
+
+        return lost.States.Skip(fork).SelectMany(s => s.Members).Distinct();
+    }
+
     /// <summary>
     /// Our own updates that lost a fork are signed again on the winning head when they still mean something and
-    /// we may still sign them, so concurrent changes by two admins both take effect.
+    /// we may still sign them, so concurrent changes by two admins both take effect. Returns the members of every
+    /// state from the winner's head on (an Add and Remove of the same member concern that member even though
+    /// neither head lists it); nobody when nothing was signed again.
     /// </summary>
-    private async Task RebaseAsync(Entry entry, GroupLog previous, ControlContext context, HashSet<EndpointId> recipients, CancellationToken cancellationToken)
+    private IEnumerable<EndpointId> Rebase(Entry entry, GroupLog previous)
     {
         var lost = previous.NotIn(entry.Log).Where(u => u.Author == Me).ToList();
-        var start = entry.Head;
+        var start = entry.Log.Updates.Count - 1;
         foreach (var update in lost)
         {
             var head = entry.Head;
@@ -343,15 +371,7 @@ internal sealed class GroupService
             }
         }
 
-        if (!ReferenceEquals(entry.Head, start))
-        {
-            var operations = new List<StoreOperation>();
-            recipients.UnionWith(await QueueSyncsAsync(entry, start.Members.Union(entry.Head.Members), operations, cancellationToken).ConfigureAwait(false));
-            foreach (var operation in operations)
-            {
-                context.Store(operation);
-            }
-        }
+        return entry.Log.Updates.Count - 1 == start ? [] : entry.Log.States.Skip(start).SelectMany(s => s.Members).Distinct().ToList();
     }
 
     private async ValueTask OnMessageAsync(ControlContext context, GroupMessageBody body, CancellationToken cancellationToken)
@@ -534,12 +554,11 @@ internal sealed class GroupService
 
     private async Task LoadAsync(CancellationToken cancellationToken)
     {
-        if (_loaded && !_stale)
+        if (_loaded)
         {
             return;
         }
 
-        _stale = false;
         _groups.Clear();
         foreach (var record in await _store.GetGroupsAsync(cancellationToken).ConfigureAwait(false))
         {
