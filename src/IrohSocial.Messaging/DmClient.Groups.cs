@@ -250,6 +250,13 @@ public sealed partial class DmClient
         }
     }
 
+    /// <summary>
+    /// Hands an inbound control to its registered handler, as one frame of an inbound batch whose operations,
+    /// commit and failure the caller owns (tests interleave and fail batches with it, deterministically).
+    /// </summary>
+    internal ValueTask HandleInboundControlAsync(ControlContext context, ExtensionControl control, CancellationToken cancellationToken) =>
+        _runtime.Controls.DispatchAsync(context, control, _logger, cancellationToken);
+
     /// <summary>Remembers an address in memory (the store copy is written by the caller's batch).</summary>
     internal void RememberAddress(EndpointAddr address)
     {

@@ -6,10 +6,11 @@ using IrohSocial.Messaging.Tests.Support;
 namespace IrohSocial.Messaging.Tests.Groups;
 
 /// <summary>
-/// Five real clients on loopback run a random mix of adds, removes, leaves, sends and disconnects (clients
-/// stopped and restarted on their store), without waiting between steps, so updates race and fork. Afterwards
-/// every member must hold the same state, messages must have reached exactly the members their sender saw, and
-/// a last round of messages reaches exactly the final members.
+/// Five real clients on loopback run a random mix of adds, removes, leaves, sends, disconnects (clients stopped
+/// and restarted on their store) and transient store failures (a node's next ratchet commit fails, so an inbound
+/// batch whose handlers already ran is rolled back), without waiting between steps, so updates race and fork.
+/// Afterwards every member must hold the same state, messages must have reached exactly the members their sender
+/// saw, and a last round of messages reaches exactly the final members.
 /// </summary>
 public sealed class GroupConvergenceTests(ITestOutputHelper output)
 {
@@ -20,6 +21,7 @@ public sealed class GroupConvergenceTests(ITestOutputHelper output)
         Leave,
         Send,
         Toggle,
+        Hiccup,
     }
 
     private sealed record Op(Step Step, int Actor, int Target)
@@ -33,7 +35,8 @@ public sealed class GroupConvergenceTests(ITestOutputHelper output)
         Gen.Select(Gen.Int[0, 1], Gen.Int[2, 4]).Select(p => new Op(Step.Remove, p.Item1, p.Item2)),
         Gen.Int[2, 4].Select(a => new Op(Step.Leave, a, a)),
         Gen.Int[0, 4].Select(a => new Op(Step.Send, a, a)),
-        Gen.Int[0, 4].Select(a => new Op(Step.Toggle, a, a)));
+        Gen.Int[0, 4].Select(a => new Op(Step.Toggle, a, a)),
+        Gen.Int[0, 4].Select(a => new Op(Step.Hiccup, a, a)));
 
     [Fact]
     public async Task RandomMembershipChangesAndDisconnects_MembersConverge()
@@ -62,10 +65,14 @@ public sealed class GroupConvergenceTests(ITestOutputHelper output)
                 await ApplyAsync(nodes, group, op, sent);
             }
 
-            // Everyone back, and every outbox poked, then the group must settle.
-            foreach (var node in nodes.Where(n => n.Client is null))
+            // Everyone back (no failure pending), and every outbox poked, then the group must settle.
+            foreach (var node in nodes)
             {
-                await node.StartAsync();
+                node.Crashing?.Disarm();
+                if (node.Client is null)
+                {
+                    await node.StartAsync();
+                }
             }
 
             foreach (var node in nodes)
@@ -226,6 +233,12 @@ public sealed class GroupConvergenceTests(ITestOutputHelper output)
                 await actor.StartAsync();
             }
 
+            return;
+        }
+
+        if (op.Step == Step.Hiccup)
+        {
+            actor.Crashing?.FailNextRatchetWrite();
             return;
         }
 

@@ -16,8 +16,12 @@ public sealed partial class CrashingStore(IMessagingStore inner, int crashAtWrit
     private int _writes;
     private volatile int _crashAtWrite = crashAtWrite;
 
-    /// <summary>No crash from now on (when it has not happened yet).</summary>
-    public void Disarm() => _crashAtWrite = int.MaxValue;
+    /// <summary>No crash from now on (when it has not happened yet), and no pending transient failure.</summary>
+    public void Disarm()
+    {
+        _crashAtWrite = int.MaxValue;
+        Volatile.Write(ref _failNextRatchetWrite, 0);
+    }
 
     /// <summary>Completes when the crash happened.</summary>
     public Task Crashed => _crashed.Task;
@@ -28,6 +32,14 @@ public sealed partial class CrashingStore(IMessagingStore inner, int crashAtWrit
 
     /// <summary>The next per-peer duplicate lookup throws an <see cref="IOException"/> (a transient read failure, not a crash).</summary>
     public void FailNextLookup() => Volatile.Write(ref _failNextLookup, 1);
+
+    private int _failNextRatchetWrite;
+
+    /// <summary>
+    /// The next write that commits a ratchet step (an inbound batch, or encrypted sends) throws an
+    /// <see cref="IOException"/> without applying anything: a transient store failure, not a crash.
+    /// </summary>
+    public void FailNextRatchetWrite() => Volatile.Write(ref _failNextRatchetWrite, 1);
 
     private void Check()
     {
@@ -68,6 +80,11 @@ public sealed partial class CrashingStore(IMessagingStore inner, int crashAtWrit
         foreach (var save in operations.OfType<SaveSession>())
         {
             Observe(save.State);
+        }
+
+        if (operations.Any(o => o is SaveSession) && Interlocked.Exchange(ref _failNextRatchetWrite, 0) == 1)
+        {
+            throw new IOException("Simulated transient write failure.");
         }
 
         if (Interlocked.Increment(ref _writes) == _crashAtWrite)

@@ -15,8 +15,10 @@ namespace IrohSocial.Messaging.Internal.Groups;
 /// <remarks>
 /// One lock covers all groups. Handlers take it while their peer's session is locked; nothing here ever waits
 /// for a session lock while holding it (queueing is a store write, waking a worker never blocks), so no cycle.
+/// The cache is written through: every change (a log, the syncs it queues, the per-member markers) is committed
+/// in one store write before the cache shows it, also inside inbound handlers (docs/protocol.md section 11.3).
 /// </remarks>
-internal sealed class GroupService
+internal sealed partial class GroupService
 {
     private readonly DmClient _client;
     private readonly DmRuntime _rt;
@@ -24,8 +26,6 @@ internal sealed class GroupService
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<GroupId, Entry> _groups = [];
     private bool _loaded;
-    // Set when an inbound batch whose handler changed the cache did not commit: the store is the truth again.
-    private volatile bool _stale;
     // Revisions come from one counter, so a save computed later always outranks one computed earlier.
     private long _revision;
 
@@ -49,7 +49,10 @@ internal sealed class GroupService
 
         public long Revision { get; set; } = revision;
 
-        /// <summary>Per member: hex of the head whose log was last queued for it (or that it showed us).</summary>
+        /// <summary>
+        /// Per member: hex of the head whose log was last queued for it (or that it showed us). Only ever saved in
+        /// the same store write as that queued sync, so a marker never outlives the sync it stands for.
+        /// </summary>
         public Dictionary<EndpointId, string> Synced { get; } = synced;
 
         public GroupState Head => Log.Head;
@@ -215,144 +218,7 @@ internal sealed class GroupService
             : throw new MessagingException(MessagingError.NotGroupMember, "You are not a member of this group.");
     }
 
-    // ---- inbound ----
-
-    private async ValueTask OnSyncAsync(ControlContext context, GroupSyncBody body, CancellationToken cancellationToken)
-    {
-        if (!GroupId.TryParse(body.GroupId, out var group) || body.Log is null)
-        {
-            throw new MessagingException(MessagingError.MalformedControl, "A group sync misses its group id or log.");
-        }
-
-        var incoming = GroupLog.TryBuild(body.Log, out var refusal);
-        if (incoming is null || incoming.Id != group)
-        {
-            Log.GroupRefused(_rt.Logger, group.ToShortString(), context.Peer, refusal ?? "the log is of another group");
-            return;
-        }
-
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            await LoadAsync(cancellationToken).ConfigureAwait(false);
-            Entry entry;
-            GroupState? before = null;
-            if (_groups.TryGetValue(group, out var known))
-            {
-                var chosen = GroupLog.Choose(known.Log, incoming);
-                if (chosen is null)
-                {
-                    Log.GroupRefused(_rt.Logger, group.ToShortString(), context.Peer, "the log has another create than ours");
-                    return;
-                }
-
-                before = known.Head;
-                entry = new Entry(chosen, known.Revision, new Dictionary<EndpointId, string>(known.Synced));
-            }
-            else if (incoming.States.Any(s => s.Members.Contains(Me)))
-            {
-                // Kept even when it already removed us: a log that only adds us may arrive later from someone else.
-                entry = new Entry(incoming, 0, []);
-            }
-            else
-            {
-                Log.GroupRefused(_rt.Logger, group.ToShortString(), context.Peer, "a group we are not a member of");
-                return;
-            }
-
-            var learned = false;
-            if (incoming.Updates[^1].Hash.AsSpan().SequenceEqual(entry.Log.Updates[^1].Hash) && (!entry.Synced.TryGetValue(context.Peer, out var seen) || seen != entry.HeadHex))
-            {
-                entry.Synced[context.Peer] = entry.HeadHex;
-                learned = true;
-            }
-
-            var recipients = new HashSet<EndpointId>();
-            if (known is not null && !ReferenceEquals(entry.Log, known.Log) && known.Log.NotIn(entry.Log).Any())
-            {
-                // A fork was resolved against our branch. Members only our branch had learn from us that they are out
-                // (nobody else would tell them); our own lost updates are signed again on the winner.
-                var dropped = known.Head.Members.Except(entry.Head.Members).ToList();
-                var operations = new List<StoreOperation>();
-                recipients.UnionWith(await QueueSyncsAsync(entry, dropped, operations, cancellationToken, onlyStale: true).ConfigureAwait(false));
-                operations.ForEach(context.Store);
-                await RebaseAsync(entry, known.Log, context, recipients, cancellationToken).ConfigureAwait(false);
-            }
-
-            await SaveHintsAsync(body.Addresses, entry.Head, context, cancellationToken).ConfigureAwait(false);
-            var changed = known is null || !known.Log.Updates[^1].Hash.AsSpan().SequenceEqual(entry.Log.Updates[^1].Hash);
-            if (!changed && !learned)
-            {
-                return;
-            }
-
-            context.Store(Save(entry));
-            _groups[group] = entry;
-            context.AfterFailure(() => _stale = true);
-            if (changed)
-            {
-                context.Raise(before is null
-                    ? new GroupMembershipChangedEvent(context.Peer, group, Info(entry), [.. entry.Head.Members], [])
-                    : Changed(context.Peer, before, entry));
-            }
-
-            if (recipients.Count > 0)
-            {
-                context.AfterCommit(() => _client.WakeOutbox(recipients));
-            }
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
-
-    /// <summary>
-    /// Our own updates that lost a fork are signed again on the winning head when they still mean something and
-    /// we may still sign them, so concurrent changes by two admins both take effect.
-    /// </summary>
-    private async Task RebaseAsync(Entry entry, GroupLog previous, ControlContext context, HashSet<EndpointId> recipients, CancellationToken cancellationToken)
-    {
-        var lost = previous.NotIn(entry.Log).Where(u => u.Author == Me).ToList();
-        var start = entry.Head;
-        foreach (var update in lost)
-        {
-            var head = entry.Head;
-            IReadOnlyList<EndpointId> targets = update.Kind switch
-            {
-                GroupUpdateKind.Add => update.Targets.Where(t => !head.Members.Contains(t)).ToList(),
-                GroupUpdateKind.Remove => update.Targets.Where(head.Members.Contains).ToList(),
-                GroupUpdateKind.Promote => update.Targets.Where(t => head.Members.Contains(t) && !head.Admins.Contains(t)).ToList(),
-                _ => [],
-            };
-            var meaningful = update.Kind switch
-            {
-                GroupUpdateKind.Rename => update.Name != head.Name,
-                GroupUpdateKind.Leave => head.Members.Contains(Me),
-                _ => targets.Count > 0,
-            };
-            if (!meaningful)
-            {
-                continue;
-            }
-
-            var again = GroupUpdate.Sign(_rt.LocalKey, update.Kind, head.Id, head.Hash, Now(), update.Name, targets);
-            if (entry.Log.Append(again, out _) is { } log)
-            {
-                entry.Log = log;
-            }
-        }
-
-        if (!ReferenceEquals(entry.Head, start))
-        {
-            var operations = new List<StoreOperation>();
-            recipients.UnionWith(await QueueSyncsAsync(entry, start.Members.Union(entry.Head.Members), operations, cancellationToken).ConfigureAwait(false));
-            foreach (var operation in operations)
-            {
-                context.Store(operation);
-            }
-        }
-    }
+    // ---- inbound (group.sync is in GroupService.Sync.cs) ----
 
     private async ValueTask OnMessageAsync(ControlContext context, GroupMessageBody body, CancellationToken cancellationToken)
     {
@@ -534,12 +400,11 @@ internal sealed class GroupService
 
     private async Task LoadAsync(CancellationToken cancellationToken)
     {
-        if (_loaded && !_stale)
+        if (_loaded)
         {
             return;
         }
 
-        _stale = false;
         _groups.Clear();
         foreach (var record in await _store.GetGroupsAsync(cancellationToken).ConfigureAwait(false))
         {
