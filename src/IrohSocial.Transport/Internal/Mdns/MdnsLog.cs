@@ -8,7 +8,7 @@ internal static partial class MdnsLog
     [LoggerMessage(3080, LogLevel.Information, "Local discovery (mDNS) on {Interfaces}; announcing: {Announce}")]
     public static partial void Started(ILogger logger, string interfaces, bool announce);
 
-    [LoggerMessage(3081, LogLevel.Warning, "Local discovery (mDNS) is off: {Reason}")]
+    [LoggerMessage(3081, LogLevel.Information, "Local discovery (mDNS) is off: {Reason}")]
     public static partial void Unavailable(ILogger logger, string reason);
 
     [LoggerMessage(3082, LogLevel.Debug, "Ignored an mDNS packet from {Source}: {Reason}")]
