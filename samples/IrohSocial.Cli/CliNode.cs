@@ -49,6 +49,9 @@ public sealed class CliNode : IAsyncDisposable
     /// <summary>Home relays of a started node, in order of preference (<c>--relay</c>).</summary>
     public IReadOnlyList<RelayAddress> Relays { get; set; } = [];
 
+    /// <summary>Whether a started node announces itself on the LAN over mDNS (<c>listen --advertise</c>); it browses either way.</summary>
+    public bool AnnounceOnLan { get; set; }
+
     /// <summary>The network stack a started node uses (<c>--transport</c>).</summary>
     public TransportProvider Transport { get; set; } = TransportProvider.Auto;
 
@@ -143,6 +146,7 @@ public sealed class CliNode : IAsyncDisposable
                     BindAddress = bind,
                     Provider = Transport,
                     RelayUrls = Relays,
+                    AnnounceOnLocalNetwork = AnnounceOnLan,
                     AttachmentDirectory = AttachmentDirectory,
                     LoggerFactory = _loggers,
                     Extensions = [new Media.Calls.CallsExtension(calls)],

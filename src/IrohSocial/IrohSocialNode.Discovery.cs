@@ -13,7 +13,10 @@ public sealed partial class IrohSocialNode
     /// </summary>
     public ILocalDiscovery? LocalDiscovery => _endpoint.LocalDiscovery;
 
-    /// <summary>The app's discovery (not owned), else mDNS browsing (owned) unless turned off by option or environment.</summary>
+    /// <summary>
+    /// The app's discovery (not owned), else mDNS (owned): for announcing when asked, and for browsing unless turned off
+    /// by option or environment.
+    /// </summary>
     private static (ILocalDiscovery? Discovery, MdnsLocalDiscovery? Owned) ChooseDiscovery(IrohSocialNodeOptions options)
     {
         if (options.LocalDiscovery is { } given)
@@ -22,7 +25,7 @@ public sealed partial class IrohSocialNode
         }
 
         var off = string.Equals(Environment.GetEnvironmentVariable(LocalDiscoveryEnvironmentVariable), "off", StringComparison.OrdinalIgnoreCase);
-        if (!options.BrowseLocalNetwork || off)
+        if ((!options.BrowseLocalNetwork || off) && !options.AnnounceOnLocalNetwork)
         {
             return (null, null);
         }
