@@ -49,6 +49,9 @@ public sealed class CliNode : IAsyncDisposable
     /// <summary>Home relays of a started node, in order of preference (<c>--relay</c>).</summary>
     public IReadOnlyList<RelayAddress> Relays { get; set; } = [];
 
+    /// <summary>The started node's own mailbox (<c>listen --mailbox</c>), in its address from the start; null: none.</summary>
+    public EndpointAddr? Mailbox { get; set; }
+
     /// <summary>Whether a started node announces itself on the LAN over mDNS (<c>listen --advertise</c>); it browses either way.</summary>
     public bool AnnounceOnLan { get; set; }
 
@@ -147,6 +150,7 @@ public sealed class CliNode : IAsyncDisposable
                     Provider = Transport,
                     RelayUrls = Relays,
                     AnnounceOnLocalNetwork = AnnounceOnLan,
+                    Mailbox = Mailbox,
                     AttachmentDirectory = AttachmentDirectory,
                     LoggerFactory = _loggers,
                     Extensions = [new Media.Calls.CallsExtension(calls)],

@@ -45,12 +45,10 @@ internal static class ListenCommand
             CommonOptions.CheckWritable(parse.GetValue(videoOut), "--video-out");
             await using var node = await global.OpenAsync(parse, console, ct);
             node.AnnounceOnLan = parse.GetValue(advertise);
+            // In the node's address from the start: set later, the start would first tell contacts "no mailbox".
+            node.Mailbox = parse.GetValue(mailbox) is { } mailboxTicket ? EndpointAddr.ParseTicket(mailboxTicket) : null;
             var client = await node.StartClientAsync(CommonOptions.ParseBind(parse.GetValue(bind)!), ct);
             var output = new Output(console.Out, parse.GetValue(json), node.Names()) { PathOf = peer => client.GetConnection(peer)?.Path };
-            if (parse.GetValue(mailbox) is { } mailboxTicket)
-            {
-                await client.SetMailboxAsync(EndpointAddr.ParseTicket(mailboxTicket), ct);
-            }
 
             var calls = node.Node!.Calls;
             await using var answering = new CallAnswerer(calls, parse.GetValue(autoAnswer), parse.GetValue(audioOut), parse.GetValue(videoOut), console);
