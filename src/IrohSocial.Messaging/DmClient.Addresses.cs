@@ -13,7 +13,7 @@ namespace IrohSocial.Messaging;
 /// addresses and home relay). It is sent when a conversation runs through a relay, so the peer can try a direct path,
 /// and to every contact when our address changed since we last told them (a new port, a new relay). A peer's update
 /// replaces its stored address; when the conversation with it is relayed, a direct dial is tried, and once one proves
-/// the peer's id, new streams use it and the relayed connection is closed when idle (docs/protocol.md section 10.6).
+/// the peer's id, new streams use it and the relayed connection is closed when idle (docs/protocol.md section 10.7).
 /// </summary>
 public sealed partial class DmClient
 {
