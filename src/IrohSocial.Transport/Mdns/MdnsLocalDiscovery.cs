@@ -24,6 +24,10 @@ public sealed class MdnsLocalDiscovery : ILocalDiscovery
     private readonly MdnsPeerCache _cache;
     private readonly CancellationTokenSource _stop = new();
     private readonly string _tag = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
+
+    // Our queries carry this id, so ours coming back through multicast loopback is not answered (nor counted against
+    // the one-answer-a-second limit, which would then swallow a real query).
+    private readonly ushort _queryId = (ushort)RandomNumberGenerator.GetInt32(1, ushort.MaxValue + 1);
     private readonly List<Task> _loops = [];
     private MdnsSocket? _socket;
     private byte[]? _announcement;
@@ -85,7 +89,7 @@ public sealed class MdnsLocalDiscovery : ILocalDiscovery
 
         MdnsLog.Started(_logger, string.Join(", ", interfaces.Select(i => i.Name)), _announcement is not null);
         _loops.Add(Task.Run(ReceiveLoopAsync, CancellationToken.None));
-        await SendQuietlyAsync(MdnsCodec.Query(), null).ConfigureAwait(false);
+        await SendQuietlyAsync(MdnsCodec.Query(_queryId), null).ConfigureAwait(false);
         _lastQuery = _options.TimeProvider.GetTimestamp();
         if (_announcement is not null)
         {
@@ -109,7 +113,7 @@ public sealed class MdnsLocalDiscovery : ILocalDiscovery
         if (_socket is not null && (last == long.MinValue || time.GetElapsedTime(last) >= _options.MinQueryInterval)
             && Interlocked.CompareExchange(ref _lastQuery, time.GetTimestamp(), last) == last)
         {
-            _ = SendQuietlyAsync(MdnsCodec.Query(), null);
+            _ = SendQuietlyAsync(MdnsCodec.Query(_queryId), null);
         }
 
         return null;
@@ -124,7 +128,7 @@ public sealed class MdnsLocalDiscovery : ILocalDiscovery
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
         if (_socket is { } socket)
         {
-            await socket.SendAsync(MdnsCodec.Query(), null, cancellationToken).ConfigureAwait(false);
+            await socket.SendAsync(MdnsCodec.Query(_queryId), null, cancellationToken).ConfigureAwait(false);
             Interlocked.Exchange(ref _lastQuery, _options.TimeProvider.GetTimestamp());
         }
     }
@@ -170,7 +174,7 @@ public sealed class MdnsLocalDiscovery : ILocalDiscovery
         }
 
         var time = _options.TimeProvider;
-        if (parsed.AsksForService && _announcement is { } answer && _socket is not null
+        if (parsed.AsksForService && parsed.QueryId != _queryId && _announcement is { } answer && _socket is not null
             && (_lastAnswer == long.MinValue || time.GetElapsedTime(_lastAnswer) >= TimeSpan.FromSeconds(1)))
         {
             _lastAnswer = time.GetTimestamp();

@@ -32,10 +32,11 @@ public sealed class MdnsCodecTests
     }
 
     [Fact]
-    public void Query_AsksForTheService_AndCarriesNoAnnouncement()
+    public void Query_AsksForTheService_CarriesItsId_AndNoAnnouncement()
     {
-        var packet = MdnsCodec.TryParse(MdnsCodec.Query(), out _);
+        var packet = MdnsCodec.TryParse(MdnsCodec.Query(0xBEEF), out _);
         Assert.True(packet!.AsksForService);
+        Assert.Equal(0xBEEF, packet.QueryId);
         Assert.Empty(packet.Announcements);
     }
 

@@ -44,6 +44,24 @@ public sealed class MdnsMulticastTests
         await WaitForAsync(() => aliceDiscovery.Find(bob.Id, TimeSpan.FromMinutes(1)) is null ? "gone" : null);
     }
 
+    [Fact]
+    public async Task AnnouncerStartedEarlier_AnswersALaterBrowsersQuery()
+    {
+        await using var link = await VethLink.CreateOrSkipAsync();
+        var port = FreeUdpPort();
+        // Bob's clock is frozen after his first announcement (made before Alice listens): Alice hears him only by asking.
+        var frozen = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var bobDiscovery = new MdnsLocalDiscovery(new MdnsDiscoveryOptions { InterfaceNames = [link.Name], Port = port, TimeProvider = frozen });
+        var bobId = SecretKey.Generate().PublicKey;
+        await bobDiscovery.StartAsync(new EndpointAddr(bobId, [new IPEndPoint(link.Address, 4433)]), announce: true, Ct);
+        await Task.Delay(500, Ct);
+
+        await using var aliceDiscovery = new MdnsLocalDiscovery(new MdnsDiscoveryOptions { InterfaceNames = [link.Name], Port = port });
+        await aliceDiscovery.StartAsync(new EndpointAddr(SecretKey.Generate().PublicKey, []), announce: false, Ct);
+        var hit = await WaitForAsync(() => aliceDiscovery.Find(bobId, TimeSpan.FromMinutes(1)));
+        Assert.Contains(new IPEndPoint(link.Address, 4433), hit.Addresses);
+    }
+
     private static EndpointOptions Options(SecretKey key, IPAddress address, ILocalDiscovery discovery, bool announce) => new()
     {
         SecretKey = key,

@@ -13,8 +13,8 @@ namespace IrohSocial.Transport.Internal.Mdns;
 /// <param name="Ttl">How long the records stay valid; zero is a goodbye.</param>
 internal sealed record MdnsAnnouncement(EndpointId Id, int Port, IReadOnlyList<IPEndPoint> Addresses, TimeSpan Ttl);
 
-/// <summary>What one packet says: whether it asks for our service, and the announcements it carries.</summary>
-internal sealed record MdnsPacket(bool AsksForService, IReadOnlyList<MdnsAnnouncement> Announcements);
+/// <summary>What one packet says: whether it asks for our service (and the query's id), and the announcements it carries.</summary>
+internal sealed record MdnsPacket(bool AsksForService, ushort QueryId, IReadOnlyList<MdnsAnnouncement> Announcements);
 
 /// <summary>
 /// Builds and reads the DNS-SD messages of local discovery. The DNS wire format (names, compression, record types) is
@@ -41,10 +41,14 @@ internal static class MdnsCodec
 
     private const ushort CacheFlush = 0x8000;
 
-    /// <summary>A query for the service's instances (PTR, asking for multicast answers).</summary>
-    public static byte[] Query()
+    /// <summary>
+    /// A query for the service's instances (PTR, asking for multicast answers). <paramref name="id"/> lets the sender
+    /// recognise its own query when multicast loopback hands it back (RFC 6762 section 18.1: the id SHOULD be zero and
+    /// responders ignore it, so a non-zero one costs nothing).
+    /// </summary>
+    public static byte[] Query(ushort id = 0)
     {
-        var message = new Message();
+        var message = new Message { Id = id };
         message.Questions.Add(new Question { Name = ServiceType, Type = DnsType.PTR, Class = DnsClass.IN });
         return message.ToByteArray();
     }
@@ -102,7 +106,7 @@ internal static class MdnsCodec
             var message = new Message();
             message.Read(packet.ToArray());
             var asks = message.Questions.Any(q => q.Name == ServiceType && q.Type is DnsType.PTR or DnsType.ANY);
-            return new MdnsPacket(asks, message.IsResponse ? ReadAnnouncements(message) : []);
+            return new MdnsPacket(asks, message.Id, message.IsResponse ? ReadAnnouncements(message) : []);
         }
 #pragma warning disable CA1031 // a third-party parser on bytes anyone on the LAN can send: whatever it throws means "malformed"
         catch (Exception ex)
