@@ -49,6 +49,12 @@ public sealed class CliNode : IAsyncDisposable
     /// <summary>Home relays of a started node, in order of preference (<c>--relay</c>).</summary>
     public IReadOnlyList<RelayAddress> Relays { get; set; } = [];
 
+    /// <summary>The started node's own mailbox (<c>listen --mailbox</c>), in its address from the start; null: none.</summary>
+    public EndpointAddr? Mailbox { get; set; }
+
+    /// <summary>Whether a started node announces itself on the LAN over mDNS (<c>listen --advertise</c>); it browses either way.</summary>
+    public bool AnnounceOnLan { get; set; }
+
     /// <summary>The network stack a started node uses (<c>--transport</c>).</summary>
     public TransportProvider Transport { get; set; } = TransportProvider.Auto;
 
@@ -143,6 +149,8 @@ public sealed class CliNode : IAsyncDisposable
                     BindAddress = bind,
                     Provider = Transport,
                     RelayUrls = Relays,
+                    AnnounceOnLocalNetwork = AnnounceOnLan,
+                    Mailbox = Mailbox,
                     AttachmentDirectory = AttachmentDirectory,
                     LoggerFactory = _loggers,
                     Extensions = [new Media.Calls.CallsExtension(calls)],

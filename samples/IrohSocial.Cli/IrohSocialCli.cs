@@ -100,6 +100,7 @@ public static class IrohSocialCli
             ExportCommand.Create(console, global),
             ImportCommand.Create(console, global),
             GroupCommand.Create(console, global),
+            PeersCommand.Create(console, global),
         };
         return root;
     }

@@ -116,6 +116,8 @@ public sealed class IrohSocialHost : IHostedService, IAsyncDisposable, IDisposab
                         AttachmentDirectory = options.AttachmentDirectory,
                         Extensions = [.. options.Extensions],
                         Mailbox = mailbox,
+                        BrowseLocalNetwork = options.BrowseLocalNetwork,
+                        AnnounceOnLocalNetwork = options.AnnounceOnLocalNetwork,
                         LoggerFactory = _loggerFactory,
                         TimeProvider = _time,
                     },

@@ -54,5 +54,15 @@ public sealed class IrohSocialHostOptions
     /// </summary>
     public string? Mailbox { get; set; }
 
+    /// <summary>
+    /// Browse the LAN with mDNS, so contacts there are reached even with a stale address (see
+    /// <c>IrohSocialNodeOptions.BrowseLocalNetwork</c>; the environment variable <c>IROHSOCIAL_LOCAL_DISCOVERY=off</c>
+    /// also turns it off). Default true.
+    /// </summary>
+    public bool BrowseLocalNetwork { get; set; } = true;
+
+    /// <summary>Announce this node on the LAN over mDNS (reveals that its identity is present there). Default false.</summary>
+    public bool AnnounceOnLocalNetwork { get; set; }
+
     internal IPEndPoint ParseBindAddress() => IPEndPoint.Parse(BindAddress);
 }

@@ -13,7 +13,7 @@ namespace IrohSocial.Messaging;
 /// addresses and home relay). It is sent when a conversation runs through a relay, so the peer can try a direct path,
 /// and to every contact when our address changed since we last told them (a new port, a new relay). A peer's update
 /// replaces its stored address; when the conversation with it is relayed, a direct dial is tried, and once one proves
-/// the peer's id, new streams use it and the relayed connection is closed when idle (docs/protocol.md section 10.6).
+/// the peer's id, new streams use it and the relayed connection is closed when idle (docs/protocol.md section 10.7).
 /// </summary>
 public sealed partial class DmClient
 {
@@ -94,9 +94,10 @@ public sealed partial class DmClient
 
         // An endpoint on an OS-picked port gets a new one each run: announcing it would chase a moving target (every
         // `irohsocial send` would tell all contacts). Such a node is reached through its relay, and conversations that
-        // run through the relay swap direct addresses anyway; only a relay change is announced for it.
+        // run through the relay swap direct addresses anyway; only a relay or mailbox change is announced for it.
         if (EndpointAddr.TryParseTicket(previous, out var told)
-            && (SameReach(told, LocalAddress) || (_endpoint.HasEphemeralPort && Equals(told.RelayUrl, LocalAddress.RelayUrl))))
+            && (SameReach(told, LocalAddress)
+                || (_endpoint.HasEphemeralPort && Equals(told.RelayUrl, LocalAddress.RelayUrl) && Equals(told.Mailbox, LocalAddress.Mailbox))))
         {
             if (!SameReach(told, LocalAddress))
             {
@@ -123,7 +124,7 @@ public sealed partial class DmClient
     }
 
     private static bool SameReach(EndpointAddr a, EndpointAddr b) =>
-        a.DirectAddresses.ToHashSet().SetEquals(b.DirectAddresses) && Equals(a.RelayUrl, b.RelayUrl);
+        a.DirectAddresses.ToHashSet().SetEquals(b.DirectAddresses) && Equals(a.RelayUrl, b.RelayUrl) && Equals(a.Mailbox, b.Mailbox);
 
     private AddressUpdateBody OwnAddressBody(DateTimeOffset now)
     {
@@ -159,20 +160,22 @@ public sealed partial class DmClient
         });
     }
 
-    private ValueTask OnAddressUpdateAsync(ControlContext context, AddressUpdateBody body, CancellationToken cancellationToken)
+    private async ValueTask OnAddressUpdateAsync(ControlContext context, AddressUpdateBody body, CancellationToken cancellationToken)
     {
         var peer = context.Peer;
-        var addr = body.ToAddr(peer);
+        // A body from an older sender says nothing about its mailbox: the one we knew stays.
+        var knownMailbox = body.TryGetMailbox(out _) ? null : (await ResolveAsync(peer, cancellationToken).ConfigureAwait(false))?.Mailbox;
+        var addr = body.ToAddr(peer, knownMailbox);
         if (addr is null)
         {
             Log.AddressUpdateIgnored(_logger, peer, "no usable address or an unknown version");
-            return ValueTask.CompletedTask;
+            return;
         }
 
         if (_newestAddressIssued.TryGetValue(peer, out var newest) && body.IssuedMs < newest)
         {
             Log.AddressUpdateIgnored(_logger, peer, "older than one already applied");
-            return ValueTask.CompletedTask;
+            return;
         }
 
         context.Store(new SavePeerAddress(peer, addr.ToTicket()));
@@ -184,7 +187,6 @@ public sealed partial class DmClient
             Log.AddressUpdated(_logger, peer, addr.DirectAddresses.Count, addr.RelayUrl is not null);
             _ = Task.Run(() => TryGoDirectAsync(peer, addr));
         });
-        return ValueTask.CompletedTask;
     }
 
     /// <summary>
@@ -197,7 +199,7 @@ public sealed partial class DmClient
 
     /// <summary>
     /// An address the app gave (a ticket, perhaps old) merged with what the peer itself told us this run: its direct
-    /// addresses first, then the ticket's; its relay unless it named none.
+    /// addresses first, then the ticket's; its relay unless it named none; its mailbox (the peer's word is newer than a ticket).
     /// </summary>
     private EndpointAddr WithLearned(EndpointAddr given)
     {
@@ -207,7 +209,7 @@ public sealed partial class DmClient
         }
 
         var direct = learned.DirectAddresses.Concat(given.DirectAddresses).Distinct().Take(AddressUpdateBody.MaxEntries).ToArray();
-        return new EndpointAddr(given.Id, direct, learned.RelayUrl ?? given.RelayUrl);
+        return new EndpointAddr(given.Id, direct, learned.RelayUrl ?? given.RelayUrl) { Mailbox = learned.Mailbox };
     }
 
     /// <summary>When the conversation with <paramref name="peer"/> is relayed, dial its direct addresses; the connection that proves its id takes over.</summary>

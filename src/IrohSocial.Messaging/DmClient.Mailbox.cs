@@ -20,6 +20,8 @@ public sealed partial class DmClient
     /// <summary>
     /// Picks another own mailbox (or none): <see cref="LocalAddress"/> names it from now on (share the new ticket), and
     /// the client fetches from it instead. Messages already waiting in the old one are fetched first when it answers.
+    /// Contacts are told the new mailbox in an encrypted <c>peer.address</c> update (<see cref="AnnounceAddressAsync"/>),
+    /// so their next deposits go there.
     /// </summary>
     /// <exception cref="ArgumentException">The mailbox address names a mailbox of its own.</exception>
     public async Task SetMailboxAsync(EndpointAddr? mailbox, CancellationToken cancellationToken = default)
@@ -43,8 +45,13 @@ public sealed partial class DmClient
                 _inbox = null;
             }
 
+            var previous = Mailbox;
             Volatile.Write(ref _chosenMailbox, new StrongBox<EndpointAddr?>(mailbox));
             StartMailbox();
+            if (!Equals(previous, mailbox))
+            {
+                await AnnounceAddressAsync(cancellationToken).ConfigureAwait(false);
+            }
         }
         finally
         {

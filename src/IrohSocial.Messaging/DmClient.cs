@@ -94,6 +94,8 @@ public sealed partial class DmClient : IAsyncDisposable
                 Mailbox = options.Mailbox,
                 LoggerFactory = options.LoggerFactory,
                 TimeProvider = options.TimeProvider,
+                LocalDiscovery = options.LocalDiscovery,
+                AnnounceOnLocalNetwork = options.AnnounceOnLocalNetwork,
             },
             cancellationToken).ConfigureAwait(false);
         var client = new DmClient(options, endpoint, owns);

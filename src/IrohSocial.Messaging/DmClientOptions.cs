@@ -28,6 +28,16 @@ public sealed record DmClientOptions
     /// <summary>Network stacks when the client owns its endpoint (see <see cref="TransportProvider"/>). Default: Auto.</summary>
     public TransportProvider Provider { get; init; } = TransportProvider.Auto;
 
+    /// <summary>
+    /// LAN discovery when the client owns its endpoint (see <see cref="EndpointOptions.LocalDiscovery"/>; e.g. an
+    /// <see cref="MdnsLocalDiscovery"/>); not owned. Null: none (<c>IrohSocialNode</c> browses with mDNS by default).
+    /// With a shared endpoint, the endpoint's own discovery is used.
+    /// </summary>
+    public ILocalDiscovery? LocalDiscovery { get; init; }
+
+    /// <summary>Announces the client's own endpoint through <see cref="LocalDiscovery"/> (reveals its presence on the LAN). Default false.</summary>
+    public bool AnnounceOnLocalNetwork { get; init; }
+
     /// <summary>Clock for timestamps, backoff and timeouts.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 

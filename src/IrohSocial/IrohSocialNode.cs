@@ -15,6 +15,7 @@ public sealed partial class IrohSocialNode : IAsyncDisposable
     private readonly Endpoint _endpoint;
     private readonly Router _router;
     private readonly IMessagingStore? _ownedStore;
+    private MdnsLocalDiscovery? _ownedDiscovery;
     private int _disposed;
 
     private readonly IReadOnlyList<IAsyncDisposable> _extensions;
@@ -64,19 +65,33 @@ public sealed partial class IrohSocialNode : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options.Extensions);
         var ownedStore = options.Store is null ? new InMemoryMessagingStore() : null;
         var store = options.Store ?? ownedStore!;
-        var endpoint = await Endpoint.BindAsync(
-            new EndpointOptions
-            {
-                SecretKey = options.SecretKey,
-                BindAddress = options.BindAddress,
-                Provider = options.Provider,
-                RelayUrls = options.RelayUrls,
-                Mailbox = options.Mailbox,
-                Alpns = [Alpns.DirectMessages, .. options.Extensions.SelectMany(e => e.Alpns)],
-                LoggerFactory = options.LoggerFactory,
-                TimeProvider = options.TimeProvider,
-            },
-            cancellationToken).ConfigureAwait(false);
+        var (discovery, ownedDiscovery) = ChooseDiscovery(options);
+        Endpoint endpoint;
+        try
+        {
+            endpoint = await Endpoint.BindAsync(
+                new EndpointOptions
+                {
+                    SecretKey = options.SecretKey,
+                    BindAddress = options.BindAddress,
+                    Provider = options.Provider,
+                    RelayUrls = options.RelayUrls,
+                    Mailbox = options.Mailbox,
+                    Alpns = [Alpns.DirectMessages, .. options.Extensions.SelectMany(e => e.Alpns)],
+                    LoggerFactory = options.LoggerFactory,
+                    TimeProvider = options.TimeProvider,
+                    LocalDiscovery = discovery,
+                    AnnounceOnLocalNetwork = options.AnnounceOnLocalNetwork,
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await (ownedDiscovery?.DisposeAsync() ?? ValueTask.CompletedTask).ConfigureAwait(false);
+            await DisposeStoreAsync(ownedStore).ConfigureAwait(false);
+            throw;
+        }
+
         DmClient? messages = null;
         var extensions = new List<IAsyncDisposable>();
         Router? router = null;
@@ -103,7 +118,7 @@ public sealed partial class IrohSocialNode : IAsyncDisposable
             }
 
             router.Start();
-            return new IrohSocialNode(endpoint, router, messages, extensions, ownedStore);
+            return new IrohSocialNode(endpoint, router, messages, extensions, ownedStore) { _ownedDiscovery = ownedDiscovery };
         }
         catch
         {
@@ -120,6 +135,7 @@ public sealed partial class IrohSocialNode : IAsyncDisposable
             }
 
             await endpoint.DisposeAsync().ConfigureAwait(false);
+            await (ownedDiscovery?.DisposeAsync() ?? ValueTask.CompletedTask).ConfigureAwait(false);
             await DisposeStoreAsync(ownedStore).ConfigureAwait(false);
             throw;
         }
@@ -137,6 +153,7 @@ public sealed partial class IrohSocialNode : IAsyncDisposable
         await _router.ShutdownAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
         await Messages.DisposeAsync().ConfigureAwait(false);
         await _endpoint.DisposeAsync().ConfigureAwait(false);
+        await (_ownedDiscovery?.DisposeAsync() ?? ValueTask.CompletedTask).ConfigureAwait(false);
         await DisposeStoreAsync(_ownedStore).ConfigureAwait(false);
     }
 

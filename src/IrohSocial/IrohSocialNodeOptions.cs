@@ -37,6 +37,23 @@ public sealed record IrohSocialNodeOptions
     /// </summary>
     public bool ShareDirectAddresses { get; init; } = true;
 
+    /// <summary>
+    /// Where to find peers on the LAN (a fresh hit is dialed first, so a contact with a stale address or none is still
+    /// reached there). Null (the default): the node browses with mDNS (<see cref="MdnsLocalDiscovery"/>, owned by the
+    /// node) unless <see cref="BrowseLocalNetwork"/> is false or the environment variable
+    /// <see cref="IrohSocialNode.LocalDiscoveryEnvironmentVariable"/> is <c>off</c>. A given discovery is not owned.
+    /// </summary>
+    public ILocalDiscovery? LocalDiscovery { get; init; }
+
+    /// <summary>Whether the node browses the LAN with mDNS when no <see cref="LocalDiscovery"/> is given. Default true (it only listens and asks).</summary>
+    public bool BrowseLocalNetwork { get; init; } = true;
+
+    /// <summary>
+    /// Announces this node on the LAN (its id and direct addresses, to anyone there): opt-in, as it reveals that this
+    /// identity is present. Default false.
+    /// </summary>
+    public bool AnnounceOnLocalNetwork { get; init; }
+
     /// <summary>Features started beside direct messages, in order (calls: <c>options.WithCalls()</c> from IrohSocial.Media).</summary>
     public IReadOnlyList<INodeExtension> Extensions { get; init; } = [];
 

@@ -33,19 +33,22 @@ internal static class ListenCommand
                 r.AddError($"--mailbox wants the mailbox ticket printed by 'irohsocial relay --mailbox', not '{text}'.");
             }
         });
-        var command = new Command("listen", "Wait for messages and calls (and print them) until Ctrl+C.") { bind, json, autoAnswer, audioOut, videoOut, mailbox };
+        var advertise = new Option<bool>("--advertise")
+        {
+            Description = "Announce this node on the LAN (mDNS), so peers there reach it by id alone; it tells everyone on the LAN that this identity is here.",
+        };
+        var command = new Command("listen", "Wait for messages and calls (and print them) until Ctrl+C.") { bind, json, autoAnswer, audioOut, videoOut, mailbox, advertise };
         command.SetAction((parse, ct) => IrohSocialCli.GuardAsync(console, parse.GetValue(json), async () =>
         {
             // Recording paths are checked before anything starts: a typo must not surface only when a call comes in.
             CommonOptions.CheckWritable(parse.GetValue(audioOut), "--audio-out");
             CommonOptions.CheckWritable(parse.GetValue(videoOut), "--video-out");
             await using var node = await global.OpenAsync(parse, console, ct);
+            node.AnnounceOnLan = parse.GetValue(advertise);
+            // In the node's address from the start: set later, the start would first tell contacts "no mailbox".
+            node.Mailbox = parse.GetValue(mailbox) is { } mailboxTicket ? EndpointAddr.ParseTicket(mailboxTicket) : null;
             var client = await node.StartClientAsync(CommonOptions.ParseBind(parse.GetValue(bind)!), ct);
             var output = new Output(console.Out, parse.GetValue(json), node.Names()) { PathOf = peer => client.GetConnection(peer)?.Path };
-            if (parse.GetValue(mailbox) is { } mailboxTicket)
-            {
-                await client.SetMailboxAsync(EndpointAddr.ParseTicket(mailboxTicket), ct);
-            }
 
             var calls = node.Node!.Calls;
             await using var answering = new CallAnswerer(calls, parse.GetValue(autoAnswer), parse.GetValue(audioOut), parse.GetValue(videoOut), console);

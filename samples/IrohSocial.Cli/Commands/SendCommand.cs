@@ -16,7 +16,7 @@ internal static class SendCommand
 {
     public static Command Create(CliConsole console, GlobalOptions global)
     {
-        var peerArgument = global.Peer("PEER", "The peer: ticket, contact name, or id (prefix) of a peer whose address is known.");
+        var peerArgument = global.Peer("PEER", "The peer: ticket, contact name, id (prefix) of a peer whose address is known, or the full id of one on the LAN.");
         var text = new Argument<string?>("TEXT") { Description = "The message; omit it (or give '-') to read it from stdin.", Arity = ArgumentArity.ZeroOrOne };
         var file = new Option<string?>("--file", "-f") { Description = "Read the message text from this file." };
         var attach = new Option<string[]>("--attach", "-a") { Description = "Attach a file (repeatable); the peer must be online.", AllowMultipleArgumentsPerToken = false };
@@ -36,7 +36,7 @@ internal static class SendCommand
 
             await using var node = await global.OpenAsync(parse, console, ct);
             var output = new Output(console.Out, parse.GetValue(json), node.Names());
-            var peer = await PeerArgument.ResolveReachableAsync(parse.GetValue(peerArgument)!, node, ct);
+            var peer = await PeerArgument.ResolveAsync(parse.GetValue(peerArgument)!, node, ct);
             string? replyId = null;
             if (parse.GetValue(replyTo) is { } replyText)
             {
@@ -45,6 +45,7 @@ internal static class SendCommand
             }
 
             var client = await node.StartClientAsync(CommonOptions.ParseBind(parse.GetValue(bind)!), ct);
+            peer = await LanLookup.RequireAddressAsync(peer, node, ct);
             var delivered = new ConcurrentDictionary<string, TaskCompletionSource>();
             client.MessageDelivered += (_, e) => delivered.GetOrAdd(e.MessageId, static _ => new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
             var started = Stopwatch.GetTimestamp();
