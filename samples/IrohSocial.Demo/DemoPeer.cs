@@ -110,6 +110,8 @@ public sealed class DemoPeer : IAsyncDisposable
                 AttachmentDirectory = AttachmentDirectory,
                 LoggerFactory = _loggerFactory,
                 Extensions = [new CallsExtension()],
+                BrowseLocalNetwork = false, // both peers live in this process on loopback: nothing to find on the LAN
+
             },
             cancellationToken);
         _port = node.Messages.Endpoint.LocalEndPoint.Port;
