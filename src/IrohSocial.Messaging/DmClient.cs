@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Security.Cryptography;
 using IrohSocial.Crypto;
 using IrohSocial.Messaging.Internal;
@@ -54,6 +55,7 @@ public sealed partial class DmClient : IAsyncDisposable
             ResolveAddress = ResolveAsync,
             LocalAddress = () => LocalAddress,
             Mailboxes = new MailboxClientPool(endpoint),
+            Telemetry = new MessagingTelemetry(options.MeterFactory, OutboxDepth),
         };
         ProtocolHandler = new DmProtocolHandler(this);
         _groups = Indexing.Inner is IGroupStore groupStore ? new GroupService(this, _runtime, groupStore) : null;
@@ -94,6 +96,7 @@ public sealed partial class DmClient : IAsyncDisposable
                 Mailbox = options.Mailbox,
                 LoggerFactory = options.LoggerFactory,
                 TimeProvider = options.TimeProvider,
+                MeterFactory = options.MeterFactory,
             },
             cancellationToken).ConfigureAwait(false);
         var client = new DmClient(options, endpoint, owns);
@@ -178,6 +181,24 @@ public sealed partial class DmClient : IAsyncDisposable
     }
 
     private async Task<string> SendCoreAsync(EndpointId peer, EndpointAddr? address, string content, IReadOnlyList<AttachmentSource>? attachments, string? replyTo, CancellationToken cancellationToken)
+    {
+        // Queueing (and uploading attachments); the envelope itself leaves from the peer's outbox worker. No peer id,
+        // message id or size on the activity (docs/security.md, "Telemetry").
+        using var activity = MessagingTelemetry.Source.StartActivity("irohsocial.send_message", ActivityKind.Producer);
+        activity?.SetTag("irohsocial.dm.attachments", attachments?.Count ?? 0);
+        try
+        {
+            return await QueueMessageAsync(peer, address, content, attachments, replyTo, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (activity is not null)
+        {
+            activity.SetStatus(ActivityStatusCode.Error);
+            activity.SetTag("error.type", ex is MessagingException me ? me.Error.ToString() : ex.GetType().Name);
+            throw;
+        }
+    }
+
+    private async Task<string> QueueMessageAsync(EndpointId peer, EndpointAddr? address, string content, IReadOnlyList<AttachmentSource>? attachments, string? replyTo, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(content);
         if (peer == LocalId)
@@ -401,6 +422,17 @@ public sealed partial class DmClient : IAsyncDisposable
         return await _options.Store.GetCallHistoryAsync(limit, before, cancellationToken).ConfigureAwait(false);
     }
 
+    private long OutboxDepth()
+    {
+        long depth = 0;
+        foreach (var channel in _channels.Values)
+        {
+            depth += channel.OutboxDepth;
+        }
+
+        return depth;
+    }
+
     private PeerChannel Channel(EndpointId peer) => _channels.GetOrAdd(peer, static (p, rt) => new PeerChannel(rt, p), _runtime);
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
@@ -440,5 +472,6 @@ public sealed partial class DmClient : IAsyncDisposable
         _stopAccepting.Dispose();
         _vault.Dispose();
         _sealer.Dispose();
+        _runtime.Telemetry.Dispose();
     }
 }
