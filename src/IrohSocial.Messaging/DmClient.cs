@@ -72,7 +72,7 @@ public sealed partial class DmClient : IAsyncDisposable
     public Endpoint Endpoint => _endpoint;
 
     /// <summary>The <c>iroh-social/dm/1</c> handler, for apps that build their own <see cref="Router"/>.</summary>
-    public IProtocolHandler ProtocolHandler { get; }
+    internal IProtocolHandler ProtocolHandler { get; }
 
     /// <summary>
     /// Starts a client: binds an endpoint unless one is given, resumes the outbox of every peer with queued
