@@ -183,12 +183,80 @@ public sealed partial class DmClient : IAsyncDisposable
     private async Task<string> SendCoreAsync(EndpointId peer, EndpointAddr? address, string content, IReadOnlyList<AttachmentSource>? attachments, string? replyTo, CancellationToken cancellationToken)
     {
         // Queueing (and uploading attachments); the envelope itself leaves from the peer's outbox worker. No peer id,
-        // message id or size on the activity (docs/security.md, "Telemetry").
+        // message id or size on the activity (docs/security.md, "Telemetry"). One method, not a wrapper: a second async
+        // state machine would cost every send an allocation even when nobody listens.
         using var activity = MessagingTelemetry.Source.StartActivity("irohsocial.send_message", ActivityKind.Producer);
         activity?.SetTag("irohsocial.dm.attachments", attachments?.Count ?? 0);
         try
         {
-            return await QueueMessageAsync(peer, address, content, attachments, replyTo, cancellationToken).ConfigureAwait(false);
+            ArgumentNullException.ThrowIfNull(content);
+            if (peer == LocalId)
+            {
+                throw new ArgumentException("Cannot message yourself.", nameof(peer));
+            }
+
+            if (content.Length > _options.MaxMessageLength)
+            {
+                throw new MessagingException(MessagingError.TooLarge, $"Message text is over {_options.MaxMessageLength} characters.");
+            }
+
+            if (replyTo is { Length: > Control.MaxIdLength })
+            {
+                throw new ArgumentException("replyTo is not a message id.", nameof(replyTo));
+            }
+
+            var id = _runtime.NewId();
+            var now = _options.TimeProvider.GetUtcNow();
+            var descriptors = attachments is { Count: > 0 } ? await DescribeAsync(attachments, cancellationToken).ConfigureAwait(false) : null;
+            var control = new MessageControl(id, content, now.ToUnixTimeMilliseconds(), descriptors, replyTo);
+            var payload = control.ToJson();
+            // Envelope = base64 of ciphertext (4/3) plus header fields; refuse what the peer would refuse.
+            if ((payload.Length + 64) * 4 / 3 + 512 > _options.MaxFrameSize)
+            {
+                throw new MessagingException(MessagingError.TooLarge, "The message does not fit in one frame.");
+            }
+
+            var channel = Channel(peer);
+            if (descriptors is not null)
+            {
+                await channel.EnsureReachableAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            var message = new StoredMessage(id, peer, MessageDirection.Outgoing, content, DateTimeOffset.FromUnixTimeMilliseconds(control.TimestampMs), replyTo,
+                descriptors?.Select(d => new MediaAttachment(d.Id, d.Name, d.MimeType, d.Size, d.Sha256)).ToList() ?? [], MessageStatus.Pending);
+            var operations = new List<StoreOperation>(3) { new InsertMessage(message), new EnqueueOutbox(new OutboxEntry(id, peer, payload, now, 0, now)) };
+            if (address is not null)
+            {
+                operations.Insert(0, new SavePeerAddress(peer, address.ToTicket()));
+                if (Interlocked.Exchange(ref _ownAddressRecorded, 1) == 0)
+                {
+                    // A new contact learns our address now: remember which one, so a later change is announced.
+                    operations.Insert(0, new SavePeerAddress(LocalId, LocalAddress.ToTicket()));
+                }
+            }
+
+            await _options.Store.ApplyAsync(operations, cancellationToken).ConfigureAwait(false);
+
+            if (descriptors is null)
+            {
+                channel.Wake();
+                return id;
+            }
+
+            await channel.DeliverOutboxAsync(cancellationToken).ConfigureAwait(false);
+            if ((await _options.Store.GetMessageAsync(id, cancellationToken).ConfigureAwait(false))?.Status is not (MessageStatus.Delivered or MessageStatus.Read))
+            {
+                channel.Wake();
+                throw new MessagingException(MessagingError.PeerUnreachable, "The message is queued but its attachments could not be sent; the peer went away.");
+            }
+
+            for (var i = 0; i < descriptors.Count; i++)
+            {
+                var (descriptor, source) = (descriptors[i], attachments![i]);
+                await UploadOnNewStreamAsync(peer, stream => channel.UploadAttachmentAsync(id, descriptor, source, stream, cancellationToken), cancellationToken).ConfigureAwait(false);
+            }
+
+            return id;
         }
         catch (Exception ex) when (activity is not null)
         {
@@ -196,78 +264,6 @@ public sealed partial class DmClient : IAsyncDisposable
             activity.SetTag("error.type", ex is MessagingException me ? me.Error.ToString() : ex.GetType().Name);
             throw;
         }
-    }
-
-    private async Task<string> QueueMessageAsync(EndpointId peer, EndpointAddr? address, string content, IReadOnlyList<AttachmentSource>? attachments, string? replyTo, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(content);
-        if (peer == LocalId)
-        {
-            throw new ArgumentException("Cannot message yourself.", nameof(peer));
-        }
-
-        if (content.Length > _options.MaxMessageLength)
-        {
-            throw new MessagingException(MessagingError.TooLarge, $"Message text is over {_options.MaxMessageLength} characters.");
-        }
-
-        if (replyTo is { Length: > Control.MaxIdLength })
-        {
-            throw new ArgumentException("replyTo is not a message id.", nameof(replyTo));
-        }
-
-        var id = _runtime.NewId();
-        var now = _options.TimeProvider.GetUtcNow();
-        var descriptors = attachments is { Count: > 0 } ? await DescribeAsync(attachments, cancellationToken).ConfigureAwait(false) : null;
-        var control = new MessageControl(id, content, now.ToUnixTimeMilliseconds(), descriptors, replyTo);
-        var payload = control.ToJson();
-        // Envelope = base64 of ciphertext (4/3) plus header fields; refuse what the peer would refuse.
-        if ((payload.Length + 64) * 4 / 3 + 512 > _options.MaxFrameSize)
-        {
-            throw new MessagingException(MessagingError.TooLarge, "The message does not fit in one frame.");
-        }
-
-        var channel = Channel(peer);
-        if (descriptors is not null)
-        {
-            await channel.EnsureReachableAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        var message = new StoredMessage(id, peer, MessageDirection.Outgoing, content, DateTimeOffset.FromUnixTimeMilliseconds(control.TimestampMs), replyTo,
-            descriptors?.Select(d => new MediaAttachment(d.Id, d.Name, d.MimeType, d.Size, d.Sha256)).ToList() ?? [], MessageStatus.Pending);
-        var operations = new List<StoreOperation>(3) { new InsertMessage(message), new EnqueueOutbox(new OutboxEntry(id, peer, payload, now, 0, now)) };
-        if (address is not null)
-        {
-            operations.Insert(0, new SavePeerAddress(peer, address.ToTicket()));
-            if (Interlocked.Exchange(ref _ownAddressRecorded, 1) == 0)
-            {
-                // A new contact learns our address now: remember which one, so a later change is announced.
-                operations.Insert(0, new SavePeerAddress(LocalId, LocalAddress.ToTicket()));
-            }
-        }
-
-        await _options.Store.ApplyAsync(operations, cancellationToken).ConfigureAwait(false);
-
-        if (descriptors is null)
-        {
-            channel.Wake();
-            return id;
-        }
-
-        await channel.DeliverOutboxAsync(cancellationToken).ConfigureAwait(false);
-        if ((await _options.Store.GetMessageAsync(id, cancellationToken).ConfigureAwait(false))?.Status is not (MessageStatus.Delivered or MessageStatus.Read))
-        {
-            channel.Wake();
-            throw new MessagingException(MessagingError.PeerUnreachable, "The message is queued but its attachments could not be sent; the peer went away.");
-        }
-
-        for (var i = 0; i < descriptors.Count; i++)
-        {
-            var (descriptor, source) = (descriptors[i], attachments![i]);
-            await UploadOnNewStreamAsync(peer, stream => channel.UploadAttachmentAsync(id, descriptor, source, stream, cancellationToken), cancellationToken).ConfigureAwait(false);
-        }
-
-        return id;
     }
 
     private async Task<IReadOnlyList<AttachmentDescriptor>> DescribeAsync(IReadOnlyList<AttachmentSource> attachments, CancellationToken cancellationToken)
