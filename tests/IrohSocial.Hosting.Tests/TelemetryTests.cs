@@ -13,9 +13,11 @@ namespace IrohSocial.Hosting.Tests;
 
 /// <summary>
 /// What an operator's OpenTelemetry pipeline sees of two hosted nodes that exchange a message and hold a short call
-/// (docs/observability.md). OpenTelemetry listens by meter and source name, so nodes of tests running in parallel may
-/// add to the sums: the checks are lower bounds, and the host's own meters are checked through its IMeterFactory.
+/// (docs/observability.md). OpenTelemetry listens by meter and source name, process-wide: the test runs alone (see
+/// <see cref="RunsAloneCollection"/>), the checks are lower bounds, and the host's own meters are checked through its
+/// IMeterFactory.
 /// </summary>
+[Collection(nameof(RunsAloneCollection))]
 public sealed class TelemetryTests : IDisposable
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
