@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using IrohSocial.Crypto;
 using IrohSocial.Hosting.Internal;
 using IrohSocial.Messaging;
@@ -22,13 +23,18 @@ public sealed class IrohSocialHost : IHostedService, IAsyncDisposable, IDisposab
     private readonly IOptions<IrohSocialHostOptions> _options;
     private readonly ILoggerFactory? _loggerFactory;
     private readonly TimeProvider _time;
+    private readonly IMeterFactory? _meterFactory;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private Running? _running;
 
-    /// <summary>Created by dependency injection.</summary>
-    public IrohSocialHost(IOptions<IrohSocialHostOptions> options, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
+    /// <summary>
+    /// Created by dependency injection. The node's meters come from <paramref name="meterFactory"/> (the host's, which
+    /// <c>Host.CreateApplicationBuilder</c> and OpenTelemetry register), so they reach the host's exporters.
+    /// </summary>
+    public IrohSocialHost(IOptions<IrohSocialHostOptions> options, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null, IMeterFactory? meterFactory = null)
     {
+        _meterFactory = meterFactory;
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
         _loggerFactory = loggerFactory;
@@ -120,6 +126,7 @@ public sealed class IrohSocialHost : IHostedService, IAsyncDisposable, IDisposab
                         AnnounceOnLocalNetwork = options.AnnounceOnLocalNetwork,
                         LoggerFactory = _loggerFactory,
                         TimeProvider = _time,
+                        MeterFactory = _meterFactory,
                     },
                     cancellationToken).ConfigureAwait(false);
                 Volatile.Write(ref _running, new Running(key, sealer, store, node));

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using IrohSocial.Hosting.Internal;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -24,7 +25,8 @@ public static class IrohSocialServiceCollectionExtensions
         services.TryAddSingleton(sp => new IrohSocialHost(
             sp.GetRequiredService<IOptions<IrohSocialHostOptions>>(),
             sp.GetService<ILoggerFactory>(),
-            sp.GetService<TimeProvider>()));
+            sp.GetService<TimeProvider>(),
+            sp.GetService<IMeterFactory>()));
         services.AddHostedService(sp => sp.GetRequiredService<IrohSocialHost>());
         return services;
     }

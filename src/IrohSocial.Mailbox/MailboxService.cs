@@ -24,6 +24,7 @@ public sealed class MailboxService : IProtocolHandler, IAsyncDisposable
     private readonly ConcurrentDictionary<EndpointId, ConcurrentDictionary<Channel<MailboxItemKey>, byte>> _watchers = new();
     private readonly CancellationTokenSource _shutdown = new();
     private readonly ITimer _sweep;
+    private readonly MailboxTelemetry _telemetry;
     private int _disposed;
 
     private MailboxService(MailboxServiceOptions options)
@@ -32,6 +33,7 @@ public sealed class MailboxService : IProtocolHandler, IAsyncDisposable
         _logger = options.LoggerFactory?.CreateLogger<MailboxService>() ?? NullLogger<MailboxService>.Instance;
         _rate = new DepositRateLimiter(options.DepositsPerSecond, options.DepositBurst, options.TimeProvider);
         _owners = options.Owners?.ToHashSet();
+        _telemetry = new MailboxTelemetry(options.MeterFactory);
         _sweep = options.TimeProvider.CreateTimer(_ => _ = SweepAsync(), null, options.SweepInterval, options.SweepInterval);
         Log.Started(_logger, options.SweepInterval);
     }
@@ -60,6 +62,7 @@ public sealed class MailboxService : IProtocolHandler, IAsyncDisposable
             if (count > 0)
             {
                 Log.Swept(_logger, count);
+                _telemetry.Expired(count);
             }
 
             return count;
@@ -166,6 +169,7 @@ public sealed class MailboxService : IProtocolHandler, IAsyncDisposable
             case AckRequest ack:
                 var removed = await store.RemoveAsync(remote, ack.Keys, cancellationToken).ConfigureAwait(false);
                 Log.Acked(_logger, Log.Short(remote), removed);
+                _telemetry.Acked(removed);
                 return MailboxWire.AckAnswer(removed);
             case SetDepositorsRequest set:
                 await store.SetAllowedDepositorsAsync(remote, set.Allowed, cancellationToken).ConfigureAwait(false);
@@ -201,6 +205,7 @@ public sealed class MailboxService : IProtocolHandler, IAsyncDisposable
         if (refusal is { } reason)
         {
             Log.Refused(_logger, "deposit", Log.Short(depositor), reason);
+            _telemetry.Refused(reason);
             return MailboxWire.Refused(reason);
         }
 
@@ -211,12 +216,15 @@ public sealed class MailboxService : IProtocolHandler, IAsyncDisposable
         {
             case MailboxPutOutcome.Stored:
                 Log.Stored(_logger, put.Blob.Length, Log.Short(depositor), Log.Short(put.Owner));
+                _telemetry.Stored(put.Blob.Length);
                 Notify(put.Owner, key);
                 return MailboxWire.Status(MailboxStatus.Ok);
             case MailboxPutOutcome.Exists:
+                _telemetry.Exists();
                 return MailboxWire.Status(MailboxStatus.Exists);
             default:
                 Log.Refused(_logger, "deposit", Log.Short(depositor), MailboxRefusal.Quota);
+                _telemetry.Refused(MailboxRefusal.Quota);
                 return MailboxWire.Refused(MailboxRefusal.Quota);
         }
     }
@@ -297,5 +305,6 @@ public sealed class MailboxService : IProtocolHandler, IAsyncDisposable
         await _sweep.DisposeAsync().ConfigureAwait(false);
         await _shutdown.CancelAsync().ConfigureAwait(false);
         _shutdown.Dispose();
+        _telemetry.Dispose();
     }
 }

@@ -43,6 +43,12 @@ public sealed record MailboxServiceOptions
     /// <summary>Logging; none when null. Nothing of a blob is ever logged.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 
+    /// <summary>
+    /// Where the service's <c>IrohSocial.Mailbox</c> meter comes from (the host's); null: the service creates its own
+    /// and disposes it. See docs/observability.md.
+    /// </summary>
+    public System.Diagnostics.Metrics.IMeterFactory? MeterFactory { get; init; }
+
     internal MailboxQuota Quota => new(MaxBytesPerOwner, MaxBytesPerDepositor, MaxTotalBytes);
 
     internal void Validate()

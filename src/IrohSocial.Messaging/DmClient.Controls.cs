@@ -22,7 +22,7 @@ public sealed partial class DmClient
     }
 
     /// <summary>Observes every acknowledgement of a control this client sent (e.g. to track delivery of custom controls).</summary>
-    public void OnControlAcknowledged(AcknowledgementHandler handler)
+    internal void OnControlAcknowledged(AcknowledgementHandler handler)
     {
         ArgumentNullException.ThrowIfNull(handler);
         ThrowIfDisposed();

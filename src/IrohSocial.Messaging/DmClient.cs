@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Security.Cryptography;
 using IrohSocial.Crypto;
 using IrohSocial.Messaging.Internal;
@@ -54,6 +55,7 @@ public sealed partial class DmClient : IAsyncDisposable
             ResolveAddress = ResolveAsync,
             LocalAddress = () => LocalAddress,
             Mailboxes = new MailboxClientPool(endpoint),
+            Telemetry = new MessagingTelemetry(options.MeterFactory, OutboxDepth),
         };
         ProtocolHandler = new DmProtocolHandler(this);
         _groups = Indexing.Inner is IGroupStore groupStore ? new GroupService(this, _runtime, groupStore) : null;
@@ -70,7 +72,7 @@ public sealed partial class DmClient : IAsyncDisposable
     public Endpoint Endpoint => _endpoint;
 
     /// <summary>The <c>iroh-social/dm/1</c> handler, for apps that build their own <see cref="Router"/>.</summary>
-    public IProtocolHandler ProtocolHandler { get; }
+    internal IProtocolHandler ProtocolHandler { get; }
 
     /// <summary>
     /// Starts a client: binds an endpoint unless one is given, resumes the outbox of every peer with queued
@@ -94,6 +96,7 @@ public sealed partial class DmClient : IAsyncDisposable
                 Mailbox = options.Mailbox,
                 LoggerFactory = options.LoggerFactory,
                 TimeProvider = options.TimeProvider,
+                MeterFactory = options.MeterFactory,
                 LocalDiscovery = options.LocalDiscovery,
                 AnnounceOnLocalNetwork = options.AnnounceOnLocalNetwork,
             },
@@ -181,62 +184,76 @@ public sealed partial class DmClient : IAsyncDisposable
 
     private async Task<string> SendCoreAsync(EndpointId peer, EndpointAddr? address, string content, IReadOnlyList<AttachmentSource>? attachments, string? replyTo, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(content);
-        if (peer == LocalId)
-        {
-            throw new ArgumentException("Cannot message yourself.", nameof(peer));
-        }
-
-        if (content.Length > _options.MaxMessageLength)
-        {
-            throw new MessagingException(MessagingError.TooLarge, $"Message text is over {_options.MaxMessageLength} characters.");
-        }
-
-        if (replyTo is { Length: > Control.MaxIdLength })
-        {
-            throw new ArgumentException("replyTo is not a message id.", nameof(replyTo));
-        }
-
-        var id = _runtime.NewId();
-        var now = _options.TimeProvider.GetUtcNow();
-        // The sender's own copies of the attachments are sealed into the vault while they are hashed, so the app reads
-        // them back like received ones (OpenAttachmentAsync) and never has to keep a clear copy of its own.
-        var descriptors = attachments is { Count: > 0 } ? await DescribeAsync(attachments, (peer, id), cancellationToken).ConfigureAwait(false) : null;
-        var stored = false;
+        // Queueing (and uploading attachments); the envelope itself leaves from the peer's outbox worker. No peer id,
+        // message id or size on the activity (docs/security.md, "Telemetry"). One method, not a wrapper: a second async
+        // state machine would cost every send an allocation even when nobody listens.
+        using var activity = MessagingTelemetry.Source.StartActivity("irohsocial.send_message", ActivityKind.Producer);
+        activity?.SetTag("irohsocial.dm.attachments", attachments?.Count ?? 0);
         try
         {
-            await StoreOutgoingAsync(peer, address, id, now, content, descriptors, replyTo, cancellationToken).ConfigureAwait(false);
-            stored = true;
-        }
-        finally
-        {
-            if (!stored)
+            ArgumentNullException.ThrowIfNull(content);
+            if (peer == LocalId)
             {
-                DeleteOwnCopies(peer, id, descriptors);
+                throw new ArgumentException("Cannot message yourself.", nameof(peer));
             }
-        }
 
-        if (descriptors is null)
-        {
-            Channel(peer).Wake();
+            if (content.Length > _options.MaxMessageLength)
+            {
+                throw new MessagingException(MessagingError.TooLarge, $"Message text is over {_options.MaxMessageLength} characters.");
+            }
+
+            if (replyTo is { Length: > Control.MaxIdLength })
+            {
+                throw new ArgumentException("replyTo is not a message id.", nameof(replyTo));
+            }
+
+            var id = _runtime.NewId();
+            var now = _options.TimeProvider.GetUtcNow();
+            // The sender's own copies of the attachments are sealed into the vault while they are hashed, so the app reads
+            // them back like received ones (OpenAttachmentAsync) and never has to keep a clear copy of its own.
+            var descriptors = attachments is { Count: > 0 } ? await DescribeAsync(attachments, (peer, id), cancellationToken).ConfigureAwait(false) : null;
+            var stored = false;
+            try
+            {
+                await StoreOutgoingAsync(peer, address, id, now, content, descriptors, replyTo, cancellationToken).ConfigureAwait(false);
+                stored = true;
+            }
+            finally
+            {
+                if (!stored)
+                {
+                    DeleteOwnCopies(peer, id, descriptors);
+                }
+            }
+
+            if (descriptors is null)
+            {
+                Channel(peer).Wake();
+                return id;
+            }
+
+            var channel = Channel(peer);
+            await channel.DeliverOutboxAsync(cancellationToken).ConfigureAwait(false);
+            if ((await _options.Store.GetMessageAsync(id, cancellationToken).ConfigureAwait(false))?.Status is not (MessageStatus.Delivered or MessageStatus.Read))
+            {
+                channel.Wake();
+                throw new MessagingException(MessagingError.PeerUnreachable, "The message is queued but its attachments could not be sent; the peer went away.");
+            }
+
+            for (var i = 0; i < descriptors.Count; i++)
+            {
+                var (descriptor, source) = (descriptors[i], attachments![i]);
+                await UploadOnNewStreamAsync(peer, stream => channel.UploadAttachmentAsync(id, descriptor, source, stream, cancellationToken), cancellationToken).ConfigureAwait(false);
+            }
+
             return id;
         }
-
-        var channel = Channel(peer);
-        await channel.DeliverOutboxAsync(cancellationToken).ConfigureAwait(false);
-        if ((await _options.Store.GetMessageAsync(id, cancellationToken).ConfigureAwait(false))?.Status is not (MessageStatus.Delivered or MessageStatus.Read))
+        catch (Exception ex) when (activity is not null)
         {
-            channel.Wake();
-            throw new MessagingException(MessagingError.PeerUnreachable, "The message is queued but its attachments could not be sent; the peer went away.");
+            activity.SetStatus(ActivityStatusCode.Error);
+            activity.SetTag("error.type", ex is MessagingException me ? me.Error.ToString() : ex.GetType().Name);
+            throw;
         }
-
-        for (var i = 0; i < descriptors.Count; i++)
-        {
-            var (descriptor, source) = (descriptors[i], attachments![i]);
-            await UploadOnNewStreamAsync(peer, stream => channel.UploadAttachmentAsync(id, descriptor, source, stream, cancellationToken), cancellationToken).ConfigureAwait(false);
-        }
-
-        return id;
     }
 
     private void DeleteOwnCopies(EndpointId peer, string messageId, IReadOnlyList<AttachmentDescriptor>? descriptors)
@@ -466,6 +483,17 @@ public sealed partial class DmClient : IAsyncDisposable
         return await _options.Store.GetCallHistoryAsync(limit, before, cancellationToken).ConfigureAwait(false);
     }
 
+    private long OutboxDepth()
+    {
+        long depth = 0;
+        foreach (var channel in _channels.Values)
+        {
+            depth += channel.OutboxDepth;
+        }
+
+        return depth;
+    }
+
     private PeerChannel Channel(EndpointId peer) => _channels.GetOrAdd(peer, static (p, rt) => new PeerChannel(rt, p), _runtime);
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
@@ -505,5 +533,6 @@ public sealed partial class DmClient : IAsyncDisposable
         _stopAccepting.Dispose();
         _vault.Dispose();
         _sealer.Dispose();
+        _runtime.Telemetry.Dispose();
     }
 }

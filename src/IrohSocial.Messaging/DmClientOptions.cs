@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using IrohSocial.Crypto;
 using IrohSocial.Messaging.Storage;
@@ -43,6 +44,12 @@ public sealed record DmClientOptions
 
     /// <summary>Logging; none when null.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
+
+    /// <summary>
+    /// Where the client's <c>IrohSocial.Messaging</c> meter comes from (the host's, e.g. from dependency injection), and
+    /// its own endpoint's when it binds one; null: the client creates its own meter and disposes it. See docs/observability.md.
+    /// </summary>
+    public IMeterFactory? MeterFactory { get; init; }
 
     /// <summary>Outbox backoff.</summary>
     public OutboxRetryPolicy RetryPolicy { get; init; } = OutboxRetryPolicy.Default;

@@ -3,9 +3,17 @@ using IrohSocial.Messaging.Storage;
 
 namespace IrohSocial.Messaging;
 
-/// <summary>Base of everything <see cref="DmClient"/> reports; <see cref="DmClient.Events"/> yields these.</summary>
-/// <param name="Peer">The other side of the conversation.</param>
-public abstract record DmEvent(EndpointId Peer);
+/// <summary>
+/// Base of everything <see cref="DmClient"/> reports; <see cref="DmClient.Events"/> yields these. Only the SDK derives
+/// from it (the constructor is not public), so an app's <c>switch</c> over the kinds here is complete.
+/// </summary>
+public abstract record DmEvent
+{
+    private protected DmEvent(EndpointId peer) => Peer = peer;
+
+    /// <summary>The other side of the conversation.</summary>
+    public EndpointId Peer { get; init; }
+}
 
 /// <summary>A new message arrived (duplicates are never reported).</summary>
 public sealed record MessageReceivedEvent(EndpointId Peer, StoredMessage Message) : DmEvent(Peer);

@@ -17,7 +17,7 @@ public sealed record OutboxRetryPolicy
     public TimeSpan MaxDelay { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>The wait after <paramref name="failedAttempts"/> consecutive failures (1 gives <see cref="BaseDelay"/>).</summary>
-    public TimeSpan GetDelay(int failedAttempts)
+    internal TimeSpan GetDelay(int failedAttempts)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(failedAttempts);
         Validate();

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using IrohSocial.Relay.Internal;
 using IrohSocial.Transport.Internal.Relay;
 using Microsoft.AspNetCore.Builder;
@@ -22,7 +23,7 @@ public static class RelayEndpointExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        services.AddSingleton(sp => new RelayHub(options, sp.GetService<ILoggerFactory>()?.CreateLogger("IrohSocial.Relay") ?? NullLogger.Instance));
+        services.AddSingleton(sp => new RelayHub(options, sp.GetService<ILoggerFactory>()?.CreateLogger("IrohSocial.Relay") ?? NullLogger.Instance, sp.GetService<IMeterFactory>()));
         return services;
     }
 

@@ -44,6 +44,12 @@ public sealed record RelayServerOptions
     /// <summary>Clock for timeouts and rate limits.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
+    /// <summary>
+    /// Where the relay's <c>IrohSocial.Relay</c> meter comes from when it is not hosted with dependency injection (there
+    /// the host's <see cref="System.Diagnostics.Metrics.IMeterFactory"/> is used unless this is set); null: the relay owns its meter.
+    /// </summary>
+    public System.Diagnostics.Metrics.IMeterFactory? MeterFactory { get; init; }
+
     /// <summary>Throws when a value is out of range.</summary>
     /// <exception cref="ArgumentException">A limit is zero or negative, or the identity is missing.</exception>
     public void Validate()

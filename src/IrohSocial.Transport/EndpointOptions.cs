@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using IrohSocial.Crypto;
 using Microsoft.Extensions.Logging;
@@ -115,6 +116,12 @@ public sealed record EndpointOptions
 
     /// <summary>Clock for handshake, idle and keep-alive timers (tests pass a fake one).</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// Where the endpoint's <c>IrohSocial.Transport</c> meter comes from (the host's, e.g. from dependency injection);
+    /// null: the endpoint creates its own and disposes it with itself. See docs/observability.md.
+    /// </summary>
+    public IMeterFactory? MeterFactory { get; init; }
 
     internal void Validate()
     {

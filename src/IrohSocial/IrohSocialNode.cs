@@ -80,6 +80,7 @@ public sealed partial class IrohSocialNode : IAsyncDisposable
                     Alpns = [Alpns.DirectMessages, .. options.Extensions.SelectMany(e => e.Alpns)],
                     LoggerFactory = options.LoggerFactory,
                     TimeProvider = options.TimeProvider,
+                    MeterFactory = options.MeterFactory,
                     LocalDiscovery = discovery,
                     AnnounceOnLocalNetwork = options.AnnounceOnLocalNetwork,
                 },
@@ -107,11 +108,12 @@ public sealed partial class IrohSocialNode : IAsyncDisposable
                     ShareDirectAddresses = options.ShareDirectAddresses,
                     LoggerFactory = options.LoggerFactory,
                     TimeProvider = options.TimeProvider,
+                    MeterFactory = options.MeterFactory,
                 },
                 cancellationToken).ConfigureAwait(false);
             router = new Router(endpoint, options.LoggerFactory);
             messages.Register(router);
-            var context = new NodeExtensionContext(endpoint, messages, router, options.LoggerFactory, options.TimeProvider);
+            var context = new NodeExtensionContext(endpoint, messages, router, options.LoggerFactory, options.TimeProvider) { MeterFactory = options.MeterFactory };
             foreach (var extension in options.Extensions)
             {
                 extensions.Add(await extension.StartAsync(context, cancellationToken).ConfigureAwait(false));

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using IrohSocial.Crypto;
 using IrohSocial.Messaging.Storage;
@@ -65,4 +66,12 @@ public sealed record IrohSocialNodeOptions
 
     /// <summary>Clock for timers, ring timeouts and statistics.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// Where the node's meters come from (<c>IrohSocial.Transport</c>, <c>IrohSocial.Messaging</c> and its extensions',
+    /// e.g. <c>IrohSocial.Media</c>): the host's factory, so metrics reach its exporters; null: each part creates and
+    /// disposes its own meter (a <see cref="System.Diagnostics.Metrics.MeterListener"/> or OpenTelemetry still sees
+    /// them by name). See docs/observability.md.
+    /// </summary>
+    public IMeterFactory? MeterFactory { get; init; }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using IrohSocial.Messaging;
 using IrohSocial.Transport;
 using Microsoft.Extensions.Logging;
@@ -30,4 +31,7 @@ public sealed class NodeExtensionContext
 
     /// <summary>The node's clock.</summary>
     public TimeProvider TimeProvider { get; }
+
+    /// <summary>The host's meter factory (<see cref="IrohSocialNodeOptions.MeterFactory"/>); null: an extension owns its meter.</summary>
+    public IMeterFactory? MeterFactory { get; internal init; }
 }

@@ -25,6 +25,11 @@ public sealed class Call
     private CallVideoStats? _latestVideoStats;
     private readonly CallQualityTracker _quality = new();
     private CallLeg? _leg;
+
+    // Telemetry (MediaTelemetry): concealment already counted, legs started, and the caller's open call-setup activity.
+    internal long ConcealedFramesCounted;
+    internal int LegsStarted;
+    internal System.Diagnostics.Activity? SetupActivity;
     // Replaced legs stay counted by reference, not by a snapshot: a detached leg keeps playing (and counting) until
     // it is disposed, and a snapshot taken at detach missed those last frames.
     private readonly List<CallLeg> _pastLegs = [];

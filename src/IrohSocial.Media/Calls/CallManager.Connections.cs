@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using IrohSocial.Media.Calls.Internal;
 using IrohSocial.Media.Framing;
 using IrohSocial.Messaging;
@@ -14,6 +15,11 @@ public sealed partial class CallManager
     /// <summary>The caller's side: opens a call connection (retrying until <paramref name="window"/> is over) or fails the call.</summary>
     private async Task DialAsync(Call call, TimeSpan window)
     {
+        if (call.SetupActivity is { } setup)
+        {
+            Activity.Current = setup; // the first leg's dials (Transport's irohsocial.dial) become its children
+        }
+
         var start = _time.GetTimestamp();
         while (call.State == CallState.Active && !_stop.IsCancellationRequested)
         {
@@ -141,6 +147,7 @@ public sealed partial class CallManager
             return;
         }
 
+        _telemetry.LegFailed();
         await SendBestEffortAsync(call, new CallSignal(call.Id, CallSignalKind.End, Reason: "failed"), CancellationToken.None).ConfigureAwait(false);
         await FinishAsync(call, CallEndReason.Failed, "connection lost").ConfigureAwait(false);
     }
@@ -169,6 +176,8 @@ public sealed partial class CallManager
         }
 
         Log.LegUp(_logger, call.Id, leg.Epoch);
+        _telemetry.LegStarted(restored: Interlocked.Increment(ref call.LegsStarted) > 1);
+        EndSetupActivity(call, failure: null);
         WatchLegConnection(call, leg, leg.Connection);
         return true;
     }

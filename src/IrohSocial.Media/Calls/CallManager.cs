@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using IrohSocial.Crypto;
@@ -34,10 +35,11 @@ public sealed partial class CallManager : IAsyncDisposable
     private readonly ConcurrentDictionary<Guid, ITimer> _ringTimers = new();
     private readonly KeyedSerialQueue<EndpointId> _signalQueue = new();
     private readonly CancellationTokenSource _stop = new();
+    private readonly MediaTelemetry _telemetry;
     private long _refusedStreams;
     private int _disposed;
 
-    internal CallManager(DmClient dm, Endpoint endpoint, CallOptions options, TimeProvider time, ILoggerFactory? loggerFactory)
+    internal CallManager(DmClient dm, Endpoint endpoint, CallOptions options, TimeProvider time, ILoggerFactory? loggerFactory, IMeterFactory? meterFactory = null)
     {
         options.Validate();
         _dm = dm;
@@ -46,6 +48,7 @@ public sealed partial class CallManager : IAsyncDisposable
         _time = time;
         _logger = loggerFactory?.CreateLogger<CallManager>() ?? NullLogger<CallManager>.Instance;
         ProtocolHandler = new CallProtocolHandler(this);
+        _telemetry = new MediaTelemetry(meterFactory, () => CurrentCall);
         // One call manager per DM client: the kind has one handler.
         _dm.RegisterControl(CallSignal.Control, OnSignalReceived);
     }
@@ -130,6 +133,7 @@ public sealed partial class CallManager : IAsyncDisposable
         }
 
         Log.CallState(_logger, call.Id, peer.Id.ToShortString(), "offering");
+        StartSetupActivity(call);
         _dm.AddPeer(peer);
         StartRingTimer(call);
         try
@@ -256,10 +260,14 @@ public sealed partial class CallManager : IAsyncDisposable
         }
 
         _stop.Dispose();
+        _telemetry.Dispose();
     }
 
-    internal void OnStats(Call call, CallStats stats, CallVideoStats? video) =>
+    internal void OnStats(Call call, CallStats stats, CallVideoStats? video)
+    {
+        _telemetry.Concealed(call, stats);
         Raise(new CallStatsEvent(call.Id, call.Peer, stats, video), StatsUpdated);
+    }
 
     internal void OnQualityChanged(Call call, CallQuality previous, CallStats stats) =>
         Raise(new CallQualityChangedEvent(call.Id, call.Peer, previous, stats.Quality, stats), QualityChanged);
@@ -353,6 +361,7 @@ public sealed partial class CallManager : IAsyncDisposable
         }
 
         StopRingTimer(call);
+        EndSetupActivity(call, reason.ToString());
         Log.CallState(_logger, call.Id, call.Peer.ToShortString(), "ended " + reason + (detail is null ? string.Empty : ": " + detail));
         if (leg is not null)
         {

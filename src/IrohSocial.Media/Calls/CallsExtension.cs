@@ -25,7 +25,7 @@ public sealed class CallsExtension : INodeExtension
     public ValueTask<IAsyncDisposable> StartAsync(NodeExtensionContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var calls = new CallManager(context.Messages, context.Endpoint, _options, context.TimeProvider, context.LoggerFactory);
+        var calls = new CallManager(context.Messages, context.Endpoint, _options, context.TimeProvider, context.LoggerFactory, context.MeterFactory);
         calls.Register(context.Router);
         return ValueTask.FromResult<IAsyncDisposable>(calls);
     }

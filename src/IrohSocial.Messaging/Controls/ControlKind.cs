@@ -70,4 +70,4 @@ public delegate ValueTask ControlHandler<in T>(ControlContext context, T body, C
 /// <param name="context">Which peer acknowledged, and where to put effects.</param>
 /// <param name="controlId">The acknowledged control's id.</param>
 /// <param name="cancellationToken">Cancelled when the client stops.</param>
-public delegate ValueTask AcknowledgementHandler(ControlContext context, string controlId, CancellationToken cancellationToken);
+internal delegate ValueTask AcknowledgementHandler(ControlContext context, string controlId, CancellationToken cancellationToken);

@@ -3,10 +3,18 @@ using IrohSocial.Messaging.Storage;
 
 namespace IrohSocial.Messaging.Groups;
 
-/// <summary>Base of the group events; <see cref="DmEvent.Peer"/> is the member it came from (the local id for local changes).</summary>
-/// <param name="Peer">The member it came from.</param>
-/// <param name="Group">The group.</param>
-public abstract record GroupEvent(EndpointId Peer, GroupId Group) : DmEvent(Peer);
+/// <summary>
+/// Base of the group events; <see cref="DmEvent.Peer"/> is the member it came from (the local id for local changes).
+/// Only the SDK derives from it.
+/// </summary>
+public abstract record GroupEvent : DmEvent
+{
+    private protected GroupEvent(EndpointId peer, GroupId group)
+        : base(peer) => Group = group;
+
+    /// <summary>The group.</summary>
+    public GroupId Group { get; init; }
+}
 
 /// <summary>The group's state changed (created, joined, members added, removed or left, renamed, admins promoted).</summary>
 /// <param name="Peer">Who told us (the local id for our own changes).</param>

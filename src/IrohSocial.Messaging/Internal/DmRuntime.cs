@@ -40,6 +40,9 @@ internal sealed class DmRuntime(
     /// <summary>How peers reach us now (put in deposits as a hint for the receipt's way back).</summary>
     public required Func<EndpointAddr> LocalAddress { get; init; }
 
+    /// <summary>The client's meter and instruments.</summary>
+    public required MessagingTelemetry Telemetry { get; init; }
+
     /// <summary>Clients of the peers' mailboxes, for deposits.</summary>
     public required MailboxClientPool Mailboxes { get; init; }
 

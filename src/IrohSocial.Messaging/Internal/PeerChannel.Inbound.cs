@@ -217,6 +217,7 @@ internal sealed partial class PeerChannel
         if (!session.TryDecrypt(FromEnvelope(envelope), out var plaintext, out var reset))
         {
             Log.DecryptFailed(_rt.Logger, Peer);
+            _rt.Telemetry.DecryptFailed(batch.FromMailbox);
             // Only "we do not have that session" asks the peer to start over; replays and tampering are dropped.
             if (session.LastFailureMeansLostState && !batch.FromMailbox)
             {
@@ -227,6 +228,7 @@ internal sealed partial class PeerChannel
         }
 
         batch.SessionChanged = true;
+        _rt.Telemetry.EnvelopeReceived(batch.FromMailbox);
         if (reset)
         {
             _sessionGeneration++;

@@ -73,6 +73,7 @@ internal sealed partial class PeerChannel
         {
             await _rt.Store.ApplyAsync(operations, cancellationToken).ConfigureAwait(false);
             Log.Deposited(_rt.Logger, deposited, Peer);
+            _rt.Telemetry.Deposited(deposited);
             foreach (var dmEvent in events)
             {
                 _rt.Raise(dmEvent);

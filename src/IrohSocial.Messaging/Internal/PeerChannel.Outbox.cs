@@ -15,6 +15,7 @@ internal sealed partial class PeerChannel
             try
             {
                 var entries = await _rt.Store.GetOutboxAsync(Peer, cancellationToken).ConfigureAwait(false);
+                Volatile.Write(ref _outboxDepth, entries.Count);
                 if (entries.Count == 0)
                 {
                     await _wake.WaitAsync(Timeout.InfiniteTimeSpan, _rt.Time, cancellationToken).ConfigureAwait(false);
@@ -58,6 +59,7 @@ internal sealed partial class PeerChannel
             for (var round = 0; ; round++)
             {
                 var entries = await _rt.Store.GetOutboxAsync(Peer, cancellationToken).ConfigureAwait(false);
+                Volatile.Write(ref _outboxDepth, entries.Count);
                 if (entries.Count == 0)
                 {
                     return new OutboxFlushResult(progress.Value, 0);
@@ -95,6 +97,8 @@ internal sealed partial class PeerChannel
                         remaining = deposited > 0 ? await _rt.Store.GetOutboxAsync(Peer, cancellationToken).ConfigureAwait(false) : remaining;
                     }
 
+                    Volatile.Write(ref _outboxDepth, remaining.Count);
+                    _rt.Telemetry.DeliveryFailed(ex.Error);
                     if (remaining.Count > 0)
                     {
                         var attempts = remaining[0].Attempts + 1;

@@ -31,6 +31,7 @@ internal sealed partial class PeerChannel : IAsyncDisposable
     private int _sessionGeneration;
     private OutboundLink? _link;
     private Task? _worker;
+    private int _outboxDepth;
 
     public PeerChannel(DmRuntime runtime, EndpointId peer)
     {
@@ -39,6 +40,9 @@ internal sealed partial class PeerChannel : IAsyncDisposable
     }
 
     public EndpointId Peer { get; }
+
+    /// <summary>Outbox entries waiting for this peer, as the worker last read them (for the outbox-depth gauge).</summary>
+    public int OutboxDepth => Volatile.Read(ref _outboxDepth);
 
     /// <summary>Starts the outbox worker (idempotent).</summary>
     public void EnsureWorker()
@@ -170,6 +174,8 @@ internal sealed partial class PeerChannel : IAsyncDisposable
                     throw new MessagingException(MessagingError.PeerUnreachable, "The link to the peer broke.");
                 }
             }
+
+            _rt.Telemetry.EnvelopesSent(frames.Count);
         }
         catch
         {

@@ -3,7 +3,13 @@ using IrohSocial.Crypto;
 namespace IrohSocial.Messaging.Storage;
 
 /// <summary>A write of group data (see <see cref="IGroupStore"/>).</summary>
-public abstract record GroupStoreOperation : StoreOperation;
+public abstract record GroupStoreOperation : StoreOperation
+{
+    // Only the SDK defines operations: a store must know every kind it can be handed.
+    private protected GroupStoreOperation()
+    {
+    }
+}
 
 /// <summary>Saves a group's state unless the store already holds a higher revision of it.</summary>
 public sealed record SaveGroup(GroupRecord Group) : GroupStoreOperation;

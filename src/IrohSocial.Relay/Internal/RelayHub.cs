@@ -29,11 +29,12 @@ internal sealed class RelayHub : IAsyncDisposable
     private readonly PartitionedRateLimiter<EndpointId> _rateLimiter;
     private readonly CancellationTokenSource _shutdown = new();
     private readonly Meter _meter;
+    private readonly bool _ownsMeter;
     private readonly Counter<long> _bytes;
     private readonly Counter<long> _refusals;
     private int _activeSessions;
 
-    public RelayHub(RelayServerOptions options, ILogger logger)
+    public RelayHub(RelayServerOptions options, ILogger logger, IMeterFactory? meterFactory = null)
     {
         options.Validate();
         _options = options;
@@ -47,7 +48,10 @@ internal sealed class RelayHub : IAsyncDisposable
             AutoReplenishment = true,
             QueueLimit = 0,
         }));
-        _meter = new Meter(MeterName);
+        // The host's factory owns a meter it made (DI); otherwise the hub owns its own.
+        meterFactory = options.MeterFactory ?? meterFactory;
+        _ownsMeter = meterFactory is null;
+        _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
         _meter.CreateObservableUpDownCounter("irohsocial.relay.registered_ids", () => _registrations.Count, description: "Ids registered on the relay.");
         _meter.CreateObservableUpDownCounter("irohsocial.relay.sessions", () => Volatile.Read(ref _activeSessions), description: "Spliced relayed sessions.");
         _bytes = _meter.CreateCounter<long>("irohsocial.relay.bytes", "By", "Bytes forwarded through splices.");
@@ -511,7 +515,10 @@ internal sealed class RelayHub : IAsyncDisposable
     {
         await ShutdownAsync().ConfigureAwait(false);
         _rateLimiter.Dispose();
-        _meter.Dispose();
+        if (_ownsMeter)
+        {
+            _meter.Dispose();
+        }
     }
 
     /// <summary>A live registration; sends on its socket are serialized (a WebSocket allows one send at a time).</summary>

@@ -14,9 +14,13 @@ internal sealed class ConnectionRegistry<TConnection>
     private readonly Channel<TConnection> _accepted = Channel.CreateUnbounded<TConnection>();
     private readonly ConcurrentDictionary<TConnection, byte> _live = new();
 
-    /// <summary>Keeps <paramref name="connection"/> in the live set until its <see cref="ConnectionCore.Closed"/> completes.</summary>
-    public void Track(TConnection connection)
+    /// <summary>
+    /// Keeps <paramref name="connection"/> in the live set until its <see cref="ConnectionCore.Closed"/> completes, and
+    /// counts it as opened (and later closed) on <paramref name="telemetry"/>.
+    /// </summary>
+    public void Track(TConnection connection, TransportTelemetry telemetry)
     {
+        telemetry.Track(connection);
         _live.TryAdd(connection, 0);
         _ = connection.Closed.ContinueWith(
             (closed, s) => ((ConcurrentDictionary<TConnection, byte>)s!).TryRemove(connection, out _),

@@ -21,6 +21,7 @@ internal sealed class EndpointContext : IDisposable
         Alpns = options.Alpns.Distinct(StringComparer.Ordinal).ToArray();
         Limiter = new ConnectionLimiter(options.MaxConnections, options.MaxConnectionsPerPeer);
         Handshakes = new PendingHandshakes(options.MaxPendingHandshakes);
+        Telemetry = new TransportTelemetry(options.MeterFactory);
     }
 
     public EndpointOptions Options { get; }
@@ -40,6 +41,9 @@ internal sealed class EndpointContext : IDisposable
     public ConnectionLimiter Limiter { get; }
 
     public PendingHandshakes Handshakes { get; }
+
+    /// <summary>The endpoint's meter and instruments.</summary>
+    public TransportTelemetry Telemetry { get; }
 
     public TimeProvider Time => Options.TimeProvider;
 
@@ -78,6 +82,7 @@ internal sealed class EndpointContext : IDisposable
     public void Dispose()
     {
         Certificate.Dispose();
+        Telemetry.Dispose();
     }
 }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using IrohSocial.Crypto;
 using Microsoft.Extensions.Logging;
 
@@ -12,6 +13,26 @@ namespace IrohSocial.Transport.Internal;
 internal static class PathDialer
 {
     public static async Task<ConnectionCore> DialAsync(
+        IReadOnlyList<IEndpointPath> paths, EndpointAddr addr, string alpn, EndpointContext ctx, CancellationToken cancellationToken)
+    {
+        // No peer id on the activity (docs/security.md, "Telemetry"): the ALPN says what the dial is for.
+        using var activity = TransportTelemetry.Source.StartActivity("irohsocial.dial", ActivityKind.Client);
+        activity?.SetTag("irohsocial.alpn", alpn);
+        try
+        {
+            var winner = await RaceAsync(paths, addr, alpn, ctx, cancellationToken).ConfigureAwait(false);
+            activity?.SetTag("irohsocial.transport.path", TransportTelemetry.PathName(winner.Path));
+            return winner;
+        }
+        catch (Exception ex) when (activity is not null)
+        {
+            activity.SetStatus(ActivityStatusCode.Error);
+            activity.SetTag("error.type", ex is TransportException te ? TransportTelemetry.ErrorTypes.Of(te.Error) : ex.GetType().Name);
+            throw;
+        }
+    }
+
+    private static async Task<ConnectionCore> RaceAsync(
         IReadOnlyList<IEndpointPath> paths, EndpointAddr addr, string alpn, EndpointContext ctx, CancellationToken cancellationToken)
     {
         var attempts = paths
@@ -84,7 +105,7 @@ internal static class PathDialer
         {
             try
             {
-                return await path.ConnectAsync(candidate, expected, alpn, cancellationToken).ConfigureAwait(false);
+                return await HandshakeAsync(path, candidate, expected, alpn, ctx, cancellationToken).ConfigureAwait(false);
             }
             catch (TransportException ex) when (IsNotHere(ex.Error))
             {
@@ -94,6 +115,34 @@ internal static class PathDialer
         }
 
         throw last!;
+    }
+
+    // One candidate of one path: its own activity (a child of the dial), its duration and its failure counted.
+    private static async Task<ConnectionCore> HandshakeAsync(
+        IEndpointPath path, DialCandidate candidate, EndpointId expected, string alpn, EndpointContext ctx, CancellationToken cancellationToken)
+    {
+        using var activity = TransportTelemetry.Source.StartActivity("irohsocial.handshake", ActivityKind.Client);
+        activity?.SetTag("irohsocial.transport.path", TransportTelemetry.PathName(path.Kind));
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var connection = await path.ConnectAsync(candidate, expected, alpn, cancellationToken).ConfigureAwait(false);
+            ctx.Telemetry.HandshakeSucceeded(path.Kind, started);
+            return connection;
+        }
+        catch (TransportException ex)
+        {
+            ctx.Telemetry.DialFailed(path.Kind, ex.Error);
+            activity?.SetStatus(ActivityStatusCode.Error);
+            activity?.SetTag("error.type", TransportTelemetry.ErrorTypes.Of(ex.Error));
+            throw;
+        }
+        catch (OperationCanceledException)
+        {
+            // the race was decided elsewhere or the caller gave up: neither is this path failing
+            activity?.SetTag("error.type", "canceled");
+            throw;
+        }
     }
 
     // "Nothing answers there": try the next candidate. Anything else is an answer from the peer (or our own state).

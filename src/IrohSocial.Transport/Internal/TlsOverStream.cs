@@ -98,14 +98,17 @@ internal static class TlsOverStream
         catch (OperationCanceledException) when (timeout.IsCancellationRequested)
         {
             Log.HandshakeFailed(ctx.Logger, remote, "handshake timeout");
+            ctx.Telemetry.AcceptFailed(path, TransportTelemetry.ErrorTypes.Timeout);
         }
         catch (OperationCanceledException) when (evicted.IsCancellationRequested)
         {
             Log.HandshakeFailed(ctx.Logger, remote, "dropped for a newer handshake (too many pending handshakes)");
+            ctx.Telemetry.AcceptFailed(path, TransportTelemetry.ErrorTypes.Evicted);
         }
         catch (Exception ex) when (ex is AuthenticationException or IOException or OperationCanceledException or ObjectDisposedException or InvalidOperationException or SocketException or TransportException)
         {
             Log.HandshakeFailed(ctx.Logger, remote, ex.Message);
+            ctx.Telemetry.AcceptFailed(path, TransportTelemetry.ErrorTypes.HandshakeFailed);
         }
         finally
         {
@@ -130,6 +133,7 @@ internal static class TlsOverStream
         if (verifier.ProvenId is not { } id)
         {
             Log.Refused(ctx.Logger, remote, "no identity certificate");
+            ctx.Telemetry.AcceptFailed(path, TransportTelemetry.ErrorTypes.Refused);
             await ShutdownQuietlyAsync(ssl).ConfigureAwait(false);
             return (null, false);
         }
@@ -138,6 +142,7 @@ internal static class TlsOverStream
         if (alpn.Length == 0)
         {
             Log.Refused(ctx.Logger, remote, "no ALPN");
+            ctx.Telemetry.AcceptFailed(path, TransportTelemetry.ErrorTypes.Refused);
             await ShutdownQuietlyAsync(ssl).ConfigureAwait(false);
             return (null, false);
         }
@@ -163,6 +168,7 @@ internal static class TlsOverStream
         if (refusal is not null)
         {
             Log.Refused(ctx.Logger, remote, refusal);
+            ctx.Telemetry.AcceptFailed(path, TransportTelemetry.ErrorTypes.Refused);
             await connection.CloseWithErrorAsync(TransportError.ConnectionLimitExceeded, refusal).ConfigureAwait(false);
             return (null, true);
         }

@@ -46,6 +46,9 @@ public sealed class TestNode : IAsyncDisposable
 
     public LogCapture Logs { get; } = new();
 
+    /// <summary>Where the client's meters come from (set before <see cref="StartAsync"/>); null: the client's own.</summary>
+    public System.Diagnostics.Metrics.IMeterFactory? MeterFactory { get; set; }
+
     public string DatabasePath => Path.Combine(_folder, "dm.db");
 
     public string AttachmentFolder => Path.Combine(_folder, "attachments");
@@ -94,6 +97,7 @@ public sealed class TestNode : IAsyncDisposable
             AckTimeout = TimeSpan.FromSeconds(10),
             AttachmentDirectory = AttachmentFolder,
             LoggerFactory = Logs.Factory,
+            MeterFactory = MeterFactory,
         };
         Client = await DmClient.StartAsync(configure?.Invoke(options) ?? options);
         Events.Attach(Client);

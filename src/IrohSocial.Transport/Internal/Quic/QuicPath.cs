@@ -137,7 +137,7 @@ internal sealed class QuicPath : IEndpointPath
         }
 
         var core = new QuicConnectionCore(connection, proven, alpn, isClient: true, onClosed: null);
-        _connections.Track(core);
+        _connections.Track(core, _ctx.Telemetry);
         Log.Connected(_ctx.Logger, proven.ToShortString(), remote, alpn);
         return core;
     }
@@ -182,6 +182,7 @@ internal sealed class QuicPath : IEndpointPath
             catch (Exception ex) when (ex is QuicException or AuthenticationException)
             {
                 Log.HandshakeFailed(_ctx.Logger, null, ex.Message); // one failed handshake must not stop the listener
+                _ctx.Telemetry.AcceptFailed(ConnectionPath.Quic, TransportTelemetry.ErrorTypes.HandshakeFailed);
                 continue;
             }
 
@@ -189,6 +190,7 @@ internal sealed class QuicPath : IEndpointPath
             if (check != CertificateCheck.Valid)
             {
                 Log.Refused(_ctx.Logger, connection.RemoteEndPoint, $"identity certificate {check}");
+                _ctx.Telemetry.AcceptFailed(ConnectionPath.Quic, TransportTelemetry.ErrorTypes.Refused);
                 await connection.DisposeAsync().ConfigureAwait(false);
                 continue;
             }
@@ -196,13 +198,14 @@ internal sealed class QuicPath : IEndpointPath
             if (_ctx.Limiter.TryAdmit(id) is { } refusal)
             {
                 Log.Refused(_ctx.Logger, connection.RemoteEndPoint, refusal);
+                _ctx.Telemetry.AcceptFailed(ConnectionPath.Quic, TransportTelemetry.ErrorTypes.Refused);
                 await CloseQuietlyAsync(connection, CloseCodes.For(TransportError.ConnectionLimitExceeded)).ConfigureAwait(false);
                 continue;
             }
 
             var alpn = connection.NegotiatedApplicationProtocol.ToString();
             var core = new QuicConnectionCore(connection, id, alpn, isClient: false, onClosed: () => _ctx.Limiter.Release(id));
-            _connections.Track(core);
+            _connections.Track(core, _ctx.Telemetry);
             Log.Accepted(_ctx.Logger, id.ToShortString(), connection.RemoteEndPoint, alpn);
             if (!_connections.TryOffer(core))
             {

@@ -70,7 +70,7 @@ internal sealed class RelayPath : IEndpointPath
         {
             var stream = await NewClient(relay).DialAsync(expected, linked.Token).ConfigureAwait(false);
             var connection = await TlsOverStream.ConnectAsync(_ctx, stream, NoDirectAddress, ConnectionPath.Relay, expected, alpn, linked.Token).ConfigureAwait(false);
-            _connections.Track(connection);
+            _connections.Track(connection, _ctx.Telemetry);
             RelayLog.RelayedConnected(_ctx.Logger, expected.ToShortString(), relay.Url, alpn);
             return connection;
         }
@@ -112,7 +112,7 @@ internal sealed class RelayPath : IEndpointPath
             return;
         }
 
-        _connections.Track(connection);
+        _connections.Track(connection, _ctx.Telemetry);
         RelayLog.RelayedAccepted(_ctx.Logger, connection.RemoteId.ToShortString(), connection.Alpn);
         if (!_connections.TryOffer(connection))
         {

@@ -75,7 +75,7 @@ internal sealed class TcpPath : IEndpointPath
 
             socketOwned = true;
             var connection = await TlsOverStream.ConnectAsync(_ctx, new NetworkStream(socket, ownsSocket: true), remote, ConnectionPath.Tcp, expected, alpn, linked.Token).ConfigureAwait(false);
-            _connections.Track(connection);
+            _connections.Track(connection, _ctx.Telemetry);
             Log.Connected(_ctx.Logger, connection.RemoteId.ToShortString(), remote, alpn);
             return connection;
         }
@@ -152,7 +152,7 @@ internal sealed class TcpPath : IEndpointPath
             return;
         }
 
-        _connections.Track(connection);
+        _connections.Track(connection, _ctx.Telemetry);
         Log.Accepted(_ctx.Logger, connection.RemoteId.ToShortString(), remote, connection.Alpn);
         if (!_connections.TryOffer(connection))
         {
