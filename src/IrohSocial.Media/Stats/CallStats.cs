@@ -40,7 +40,7 @@ public sealed record CallStats
 
     /// <summary>
     /// Frames played out of packet-loss concealment since the start (lost, late, unreadable or inserted to grow the
-    /// buffer; <see cref="Audio.JitterBufferSnapshot.PlayedConcealmentFrames"/>). In a call's statistics this is the
+    /// buffer; <see cref="JitterBufferSnapshot.PlayedConcealmentFrames"/>). In a call's statistics this is the
     /// call's running total over all its connections, the same number as <see cref="Calls.CallCounters.ConcealedFrames"/>.
     /// </summary>
     public long ConcealedFrames { get; init; }

@@ -1,4 +1,3 @@
-using IrohSocial.Media.Audio;
 
 namespace IrohSocial.Media.Stats;
 
