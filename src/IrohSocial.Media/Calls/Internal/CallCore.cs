@@ -144,19 +144,7 @@ internal sealed class CallCore
         {
             lock (_gate)
             {
-                var stats = _latestStats;
-                return new CallCounters(
-                    SumLocked(l => l.AudioFramesSent),
-                    SumLocked(l => l.AudioFramesPlayed),
-                    ConcealedFramesLocked(),
-                    SumLocked(l => l.VideoFramesSent),
-                    SumLocked(l => l.VideoFramesDecoded),
-                    stats?.LatencyP50,
-                    stats?.LatencyP95,
-                    SumLocked(l => l.VideoFramesSkipped),
-                    SumLocked(l => l.KeyframeRequestsSent),
-                    SumLocked(l => l.KeyframeRequestsReceived),
-                    SumLocked(l => l.KeyframeRequestsHonoured));
+                return CountersLocked();
             }
         }
     }
@@ -316,7 +304,21 @@ internal sealed class CallCore
         }
     }
 
-    private long ConcealedFramesLocked() => SumLocked(l => l.ConcealedFrames);
+    private CallCounters CountersLocked() => new()
+    {
+        AudioFramesSent = SumLocked(l => l.AudioFramesSent),
+        AudioFramesPlayed = SumLocked(l => l.AudioFramesPlayed),
+        ConcealedFrames = SumLocked(l => l.ConcealedFrames),
+        FecRecoveredFrames = SumLocked(l => l.FecRecoveredFrames),
+        LateFrames = SumLocked(l => l.LateFrames),
+        RejectedFrames = SumLocked(l => l.RejectedAudioFrames),
+        VideoFramesSent = SumLocked(l => l.VideoFramesSent),
+        VideoFramesDecoded = SumLocked(l => l.VideoFramesDecoded),
+        VideoFramesSkipped = SumLocked(l => l.VideoFramesSkipped),
+        KeyframeRequestsSent = SumLocked(l => l.KeyframeRequestsSent),
+        KeyframeRequestsReceived = SumLocked(l => l.KeyframeRequestsReceived),
+        KeyframeRequestsHonoured = SumLocked(l => l.KeyframeRequestsHonoured),
+    };
 
     private long SumLocked(Func<CallLeg, long> counter) => _pastLegs.Sum(counter) + (_leg is { } current ? counter(current) : 0);
 
@@ -345,18 +347,12 @@ internal sealed class CallCore
 
     public void OnStats(CallStats stats, CallVideoStats? video)
     {
-        // The frame counts are the call's running totals over every connection so far (concealment is the number
-        // Counters reports), not the current connection's own counts, which restart with each connection.
+        // The counters are the call's running totals over every connection so far (the same as Counters), not the
+        // current connection's own counts, which restart with each connection.
         CallQuality? qualityWas;
         lock (_gate)
         {
-            stats = stats with
-            {
-                ConcealedFrames = ConcealedFramesLocked(),
-                LateFrames = SumLocked(l => l.LateFrames),
-                FecRecoveredFrames = SumLocked(l => l.FecRecoveredFrames),
-                RejectedFrames = SumLocked(l => l.RejectedAudioFrames),
-            };
+            stats = stats with { Counters = CountersLocked() };
             (var concealment, qualityWas) = _quality.Update(stats);
             stats = stats with { ConcealmentFraction = concealment, Quality = _quality.Level, Path = Leg?.Connection.Path };
         }
