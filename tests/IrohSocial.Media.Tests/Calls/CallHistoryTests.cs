@@ -25,6 +25,15 @@ public sealed class CallHistoryTests
     }
 
     [Fact]
+    public void Body_Duration_KeepsTicks()
+    {
+        var call = new CallRecord("c1", default, CallDirection.Outgoing, T0, TimeSpan.FromTicks(7_302_972), false, CallEndReason.Completed);
+        var json = JsonSerializer.SerializeToUtf8Bytes(CallRecordBody.From(call), CallHistory.Kind.TypeInfo);
+        Assert.Contains("\"duration_ms\":730.2972", Encoding.UTF8.GetString(json), StringComparison.Ordinal);
+        Assert.Equal(call, JsonSerializer.Deserialize(json, CallHistory.Kind.TypeInfo)!.ToCall("c1", default, T0));
+    }
+
+    [Fact]
     public async Task ReadHistory_MigratedAndNewRecords_NewestFirst_UnknownValuesLeftOut()
     {
         using var key = SecretKey.Generate();

@@ -62,15 +62,20 @@ internal sealed class CallHistory
     }
 }
 
-/// <summary>What a history record holds besides its id (the call id), peer and time (the start).</summary>
-internal sealed record CallRecordBody(CallDirection Direction, long DurationMs, bool HadVideo, CallEndReason EndedReason)
+/// <summary>
+/// What a history record holds besides its id (the call id), peer and time (the start). The duration is in
+/// milliseconds, exact to the tick (a decimal: whole milliseconds for migrated calls, fractions for new ones).
+/// </summary>
+internal sealed record CallRecordBody(CallDirection Direction, decimal DurationMs, bool HadVideo, CallEndReason EndedReason)
 {
+    private const decimal MaxDurationMs = 1e13m;
+
     public static CallRecordBody From(CallRecord call) =>
-        new(call.Direction, (long)call.Duration.TotalMilliseconds, call.HadVideo, call.EndedReason);
+        new(call.Direction, call.Duration.Ticks / (decimal)TimeSpan.TicksPerMillisecond, call.HadVideo, call.EndedReason);
 
     public CallRecord? ToCall(string callId, EndpointId peer, DateTimeOffset startedAt) =>
-        Enum.IsDefined(Direction) && Enum.IsDefined(EndedReason) && DurationMs is >= 0 and <= (long)1e13
-            ? new CallRecord(callId, peer, Direction, startedAt, TimeSpan.FromMilliseconds(DurationMs), HadVideo, EndedReason)
+        Enum.IsDefined(Direction) && Enum.IsDefined(EndedReason) && DurationMs is >= 0 and <= MaxDurationMs
+            ? new CallRecord(callId, peer, Direction, startedAt, TimeSpan.FromTicks((long)(DurationMs * TimeSpan.TicksPerMillisecond)), HadVideo, EndedReason)
             : null;
 }
 
