@@ -367,14 +367,14 @@ internal static class SeedWriter
     private static void WriteStorageSeeds(string corpusRoot)
     {
         using var alice = FuzzFixtures.CreateAlice();
-        var call = new Messaging.Storage.CallRecord("call-7f3a", alice.PublicKey, Messaging.Storage.CallDirection.Incoming,
-            DateTimeOffset.FromUnixTimeMilliseconds(1_767_268_800_000), TimeSpan.FromSeconds(61), true, Messaging.Storage.CallEndReason.Completed);
+        var call = new Storage.Sqlite.Internal.LegacyCallRow("call-7f3a", alice.PublicKey, Direction: 1, StartedMs: 1_767_268_800_000, DurationMs: 61_000,
+            HadVideo: true, EndedReason: 0);
         Seeds(corpusRoot, "store-row", new()
         {
             ["time"] = [StorageTargets.TimeKind, .. Storage.Sqlite.Internal.RowCodec.EncodeTime(1_767_268_800_000)],
             ["schedule"] = [StorageTargets.ScheduleKind, .. Storage.Sqlite.Internal.RowCodec.EncodeSchedule(1_767_268_800_000, 3, 1_767_268_860_000)],
-            ["call"] = [StorageTargets.CallKind, .. Storage.Sqlite.Internal.RowCodec.EncodeCall(call)],
-            ["call-bad-utf8"] = [StorageTargets.CallKind, .. Storage.Sqlite.Internal.RowCodec.EncodeCall(call with { CallId = "x" })[..^1], 0xC3],
+            ["call"] = [StorageTargets.CallKind, .. call.Encode()],
+            ["call-bad-utf8"] = [StorageTargets.CallKind, .. (call with { CallId = "x" }).Encode()[..^1], 0xC3],
         });
     }
 

@@ -134,7 +134,7 @@ public static class IrohSocialCli
             return ExitCodes.Interrupted;
         }
         catch (Exception ex) when (ex is CliException or Messaging.MessagingException or Transport.TransportException or IOException or UnauthorizedAccessException
-            or ArgumentException or InvalidOperationException or System.Net.Sockets.SocketException or Media.Video.VideoException or Media.MediaException or InvalidDataException)
+            or ArgumentException or InvalidOperationException or System.Net.Sockets.SocketException or Media.MediaException or InvalidDataException)
         {
             if (json)
             {

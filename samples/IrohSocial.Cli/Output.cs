@@ -208,7 +208,7 @@ public sealed class Output(TextWriter writer, bool json, Func<EndpointId, string
             ["jitter_ms"] = s.Jitter.TotalMilliseconds,
             ["send_kbps"] = s.SendBitrate / 1000,
             ["receive_kbps"] = s.ReceiveBitrate / 1000,
-            ["concealed_frames"] = s.ConcealedFrames,
+            ["concealed_frames"] = s.Counters.ConcealedFrames,
             ["concealment"] = s.ConcealmentFraction,
             ["path"] = PathJson(s.Path),
         };

@@ -86,8 +86,8 @@ internal static class DemoCall
                 ConcealedFrames = got.ConcealedFrames,
                 VideoFramesSent = sent.VideoFramesSent,
                 VideoFramesDecoded = got.VideoFramesDecoded,
-                LatencyMsP50 = Math.Round(got.LatencyP50?.TotalMilliseconds ?? 0, 1),
-                LatencyMsP95 = Math.Round(got.LatencyP95?.TotalMilliseconds ?? 0, 1),
+                LatencyMsP50 = Math.Round(bobCall.LatestStats?.LatencyP50?.TotalMilliseconds ?? 0, 1),
+                LatencyMsP95 = Math.Round(bobCall.LatestStats?.LatencyP95?.TotalMilliseconds ?? 0, 1),
             };
         }
         finally

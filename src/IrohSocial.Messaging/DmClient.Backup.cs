@@ -61,8 +61,8 @@ public sealed partial class DmClient
     /// <summary>
     /// Restores a file written by <see cref="ExportAsync"/> into this client's store (fresh or not). The whole file is
     /// read and verified first: a wrong passphrase, a damaged, truncated or reordered file, or a backup of another
-    /// identity writes nothing. Then messages, calls and contacts are added in one store transaction and attachment
-    /// files are written. Idempotent: messages already present (or deleted here) are skipped, calls are replaced by
+    /// identity writes nothing. Then messages, extension records (call history) and contacts are added in one store transaction and attachment
+    /// files are written. Idempotent: messages already present (or deleted here) are skipped, records are replaced by kind and
     /// id, and a peer address is only filled in where none is saved.
     /// </summary>
     /// <exception cref="MessagingException"><see cref="MessagingError.BackupInvalid"/>,
@@ -117,8 +117,20 @@ public sealed partial class DmClient
             }
         }
 
-        var calls = await store.GetCallHistoryAsync(int.MaxValue, null, cancellationToken).ConfigureAwait(false);
-        peers.UnionWith(calls.Select(c => c.Peer));
+        var records = new List<BackupRecord>();
+        foreach (var record in await store.GetRecordsAsync(null, null, int.MaxValue, null, cancellationToken).ConfigureAwait(false))
+        {
+            if (TryParseJson(record.Body) is { } body)
+            {
+                records.Add(new BackupRecord(record.Kind, record.Id, record.Peer.ToString(), record.Time, body));
+                peers.Add(record.Peer);
+            }
+            else
+            {
+                Log.UnreadableRecord(_logger, record.Kind, "not JSON; left out of the backup");
+            }
+        }
+
         peers.UnionWith(await store.GetOutboxPeersAsync(cancellationToken).ConfigureAwait(false));
         var contacts = new List<BackupContact>();
         foreach (var peer in peers.OrderBy(p => p.ToString(), StringComparer.Ordinal))
@@ -130,14 +142,13 @@ public sealed partial class DmClient
         }
 
         var document = new BackupDocument(
-            BackupDocument.FormatName, BackupDocument.CurrentVersion, LocalId.ToString(), _options.TimeProvider.GetUtcNow(), contacts, messages,
-            [.. calls.Select(c => new BackupCall(c.CallId, c.Peer.ToString(), c.Direction.ToString(), c.StartedAt, (long)c.Duration.TotalMilliseconds, c.HadVideo, c.EndedReason.ToString()))]);
-        return (document, new BackupSummary(messages.Count, attachmentFiles, calls.Count, contacts.Count));
+            BackupDocument.FormatName, BackupDocument.CurrentVersion, LocalId.ToString(), _options.TimeProvider.GetUtcNow(), contacts, messages, records);
+        return (document, new BackupSummary(messages.Count, attachmentFiles, records.Count, contacts.Count));
     }
 
     private async Task<BackupSummary> RestoreAsync(BackupDocument document, CancellationToken cancellationToken)
     {
-        if (document.Format != BackupDocument.FormatName || document.Version != BackupDocument.CurrentVersion)
+        if (document.Format != BackupDocument.FormatName || document.Version is not (BackupDocument.CurrentVersion or BackupDocument.CallsVersion))
         {
             throw new MessagingException(MessagingError.BackupInvalid, $"The backup holds '{document.Format}' version {document.Version}; this build reads '{BackupDocument.FormatName}' {BackupDocument.CurrentVersion}. Nothing was imported.");
         }
@@ -173,8 +184,8 @@ public sealed partial class DmClient
                 added++;
             }
 
-            operations.AddRange(document.Calls.Select(c => new SaveCall(new CallRecord(
-                c.CallId, EndpointId.Parse(c.Peer), ParseEnum<CallDirection>(c.Direction), c.StartedAt, TimeSpan.FromMilliseconds(c.DurationMs), c.HadVideo, ParseEnum<CallEndReason>(c.EndedReason)))));
+            var records = (document.Records ?? []).Select(ToStoredRecord).Concat((document.Calls ?? []).Select(LegacyCallRecords.ToRecord)).ToList();
+            operations.AddRange(records.Select(r => new SaveRecord(r)));
             var contacts = 0;
             foreach (var contact in document.Contacts)
             {
@@ -197,11 +208,46 @@ public sealed partial class DmClient
             }
 
             var written = await WriteAttachmentFilesAsync(files, cancellationToken).ConfigureAwait(false);
-            return new BackupSummary(added, written, document.Calls.Count, contacts);
+            return new BackupSummary(added, written, records.Count, contacts);
         }
         catch (Exception ex) when (ex is FormatException or ArgumentException)
         {
             throw new MessagingException(MessagingError.BackupInvalid, "The backup verified but holds a malformed field. Nothing was imported.", ex);
+        }
+    }
+
+    private static StoredRecord ToStoredRecord(BackupRecord record)
+    {
+        if (!Records.RecordKind<object>.IsValidName(record.Kind))
+        {
+            throw new FormatException("A record kind is not a valid name.");
+        }
+
+        if (record.Id is not { Length: > 0 } || System.Text.Encoding.UTF8.GetByteCount(record.Id) > StoredRecord.MaxIdBytes)
+        {
+            throw new FormatException("A record id is empty or too long.");
+        }
+
+        // Compact, as the extension wrote it (the document itself is indented).
+        using var body = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(body))
+        {
+            record.Body.WriteTo(writer);
+        }
+
+        return new StoredRecord(record.Kind, record.Id, EndpointId.Parse(record.Peer), record.Time, body.ToArray());
+    }
+
+    private static JsonElement? TryParseJson(byte[] body)
+    {
+        try
+        {
+            using var parsed = JsonDocument.Parse(body);
+            return parsed.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            return null;
         }
     }
 

@@ -27,6 +27,7 @@ public sealed partial class DmClient : IAsyncDisposable
     private readonly DmClientOptions _options;
     private readonly ILogger _logger;
     private readonly DmRuntime _runtime;
+    private readonly RecordRegistry _records = new();
     private readonly EventHub _hub = new();
     private readonly ConcurrentDictionary<EndpointId, PeerChannel> _channels = new();
     private readonly ConcurrentDictionary<EndpointId, EndpointAddr> _addresses = new();
@@ -465,22 +466,6 @@ public sealed partial class DmClient : IAsyncDisposable
         ThrowIfDisposed();
         cancellationToken.ThrowIfCancellationRequested();
         return Task.FromResult(_vault.OpenRead(peer, messageId, attachmentId));
-    }
-
-    /// <summary>Adds (or replaces, by call id) an entry of the call history; for the call service.</summary>
-    public async Task RecordCallAsync(CallRecord call, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(call);
-        ArgumentException.ThrowIfNullOrEmpty(call.CallId);
-        ThrowIfDisposed();
-        await _options.Store.ApplyAsync([new SaveCall(call)], cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Call history, newest first (written by the call service with <see cref="RecordCallAsync"/>).</summary>
-    public async Task<IReadOnlyList<CallRecord>> GetCallHistoryAsync(int limit = 50, DateTimeOffset? before = null, CancellationToken cancellationToken = default)
-    {
-        ThrowIfDisposed();
-        return await _options.Store.GetCallHistoryAsync(limit, before, cancellationToken).ConfigureAwait(false);
     }
 
     private long OutboxDepth()

@@ -11,7 +11,7 @@ namespace IrohSocial.Storage.Sqlite;
 /// The embedded default <see cref="IMessagingStore"/>: one SQLite file in WAL mode, schema versioned by
 /// migrations, every batch one transaction. Message bodies, outbox payloads and ratchet states are sealed with
 /// an <see cref="AtRestSealer"/> bound to their row, so the file holds no message text and no key bytes. Since schema 5
-/// no peer id, timestamp, ticket or call detail is in the clear either: rows name their peer by a keyed blind index
+/// no peer id, timestamp, ticket or extension record (call history) is in the clear either: rows name their peer by a keyed blind index
 /// (<see cref="BlindIndex"/>) and those values are sealed too (docs/security.md lists what a reader still sees).
 /// </summary>
 /// <remarks>
@@ -99,10 +99,15 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
         }
 
         MetadataSchema.RegisterFunctions(_connection, _sealer, _directory);
+        RecordSchema.RegisterFunctions(_connection, _sealer, _directory);
         if (version is > 0 and < MetadataSchema.Version)
         {
             // The migration writes tags under this identity's key: with the wrong identity it would orphan every row.
             ProbeOldRowsOpen(version);
+        }
+        else if (version >= MetadataSchema.Version && version < Migrations.CurrentVersion)
+        {
+            ProbeStoreKey(); // later migrations seal under this identity too: refuse a foreign file before changing it
         }
 
         for (var v = version; v < Migrations.CurrentVersion; v++)
@@ -438,10 +443,8 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
                 Run(transaction, "INSERT INTO peers(peer_tag, ticket) VALUES($p, $t) ON CONFLICT(peer_tag) DO UPDATE SET ticket = excluded.ticket;",
                     ("$p", EnsurePeer(p.Peer, transaction)), ("$t", _sealer.Seal(Encoding.UTF8.GetBytes(p.Ticket), RowCodec.TicketBinding(p.Peer))));
                 break;
-            case SaveCall c:
-                var callTag = _directory.CallTag(c.Call.CallId);
-                Run(transaction, "INSERT OR REPLACE INTO calls(id_tag, record) VALUES($id, $r);",
-                    ("$id", callTag), ("$r", _sealer.Seal(RowCodec.EncodeCall(c.Call), RowCodec.CallBinding(callTag))));
+            case SaveRecord r:
+                ApplyRecord(r.Record, transaction);
                 break;
             case RememberControl r:
                 Run(transaction, "INSERT OR IGNORE INTO seen_controls(peer_tag, id) VALUES($p, $id);", ("$p", _directory.Tag(r.Peer)), ("$id", r.ControlId));
@@ -611,32 +614,6 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
             using var reader = Query("SELECT state FROM sessions WHERE peer_tag = $p;", ("$p", _directory.Tag(peer)));
             return reader.Read() ? _sealer.Open((byte[])reader.GetValue(0), SessionBinding(peer)) : null;
         }, cancellationToken);
-
-    /// <inheritdoc />
-    public ValueTask<IReadOnlyList<CallRecord>> GetCallHistoryAsync(int limit, DateTimeOffset? before, CancellationToken cancellationToken = default)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(limit);
-        return ReadAsync<IReadOnlyList<CallRecord>>(() =>
-        {
-            // Whole rows are sealed (only their number shows), so the history is opened and sorted here; it is small.
-            var calls = new List<CallRecord>();
-            using var reader = Query("SELECT id_tag, record FROM calls;");
-            while (reader.Read())
-            {
-                var tag = (byte[])reader.GetValue(0);
-                var call = RowCodec.TryDecodeCall(_sealer.Open((byte[])reader.GetValue(1), RowCodec.CallBinding(tag)))
-                    ?? throw new InvalidDataException("A call row does not hold a call record.");
-                if (!_directory.CallTag(call.CallId).AsSpan().SequenceEqual(tag))
-                {
-                    throw new InvalidDataException("A call row does not match its key.");
-                }
-
-                calls.Add(call);
-            }
-
-            return calls.Where(c => before is null || c.StartedAt < before.Value).OrderByDescending(c => c.StartedAt).Take(limit).ToList();
-        }, cancellationToken);
-    }
 
     /// <summary>Closes the file (checkpointing the WAL).</summary>
     public async ValueTask DisposeAsync()

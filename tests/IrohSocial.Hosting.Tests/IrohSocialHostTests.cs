@@ -61,8 +61,8 @@ public sealed class IrohSocialHostTests : IDisposable
         }
 
         await aliceNode.Node.Calls.EndAsync(call.Id);
-        Assert.Equal(CallEndReason.Completed, await call.Completion.WaitAsync(Wait));
-        Assert.Equal(CallEndReason.Completed, await bobCall.Completion.WaitAsync(Wait));
+        Assert.Equal(Media.Calls.CallEndReason.Completed, await call.Completion.WaitAsync(Wait));
+        Assert.Equal(Media.Calls.CallEndReason.Completed, await bobCall.Completion.WaitAsync(Wait));
         Assert.True(bobCall.Counters.AudioFramesPlayed >= 10);
         var history = await bobNode.Node.Calls.GetHistoryAsync(10);
         Assert.Equal(call.Id, Assert.Single(history).CallId);

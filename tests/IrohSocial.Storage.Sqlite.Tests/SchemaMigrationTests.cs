@@ -90,8 +90,9 @@ public sealed class SchemaMigrationTests : IDisposable
         Assert.Equal(("o1", 2, "envelope"), (entry.Id, entry.Attempts, Encoding.UTF8.GetString(entry.Payload)));
         Assert.Equal(session, await store.LoadSessionAsync(_bob));
         Assert.Equal("ticket-of-bob", await store.GetPeerAddressAsync(_bob));
-        var call = Assert.Single(await store.GetCallHistoryAsync(10, null));
-        Assert.Equal(("c1-call-canary", _bob, T0, TimeSpan.FromSeconds(61), true), (call.CallId, call.Peer, call.StartedAt, call.Duration, call.HadVideo));
+        var call = Assert.Single(await store.GetRecordsAsync("call.record", _bob, 10, null));
+        Assert.Equal(("c1-call-canary", _bob, T0), (call.Id, call.Peer, call.Time));
+        Assert.Equal(CallBodyV6("Outgoing", 61000, true, "Completed"), Encoding.UTF8.GetString(call.Body));
         Assert.Equal([_bob], await store.GetOutboxPeersAsync());
 
         // The old row was re-sealed with the row-bound binding: editing its direction is now detected.
@@ -169,6 +170,91 @@ public sealed class SchemaMigrationTests : IDisposable
     }
 
     [Fact]
+    public async Task OpenAsync_Version5FileWithCalls_MovesThemIntoRecordsLosingNothing()
+    {
+        // A schema-5 file as shipped (written by the schema-5 code path: migrate a version-1 file, then stop there),
+        // holding two calls with two peers, one of them known only from its call (not in the peer directory yet).
+        var path = _folder.File("v5.db");
+        using var sealer = new AtRestSealer(_identity);
+        var carol = SecretKey.Generate().PublicKey;
+        await using (var raw = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            await raw.OpenAsync();
+            Exec(raw, SchemaV1);
+            Exec(raw, "INSERT INTO sessions(peer, state) VALUES($p, $s);", ("$p", _bob.ToArray()), ("$s", sealer.Seal([7], Encoding.ASCII.GetBytes("sessions:" + _bob))));
+            Exec(raw, "INSERT INTO calls(call_id, peer, direction, started_ms, duration_ms, had_video, ended_reason) VALUES('c-bob', $p, 0, $t, 61000, 1, 0);",
+                ("$p", _bob.ToArray()), ("$t", T0.ToUnixTimeMilliseconds()));
+            Exec(raw, "INSERT INTO calls(call_id, peer, direction, started_ms, duration_ms, had_video, ended_reason) VALUES('c-carol', $p, 1, $t, 0, 0, 2);",
+                ("$p", carol.ToArray()), ("$t", T0.AddMinutes(5).ToUnixTimeMilliseconds()));
+            Exec(raw, SchemaV2ToV4);
+            using var directory = new Internal.PeerDirectory(sealer);
+            Internal.MetadataSchema.RegisterFunctions(raw, sealer, directory);
+            Exec(raw, Internal.MetadataSchema.Migration + "\nPRAGMA user_version = 5;");
+        }
+
+        await using (var raw = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            await raw.OpenAsync();
+            Exec(raw, "SELECT count(*) FROM calls;"); // the schema-5 table is there, with its sealed rows
+        }
+
+        await using var store = await SqliteMessagingStore.OpenAsync(path, sealer);
+        Assert.Equal(Internal.Migrations.CurrentVersion, store.SchemaVersion);
+        var calls = await store.GetRecordsAsync("call.record", null, 10, null);
+        Assert.Equal([("c-carol", carol, T0.AddMinutes(5)), ("c-bob", _bob, T0)], calls.Select(c => (c.Id, c.Peer, c.Time)));
+        Assert.Equal(CallBodyV6("Incoming", 0, false, "Missed"), Encoding.UTF8.GetString(calls[0].Body));
+        Assert.Equal(CallBodyV6("Outgoing", 61000, true, "Completed"), Encoding.UTF8.GetString(calls[1].Body));
+        Assert.Equal(["c-carol"], (await store.GetRecordsAsync("call.record", carol, 10, null)).Select(c => c.Id));
+        Assert.Equal([7], await store.LoadSessionAsync(_bob));
+
+        // The old table is gone and nothing of the calls is in the clear.
+        await using (var raw = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            await raw.OpenAsync();
+            using var command = raw.CreateCommand();
+            command.CommandText = "SELECT count(*) FROM sqlite_master WHERE name = 'calls';";
+            Assert.Equal(0L, (long)command.ExecuteScalar()!);
+        }
+
+        var bytes = SqliteMessagingStoreTests.ReadAllFiles(path);
+        foreach (var (name, canary) in new (string, byte[])[] { ("call id", "c-carol"u8.ToArray()), ("carol's id", carol.ToArray()), ("end reason", "Missed"u8.ToArray()) })
+        {
+            Assert.True(bytes.AsSpan().IndexOf(canary) < 0, $"{name} in the clear in the migrated file");
+        }
+
+        // A record of the migrated kind can be replaced as usual.
+        await store.ApplyAsync([new SaveRecord(new StoredRecord("call.record", "c-bob", _bob, T0, "{}"u8.ToArray()))]);
+        Assert.Equal(2, (await store.GetRecordsAsync("call.record", null, 10, null)).Count);
+    }
+
+    [Fact]
+    public async Task OpenAsync_Version5FileOfAnotherIdentity_IsRefusedAndLeftAtVersion5()
+    {
+        var path = _folder.File("v5-foreign.db");
+        using var owner = new AtRestSealer(_identity);
+        await using (var raw = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            await raw.OpenAsync();
+            Exec(raw, SchemaV1);
+            Exec(raw, SchemaV2ToV4);
+            using var directory = new Internal.PeerDirectory(owner);
+            Internal.MetadataSchema.RegisterFunctions(raw, owner, directory);
+            Exec(raw, Internal.MetadataSchema.Migration + "\nPRAGMA user_version = 5;");
+        }
+
+        using var stranger = SecretKey.Generate();
+        using var strangerSealer = new AtRestSealer(stranger);
+        await Assert.ThrowsAsync<System.Security.Cryptography.CryptographicException>(async () => await SqliteMessagingStore.OpenAsync(path, strangerSealer));
+        await using (var raw = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            await raw.OpenAsync();
+            using var command = raw.CreateCommand();
+            command.CommandText = "PRAGMA user_version;";
+            Assert.Equal(5L, (long)command.ExecuteScalar()!);
+        }
+    }
+
+    [Fact]
     public async Task OpenAsync_Version1FileOfAnotherIdentity_IsRefusedAndLeftAsItWas()
     {
         var path = _folder.File("foreign.db");
@@ -188,6 +274,10 @@ public sealed class SchemaMigrationTests : IDisposable
         await using var store = await SqliteMessagingStore.OpenAsync(path, owner);
         Assert.Equal([9, 9], await store.LoadSessionAsync(_bob));
     }
+
+    // The JSON body of a "call.record" record (Media's CallRecordBody), as schema 6 writes it for a migrated call.
+    private static string CallBodyV6(string direction, long durationMs, bool video, string reason) =>
+        $$"""{"direction":"{{direction}}","duration_ms":{{durationMs}},"had_video":{{(video ? "true" : "false")}},"ended_reason":"{{reason}}"}""";
 
     private static byte[] BigEndian(long value)
     {

@@ -138,17 +138,18 @@ public sealed class SqliteMessagingStoreTests : MessagingStoreContractTests, IDi
                 new SaveSession(Bob, sessionState),
                 new EnqueueOutbox(new OutboxEntry("o1", Bob, outboxPayload, T0, 0, T0)),
                 new SavePeerAddress(Bob, "ticket-with-192.0.2.77:4433"),
-                new SaveCall(new CallRecord("call-canary-id", Bob, CallDirection.Incoming, T0, TimeSpan.FromSeconds(5), true, CallEndReason.Completed)),
+                new SaveRecord(new StoredRecord("call.record", "call-canary-id", Bob, T0, "{\"detail\":\"record body canary\"}"u8.ToArray())),
                 new RememberControl(Bob, "control-1"),
             ]);
         }
 
         var bytes = ReadAllFiles(path);
-        // Metadata (schema 5): no peer id in either form, no ticket or address, no call detail, no time.
+        // Metadata (schema 5, records since 6): no peer id in either form, no ticket or address, no record id or body, no time.
         Assert.False(Contains(bytes, Bob.ToArray()));
         Assert.False(Contains(bytes, Encoding.ASCII.GetBytes(Bob.ToString())));
         Assert.False(Contains(bytes, Encoding.ASCII.GetBytes("192.0.2.77")));
         Assert.False(Contains(bytes, Encoding.ASCII.GetBytes("call-canary-id")));
+        Assert.False(Contains(bytes, Encoding.ASCII.GetBytes("record body canary")));
         var ms = new byte[8];
         System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(ms, T0.ToUnixTimeMilliseconds());
         Assert.False(Contains(bytes, ms[2..]));
@@ -196,9 +197,9 @@ public sealed class SqliteMessagingStoreTests : MessagingStoreContractTests, IDi
         Assert.Equal(["m10", "m20", "m30"], (await store.GetMessagesAsync(Bob, 10, null)).Select(m => m.Id));
 
         // A batch that fails after its insert rolls back: the kept order must not show the message.
-        var bad = new CallRecord("", Bob, CallDirection.Incoming, T0, TimeSpan.Zero, false, CallEndReason.Failed);
+        var bad = new StoredRecord("call.record", "", Bob, T0, []);
         await Assert.ThrowsAsync<ArgumentException>(async () =>
-            await store.ApplyAsync([new InsertMessage(Message("m40", Bob, MessageDirection.Incoming, 40)), new SaveCall(bad)]));
+            await store.ApplyAsync([new InsertMessage(Message("m40", Bob, MessageDirection.Incoming, 40)), new SaveRecord(bad)]));
         Assert.Equal(["m10", "m20", "m30"], (await store.GetMessagesAsync(Bob, 10, null)).Select(m => m.Id));
         Assert.Equal("m30", Assert.Single(await store.GetConversationsAsync()).LastMessage.Id);
 

@@ -29,10 +29,10 @@ public sealed class SqliteModelTests : IDisposable
         Gen.Select(Gen.Int[0, 5], Gen.Int[0, 2]).Select((i, p) => (StoreOperation)new RemoveOutbox(Peers[p], "o" + i)),
         Gen.Select(Gen.Int[0, 5], Gen.Int[1, 9]).Select((i, a) => (StoreOperation)new RecordOutboxAttempt("o" + i, a, T0.AddSeconds(a))),
         Gen.Select(Gen.Int[0, 2], Gen.Byte.Array[1, 16]).Select((p, state) => (StoreOperation)new SaveSession(Peers[p], state)),
-        // Schema 5's sealed rows: tickets, whole call rows (a call id keeps its start, so the history has no ties), seen controls.
+        // Sealed rows: tickets, extension records (an id keeps its time, so the listing has no ties), seen controls.
         Gen.Select(Gen.Int[0, 2], Gen.Int[0, 99]).Select((p, n) => (StoreOperation)new SavePeerAddress(Peers[p], $"ticket-{n}-192.0.2.{n}")),
-        Gen.Select(Gen.Int[0, 3], Gen.Int[0, 2], Gen.Int[0, 3], Gen.Bool).Select((c, p, r, video) => (StoreOperation)new SaveCall(new CallRecord(
-            "c" + c, Peers[p], video ? CallDirection.Incoming : CallDirection.Outgoing, T0.AddMinutes(c), TimeSpan.FromSeconds(r * 7), video, (CallEndReason)r))),
+        Gen.Select(Gen.Int[0, 3], Gen.Int[0, 2], Gen.Int[0, 1], Gen.Byte.Array[0, 6]).Select((c, p, k, body) => (StoreOperation)new SaveRecord(new StoredRecord(
+            k == 0 ? "call.record" : "test.other", "c" + c, Peers[p], T0.AddMinutes(c).AddSeconds(k), body))),
         Gen.Select(Gen.Int[0, 2], Gen.Int[0, 3]).Select((p, k) => (StoreOperation)new RememberControl(Peers[p], "k" + k)));
 
     [Fact]
@@ -88,8 +88,15 @@ public sealed class SqliteModelTests : IDisposable
             }
         }
 
-        Assert.Equal(await model.GetCallHistoryAsync(10, null), await sqlite.GetCallHistoryAsync(10, null));
-        Assert.Equal(await model.GetCallHistoryAsync(2, T0.AddMinutes(3)), await sqlite.GetCallHistoryAsync(2, T0.AddMinutes(3)));
+        foreach (var kind in new[] { null, "call.record", "test.other" })
+        {
+            Assert.Equal(Render(await model.GetRecordsAsync(kind, null, 10, null)), Render(await sqlite.GetRecordsAsync(kind, null, 10, null)));
+            Assert.Equal(Render(await model.GetRecordsAsync(kind, null, 2, T0.AddMinutes(3))), Render(await sqlite.GetRecordsAsync(kind, null, 2, T0.AddMinutes(3))));
+            foreach (var peer in Peers)
+            {
+                Assert.Equal(Render(await model.GetRecordsAsync(kind, peer, 10, null)), Render(await sqlite.GetRecordsAsync(kind, peer, 10, null)));
+            }
+        }
 
         foreach (var id in Ids)
         {
@@ -106,6 +113,9 @@ public sealed class SqliteModelTests : IDisposable
             (await sqlite.GetConversationsAsync()).Select(c => $"{c.Peer}/{c.LastMessage.Id}/{c.UnreadCount}").Order());
         Assert.Equal((await model.GetOutboxPeersAsync()).ToHashSet(), (await sqlite.GetOutboxPeersAsync()).ToHashSet());
     }
+
+    private static IEnumerable<string> Render(IEnumerable<StoredRecord> records) =>
+        records.Select(r => $"{r.Kind}/{r.Id}/{r.Peer.ToShortString()}/{r.Time:O}/{Convert.ToHexString(r.Body)}");
 
     private static IEnumerable<string> Render(IEnumerable<StoredMessage> messages) =>
         messages.Select(m => $"{m.Id}/{m.Peer.ToShortString()}/{m.Direction}/{m.Content}/{m.Timestamp:O}/{m.Status}");

@@ -14,7 +14,7 @@ internal static class StorageTargets
 
     public static IEnumerable<FuzzTarget> All =>
     [
-        new("store-row", "RowCodec.TryDecodeTime / TryDecodeSchedule / TryDecodeCall (first byte picks one) on an opened sealed value; nothing may throw, and whatever decodes re-encodes to the same bytes.", StoreRow),
+        new("store-row", "RowCodec.TryDecodeTime / TryDecodeSchedule / LegacyCallRow.TryDecode (first byte picks one) on an opened sealed value; nothing may throw, and whatever decodes re-encodes to the same bytes.", StoreRow),
     ];
 
     private static void StoreRow(ReadOnlySpan<byte> input)
@@ -42,9 +42,9 @@ internal static class StorageTargets
 
                 break;
             default:
-                if (RowCodec.TryDecodeCall(data) is { } call)
+                if (LegacyCallRow.TryDecode(data) is { } call)
                 {
-                    FuzzInvariantException.Check(RowCodec.EncodeCall(call).AsSpan().SequenceEqual(data), "a call row re-encodes to its bytes");
+                    FuzzInvariantException.Check(call.Encode().AsSpan().SequenceEqual(data), "a call row re-encodes to its bytes");
                 }
 
                 break;

@@ -56,7 +56,7 @@ internal static class ExportCommand
             }
 
             writer.Write(
-                $"exported {summary.Messages} message(s), {summary.Attachments} attachment file(s), {summary.Calls} call(s), {summary.Contacts} contact(s) to {path}{(clear ? " (unencrypted)" : "")}",
+                $"exported {summary.Messages} message(s), {summary.Attachments} attachment file(s), {summary.Records} call(s) and other record(s), {summary.Contacts} contact(s) to {path}{(clear ? " (unencrypted)" : "")}",
                 Summary("exported", summary, path, encrypted: !clear));
             return ExitCodes.Success;
         }, ct));
@@ -70,7 +70,7 @@ internal static class ExportCommand
         ["encrypted"] = encrypted,
         ["messages"] = summary.Messages,
         ["attachments"] = summary.Attachments,
-        ["calls"] = summary.Calls,
+        ["records"] = summary.Records,
         ["contacts"] = summary.Contacts,
     };
 }

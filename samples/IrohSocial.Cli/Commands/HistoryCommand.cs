@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
+using IrohSocial.Media.Calls;
 
 namespace IrohSocial.Cli.Commands;
 
@@ -15,7 +16,7 @@ internal static class HistoryCommand
         {
             var output = new Output(console.Out, parse.GetValue(json));
             await using var node = await global.OpenAsync(parse, console, ct);
-            var calls = await node.Store.GetCallHistoryAsync(Math.Max(1, parse.GetValue(limit)), null, ct);
+            var calls = await CallManager.ReadHistoryAsync(node.Store, Math.Max(1, parse.GetValue(limit)), null, ct);
             foreach (var c in calls)
             {
                 output.Write(

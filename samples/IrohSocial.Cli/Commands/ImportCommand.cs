@@ -27,7 +27,7 @@ internal static class ImportCommand
             await using var file = File.OpenRead(path);
             var summary = await client.ImportAsync(file, passphrase, ct);
             writer.Write(
-                $"imported {summary.Messages} new message(s), {summary.Attachments} attachment file(s), {summary.Calls} call(s), {summary.Contacts} new contact(s) from {path}",
+                $"imported {summary.Messages} new message(s), {summary.Attachments} attachment file(s), {summary.Records} call(s) and other record(s), {summary.Contacts} new contact(s) from {path}",
                 ExportCommand.Summary("imported", summary, path, encrypted: true));
             return ExitCodes.Success;
         }, ct));

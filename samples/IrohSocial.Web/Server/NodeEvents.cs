@@ -96,7 +96,7 @@ public sealed partial class NodeEvents(IrohSocialHost host, EventStream stream, 
             receiveKbps = s.Stats.ReceiveBitrate / 1000,
             jitterBufferMs = s.Stats.JitterBufferDelay.TotalMilliseconds,
             latencyP50Ms = s.Stats.LatencyP50?.TotalMilliseconds,
-            concealedFrames = s.Stats.ConcealedFrames,
+            concealedFrames = s.Stats.Counters.ConcealedFrames,
             elapsedSeconds = call?.Elapsed.TotalSeconds ?? s.Stats.Elapsed.TotalSeconds,
             peerVideo = call?.PeerVideoEnabled ?? false,
             video = v is null ? null : new

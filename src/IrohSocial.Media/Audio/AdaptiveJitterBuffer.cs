@@ -1,3 +1,4 @@
+using IrohSocial.Media.Stats;
 
 namespace IrohSocial.Media.Audio;
 

@@ -1,454 +1,73 @@
 using IrohSocial.Crypto;
-using IrohSocial.Media.Audio;
 using IrohSocial.Media.Calls.Internal;
 using IrohSocial.Media.Stats;
-using IrohSocial.Media.Video;
-using IrohSocial.Messaging.Storage;
-using IrohSocial.Transport;
 
 namespace IrohSocial.Media.Calls;
 
 /// <summary>One voice (and maybe video) call, from the offer to its end. Created by <see cref="CallManager"/>.</summary>
 public sealed class Call
 {
-    private readonly Lock _gate = new();
-    private readonly TaskCompletionSource<CallEndReason> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly TaskCompletionSource _receivedAudioEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly TimeProvider _time;
-    private readonly CallManager _manager;
-    private CallState _state = CallState.Ringing;
-    private bool _muted;
-    private bool _videoEnabled;
-    private long _answeredAt;
-    private TimeSpan _duration;
-    private CallStats? _latestStats;
-    private CallVideoStats? _latestVideoStats;
-    private readonly CallQualityTracker _quality = new();
-    private CallLeg? _leg;
-
-    // Telemetry (MediaTelemetry): concealment already counted, legs started, and the caller's open call-setup activity.
-    internal long ConcealedFramesCounted;
-    internal int LegsStarted;
-    internal System.Diagnostics.Activity? SetupActivity;
-    // Replaced legs stay counted by reference, not by a snapshot: a detached leg keeps playing (and counting) until
-    // it is disposed, and a snapshot taken at detach missed those last frames.
-    private readonly List<CallLeg> _pastLegs = [];
-
-    internal Call(CallManager manager, Guid callId, EndpointId peer, CallDirection direction, CallMedia media, bool offeredVideo, byte[] callerSecret, TimeProvider time)
-    {
-        _manager = manager;
-        CallGuid = callId;
-        Id = callId.ToString();
-        Peer = peer;
-        Direction = direction;
-        Media = media;
-        _time = time;
-        CallerSecret = callerSecret;
-        OfferedVideo = offeredVideo;
-        StartedAt = time.GetUtcNow();
-        _videoEnabled = media.Video && media.VideoSource is not null;
-    }
+    internal Call(CallCore core) => Core = core;
 
     /// <summary>The call id (a UUID string, as in the Offer).</summary>
-    public string Id { get; }
+    public string Id => Core.Id;
 
     /// <summary>The other side.</summary>
-    public EndpointId Peer { get; }
+    public EndpointId Peer => Core.Peer;
 
     /// <summary>Whether this side placed or received the call.</summary>
-    public CallDirection Direction { get; }
+    public CallDirection Direction => Core.Direction;
 
     /// <summary>Ringing, active or ended.</summary>
-    public CallState State
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _state;
-            }
-        }
-    }
+    public CallState State => Core.State;
 
     /// <summary>When the call was offered (or the offer arrived).</summary>
-    public DateTimeOffset StartedAt { get; }
+    public DateTimeOffset StartedAt => Core.StartedAt;
 
     /// <summary>Mute: silence (DTX) is sent instead of the source; the stream and statistics stay alive.</summary>
     public bool Muted
     {
-        get
-        {
-            lock (_gate)
-            {
-                return _muted;
-            }
-        }
-
-        set
-        {
-            CallLeg? leg;
-            lock (_gate)
-            {
-                _muted = value;
-                leg = _leg;
-            }
-
-            leg?.SetMuted(value);
-        }
+        get => Core.Muted;
+        set => Core.Muted = value;
     }
 
     /// <summary>Whether this side sends video right now.</summary>
-    public bool VideoEnabled
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _videoEnabled;
-            }
-        }
-    }
+    public bool VideoEnabled => Core.VideoEnabled;
+
+    /// <summary>Whether the peer says its video is on (from its control messages).</summary>
+    public bool PeerVideoEnabled => Core.PeerVideoEnabled;
 
     /// <summary>Whether the peer offered (caller) or anyone used video so far; stored as had_video.</summary>
-    public bool HadVideo { get; private set; }
+    public bool HadVideo => Core.HadVideo;
 
     /// <summary>Time since the answer (the call timer); zero while ringing, frozen once ended.</summary>
-    public TimeSpan Elapsed
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _state switch
-                {
-                    CallState.Active => _time.GetElapsedTime(_answeredAt),
-                    CallState.Ended => _duration,
-                    _ => TimeSpan.Zero,
-                };
-            }
-        }
-    }
+    public TimeSpan Elapsed => Core.Elapsed;
 
     /// <summary>The latest audio statistics (every <see cref="CallOptions.StatsInterval"/>), or null before the first.</summary>
-    public CallStats? LatestStats => Volatile.Read(ref _latestStats);
+    public CallStats? LatestStats => Core.LatestStats;
 
     /// <summary>The latest video statistics, or null when no video flowed.</summary>
-    public CallVideoStats? LatestVideoStats => Volatile.Read(ref _latestVideoStats);
+    public CallVideoStats? LatestVideoStats => Core.LatestVideoStats;
 
     /// <summary>Running totals over the whole call.</summary>
-    public CallCounters Counters
-    {
-        get
-        {
-            lock (_gate)
-            {
-                var stats = _latestStats;
-                return new CallCounters(
-                    SumLocked(l => l.AudioFramesSent),
-                    SumLocked(l => l.AudioFramesPlayed),
-                    ConcealedFramesLocked(),
-                    SumLocked(l => l.VideoFramesSent),
-                    SumLocked(l => l.VideoFramesDecoded),
-                    stats?.LatencyP50,
-                    stats?.LatencyP95,
-                    SumLocked(l => l.VideoFramesSkipped),
-                    SumLocked(l => l.KeyframeRequestsSent),
-                    SumLocked(l => l.KeyframeRequestsReceived),
-                    SumLocked(l => l.KeyframeRequestsHonoured));
-            }
-        }
-    }
+    public CallCounters Counters => Core.Counters;
 
     /// <summary>Completes with the end reason when the call is over (its history row is written by then).</summary>
-    public Task<CallEndReason> Completion => _completion.Task;
+    public Task<CallEndReason> Completion => Core.Completion;
 
     /// <summary>
     /// Completes when the peer's audio stream ended normally and everything received was played (for example,
     /// the peer's file source ran out).
     /// </summary>
-    public Task ReceivedAudioEnded => _receivedAudioEnded.Task;
+    public Task ReceivedAudioEnded => Core.ReceivedAudioEnded;
+
+    internal CallCore Core { get; }
 
     /// <summary>Turns this side's video on or off mid-call; the peer sees the stream stop or resume.</summary>
-    /// <exception cref="InvalidOperationException">Turning video on without a <see cref="CallMedia.VideoSource"/>.</exception>
-    public async Task SetVideoEnabledAsync(bool enabled, CancellationToken cancellationToken = default)
-    {
-        if (enabled && Media.VideoSource is null)
-        {
-            throw new InvalidOperationException("The call has no video source.");
-        }
-
-        CallLeg? leg;
-        lock (_gate)
-        {
-            if (_state == CallState.Ended)
-            {
-                throw new InvalidOperationException("The call has ended.");
-            }
-
-            _videoEnabled = enabled;
-            HadVideo |= enabled;
-            leg = _leg;
-        }
-
-        if (leg is not null)
-        {
-            await leg.SetVideoEnabledAsync(enabled, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    internal Guid CallGuid { get; }
-
-    internal CallMedia Media { get; private set; }
-
-    /// <summary>The callee's answer: its devices replace the empty ones the offer created.</summary>
-    internal void UseAnswerMedia(CallMedia media, byte[] calleeSecret)
-    {
-        lock (_gate)
-        {
-            Media = media;
-            CalleeSecret = calleeSecret;
-            _videoEnabled = media.Video && media.VideoSource is not null;
-        }
-    }
-
-    internal bool OfferedVideo { get; }
-
-    internal byte[] CallerSecret { get; }
-
-    internal byte[]? CalleeSecret { get; set; }
-
-    /// <summary>Where the caller dials (and redials after a drop); null on the callee's side.</summary>
-    internal EndpointAddr? PeerAddress { get; init; }
-
-    internal bool IsCaller => Direction == CallDirection.Outgoing;
-
-    internal IAudioSource AudioSource => Media.AudioSource ?? _silence;
-
-    internal IAudioSink AudioSink => Media.AudioSink ?? _discard;
-
-    internal CallLeg? Leg
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _leg;
-            }
-        }
-    }
-
-    /// <summary>Epochs of this call's legs: the next one this side opens (the caller) or the ones it accepted (the callee).</summary>
-    internal LegEpochs Epochs { get; } = new();
-
-    private readonly SilenceSource _silence = new();
-    private readonly DiscardAudioSink _discard = new();
-
-    internal bool TryActivate()
-    {
-        lock (_gate)
-        {
-            if (_state != CallState.Ringing)
-            {
-                return false;
-            }
-
-            _state = CallState.Active;
-            _answeredAt = _time.GetTimestamp();
-            HadVideo |= _videoEnabled;
-            return true;
-        }
-    }
-
-    /// <summary>Moves to Ended once; returns false when it already ended.</summary>
-    internal bool TryEnd(out CallLeg? leg)
-    {
-        lock (_gate)
-        {
-            leg = null;
-            if (_state == CallState.Ended)
-            {
-                return false;
-            }
-
-            _duration = _state == CallState.Active ? _time.GetElapsedTime(_answeredAt) : TimeSpan.Zero;
-            _state = CallState.Ended;
-            leg = DetachLegLocked();
-            // No leg can start any more: the secrets every leg key derives from are not needed and are wiped.
-            System.Security.Cryptography.CryptographicOperations.ZeroMemory(CallerSecret);
-            System.Security.Cryptography.CryptographicOperations.ZeroMemory(CalleeSecret);
-            return true;
-        }
-    }
-
-    internal void Complete(CallEndReason reason) => _completion.TrySetResult(reason);
-
-    /// <summary>Installs a new leg; returns the one it replaces. Fails when the call is not active.</summary>
-    internal bool TryAttachLeg(CallLeg leg, out CallLeg? previous)
-    {
-        lock (_gate)
-        {
-            previous = null;
-            if (_state != CallState.Active)
-            {
-                return false;
-            }
-
-            previous = DetachLegLocked();
-            _leg = leg;
-            return true;
-        }
-    }
-
-    /// <summary>Removes a lost leg (if still current), keeping its counters.</summary>
-    internal bool TryDetachLeg(CallLeg leg)
-    {
-        lock (_gate)
-        {
-            if (!ReferenceEquals(_leg, leg))
-            {
-                return false;
-            }
-
-            DetachLegLocked();
-            return true;
-        }
-    }
-
-    private long ConcealedFramesLocked() => SumLocked(l => l.ConcealedFrames);
-
-    private long SumLocked(Func<CallLeg, long> counter) => _pastLegs.Sum(counter) + (_leg is { } current ? counter(current) : 0);
-
-    private CallLeg? DetachLegLocked()
-    {
-        var leg = _leg;
-        if (leg is not null)
-        {
-            _pastLegs.Add(leg);
-            _leg = null;
-        }
-
-        return leg;
-    }
-
-    internal TimeSpan Duration
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _duration;
-            }
-        }
-    }
-
-    internal void OnStats(CallStats stats, CallVideoStats? video)
-    {
-        // The frame counts are the call's running totals over every connection so far (concealment is the number
-        // Counters reports), not the current connection's own counts, which restart with each connection.
-        CallQuality? qualityWas;
-        lock (_gate)
-        {
-            stats = stats with
-            {
-                ConcealedFrames = ConcealedFramesLocked(),
-                LateFrames = SumLocked(l => l.LateFrames),
-                FecRecoveredFrames = SumLocked(l => l.FecRecoveredFrames),
-                RejectedFrames = SumLocked(l => l.RejectedAudioFrames),
-            };
-            (var concealment, qualityWas) = _quality.Update(stats);
-            stats = stats with { ConcealmentFraction = concealment, Quality = _quality.Level, Path = Leg?.Connection.Path };
-        }
-
-        Volatile.Write(ref _latestStats, stats);
-        if (video is not null)
-        {
-            Volatile.Write(ref _latestVideoStats, video);
-        }
-
-        _manager.OnStats(this, stats, video);
-        if (qualityWas is { } previous)
-        {
-            _manager.OnQualityChanged(this, previous, stats);
-        }
-    }
-
-    internal void OnReceivedAudioCompleted(Task completion)
-    {
-        if (completion.IsCompletedSuccessfully)
-        {
-            _receivedAudioEnded.TrySetResult();
-        }
-    }
-
-    /// <summary>Whether the peer says its video is on (from its control messages).</summary>
-    public bool PeerVideoEnabled { get; private set; }
-
-    internal void OnPeerVideoChanged(bool enabled)
-    {
-        PeerVideoEnabled = enabled;
-        if (enabled)
-        {
-            MarkVideoUsed();
-        }
-    }
-
-    private readonly SemaphoreSlim _ivfGate = new(1, 1);
-    private IvfWriter? _ivf;
-
-    /// <summary>Appends a received frame to the call's IVF output: one file for the whole call, across toggles and reconnects.</summary>
-    internal async ValueTask WriteReceivedVideoAsync(VideoFrameHeader header, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
-    {
-        if (Media.ReceivedVideoIvf is not { } stream)
-        {
-            return;
-        }
-
-        await _ivfGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (State == CallState.Ended)
-            {
-                return;
-            }
-
-            _ivf ??= new IvfWriter(stream, header.Width, header.Height, leaveOpen: true);
-            await _ivf.WriteFrameAsync(payload, (long)header.TimestampUs, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _ivfGate.Release();
-        }
-    }
-
-    /// <summary>Finishes the IVF output (its header gets the frame count); the stream stays open for the app.</summary>
-    internal async ValueTask CloseReceivedVideoAsync()
-    {
-        await _ivfGate.WaitAsync().ConfigureAwait(false);
-        try
-        {
-            if (_ivf is not null)
-            {
-                await _ivf.DisposeAsync().ConfigureAwait(false);
-                _ivf = null;
-            }
-        }
-        finally
-        {
-            _ivfGate.Release();
-        }
-    }
-
-    /// <summary>Set when this side hangs up: a connection closing from now on is the end, not a drop to restore.</summary>
-    internal bool Ending { get; set; }
-
-    internal void MarkVideoUsed()
-    {
-        lock (_gate)
-        {
-            HadVideo = true;
-        }
-    }
+    /// <exception cref="InvalidOperationException">Turning video on without a <see cref="CallMedia.VideoSource"/>, or the call has ended.</exception>
+    public Task SetVideoEnabledAsync(bool enabled, CancellationToken cancellationToken = default) =>
+        Core.SetVideoEnabledAsync(enabled, cancellationToken);
 
     /// <inheritdoc />
-    public override string ToString() => $"{Id} ({Direction}, {State}) with {Peer.ToShortString()}";
+    public override string ToString() => Core.ToString();
 }

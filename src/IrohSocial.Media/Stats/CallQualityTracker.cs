@@ -23,7 +23,7 @@ internal sealed class CallQualityTracker
     public CallQuality Level { get; private set; } = CallQuality.Good;
 
     /// <summary>
-    /// Takes the next figures (whose <see cref="CallStats.ConcealedFrames"/> is a running total). Returns the
+    /// Takes the next figures (whose <see cref="CallCounters.ConcealedFrames"/> of <see cref="CallStats.Counters"/> is a running total). Returns the
     /// interval's concealed share and the level before, when this interval changed it.
     /// </summary>
     public (double Concealment, CallQuality? ChangedFrom) Update(CallStats stats)
@@ -32,11 +32,11 @@ internal sealed class CallQualityTracker
         if (_lastAt is { } last && stats.Timestamp > last)
         {
             var frames = (stats.Timestamp - last).TotalSeconds * FramesPerSecond;
-            concealment = Math.Clamp((stats.ConcealedFrames - _lastConcealed) / frames, 0, 1);
+            concealment = Math.Clamp((stats.Counters.ConcealedFrames - _lastConcealed) / frames, 0, 1);
         }
 
         _lastAt = stats.Timestamp;
-        _lastConcealed = stats.ConcealedFrames;
+        _lastConcealed = stats.Counters.ConcealedFrames;
         var interval = CallStatsCalculator.Classify(Math.Max(stats.LossFraction, stats.RemoteLossFraction ?? 0), stats.Jitter, stats.RoundTripTime, concealment);
         var before = Level;
         if (interval >= Level)

@@ -39,23 +39,12 @@ public sealed record CallStats
     public TimeSpan JitterBufferTarget { get; init; }
 
     /// <summary>
-    /// Frames played out of packet-loss concealment since the start (lost, late, unreadable or inserted to grow the
-    /// buffer; <see cref="Audio.JitterBufferSnapshot.PlayedConcealmentFrames"/>). In a call's statistics this is the
-    /// call's running total over all its connections, the same number as <see cref="Calls.CallCounters.ConcealedFrames"/>.
+    /// Running totals: in a call's statistics the call's own (<see cref="Calls.Call.Counters"/>, over all its
+    /// connections); from a bare calculator the received-audio ones of that receiver (concealed, FEC-recovered, late
+    /// and rejected frames; concealment counts every frame played out of it, see
+    /// <see cref="JitterBufferSnapshot.PlayedConcealmentFrames"/>).
     /// </summary>
-    public long ConcealedFrames { get; init; }
-
-    /// <summary>Lost frames rebuilt from in-band FEC since the start (in a call's statistics: over all its connections).</summary>
-    public long FecRecoveredFrames { get; init; }
-
-    /// <summary>Frames that arrived too late to play, since the start (in a call's statistics: over all its connections).</summary>
-    public long LateFrames { get; init; }
-
-    /// <summary>
-    /// Frames dropped before the jitter buffer (wrong key or call, replayed, malformed), since the start (in a call's
-    /// statistics: over all its connections).
-    /// </summary>
-    public long RejectedFrames { get; init; }
+    public CallCounters Counters { get; init; } = new();
 
     /// <summary>Median capture-to-playout latency over recent frames (sender timestamp to local playout); null before playout.</summary>
     public TimeSpan? LatencyP50 { get; init; }

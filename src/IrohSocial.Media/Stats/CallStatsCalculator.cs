@@ -1,4 +1,3 @@
-using IrohSocial.Media.Audio;
 
 namespace IrohSocial.Media.Stats;
 
@@ -118,10 +117,13 @@ internal sealed class CallStatsCalculator
                 ReceiveBitrate = seconds > 0 ? (received - _lastBytesReceived) * 8 / seconds : 0,
                 JitterBufferDelay = playout?.CurrentDelay ?? TimeSpan.Zero,
                 JitterBufferTarget = playout?.TargetDelay ?? TimeSpan.Zero,
-                ConcealedFrames = playout?.PlayedConcealmentFrames ?? 0,
-                FecRecoveredFrames = playout?.FecRecoveredFrames ?? 0,
-                LateFrames = playout?.LateFrames ?? 0,
-                RejectedFrames = rejectedFrames,
+                Counters = new CallCounters
+                {
+                    ConcealedFrames = playout?.PlayedConcealmentFrames ?? 0,
+                    FecRecoveredFrames = playout?.FecRecoveredFrames ?? 0,
+                    LateFrames = playout?.LateFrames ?? 0,
+                    RejectedFrames = rejectedFrames,
+                },
                 LatencyP50 = latencies.Length == 0 ? null : TimeSpan.FromMilliseconds(Percentile(latencies, 0.50)),
                 LatencyP95 = latencies.Length == 0 ? null : TimeSpan.FromMilliseconds(Percentile(latencies, 0.95)),
                 Quality = Classify(Math.Max(intervalLoss, _remoteLoss ?? 0), jitter, _rttMs is double r ? TimeSpan.FromMilliseconds(r) : null),

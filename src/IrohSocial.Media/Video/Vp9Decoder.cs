@@ -13,7 +13,7 @@ internal sealed unsafe class Vp9Decoder : IDisposable
 
     /// <summary>Creates a decoder.</summary>
     /// <param name="threads">Decoder threads (1..64).</param>
-    /// <exception cref="VideoException"><see cref="VideoError.CodecUnavailable"/> or <see cref="VideoError.CodecInitFailed"/>.</exception>
+    /// <exception cref="MediaException"><see cref="MediaError.CodecUnavailable"/> or <see cref="MediaError.CodecInitFailed"/>.</exception>
     public Vp9Decoder(int threads = 1)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
@@ -26,7 +26,7 @@ internal sealed unsafe class Vp9Decoder : IDisposable
         {
             var message = VpxErrors.Describe(status, _context);
             _context.Dispose();
-            throw new VideoException(VideoError.CodecInitFailed, $"vpx_codec_dec_init_ver failed: {message}");
+            throw new MediaException(MediaError.CodecInitFailed, $"vpx_codec_dec_init_ver failed: {message}");
         }
     }
 

@@ -38,7 +38,7 @@ internal sealed unsafe class Vp9Encoder : IDisposable
     /// <summary>Creates an encoder; the libvpx context is created with the first frame.</summary>
     /// <param name="options">Settings; <see cref="Vp9EncoderOptions.Default"/> when null.</param>
     /// <param name="logger">Receives (re)initialisation and scaling events.</param>
-    /// <exception cref="VideoException"><see cref="VideoError.CodecUnavailable"/> when libvpx is missing.</exception>
+    /// <exception cref="MediaException"><see cref="MediaError.CodecUnavailable"/> when libvpx is missing.</exception>
     public Vp9Encoder(Vp9EncoderOptions? options = null, ILogger? logger = null)
     {
         _options = options ?? Vp9EncoderOptions.Default;
@@ -74,7 +74,7 @@ internal sealed unsafe class Vp9Encoder : IDisposable
     /// </summary>
     /// <param name="frame">The picture; any size. The encoder does not keep it.</param>
     /// <param name="forceKeyframe">Produce a keyframe now (e.g. the receiver asked for one after loss).</param>
-    /// <exception cref="VideoException"><see cref="VideoError.EncodeFailed"/> or <see cref="VideoError.CodecInitFailed"/>.</exception>
+    /// <exception cref="MediaException"><see cref="MediaError.EncodeFailed"/> or <see cref="MediaError.CodecInitFailed"/>.</exception>
     public IReadOnlyList<EncodedVideoFrame> Encode(I420Frame frame, bool forceKeyframe = false)
     {
         ArgumentNullException.ThrowIfNull(frame);
@@ -104,7 +104,7 @@ internal sealed unsafe class Vp9Encoder : IDisposable
 
             var flags = forceKeyframe ? Vpx.VPX_EFLAG_FORCE_KF : 0;
             var status = Vpx.vpx_codec_encode(context, &image, _nextFrameIndex, new(1), new(flags), new(Vpx.VPX_DL_REALTIME));
-            VpxErrors.ThrowIfFailed(status, context, VideoError.EncodeFailed, "vpx_codec_encode");
+            VpxErrors.ThrowIfFailed(status, context, MediaError.EncodeFailed, "vpx_codec_encode");
             _nextFrameIndex++;
 
             void* iterator = null;
@@ -138,7 +138,7 @@ internal sealed unsafe class Vp9Encoder : IDisposable
             _config.rc_target_bitrate = (uint)kbps;
             fixed (vpx_codec_enc_cfg_t* config = &_config)
             {
-                VpxErrors.ThrowIfFailed(Vpx.vpx_codec_enc_config_set(_context, config), _context, VideoError.EncodeFailed, "vpx_codec_enc_config_set");
+                VpxErrors.ThrowIfFailed(Vpx.vpx_codec_enc_config_set(_context, config), _context, MediaError.EncodeFailed, "vpx_codec_enc_config_set");
             }
         }
     }
@@ -205,7 +205,7 @@ internal sealed unsafe class Vp9Encoder : IDisposable
         var status = Vpx.vpx_codec_enc_config_default(iface, &config, 0);
         if (status != vpx_codec_err_t.VPX_CODEC_OK)
         {
-            throw new VideoException(VideoError.CodecInitFailed, $"vpx_codec_enc_config_default failed: {status}");
+            throw new MediaException(MediaError.CodecInitFailed, $"vpx_codec_enc_config_default failed: {status}");
         }
 
         // Realtime settings as WebRTC uses them for VP9: one pass CBR, no lag, no frame dropping (the call layer
@@ -236,7 +236,7 @@ internal sealed unsafe class Vp9Encoder : IDisposable
         try
         {
             status = Vpx.vpx_codec_enc_init_ver(context, iface, &config, default, Vpx.VPX_ENCODER_ABI_VERSION);
-            VpxErrors.ThrowIfFailed(status, context, VideoError.CodecInitFailed, "vpx_codec_enc_init_ver");
+            VpxErrors.ThrowIfFailed(status, context, MediaError.CodecInitFailed, "vpx_codec_enc_init_ver");
             Control(context, vp8e_enc_control_id.VP8E_SET_CPUUSED, _options.CpuUsed);
             Control(context, vp8e_enc_control_id.VP9E_SET_AQ_MODE, 3);
             Control(context, vp8e_enc_control_id.VP8E_SET_STATIC_THRESHOLD, 1);
@@ -273,12 +273,12 @@ internal sealed unsafe class Vp9Encoder : IDisposable
 
         var scaling = new vpx_scaling_mode_t { h_scaling_mode = mode, v_scaling_mode = mode };
         var status = Vpx.vpx_codec_control_(_context!, (int)vp8e_enc_control_id.VP8E_SET_SCALEMODE, &scaling);
-        VpxErrors.ThrowIfFailed(status, _context!, VideoError.EncodeFailed, "VP8E_SET_SCALEMODE");
+        VpxErrors.ThrowIfFailed(status, _context!, MediaError.EncodeFailed, "VP8E_SET_SCALEMODE");
         _scaleMode = mode;
         var (width, height) = GetEncodedSize(SourceWidth, SourceHeight);
         VideoLog.EncoderScaled(_logger, SourceWidth, SourceHeight, width, height);
     }
 
     private static void Control(VpxCodecContextHandle context, vp8e_enc_control_id id, int value) =>
-        VpxErrors.ThrowIfFailed(Vpx.vpx_codec_control_(context, (int)id, value), context, VideoError.CodecInitFailed, id.ToString());
+        VpxErrors.ThrowIfFailed(Vpx.vpx_codec_control_(context, (int)id, value), context, MediaError.CodecInitFailed, id.ToString());
 }

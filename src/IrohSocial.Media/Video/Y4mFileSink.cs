@@ -5,7 +5,7 @@ namespace IrohSocial.Media.Video;
 
 /// <summary>
 /// Writes pictures to a YUV4MPEG2 (<c>.y4m</c>) file as 8-bit 4:2:0 (<c>C420jpeg</c>). Y4M has one size per file, so
-/// every frame must match the <see cref="VideoFormat"/> given at creation (<see cref="VideoError.FrameSizeMismatch"/>
+/// every frame must match the <see cref="VideoFormat"/> given at creation (<see cref="MediaError.FrameSizeMismatch"/>
 /// otherwise).
 /// </summary>
 public sealed class Y4mFileSink : IVideoSink
@@ -51,8 +51,8 @@ public sealed class Y4mFileSink : IVideoSink
         ArgumentNullException.ThrowIfNull(frame);
         if (frame.Width != Format.Width || frame.Height != Format.Height)
         {
-            throw new VideoException(
-                VideoError.FrameSizeMismatch,
+            throw new MediaException(
+                MediaError.FrameSizeMismatch,
                 $"Frame is {frame.Width}x{frame.Height} but the Y4M file is {Format.Width}x{Format.Height}.");
         }
 

@@ -6,8 +6,8 @@ namespace IrohSocial.Media.Video;
 /// <summary>
 /// Reads pictures from a YUV4MPEG2 (<c>.y4m</c>) file of 8-bit 4:2:0 frames (<c>C420</c>, <c>C420jpeg</c>,
 /// <c>C420paldv</c>, <c>C420mpeg2</c> or no <c>C</c> tag). Other chroma formats or bit depths are rejected with
-/// <see cref="VideoError.UnsupportedFormat"/>; a malformed header or a truncated frame with
-/// <see cref="VideoError.InvalidData"/>.
+/// <see cref="MediaError.UnsupportedVideoFormat"/>; a malformed header or a truncated frame with
+/// <see cref="MediaError.InvalidVideoData"/>.
 /// </summary>
 public sealed class Y4mFileSource : IVideoSource
 {
@@ -39,7 +39,7 @@ public sealed class Y4mFileSource : IVideoSource
         try
         {
             var header = await ReadLineAsync(stream, cancellationToken).ConfigureAwait(false)
-                ?? throw new VideoException(VideoError.InvalidData, "Empty Y4M file.");
+                ?? throw new MediaException(MediaError.InvalidVideoData, "Empty Y4M file.");
             return new Y4mFileSource(stream, ParseHeader(header), loop);
         }
         catch
@@ -66,7 +66,7 @@ public sealed class Y4mFileSource : IVideoSource
 
         if (marker != "FRAME" && !marker.StartsWith("FRAME ", StringComparison.Ordinal))
         {
-            throw new VideoException(VideoError.InvalidData, "Expected a Y4M FRAME marker.");
+            throw new MediaException(MediaError.InvalidVideoData, "Expected a Y4M FRAME marker.");
         }
 
         var frame = new I420Frame(Format.Width, Format.Height);
@@ -75,7 +75,7 @@ public sealed class Y4mFileSource : IVideoSource
             var read = await _stream.ReadAtLeastAsync(frame.Data, frame.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
             if (read != frame.Length)
             {
-                throw new VideoException(VideoError.InvalidData, "Truncated Y4M frame.");
+                throw new MediaException(MediaError.InvalidVideoData, "Truncated Y4M frame.");
             }
 
             return frame;
@@ -95,7 +95,7 @@ public sealed class Y4mFileSource : IVideoSource
         var tokens = header.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         if (tokens.Length == 0 || tokens[0] != "YUV4MPEG2")
         {
-            throw new VideoException(VideoError.InvalidData, "Not a YUV4MPEG2 file.");
+            throw new MediaException(MediaError.InvalidVideoData, "Not a YUV4MPEG2 file.");
         }
 
         int? width = null, height = null;
@@ -115,7 +115,7 @@ public sealed class Y4mFileSource : IVideoSource
                     var parts = value.Split(':');
                     if (parts.Length != 2)
                     {
-                        throw new VideoException(VideoError.InvalidData, "Bad Y4M frame rate.");
+                        throw new MediaException(MediaError.InvalidVideoData, "Bad Y4M frame rate.");
                     }
 
                     fpsNum = ParsePositive(parts[0], "frame rate");
@@ -124,14 +124,14 @@ public sealed class Y4mFileSource : IVideoSource
                 case 'C':
                     if (!SupportedColorSpaces.Contains(value))
                     {
-                        throw new VideoException(VideoError.UnsupportedFormat, $"Y4M colour space C{value} is not supported; only 8-bit 4:2:0.");
+                        throw new MediaException(MediaError.UnsupportedVideoFormat, $"Y4M colour space C{value} is not supported; only 8-bit 4:2:0.");
                     }
 
                     break;
                 case 'I':
                     if (value is not ("p" or "?"))
                     {
-                        throw new VideoException(VideoError.UnsupportedFormat, "Interlaced Y4M is not supported.");
+                        throw new MediaException(MediaError.UnsupportedVideoFormat, "Interlaced Y4M is not supported.");
                     }
 
                     break;
@@ -142,7 +142,7 @@ public sealed class Y4mFileSource : IVideoSource
 
         if (width is null || height is null || width > I420Frame.MaxDimension || height > I420Frame.MaxDimension)
         {
-            throw new VideoException(VideoError.InvalidData, "Y4M header needs W and H within limits.");
+            throw new MediaException(MediaError.InvalidVideoData, "Y4M header needs W and H within limits.");
         }
 
         return new VideoFormat(width.Value, height.Value, fpsNum, fpsDen);
@@ -151,7 +151,7 @@ public sealed class Y4mFileSource : IVideoSource
     private static int ParsePositive(string value, string what) =>
         int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
             ? n
-            : throw new VideoException(VideoError.InvalidData, $"Bad Y4M {what}.");
+            : throw new MediaException(MediaError.InvalidVideoData, $"Bad Y4M {what}.");
 
     // Y4M headers are short ASCII lines ended by '\n'; reading byte by byte keeps the stream positioned at the pixels.
     private static async ValueTask<string?> ReadLineAsync(Stream stream, CancellationToken cancellationToken)
@@ -163,7 +163,7 @@ public sealed class Y4mFileSource : IVideoSource
             var read = await stream.ReadAsync(one, cancellationToken).ConfigureAwait(false);
             if (read == 0)
             {
-                return line.Length == 0 ? null : throw new VideoException(VideoError.InvalidData, "Truncated Y4M header.");
+                return line.Length == 0 ? null : throw new MediaException(MediaError.InvalidVideoData, "Truncated Y4M header.");
             }
 
             if (one[0] == (byte)'\n')
@@ -173,7 +173,7 @@ public sealed class Y4mFileSource : IVideoSource
 
             if (line.Length >= MaxHeaderLength || one[0] < 0x20 || one[0] > 0x7e)
             {
-                throw new VideoException(VideoError.InvalidData, "Malformed Y4M header.");
+                throw new MediaException(MediaError.InvalidVideoData, "Malformed Y4M header.");
             }
 
             line.Append((char)one[0]);

@@ -31,6 +31,6 @@ public sealed record BackupOptions
 /// <summary>What an export wrote or an import added.</summary>
 /// <param name="Messages">Messages in the file (export) or newly stored (import; ones already present are skipped).</param>
 /// <param name="Attachments">Attachment files included (export) or written (import).</param>
-/// <param name="Calls">Call-history entries.</param>
+/// <param name="Records">Extension records, such as call-history entries (import: replaced by kind and id).</param>
 /// <param name="Contacts">Saved peer addresses (import: only peers without one are filled in).</param>
-public sealed record BackupSummary(int Messages, int Attachments, int Calls, int Contacts);
+public sealed record BackupSummary(int Messages, int Attachments, int Records, int Contacts);

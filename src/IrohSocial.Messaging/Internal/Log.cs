@@ -69,4 +69,7 @@ internal static partial class Log
 
     [LoggerMessage(4066, LogLevel.Information, "Our address changed since contacts were last told ({Previous} -> {Current}); telling them")]
     public static partial void AddressChanged(ILogger logger, string previous, string current);
+
+    [LoggerMessage(4075, LogLevel.Warning, "Left out a stored '{Kind}' record whose body no longer decodes ({Error})")]
+    public static partial void UnreadableRecord(ILogger logger, string kind, string error);
 }

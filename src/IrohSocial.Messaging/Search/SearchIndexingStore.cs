@@ -66,8 +66,8 @@ internal sealed class SearchIndexingStore(IMessagingStore inner, int denseMatche
     public ValueTask<byte[]?> LoadSessionAsync(EndpointId peer, CancellationToken cancellationToken = default) =>
         Inner.LoadSessionAsync(peer, cancellationToken);
 
-    public ValueTask<IReadOnlyList<CallRecord>> GetCallHistoryAsync(int limit, DateTimeOffset? before, CancellationToken cancellationToken = default) =>
-        Inner.GetCallHistoryAsync(limit, before, cancellationToken);
+    public ValueTask<IReadOnlyList<StoredRecord>> GetRecordsAsync(string? kind, EndpointId? peer, int limit, DateTimeOffset? before, CancellationToken cancellationToken = default) =>
+        Inner.GetRecordsAsync(kind, peer, limit, before, cancellationToken);
 
     /// <summary>Does nothing: the app owns its store and disposes it after the client.</summary>
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;

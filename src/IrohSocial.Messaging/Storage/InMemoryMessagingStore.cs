@@ -16,7 +16,7 @@ public sealed partial class InMemoryMessagingStore : IMessagingStore
     private readonly Dictionary<string, long> _outboxIndex = new(StringComparer.Ordinal);
     private readonly Dictionary<EndpointId, byte[]> _sessions = [];
     private readonly Dictionary<EndpointId, string> _peers = [];
-    private readonly Dictionary<string, CallRecord> _calls = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Kind, string Id), StoredRecord> _records = [];
     private readonly HashSet<(EndpointId Peer, string ControlId)> _seenControls = [];
     private long _sequence;
 
@@ -98,8 +98,8 @@ public sealed partial class InMemoryMessagingStore : IMessagingStore
             case SavePeerAddress p:
                 _peers[p.Peer] = p.Ticket;
                 break;
-            case SaveCall c:
-                _calls[c.Call.CallId] = c.Call;
+            case SaveRecord r:
+                _records[(r.Record.Kind, r.Record.Id)] = r.Record with { Body = r.Record.Body.ToArray() };
                 break;
             case RememberControl r:
                 _seenControls.Add((r.Peer, r.ControlId));
@@ -261,15 +261,17 @@ public sealed partial class InMemoryMessagingStore : IMessagingStore
     }
 
     /// <inheritdoc />
-    public ValueTask<IReadOnlyList<CallRecord>> GetCallHistoryAsync(int limit, DateTimeOffset? before, CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyList<StoredRecord>> GetRecordsAsync(string? kind, EndpointId? peer, int limit, DateTimeOffset? before, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
         lock (_gate)
         {
-            IReadOnlyList<CallRecord> result = _calls.Values
-                .Where(c => before is null || c.StartedAt < before)
-                .OrderByDescending(c => c.StartedAt)
+            IReadOnlyList<StoredRecord> result = _records.Values
+                .Where(r => (kind is null || r.Kind == kind) && (peer is null || r.Peer == peer) && (before is null || r.Time < before))
+                .OrderByDescending(r => r.Time)
+                .ThenByDescending(r => r.Id, StringComparer.Ordinal)
                 .Take(limit)
+                .Select(r => r with { Body = r.Body.ToArray() })
                 .ToList();
             return ValueTask.FromResult(result);
         }

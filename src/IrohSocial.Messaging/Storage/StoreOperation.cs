@@ -41,8 +41,8 @@ public sealed record RecordOutboxAttempt(string EntryId, int Attempts, DateTimeO
 /// <summary>Remembers how to reach a peer (an address ticket) so the outbox can redial it after a restart.</summary>
 public sealed record SavePeerAddress(EndpointId Peer, string Ticket) : StoreOperation;
 
-/// <summary>Appends a call to the call history (replaces an entry with the same call id).</summary>
-public sealed record SaveCall(CallRecord Call) : StoreOperation;
+/// <summary>Saves an extension record (replaces one with the same kind and id).</summary>
+public sealed record SaveRecord(StoredRecord Record) : StoreOperation;
 
 /// <summary>Remembers that a control with this id from <paramref name="Peer"/> was applied, so a retry or replay of it is dropped.</summary>
 public sealed record RememberControl(EndpointId Peer, string ControlId) : StoreOperation;

@@ -1,5 +1,4 @@
 using IrohSocial.Crypto;
-using IrohSocial.Messaging.Storage;
 using Microsoft.Data.Sqlite;
 
 namespace IrohSocial.Storage.Sqlite.Internal;
@@ -117,9 +116,8 @@ internal static class MetadataSchema
         connection.CreateFunction("iroh_call_tag", (string id) => directory.CallTag(id), isDeterministic: true);
         connection.CreateFunction("iroh_seal_call", (string id, byte[] peer, long direction, long startedMs, long durationMs, long video, long reason) =>
         {
-            var call = new CallRecord(id, new EndpointId(peer), (CallDirection)direction, DateTimeOffset.FromUnixTimeMilliseconds(startedMs),
-                TimeSpan.FromMilliseconds(durationMs), video != 0, (CallEndReason)reason);
-            return sealer.Seal(RowCodec.EncodeCall(call), RowCodec.CallBinding(directory.CallTag(id)));
+            var call = new LegacyCallRow(id, new EndpointId(peer), checked((byte)direction), startedMs, durationMs, video != 0, checked((byte)reason));
+            return sealer.Seal(call.Encode(), LegacyCallRow.Binding(directory.CallTag(id)));
         });
     }
 }

@@ -54,6 +54,8 @@ internal static class Migrations
         GroupSchema.Migration,
         // 4 -> 5: metadata at rest (blind-indexed peers; sealed times, schedules, tickets and call rows).
         MetadataSchema.Migration,
+        // 5 -> 6: extension records (call rows become records of kind "call.record").
+        RecordSchema.Migration,
     ];
 
     /// <summary>The schema version this build writes.</summary>

@@ -53,7 +53,7 @@ public sealed class TargetOracleTests
         {
             0 => Storage.Sqlite.Internal.RowCodec.TryDecodeTime(data, out _),
             1 => Storage.Sqlite.Internal.RowCodec.TryDecodeSchedule(data, out _, out _, out _),
-            _ => Storage.Sqlite.Internal.RowCodec.TryDecodeCall(data) is not null,
+            _ => Storage.Sqlite.Internal.LegacyCallRow.TryDecode(data) is not null,
         };
         Assert.Equal(decodes, decoded);
         FuzzTargets.Get("store-row").Run(input);

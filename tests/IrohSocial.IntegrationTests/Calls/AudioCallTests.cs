@@ -73,9 +73,9 @@ public sealed class AudioCallTests
 
         Assert.NotNull(incoming.LatestStats);
         // One concealment number: counters and the final statistics agree.
-        Assert.Equal(counters.ConcealedFrames, incoming.LatestStats.ConcealedFrames);
+        Assert.Equal(counters.ConcealedFrames, incoming.LatestStats.Counters.ConcealedFrames);
         TestContext.Current.TestOutputHelper?.WriteLine(
-            $"correlation {correlation:F3} lag {lag}, duration {output.Length - input.Length:+0;-0} samples, p50 {counters.LatencyP50?.TotalMilliseconds} ms, p95 {counters.LatencyP95?.TotalMilliseconds} ms, rtt {incoming.LatestStats!.RoundTripTime?.TotalMilliseconds} ms");
+            $"correlation {correlation:F3} lag {lag}, duration {output.Length - input.Length:+0;-0} samples, p50 {incoming.LatestStats?.LatencyP50?.TotalMilliseconds} ms, p95 {incoming.LatestStats?.LatencyP95?.TotalMilliseconds} ms, rtt {incoming.LatestStats!.RoundTripTime?.TotalMilliseconds} ms");
 
         CallRecord aliceRow = Assert.Single(await nodes.Alice.Calls.GetHistoryAsync(cancellationToken: Ct));
         CallRecord bobRow = Assert.Single(await nodes.Bob.Calls.GetHistoryAsync(cancellationToken: Ct));
@@ -140,7 +140,7 @@ public sealed class AudioCallTests
             proxy.Plan = new FaultPlan { Delay = TimeSpan.FromMilliseconds(300) };
             await WaitUntilAsync(() => incoming.Counters.ConcealedFrames > 0);
             proxy.Plan = FaultPlan.None;
-            await WaitUntilAsync(() => incoming.LatestStats?.ConcealedFrames > 0);
+            await WaitUntilAsync(() => incoming.LatestStats?.Counters.ConcealedFrames > 0);
             long concealedOnFirstConnection = incoming.Counters.ConcealedFrames;
             CallStats onFirstConnection = incoming.LatestStats!;
 
@@ -152,14 +152,14 @@ public sealed class AudioCallTests
             await incoming.ReceivedAudioEnded.WaitAsync(TimeSpan.FromSeconds(30), Ct);
 
             CallCounters counters = incoming.Counters;
-            TestContext.Current.TestOutputHelper?.WriteLine($"concealed: first connection {concealedOnFirstConnection}, counters {counters.ConcealedFrames}, stats {incoming.LatestStats?.ConcealedFrames}, played {counters.AudioFramesPlayed}");
+            TestContext.Current.TestOutputHelper?.WriteLine($"concealed: first connection {concealedOnFirstConnection}, counters {counters.ConcealedFrames}, stats {incoming.LatestStats?.Counters.ConcealedFrames}, played {counters.AudioFramesPlayed}");
             Assert.True(counters.ConcealedFrames >= concealedOnFirstConnection);
             // One number from one source: the final statistics carry the call's running total, over both connections.
-            Assert.Equal(counters.ConcealedFrames, incoming.LatestStats!.ConcealedFrames);
+            Assert.Equal(counters.ConcealedFrames, incoming.LatestStats!.Counters.ConcealedFrames);
             // The other frame counts are running totals too: the second connection does not start them from zero.
-            Assert.True(incoming.LatestStats.LateFrames >= onFirstConnection.LateFrames, $"late {incoming.LatestStats.LateFrames} < {onFirstConnection.LateFrames}");
-            Assert.True(incoming.LatestStats.FecRecoveredFrames >= onFirstConnection.FecRecoveredFrames);
-            Assert.True(incoming.LatestStats.RejectedFrames >= onFirstConnection.RejectedFrames);
+            Assert.True(incoming.LatestStats.Counters.LateFrames >= onFirstConnection.Counters.LateFrames, $"late {incoming.LatestStats.Counters.LateFrames} < {onFirstConnection.Counters.LateFrames}");
+            Assert.True(incoming.LatestStats.Counters.FecRecoveredFrames >= onFirstConnection.Counters.FecRecoveredFrames);
+            Assert.True(incoming.LatestStats.Counters.RejectedFrames >= onFirstConnection.Counters.RejectedFrames);
             await alice.Calls.EndAsync(outgoing.Id, Ct);
             Assert.Equal(CallEndReason.Completed, await incoming.Completion.WaitAsync(TimeSpan.FromSeconds(30), Ct));
             Assert.Equal(counters.ConcealedFrames, incoming.Counters.ConcealedFrames);

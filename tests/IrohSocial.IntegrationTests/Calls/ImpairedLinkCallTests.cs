@@ -73,7 +73,7 @@ public sealed class ImpairedLinkCallTests
             double correlation = SignalMath.AlignedCorrelation(input, output, 14_400, out int lag);
             TestContext.Current.TestOutputHelper?.WriteLine(
                 $"impaired: correlation {correlation:F3} lag {lag}, duration {output.Length - input.Length:+0;-0} samples, proxy chunks {proxy.ChunksQueued} retransmitted {proxy.ChunksRetransmitted} dropped bytes {proxy.BytesDropped}, "
-                + $"played {counters.AudioFramesPlayed} concealed {counters.ConcealedFrames} sent {outgoing.Counters.AudioFramesSent}, stats: loss {final.TotalLossFraction:P2} late {final.LateFrames} concealed {final.ConcealedFrames} fec {final.FecRecoveredFrames} "
+                + $"played {counters.AudioFramesPlayed} concealed {counters.ConcealedFrames} sent {outgoing.Counters.AudioFramesSent}, stats: loss {final.TotalLossFraction:P2} late {final.Counters.LateFrames} concealed {final.Counters.ConcealedFrames} fec {final.Counters.FecRecoveredFrames} "
                 + $"jitter {final.Jitter.TotalMilliseconds:F1} ms target {final.JitterBufferTarget.TotalMilliseconds:F0} ms p50 {final.LatencyP50?.TotalMilliseconds:F0} ms p95 {final.LatencyP95?.TotalMilliseconds:F0} ms rtt {final.RoundTripTime?.TotalMilliseconds:F0} ms quality {final.Quality}");
 
             // No gaps: every playout tick from the first frame on produced 20 ms of audio (decoded or concealed), so the
@@ -92,11 +92,11 @@ public sealed class ImpairedLinkCallTests
             // time were dropped as late after concealment filled their slot (in-order delivery leaves no later frame to
             // rebuild them from FEC), so they are part of the concealed count.
             Assert.Equal(0, final.TotalLossFraction);
-            Assert.Equal(0, final.RejectedFrames);
+            Assert.Equal(0, final.Counters.RejectedFrames);
             Assert.True(final.Jitter > TimeSpan.FromMilliseconds(3), $"jitter {final.Jitter}");
-            Assert.True(final.LateFrames <= final.ConcealedFrames, $"late {final.LateFrames} concealed {final.ConcealedFrames}");
+            Assert.True(final.Counters.LateFrames <= final.Counters.ConcealedFrames, $"late {final.Counters.LateFrames} concealed {final.Counters.ConcealedFrames}");
             // One concealment number: the call's counters and its statistics agree.
-            Assert.Equal(counters.ConcealedFrames, final.ConcealedFrames);
+            Assert.Equal(counters.ConcealedFrames, final.Counters.ConcealedFrames);
             Assert.Equal(counters.ConcealedFrames, incoming.Counters.ConcealedFrames);
         }
         finally

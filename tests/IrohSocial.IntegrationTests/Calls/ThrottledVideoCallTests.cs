@@ -138,22 +138,22 @@ public sealed class ThrottledVideoCallTests
             double afterCorrelation = SegmentCorrelation(input, output, afterFrom, afterTo, maxShift, out int afterLag);
 
             TestContext.Current.TestOutputHelper?.WriteLine(
-                $"[{provider}] concealed {bobCounters.ConcealedFrames} of {bobCounters.AudioFramesPlayed} frames, latency p50 {bobCounters.LatencyP50?.TotalMilliseconds} ms p95 {bobCounters.LatencyP95?.TotalMilliseconds} ms, "
+                $"[{provider}] concealed {bobCounters.ConcealedFrames} of {bobCounters.AudioFramesPlayed} frames, latency p50 {incoming.LatestStats?.LatencyP50?.TotalMilliseconds} ms p95 {incoming.LatestStats?.LatencyP95?.TotalMilliseconds} ms, "
                 + $"correlation {correlation:F3}, duration {output.Length - input.Length:+0;-0} samples, 320x240 after {timeToLow.TotalSeconds:F1} s, 640x480 again after {timeBackUp.TotalSeconds:F1} s");
             TestContext.Current.TestOutputHelper?.WriteLine(
                 $"throttled at {throttledAt.TotalSeconds:F1} s, lifted at {liftedAt.TotalSeconds:F1} s; 320x240 after {timeToLow.TotalSeconds:F1} s, back to 640x480 after {timeBackUp.TotalSeconds:F1} s; "
                 + $"frames skipped at the sender while throttled {skippedWhileThrottled} (total {aliceCounters.VideoFramesSkipped}, sent {aliceCounters.VideoFramesSent}); "
                 + $"proxy queue peak {proxy.MaxQueuedBytes} B; audio correlation {correlation:F3} at lag {lag}, duration {output.Length - input.Length:+0;-0} samples, "
                 + $"before the throttle {beforeCorrelation:F3} at lag {beforeLag} ({(beforeTo - beforeFrom) / (double)AudioFormat.SampleRate:F1} s), at the end {afterCorrelation:F3} at lag {afterLag} ({(afterTo - afterFrom) / (double)AudioFormat.SampleRate:F1} s), "
-                + $"concealed {bobCounters.ConcealedFrames}, latency p50 {bobCounters.LatencyP50?.TotalMilliseconds} ms p95 {bobCounters.LatencyP95?.TotalMilliseconds} ms; "
+                + $"concealed {bobCounters.ConcealedFrames}, latency p50 {incoming.LatestStats?.LatencyP50?.TotalMilliseconds} ms p95 {incoming.LatestStats?.LatencyP95?.TotalMilliseconds} ms; "
                 + $"while throttled: max jitter-buffer delay {duringThrottle.Select(s => s.JitterBufferDelay.TotalMilliseconds).DefaultIfEmpty().Max()} ms, "
                 + $"max rtt {duringThrottle.Select(s => s.RoundTripTime?.TotalMilliseconds ?? 0).DefaultIfEmpty().Max()} ms, "
-                + $"late frames {duringThrottle.Select(s => s.LateFrames).DefaultIfEmpty().Max()}");
+                + $"late frames {duringThrottle.Select(s => s.Counters.LateFrames).DefaultIfEmpty().Max()}");
             lock (heard)
             {
                 foreach (var (at, a) in heard)
                 {
-                    TestContext.Current.TestOutputHelper?.WriteLine($"{at.TotalSeconds,6:F1} s  heard: jitter buffer {a.JitterBufferDelay.TotalMilliseconds:F0} ms, concealed {a.ConcealedFrames}, late {a.LateFrames}, rtt {a.RoundTripTime?.TotalMilliseconds:F0} ms");
+                    TestContext.Current.TestOutputHelper?.WriteLine($"{at.TotalSeconds,6:F1} s  heard: jitter buffer {a.JitterBufferDelay.TotalMilliseconds:F0} ms, concealed {a.Counters.ConcealedFrames}, late {a.Counters.LateFrames}, rtt {a.RoundTripTime?.TotalMilliseconds:F0} ms");
                 }
             }
 

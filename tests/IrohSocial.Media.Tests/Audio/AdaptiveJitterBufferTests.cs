@@ -1,3 +1,4 @@
+using IrohSocial.Media.Stats;
 using CsCheck;
 using IrohSocial.Media.Audio;
 using IrohSocial.Media.Tests.Support;

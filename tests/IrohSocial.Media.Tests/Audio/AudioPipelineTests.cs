@@ -35,8 +35,8 @@ public sealed class AudioPipelineTests
         CallStats final = call.Receiver.LatestStats!;
         TestContext.Current.TestOutputHelper?.WriteLine($"clean: correlation {correlation:F3} lag {lag} samples, duration {output.Length - input.Length:+0;-0} samples, p50 {final.LatencyP50?.TotalMilliseconds} ms, p95 {final.LatencyP95?.TotalMilliseconds} ms, rtt {call.Sender.Stats.RoundTripTime?.TotalMilliseconds} ms, target {final.JitterBufferTarget.TotalMilliseconds} ms");
         Assert.Equal(0, final.TotalLossFraction);
-        Assert.Equal(0, final.ConcealedFrames);
-        Assert.Equal(0, final.RejectedFrames);
+        Assert.Equal(0, final.Counters.ConcealedFrames);
+        Assert.Equal(0, final.Counters.RejectedFrames);
         // Latency from frame timestamps on the fake clock: 5 ms link + jitter buffer (default settings).
         Assert.NotNull(final.LatencyP95);
         Assert.True(final.LatencyP95 <= TimeSpan.FromMilliseconds(80), $"p95 {final.LatencyP95}");
@@ -79,7 +79,7 @@ public sealed class AudioPipelineTests
         Assert.True(playout.ConcealedFrames + playout.FecRecoveredFrames > 0);
         // Statistics report one concealment figure: lost or late frames concealed plus frames inserted to grow the delay.
         Assert.Equal(playout.ConcealedFrames + playout.StretchedFrames, playout.PlayedConcealmentFrames);
-        Assert.Equal(playout.PlayedConcealmentFrames, final.ConcealedFrames);
+        Assert.Equal(playout.PlayedConcealmentFrames, final.Counters.ConcealedFrames);
         double correlation = SignalMath.AlignedCorrelation(input, output, 14_400, out int lag);
         Assert.True(correlation >= 0.8, $"correlation {correlation:F3} at lag {lag}");
         AssertNoSilentGaps(input, output, lag);
@@ -127,7 +127,7 @@ public sealed class AudioPipelineTests
         Assert.Equal(50, call.Receiver.AuthenticationFailures);
         Assert.Equal(50, call.Receiver.RejectedFrames);
         Assert.Equal(0, call.Sink.FrameCount);
-        Assert.Equal(50, call.Receiver.LatestStats!.RejectedFrames);
+        Assert.Equal(50, call.Receiver.LatestStats!.Counters.RejectedFrames);
     }
 
     [Fact]

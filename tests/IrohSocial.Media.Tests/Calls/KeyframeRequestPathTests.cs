@@ -34,7 +34,7 @@ public sealed class KeyframeRequestPathTests
         await WaitUntilAsync(() => incoming.Counters.VideoFramesDecoded >= 10);
         Assert.Equal(0, outgoing.Counters.KeyframeRequestsReceived);
 
-        await incoming.Leg!.RequestKeyframeAsync();
+        await incoming.Core.Leg!.RequestKeyframeAsync();
 
         await WaitUntilAsync(() => outgoing.Counters.KeyframeRequestsHonoured == 1);
         Assert.Equal(1, incoming.Counters.KeyframeRequestsSent);

@@ -80,6 +80,6 @@ public sealed class CallQualityTrackerTests
         LossFraction = loss,
         Jitter = TimeSpan.FromMilliseconds(5),
         RoundTripTime = TimeSpan.FromMilliseconds(20),
-        ConcealedFrames = concealedTotal,
+        Counters = new CallCounters { ConcealedFrames = concealedTotal },
     };
 }

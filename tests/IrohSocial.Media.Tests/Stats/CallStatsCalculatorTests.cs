@@ -50,7 +50,7 @@ public sealed class CallStatsCalculatorTests
         Assert.Equal(0, second.ReceiveBitrate);
         Assert.Equal(0.10, second.LossFraction, 6);
         Assert.Equal(10.0 / 150, second.TotalLossFraction, 6);
-        Assert.Equal(3, second.RejectedFrames);
+        Assert.Equal(3, second.Counters.RejectedFrames);
         Assert.Equal(TimeSpan.FromSeconds(3), second.Elapsed);
         Assert.Equal(CallQuality.Fair, second.Quality);
     }

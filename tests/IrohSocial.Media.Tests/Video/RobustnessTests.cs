@@ -63,7 +63,7 @@ public sealed class RobustnessTests
     }
 
     [Fact]
-    public void Y4mHeader_ArbitraryText_OnlyEverThrowsVideoException()
+    public void Y4mHeader_ArbitraryText_OnlyEverThrowsMediaException()
     {
         var token = Gen.OneOf(
             Gen.Const("YUV4MPEG2"), Gen.Const("W64"), Gen.Const("H48"), Gen.Const("F30:1"), Gen.Const("C420jpeg"),
@@ -76,7 +76,7 @@ public sealed class RobustnessTests
                 var format = Y4mFileSource.ParseHeader(header);
                 return format.Width > 0 && format.Height > 0 && header.StartsWith("YUV4MPEG2", StringComparison.Ordinal);
             }
-            catch (VideoException)
+            catch (MediaException)
             {
                 return true;
             }

@@ -74,27 +74,27 @@ public sealed class Y4mTests
         using var dir = new TempDirectory();
         await using var sink = await Y4mFileSink.CreateAsync(dir.File("a.y4m"), new VideoFormat(32, 32), TestContext.Current.CancellationToken);
         using var frame = new I420Frame(16, 16);
-        var e = await Assert.ThrowsAsync<VideoException>(() => sink.WriteFrameAsync(frame, TestContext.Current.CancellationToken).AsTask());
-        Assert.Equal(VideoError.FrameSizeMismatch, e.Error);
+        var e = await Assert.ThrowsAsync<MediaException>(() => sink.WriteFrameAsync(frame, TestContext.Current.CancellationToken).AsTask());
+        Assert.Equal(MediaError.FrameSizeMismatch, e.Error);
     }
 
     [Theory]
-    [InlineData("YUV4MPEG2 W64 H48 F24:1 C444\n", VideoError.UnsupportedFormat)]
-    [InlineData("YUV4MPEG2 W64 H48 F24:1 C420p10\n", VideoError.UnsupportedFormat)]
-    [InlineData("YUV4MPEG2 W64 H48 It\n", VideoError.UnsupportedFormat)]
-    [InlineData("YUV4MPEG2 H48\n", VideoError.InvalidData)]
-    [InlineData("YUV4MPEG2 W-4 H48\n", VideoError.InvalidData)]
-    [InlineData("YUV4MPEG2 W64 H48 F24\n", VideoError.InvalidData)]
-    [InlineData("RIFF W64 H48\n", VideoError.InvalidData)]
-    [InlineData("YUV4MPEG2 W64 H48", VideoError.InvalidData)]
-    [InlineData("YUV4MPEG2 W64 H48\nFRAME\n\u0001\u0002", VideoError.InvalidData)]
-    [InlineData("YUV4MPEG2 W64 H48\nFROG\n", VideoError.InvalidData)]
-    public async Task Source_BadFile_ThrowsTypedError(string content, VideoError expected)
+    [InlineData("YUV4MPEG2 W64 H48 F24:1 C444\n", MediaError.UnsupportedVideoFormat)]
+    [InlineData("YUV4MPEG2 W64 H48 F24:1 C420p10\n", MediaError.UnsupportedVideoFormat)]
+    [InlineData("YUV4MPEG2 W64 H48 It\n", MediaError.UnsupportedVideoFormat)]
+    [InlineData("YUV4MPEG2 H48\n", MediaError.InvalidVideoData)]
+    [InlineData("YUV4MPEG2 W-4 H48\n", MediaError.InvalidVideoData)]
+    [InlineData("YUV4MPEG2 W64 H48 F24\n", MediaError.InvalidVideoData)]
+    [InlineData("RIFF W64 H48\n", MediaError.InvalidVideoData)]
+    [InlineData("YUV4MPEG2 W64 H48", MediaError.InvalidVideoData)]
+    [InlineData("YUV4MPEG2 W64 H48\nFRAME\n\u0001\u0002", MediaError.InvalidVideoData)]
+    [InlineData("YUV4MPEG2 W64 H48\nFROG\n", MediaError.InvalidVideoData)]
+    public async Task Source_BadFile_ThrowsTypedError(string content, MediaError expected)
     {
         using var dir = new TempDirectory();
         var path = dir.File("bad.y4m");
         await File.WriteAllTextAsync(path, content, TestContext.Current.CancellationToken);
-        var e = await Assert.ThrowsAsync<VideoException>(async () =>
+        var e = await Assert.ThrowsAsync<MediaException>(async () =>
         {
             await using var source = await Y4mFileSource.OpenAsync(path, cancellationToken: TestContext.Current.CancellationToken);
             using var frame = await source.ReadFrameAsync(TestContext.Current.CancellationToken);

@@ -34,8 +34,9 @@ public sealed class BackupTests
         var doomed = (await bob.Store.GetMessagesAsync(alice.Id, 100, null))[5].Id;
         await bob.C.DeleteMessageAsync(doomed);
         await bob.C.MarkReadAsync(alice.Id);
-        var call = new CallRecord("call-1", alice.Id, CallDirection.Incoming, DateTimeOffset.UtcNow.AddMinutes(-5), TimeSpan.FromSeconds(42), true, CallEndReason.Completed);
-        await bob.C.RecordCallAsync(call);
+        var notes = TestRecords.NewNoteKind();
+        bob.C.RegisterRecordKind(notes);
+        await bob.C.SaveRecordAsync(notes, new Records.ExtensionRecord<NoteBody>("note-1", alice.Id, DateTimeOffset.UtcNow.AddMinutes(-5), new NoteBody("kept", 42)));
         var before = await SnapshotAsync(bob);
         // The deleted message may or may not have been one with the canary.
         var withCanary = (await bob.Store.GetMessagesAsync(alice.Id, 100, null)).Count(m => m.Content.Contains(Canary, StringComparison.Ordinal));
@@ -124,6 +125,45 @@ public sealed class BackupTests
     }
 
     [Fact]
+    public async Task Import_Version1FileWithCalls_BecomesCallRecords()
+    {
+        // A backup written before call history moved out of Messaging (format version 1, "calls"), frozen here.
+        await using var bob = await TestNode.CreateAsync("bob");
+        using var peerKey = SecretKey.Generate();
+        var peer = peerKey.PublicKey;
+        var json = $$"""
+            {"format":"irohsocial-backup","version":1,"identity":"{{bob.Id}}","exported_at":"2026-01-01T12:00:00+00:00","contacts":[],"messages":[],
+             "calls":[{"call_id":"c-old","peer":"{{peer}}","direction":"Incoming","started_at":"2026-01-01T11:00:00+00:00","duration_ms":61000,"had_video":true,"ended_reason":"Completed"}]}
+            """;
+        var summary = await bob.C.ImportAsync(new MemoryStream(await SealV1Async(json)), Passphrase);
+        Assert.Equal(new BackupSummary(0, 0, 1, 0), summary);
+        var record = Assert.Single(await bob.Store.GetRecordsAsync("call.record", peer, 10, null));
+        Assert.Equal(("c-old", new DateTimeOffset(2026, 1, 1, 11, 0, 0, TimeSpan.Zero)), (record.Id, record.Time));
+        // The body is the calls layer's frozen JSON shape (Media's CallHistoryTests decode the same bytes).
+        Assert.Equal("""{"direction":"Incoming","duration_ms":61000,"had_video":true,"ended_reason":"Completed"}""", Encoding.UTF8.GetString(record.Body));
+
+        // A version-1 call with a value version 1 never wrote is refused like any malformed field.
+        var bad = json.Replace("\"Incoming\"", "\"Sideways\"", StringComparison.Ordinal);
+        var badFile = await SealV1Async(bad);
+        var ex = await Assert.ThrowsAsync<MessagingException>(() => bob.C.ImportAsync(new MemoryStream(badFile), Passphrase));
+        Assert.Equal(MessagingError.BackupInvalid, ex.Error);
+
+        static async Task<byte[]> SealV1Async(string document)
+        {
+            var salt = System.Security.Cryptography.RandomNumberGenerator.GetBytes(Messaging.Backup.BackupFormat.SaltSize);
+            using var keys = new Messaging.Backup.BackupFormat.Keys(Passphrase, salt, Fast.OpsLimit, Fast.MemLimit);
+            var header = Messaging.Backup.BackupFormat.WriteHeader(keys, Fast.OpsLimit, Fast.MemLimit, salt, Fast.ChunkSize,
+                System.Security.Cryptography.RandomNumberGenerator.GetBytes(Messaging.Backup.BackupFormat.NoncePrefixSize));
+            using var output = new MemoryStream();
+            output.Write(header);
+            var sealing = new Messaging.Backup.BackupSealingStream(output, keys, header, Fast.ChunkSize);
+            await sealing.WriteAsync(Encoding.UTF8.GetBytes(document));
+            await sealing.CompleteAsync(CancellationToken.None);
+            return output.ToArray();
+        }
+    }
+
+    [Fact]
     public async Task Import_OtherIdentity_Refused()
     {
         await using var source = await PopulatedAsync();
@@ -153,7 +193,7 @@ public sealed class BackupTests
             new InsertMessage(new StoredMessage("m1", peer, MessageDirection.Incoming, $"first {Canary} " + new string('a', 1500), now, null, [], MessageStatus.Delivered)),
             new InsertMessage(new StoredMessage("m2", peer, MessageDirection.Outgoing, "second " + new string('b', 1500), now.AddSeconds(1), "m1", [], MessageStatus.Read)),
             new InsertMessage(new StoredMessage("m3", peer, MessageDirection.Incoming, "third", now.AddSeconds(2), null, [], MessageStatus.Read)),
-            new SaveCall(new CallRecord("c1", peer, CallDirection.Outgoing, now, TimeSpan.FromSeconds(3), false, CallEndReason.Completed)),
+            new SaveRecord(new StoredRecord("call.record", "c1", peer, now, "{\"direction\":\"Outgoing\"}"u8.ToArray())),
         ]);
         return node;
     }
@@ -171,7 +211,7 @@ public sealed class BackupTests
         }
 
         Assert.Empty(await target.Store.GetConversationsAsync());
-        Assert.Empty(await target.Store.GetCallHistoryAsync(10, null));
+        Assert.Empty(await target.Store.GetRecordsAsync(null, null, 10, null));
         Assert.False(Directory.Exists(target.AttachmentFolder) && Directory.EnumerateFileSystemEntries(target.AttachmentFolder).Any());
     }
 
@@ -203,9 +243,9 @@ public sealed class BackupTests
             text.AppendLine($"address {await node.Store.GetPeerAddressAsync(c.Peer)}");
         }
 
-        foreach (var call in await node.C.GetCallHistoryAsync(100))
+        foreach (var record in await node.Store.GetRecordsAsync(null, null, 100, null))
         {
-            text.AppendLine(call.ToString());
+            text.AppendLine($"{record.Kind} {record.Id} {record.Peer} {record.Time.ToUnixTimeMilliseconds()} {Encoding.UTF8.GetString(record.Body)}");
         }
 
         // Attachments are sealed at rest with a random salt per file, so compare what they decrypt to.

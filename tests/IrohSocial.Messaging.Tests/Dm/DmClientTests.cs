@@ -107,19 +107,54 @@ public sealed class DmClientTests
     }
 
     [Fact]
-    public async Task CallHistory_RecordedAndPagedNewestFirst()
+    public async Task Records_SavedReplacedAndPagedNewestFirst()
     {
         await using var alice = await TestNode.CreateAsync("alice", sqlite: true);
+        var kind = TestRecords.NewNoteKind();
+        alice.C.RegisterRecordKind(kind);
+        alice.C.RegisterRecordKind(kind); // the same instance again is fine
         var t0 = new DateTimeOffset(2026, 3, 1, 10, 0, 0, TimeSpan.Zero);
-        await alice.C.RecordCallAsync(new CallRecord("c1", SomePeer(), CallDirection.Outgoing, t0, TimeSpan.FromMinutes(3), true, CallEndReason.Completed));
-        await alice.C.RecordCallAsync(new CallRecord("c2", SomePeer(), CallDirection.Incoming, t0.AddHours(1), TimeSpan.Zero, false, CallEndReason.Missed));
-        await alice.C.RecordCallAsync(new CallRecord("c2", SomePeer(), CallDirection.Incoming, t0.AddHours(1), TimeSpan.Zero, false, CallEndReason.Rejected));
-        var all = await alice.C.GetCallHistoryAsync();
-        Assert.Equal(["c2", "c1"], all.Select(c => c.CallId));
-        Assert.Equal(CallEndReason.Rejected, all[0].EndedReason);
-        Assert.Equal(["c1"], (await alice.C.GetCallHistoryAsync(10, t0.AddMinutes(30))).Select(c => c.CallId));
+        var (bob, carol) = (SomePeer(), SomePeer());
+        await alice.C.SaveRecordAsync(kind, new Records.ExtensionRecord<NoteBody>("n1", bob, t0, new NoteBody("first", 1)));
+        await alice.C.SaveRecordAsync(kind, new Records.ExtensionRecord<NoteBody>("n2", carol, t0.AddHours(1), new NoteBody("second", 2)));
+        await alice.C.SaveRecordAsync(kind, new Records.ExtensionRecord<NoteBody>("n2", carol, t0.AddHours(1), new NoteBody("replaced", 3)));
+        var all = await alice.C.GetRecordsAsync(kind);
+        Assert.Equal(["n2", "n1"], all.Select(r => r.Id));
+        Assert.Equal(new NoteBody("replaced", 3), all[0].Body);
+        Assert.Equal(["n1"], (await alice.C.GetRecordsAsync(kind, before: t0.AddMinutes(30))).Select(r => r.Id));
+        Assert.Equal(["n1"], (await alice.C.GetRecordsAsync(kind, bob)).Select(r => r.Id));
 
         static Crypto.EndpointId SomePeer() { using var key = Crypto.SecretKey.Generate(); return key.PublicKey; }
+    }
+
+    [Fact]
+    public async Task Records_KindOfAnotherInstance_Refused()
+    {
+        await using var alice = await TestNode.CreateAsync("alice");
+        var owner = TestRecords.NewNoteKind();
+        var impostor = TestRecords.NewNoteKind(); // same name, another instance
+        var record = new Records.ExtensionRecord<NoteBody>("n1", alice.Id, DateTimeOffset.UtcNow, new NoteBody("fake", 0));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => alice.C.SaveRecordAsync(owner, record)); // not registered yet
+        alice.C.RegisterRecordKind(owner);
+        Assert.Throws<InvalidOperationException>(() => alice.C.RegisterRecordKind(impostor));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => alice.C.SaveRecordAsync(impostor, record));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => alice.C.GetRecordsAsync(impostor));
+        Assert.Empty(await alice.C.GetRecordsAsync(owner));
+    }
+
+    [Fact]
+    public async Task Records_StoredBodyThatNoLongerDecodes_LeftOut()
+    {
+        await using var alice = await TestNode.CreateAsync("alice");
+        var kind = TestRecords.NewNoteKind();
+        alice.C.RegisterRecordKind(kind);
+        var now = DateTimeOffset.UtcNow;
+        await alice.Store.ApplyAsync(
+        [
+            new SaveRecord(new StoredRecord(kind.Name, "bad", alice.Id, now, "{\"score\":\"not a number\"}"u8.ToArray())),
+            new SaveRecord(new StoredRecord(kind.Name, "good", alice.Id, now.AddSeconds(-1), "{\"text\":\"ok\",\"score\":1}"u8.ToArray())),
+        ]);
+        Assert.Equal(["good"], (await alice.C.GetRecordsAsync(kind)).Select(r => r.Id));
     }
 
     [Fact]

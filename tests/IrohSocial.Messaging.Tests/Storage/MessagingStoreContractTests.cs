@@ -1,3 +1,4 @@
+using System.Text;
 using IrohSocial.Crypto;
 using IrohSocial.Messaging.Storage;
 
@@ -230,9 +231,9 @@ public abstract class MessagingStoreContractTests
     }
 
     [Fact]
-    public async Task Sessions_PeersAndCalls_RoundTripAcrossReopen()
+    public async Task Sessions_PeersAndRecords_RoundTripAcrossReopen()
     {
-        const string name = nameof(Sessions_PeersAndCalls_RoundTripAcrossReopen);
+        const string name = nameof(Sessions_PeersAndRecords_RoundTripAcrossReopen);
         var store = await CreateAsync(name);
         Assert.Null(await store.LoadSessionAsync(Bob));
         await store.ApplyAsync(
@@ -240,8 +241,11 @@ public abstract class MessagingStoreContractTests
             new SaveSession(Bob, [1, 2, 3]),
             new SaveSession(Bob, [4, 5]),
             new SavePeerAddress(Bob, "ticket-1"),
-            new SaveCall(new CallRecord("c1", Bob, CallDirection.Outgoing, T0, TimeSpan.FromSeconds(61), true, CallEndReason.Completed)),
-            new SaveCall(new CallRecord("c2", Alice, CallDirection.Incoming, T0.AddMinutes(5), TimeSpan.Zero, false, CallEndReason.Missed)),
+            new SaveRecord(new StoredRecord("call.record", "c1", Bob, T0, "{\"a\":1}"u8.ToArray())),
+            new SaveRecord(new StoredRecord("call.record", "c2", Alice, T0.AddMinutes(5), "{}"u8.ToArray())),
+            new SaveRecord(new StoredRecord("other.kind", "c1", Alice, T0.AddMinutes(9), "[]"u8.ToArray())),
+            new SaveRecord(new StoredRecord("call.record", "c3", Bob, T0.AddMinutes(2), "{}"u8.ToArray())),
+            new SaveRecord(new StoredRecord("call.record", "c3", Alice, T0.AddMinutes(3), "{\"replaced\":true}"u8.ToArray())),
         ]);
         store = await ReopenAsync(store, name);
         await using (store)
@@ -249,10 +253,15 @@ public abstract class MessagingStoreContractTests
             Assert.Equal(new byte[] { 4, 5 }, await store.LoadSessionAsync(Bob));
             Assert.Equal("ticket-1", await store.GetPeerAddressAsync(Bob));
             Assert.Null(await store.GetPeerAddressAsync(Alice));
-            var calls = await store.GetCallHistoryAsync(10, null);
-            Assert.Equal(["c2", "c1"], calls.Select(c => c.CallId));
-            Assert.Equal(new CallRecord("c1", Bob, CallDirection.Outgoing, T0, TimeSpan.FromSeconds(61), true, CallEndReason.Completed), calls[1]);
-            Assert.Equal(["c1"], (await store.GetCallHistoryAsync(10, T0.AddMinutes(1))).Select(c => c.CallId));
+            var calls = await store.GetRecordsAsync("call.record", null, 10, null);
+            Assert.Equal(["c2", "c3", "c1"], calls.Select(c => c.Id));
+            Assert.Equal(("call.record", "c1", Bob, T0, "{\"a\":1}"), (calls[2].Kind, calls[2].Id, calls[2].Peer, calls[2].Time, Encoding.UTF8.GetString(calls[2].Body)));
+            Assert.Equal((Alice, "{\"replaced\":true}"), (calls[1].Peer, Encoding.UTF8.GetString(calls[1].Body))); // same kind and id: replaced
+            Assert.Equal(["c1"], (await store.GetRecordsAsync("call.record", null, 10, T0.AddMinutes(1))).Select(c => c.Id));
+            Assert.Equal(["c1"], (await store.GetRecordsAsync("call.record", Bob, 10, null)).Select(c => c.Id));
+            Assert.Equal(["c2", "c3"], (await store.GetRecordsAsync("call.record", Alice, 10, null)).Select(c => c.Id));
+            Assert.Equal(["c1", "c2", "c3", "c1"], (await store.GetRecordsAsync(null, null, 10, null)).Select(c => c.Id));
+            Assert.Equal(["c1"], (await store.GetRecordsAsync(null, null, 1, null)).Select(c => c.Id));
         }
     }
 

@@ -102,8 +102,8 @@ public abstract class StoreMaintenanceContractTests
 
         public ValueTask<byte[]?> LoadSessionAsync(EndpointId peer, CancellationToken cancellationToken = default) => inner.LoadSessionAsync(peer, cancellationToken);
 
-        public ValueTask<IReadOnlyList<CallRecord>> GetCallHistoryAsync(int limit, DateTimeOffset? before, CancellationToken cancellationToken = default) =>
-            inner.GetCallHistoryAsync(limit, before, cancellationToken);
+        public ValueTask<IReadOnlyList<StoredRecord>> GetRecordsAsync(string? kind, EndpointId? peer, int limit, DateTimeOffset? before, CancellationToken cancellationToken = default) =>
+            inner.GetRecordsAsync(kind, peer, limit, before, cancellationToken);
 
         public ValueTask DisposeAsync() => inner.DisposeAsync();
     }

@@ -135,7 +135,7 @@ public sealed partial class CrashingStore(IMessagingStore inner, int crashAtWrit
         return state;
     }
 
-    public ValueTask<IReadOnlyList<CallRecord>> GetCallHistoryAsync(int limit, DateTimeOffset? before, CancellationToken cancellationToken = default) { Check(); return inner.GetCallHistoryAsync(limit, before, cancellationToken); }
+    public ValueTask<IReadOnlyList<StoredRecord>> GetRecordsAsync(string? kind, EndpointId? peer, int limit, DateTimeOffset? before, CancellationToken cancellationToken = default) { Check(); return inner.GetRecordsAsync(kind, peer, limit, before, cancellationToken); }
 
     /// <summary>Does not dispose the inner store: it outlives the "process".</summary>
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;

@@ -182,7 +182,7 @@ internal sealed partial class CallLeg
         {
             return connection; // the stream on the separate video connection failed: most likely that connection dropped
         }
-        catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException or TransportException or VideoException)
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException or TransportException or MediaException)
         {
             // toggled off, leg ended, or the encoder failed (logged by the encoder)
             return null;
@@ -307,7 +307,7 @@ internal sealed partial class CallLeg
                 }
             }
         }
-        catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException or TransportException or MediaException or VideoException)
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException or TransportException or MediaException)
         {
             // the peer stopped its video, or the leg ended
         }

@@ -15,7 +15,7 @@ namespace IrohSocial.Media.Calls.Internal;
 /// </summary>
 internal sealed partial class CallLeg : IAsyncDisposable
 {
-    private readonly Call _call;
+    private readonly CallCore _call;
     private readonly CallKeys _keys;
     private readonly CallOptions _options;
     private readonly TimeProvider _time;
@@ -31,7 +31,7 @@ internal sealed partial class CallLeg : IAsyncDisposable
     private readonly SemaphoreSlim _controlWrite = new(1, 1);
     private bool _disposed;
 
-    public CallLeg(Call call, Connection connection, uint epoch, CallKeys keys, CallOptions options, TimeProvider time, ILogger logger)
+    public CallLeg(CallCore call, Connection connection, uint epoch, CallKeys keys, CallOptions options, TimeProvider time, ILogger logger)
     {
         _call = call;
         Connection = connection;
@@ -167,7 +167,7 @@ internal sealed partial class CallLeg : IAsyncDisposable
         }
 
         _ = receiver.Completion.ContinueWith(
-            (t, s) => ((Call)s!).OnReceivedAudioCompleted(t),
+            (t, s) => ((CallCore)s!).OnReceivedAudioCompleted(t),
             _call, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 

@@ -56,13 +56,60 @@ internal sealed class MediaTelemetry : IDisposable
     public void LegFailed() => _legsFailed.Add(1);
 
     /// <summary>Counts what concealment the call's running total <paramref name="stats"/> adds since its last report.</summary>
-    public void Concealed(Call call, CallStats stats)
+    public void Concealed(CallCore call, CallStats stats)
     {
-        var before = Interlocked.Exchange(ref call.ConcealedFramesCounted, stats.ConcealedFrames);
-        if (stats.ConcealedFrames > before)
+        var concealed = stats.Counters.ConcealedFrames;
+        var before = Interlocked.Exchange(ref call.ConcealedFramesCounted, concealed);
+        if (concealed > before)
         {
-            _concealed.Add(stats.ConcealedFrames - before);
+            _concealed.Add(concealed - before);
         }
+    }
+
+    /// <summary>
+    /// The caller's <c>irohsocial.call_setup</c> activity: from the offer to the first call connection whose media
+    /// started (or the call's end). It spans signals and dials on other flows, so the call holds it rather than
+    /// <see cref="Activity.Current"/>; the dials of the first leg run as its children. No peer or call id on it
+    /// (docs/security.md, "Telemetry").
+    /// </summary>
+    public static void StartSetupActivity(CallCore call)
+    {
+        var parent = Activity.Current;
+        var activity = Source.StartActivity("irohsocial.call_setup", ActivityKind.Client);
+        if (activity is null)
+        {
+            return;
+        }
+
+        activity.SetTag("irohsocial.call.video", call.OfferedVideo);
+        call.SetupActivity = activity;
+        Activity.Current = parent; // not ambient for the rest of StartCallAsync's flow (ring timer, signals)
+    }
+
+    /// <summary>Makes the call's setup activity (if any) the parent of what this flow starts next (the first leg's dials).</summary>
+    public static void EnterSetupActivity(CallCore call)
+    {
+        if (call.SetupActivity is { } setup)
+        {
+            Activity.Current = setup;
+        }
+    }
+
+    /// <summary>Ends the setup activity once: <paramref name="failure"/> null when media started.</summary>
+    public static void EndSetupActivity(CallCore call, string? failure)
+    {
+        if (Interlocked.Exchange(ref call.SetupActivity, null) is not { } activity)
+        {
+            return;
+        }
+
+        if (failure is not null)
+        {
+            activity.SetStatus(ActivityStatusCode.Error);
+            activity.SetTag("error.type", failure);
+        }
+
+        activity.Stop();
     }
 
     public void Dispose()

@@ -35,13 +35,13 @@ internal sealed class IvfReader
         Span<byte> header = stackalloc byte[IvfWriter.FileHeaderSize];
         if (stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false) != header.Length || !header[..4].SequenceEqual("DKIF"u8))
         {
-            throw new VideoException(VideoError.InvalidData, "Not an IVF file.");
+            throw new MediaException(MediaError.InvalidVideoData, "Not an IVF file.");
         }
 
         var headerSize = BinaryPrimitives.ReadUInt16LittleEndian(header[6..]);
         if (headerSize < IvfWriter.FileHeaderSize)
         {
-            throw new VideoException(VideoError.InvalidData, "Bad IVF header size.");
+            throw new MediaException(MediaError.InvalidVideoData, "Bad IVF header size.");
         }
 
         stream.Seek(headerSize - IvfWriter.FileHeaderSize, SeekOrigin.Current);
@@ -68,7 +68,7 @@ internal sealed class IvfReader
         var size = BinaryPrimitives.ReadUInt32LittleEndian(header);
         if (read != header.Length || size > VideoFrameHeader.MaxPayloadLength)
         {
-            throw new VideoException(VideoError.InvalidData, "Truncated or oversized IVF frame.");
+            throw new MediaException(MediaError.InvalidVideoData, "Truncated or oversized IVF frame.");
         }
 
         var data = new byte[size];

@@ -2,14 +2,14 @@ using VpxSharp;
 
 namespace IrohSocial.Media.Video.Internal;
 
-/// <summary>Turns libvpx status codes into <see cref="VideoException"/>s with libvpx's own error text.</summary>
+/// <summary>Turns libvpx status codes into <see cref="MediaException"/>s with libvpx's own error text.</summary>
 internal static unsafe class VpxErrors
 {
-    public static void ThrowIfFailed(vpx_codec_err_t status, VpxCodecContextHandle context, VideoError error, string operation)
+    public static void ThrowIfFailed(vpx_codec_err_t status, VpxCodecContextHandle context, MediaError error, string operation)
     {
         if (status != vpx_codec_err_t.VPX_CODEC_OK)
         {
-            throw new VideoException(error, $"{operation} failed: {Describe(status, context)}");
+            throw new MediaException(error, $"{operation} failed: {Describe(status, context)}");
         }
     }
 
@@ -20,7 +20,7 @@ internal static unsafe class VpxErrors
         return detail is null ? $"{text} ({status})" : $"{text} ({status}): {detail}";
     }
 
-    /// <summary>Loads libvpx, turning a missing library into <see cref="VideoError.CodecUnavailable"/>.</summary>
+    /// <summary>Loads libvpx, turning a missing library into <see cref="MediaError.CodecUnavailable"/>.</summary>
     public static void EnsureLibraryLoaded()
     {
         try
@@ -29,7 +29,7 @@ internal static unsafe class VpxErrors
         }
         catch (DllNotFoundException e)
         {
-            throw new VideoException(VideoError.CodecUnavailable, e.Message, e);
+            throw new MediaException(MediaError.CodecUnavailable, e.Message, e);
         }
     }
 }

@@ -1,6 +1,6 @@
 using IrohSocial.Crypto;
 
-namespace IrohSocial.Messaging.Storage;
+namespace IrohSocial.Media.Calls;
 
 /// <summary>Who started a call.</summary>
 public enum CallDirection
@@ -28,7 +28,7 @@ public enum CallEndReason
     Failed = 3,
 }
 
-/// <summary>One entry of the call history.</summary>
+/// <summary>One entry of the call history (<see cref="CallManager.GetHistoryAsync(int, DateTimeOffset?, CancellationToken)"/>).</summary>
 /// <param name="CallId">Call id from the Offer.</param>
 /// <param name="Peer">The other participant.</param>
 /// <param name="Direction">Who called.</param>

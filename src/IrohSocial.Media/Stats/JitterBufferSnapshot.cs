@@ -1,6 +1,9 @@
-namespace IrohSocial.Media.Audio;
+namespace IrohSocial.Media.Stats;
 
-/// <summary>Counters and delay figures of an <see cref="AdaptiveJitterBuffer"/> at one moment (totals since creation).</summary>
+/// <summary>
+/// Counters and delay figures of the audio jitter buffer (<c>Audio.AdaptiveJitterBuffer</c>) at one moment (totals
+/// since creation). Lives with the statistics it feeds, so Stats needs nothing from Audio.
+/// </summary>
 internal sealed record JitterBufferSnapshot
 {
     /// <summary>Distinct frames that arrived (including late ones, excluding duplicates).</summary>
