@@ -27,9 +27,8 @@ public sealed record CallOptions
     /// Over the TCP fallback transport (<see cref="Transport.TransportProvider.TcpTls"/>) the caller opens a second call
     /// connection for video (on by default). All streams of a TCP connection share one ordered byte stream, so audio
     /// written after a burst of video waits until that video has crossed the link: on a link that suddenly slows, half a
-    /// second or more. On its own connection the video queues apart from the audio. QUIC streams are independent on the
-    /// wire, but msquic sends a connection's streams first come, first served, so QUIC calls use the video connection too.
-    /// Both sides should agree; a callee expecting the video connection falls back to
+    /// second or more. On its own connection the video queues apart from the audio. Over QUIC streams are independent and
+    /// video stays on the call connection. Both sides should agree; a callee expecting the video connection falls back to
     /// the call connection after <see cref="ConnectTimeout"/>.
     /// </summary>
     public bool SeparateVideoConnection { get; init; } = true;

@@ -6,14 +6,13 @@ using IrohSocial.Media.Calls;
 using IrohSocial.Media.Framing;
 using IrohSocial.Media.Video;
 using IrohSocial.Messaging.Storage;
-using IrohSocial.Testing;
 using IrohSocial.Transport;
 
 namespace IrohSocial.IntegrationTests.Calls;
 
 /// <summary>
-/// A call's video travels on its own call/1 connection (CallOptions.SeparateVideoConnection), so audio never queues
-/// behind video in one TCP byte stream or one msquic connection's send queue. A fault proxy in front of the callee counts the connections.
+/// Over the TCP transport a call's video travels on its own call/1 connection (CallOptions.SeparateVideoConnection),
+/// so audio never queues behind video in one TCP byte stream. A fault proxy in front of the callee counts the connections.
 /// </summary>
 [Collection(nameof(RealTimeMediaCollection))]
 public sealed class VideoConnectionTests
@@ -40,37 +39,6 @@ public sealed class VideoConnectionTests
             Assert.Equal(CallEndReason.Completed, await incoming.Completion.WaitAsync(Wait, Ct));
             await WaitUntilAsync(() => proxy.OpenConnections <= 1); // the DM connection may stay open
         });
-    }
-
-    [Fact]
-    public async Task OverQuic_VideoAlsoTravelsOnASecondConnection()
-    {
-        // msquic sends a connection's streams first come, first served: audio queued behind video already handed to the
-        // connection, as on one TCP byte stream (demo p50 mouth-to-ear with video 137-220 ms on one connection, 49-123 ms
-        // with two: docs/benchmarks.md). So QUIC calls get the video connection too.
-        TestTransport.RequireQuic();
-        var log = new TestLog();
-        try
-        {
-            await using var alice = await CallNodes.StartNodeAsync(CallNodes.FastOptions, log.Factory("alice"), provider: TransportProvider.Quic);
-            await using var bob = await CallNodes.StartNodeAsync(CallNodes.FastOptions, log.Factory("bob"), provider: TransportProvider.Quic);
-            var aliceSees = new CountingVideoSink();
-            var bobSees = new CountingVideoSink();
-            var answered = CallNodes.AutoAnswer(bob, () => new CallMedia { VideoSource = new TestPatternSource(new VideoFormat(320, 240, 15)), Video = true, VideoSink = bobSees });
-            Call outgoing = await alice.Calls.StartCallAsync(
-                bob.Addr, new CallMedia { VideoSource = new TestPatternSource(new VideoFormat(320, 240, 15)), Video = true, VideoSink = aliceSees }, Ct);
-            Call incoming = await answered.Task.WaitAsync(Wait, Ct);
-            await WaitUntilAsync(() => aliceSees.Frames >= 10 && bobSees.Frames >= 10);
-
-            Assert.True(log.Contains("video connection of leg 0 up"));
-            Assert.False(log.Contains("video shares the call connection"));
-            await alice.Calls.EndAsync(outgoing.Id, Ct);
-            Assert.Equal(CallEndReason.Completed, await incoming.Completion.WaitAsync(Wait, Ct));
-        }
-        finally
-        {
-            log.Dump();
-        }
     }
 
     [Fact]

@@ -5,23 +5,21 @@ namespace IrohSocial.Media.Calls.Internal;
 /// <summary>
 /// Which connection carries the leg's video. Over TCP (<see cref="TransportProvider.TcpTls"/>) every stream of the call
 /// connection shares one ordered byte stream, so audio waits behind any video already written: when the link slows
-/// suddenly, that is seconds of it. Over QUIC the streams are independent on the wire, but msquic sends a connection's
-/// streams first come, first served (System.Net.Quic exposes no stream priority), so audio still waits behind the video
-/// already handed to the connection. With <see cref="CallOptions.SeparateVideoConnection"/> the caller opens a second
+/// suddenly, that is seconds of it. With <see cref="CallOptions.SeparateVideoConnection"/> the caller opens a second
 /// call/1 connection for the leg's video (announced by a <see cref="Framing.MediaStreamKind.VideoLink"/> stream naming
-/// the epoch) and both sides send their video there; audio, reports and control stay on the call connection. When the
-/// option is off or the video connection cannot be opened, video uses the call connection. When only the video
-/// connection drops, the caller dials a new one for the same leg and video resumes on it; the audio is not interrupted.
+/// the epoch) and both sides send their video there; audio, reports and control stay on the call connection. Over QUIC,
+/// or when the video connection cannot be opened, video uses the call connection. When only the video connection drops,
+/// the caller dials a new one for the same leg and video resumes on it; the audio is not interrupted.
 /// </summary>
 internal sealed partial class CallLeg
 {
-    // Where this side sends its video: the separate connection, or the call connection (option off, fallback).
+    // Where this side sends its video: the separate connection, or the call connection (QUIC, option off, fallback).
     private TaskCompletionSource<Connection> _videoConnection = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Connection? _attachedVideoConnection;
     private int _videoRedials;
 
-    /// <summary>True when this leg's video goes on its own connection (the option on, whatever the transport).</summary>
-    public bool WantsVideoConnection => _options.SeparateVideoConnection;
+    /// <summary>True when this leg's video goes on its own connection (TCP transport and the option on).</summary>
+    public bool WantsVideoConnection => _options.SeparateVideoConnection && Connection.Provider == TransportProvider.TcpTls;
 
     /// <summary>The separate video connection once attached (the leg closes it with the call connection); else null.</summary>
     public Connection? VideoConnection
