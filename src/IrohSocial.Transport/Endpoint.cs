@@ -204,18 +204,62 @@ public sealed class Endpoint : IAsyncDisposable
         EndpointOptions.ValidateAlpn(alpn, nameof(alpn));
         ThrowIfDisposed();
         // A fresh LAN hit goes first: the known addresses may be stale, and the relay starts only after a head start.
-        if (_ctx.Options.LocalDiscovery?.Find(addr.Id, _ctx.Options.LocalDiscoveryMaxAge) is { } local)
+        var discovery = _ctx.Options.LocalDiscovery;
+        var lanHit = discovery?.Find(addr.Id, _ctx.Options.LocalDiscoveryMaxAge);
+        if (lanHit is not null)
         {
-            addr = addr with { DirectAddresses = [.. local.Addresses, .. addr.DirectAddresses.Except(local.Addresses)] };
+            addr = addr with { DirectAddresses = [.. lanHit.Addresses, .. addr.DirectAddresses.Except(lanHit.Addresses)] };
         }
 
-        if (addr.DirectAddresses.Count == 0 && addr.RelayUrl is null && RelayPath is null)
+        if (addr.DirectAddresses.Count == 0 && addr.RelayUrl is null && RelayPath is null && discovery is null)
         {
             throw new TransportException(TransportError.ConnectionRefused, $"No direct address is known for {addr.Id.ToShortString()}.");
         }
 
-        var core = await PathDialer.DialAsync(_paths, addr, alpn, _ctx, cancellationToken).ConfigureAwait(false);
-        return new Connection(core);
+        try
+        {
+            if (addr.DirectAddresses.Count == 0 && addr.RelayUrl is null && RelayPath is null)
+            {
+                throw new TransportException(TransportError.ConnectionRefused, $"No direct address is known for {addr.Id.ToShortString()}.");
+            }
+
+            var core = await PathDialer.DialAsync(_paths, addr, alpn, _ctx, cancellationToken).ConfigureAwait(false);
+            return new Connection(core);
+        }
+        catch (TransportException) when (discovery is not null && lanHit is null && !cancellationToken.IsCancellationRequested)
+        {
+            // The miss above sent a LAN query; its answer may arrive just after a stale address failed (a fresh
+            // process dials at once). Wait briefly for it and dial there before giving up.
+            if (await WaitForLanHitAsync(discovery, addr.Id, cancellationToken).ConfigureAwait(false) is not { } late)
+            {
+                throw;
+            }
+
+            var core = await PathDialer.DialAsync(_paths, addr with { DirectAddresses = late.Addresses }, alpn, _ctx, cancellationToken).ConfigureAwait(false);
+            return new Connection(core);
+        }
+    }
+
+    /// <summary>How long a failed dial waits for a LAN answer to the query its miss sent.</summary>
+    private static readonly TimeSpan LanAnswerWait = TimeSpan.FromSeconds(1);
+
+    private async Task<LocalPeer?> WaitForLanHitAsync(ILocalDiscovery discovery, EndpointId id, CancellationToken cancellationToken)
+    {
+        var started = _ctx.Options.TimeProvider.GetTimestamp();
+        while (true)
+        {
+            if (discovery.Find(id, _ctx.Options.LocalDiscoveryMaxAge) is { } hit)
+            {
+                return hit;
+            }
+
+            if (_ctx.Options.TimeProvider.GetElapsedTime(started) >= LanAnswerWait)
+            {
+                return null;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(50), _ctx.Options.TimeProvider, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>

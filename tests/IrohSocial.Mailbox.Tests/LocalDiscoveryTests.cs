@@ -53,6 +53,38 @@ public sealed class LocalDiscoveryTests
     }
 
     [Fact]
+    public async Task Dial_WithAStaleAddress_WaitsBrieflyForALanAnswerThatArrivesLate()
+    {
+        // A fresh process dials at once: the answer to its first query is not in yet when the stale address fails.
+        var lan = new InMemoryLocalNetwork();
+        using var bobKey = SecretKey.Generate();
+        var (bob, router) = await ListenerAsync(bobKey, lan.CreateDiscovery(), announce: true);
+        await using var late = new LateAnswers(lan.CreateDiscovery(), misses: 3);
+        await using (bob)
+        await using (router)
+        await using (var alice = await DialerAsync(late))
+        {
+            await using var connection = await alice.ConnectAsync(new EndpointAddr(bob.Id, [Stale]), Alpns.DirectMessages, Ct);
+            Assert.Equal(bob.Id, connection.RemoteId);
+            Assert.True(late.Lookups > 3);
+        }
+    }
+
+    /// <summary>A discovery whose first <c>misses</c> lookups find nothing (the LAN's answer still on its way).</summary>
+    private sealed class LateAnswers(ILocalDiscovery inner, int misses) : ILocalDiscovery
+    {
+        private int _lookups;
+
+        public int Lookups => Volatile.Read(ref _lookups);
+
+        public ValueTask StartAsync(EndpointAddr self, bool announce, CancellationToken cancellationToken = default) => inner.StartAsync(self, announce, cancellationToken);
+
+        public LocalPeer? Find(EndpointId id, TimeSpan maxAge) => Interlocked.Increment(ref _lookups) <= misses ? null : inner.Find(id, maxAge);
+
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
+    }
+
+    [Fact]
     public async Task NotAnnouncing_OrAnOldHit_GivesNothingToDial()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
