@@ -143,6 +143,12 @@ internal static class RelayLoadHarness
                 using var self = Process.GetCurrentProcess();
                 Console.WriteLine(string.Join(' ', GC.GetTotalMemory(false), self.WorkingSet64, (long)self.TotalProcessorTime.TotalMilliseconds, Interlocked.Read(ref bytes), relay.RegisteredCount, relay.ActiveSessions));
             }
+            else if (line == "cpu")
+            {
+                // CPU time only, no forced GC: RelayCpuHarness reads it around each run.
+                using var self = Process.GetCurrentProcess();
+                Console.WriteLine(self.TotalProcessorTime.TotalMilliseconds.ToString(CultureInfo.InvariantCulture));
+            }
         }
     }
 
