@@ -19,6 +19,12 @@ if (args is ["--relay-load", .. var loadArgs])
     return;
 }
 
+if (args is ["--relay-cpu", .. var cpuArgs])
+{
+    await IrohSocial.Benchmarks.Relay.RelayCpuHarness.RunAsync(cpuArgs);
+    return;
+}
+
 if (args is ["--relay-load-host"])
 {
     await IrohSocial.Benchmarks.Relay.RelayLoadHarness.HostAsync();

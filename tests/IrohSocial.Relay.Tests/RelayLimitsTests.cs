@@ -107,9 +107,10 @@ public sealed class RelayLimitsTests
         await using var genuine = await Client(relay.Address, alice).DialAsync(bob.PublicKey, Ct);
         await using var abusive = await Client(relay.Address, abuser).DialAsync(bob.PublicKey, Ct);
 
-        // RelayedStream cuts writes at 16 KiB, above this relay's 4 KiB limit: the relay ends that session.
+        // RelayedStream sends up to 32 KiB per message, above this relay's 4 KiB limit: the relay ends that session.
         var tooBig = new byte[10_000];
         await abusive.WriteAsync(tooBig, Ct);
+        await abusive.FlushAsync(Ct);
         var buffer = new byte[tooBig.Length];
         await Assert.ThrowsAnyAsync<Exception>(async () =>
         {

@@ -49,6 +49,7 @@ internal static class RelayTestKit
             while ((read = await stream.ReadAsync(buffer, cancellationToken)) > 0)
             {
                 await stream.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                await stream.FlushAsync(cancellationToken); // RelayedStream buffers up to a message
             }
         }
     }
@@ -56,6 +57,7 @@ internal static class RelayTestKit
     public static async Task<byte[]> RoundTripAsync(Stream stream, byte[] payload)
     {
         await stream.WriteAsync(payload, Ct);
+        await stream.FlushAsync(Ct);
         var echoed = new byte[payload.Length];
         await stream.ReadExactlyAsync(echoed, Ct);
         return echoed;

@@ -43,6 +43,7 @@ internal static class RelayLoadHarness
             await using (var warmSession = await DialAsync(relay, keys[0].PublicKey))
             {
                 await warmSession.WriteAsync(new byte[1024]);
+                await warmSession.FlushAsync();
                 await warmSession.ReadExactlyAsync(new byte[1024]);
             }
 
@@ -63,6 +64,7 @@ internal static class RelayLoadHarness
             await Task.WhenAll(streams.Select(async s =>
             {
                 await s.WriteAsync(new byte[64]);
+                await s.FlushAsync();
                 await s.ReadExactlyAsync(new byte[64]);
             }));
             var spliced = await MeasureAsync(host);
@@ -143,6 +145,12 @@ internal static class RelayLoadHarness
                 using var self = Process.GetCurrentProcess();
                 Console.WriteLine(string.Join(' ', GC.GetTotalMemory(false), self.WorkingSet64, (long)self.TotalProcessorTime.TotalMilliseconds, Interlocked.Read(ref bytes), relay.RegisteredCount, relay.ActiveSessions));
             }
+            else if (line == "cpu")
+            {
+                // CPU time only, no forced GC: RelayCpuHarness reads it around each run.
+                using var self = Process.GetCurrentProcess();
+                Console.WriteLine(self.TotalProcessorTime.TotalMilliseconds.ToString(CultureInfo.InvariantCulture));
+            }
         }
     }
 
@@ -178,6 +186,7 @@ internal static class RelayLoadHarness
             while ((read = await stream.ReadAsync(buffer, cancellationToken)) > 0)
             {
                 await stream.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                await stream.FlushAsync(cancellationToken); // RelayedStream buffers up to a message
             }
         }
     }
@@ -199,6 +208,7 @@ internal static class RelayLoadHarness
             await stream.WriteAsync(chunk);
         }
 
+        await stream.FlushAsync();
         await reader;
     }
 

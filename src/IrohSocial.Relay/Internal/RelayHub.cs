@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Net;
@@ -317,35 +318,53 @@ internal sealed class RelayHub : IAsyncDisposable
     private async Task<bool> PumpAsync(WebSocket source, EndpointId sourceId, WebSocket destination, CancellationTokenSource idle, CancellationToken cancellationToken)
     {
         // Big enough for a client's whole message (RelayedStream cuts at 32 KiB): one receive and one send per message.
-        var buffer = new byte[Math.Min(_options.MaxMessageSize, 32 * 1024)];
+        var bufferSize = Math.Min(_options.MaxMessageSize, 32 * 1024);
         var messageSize = 0;
         while (true)
         {
-            var result = await source.ReceiveAsync(buffer.AsMemory(), cancellationToken).ConfigureAwait(false);
-            if (result.MessageType == WebSocketMessageType.Close)
+            // Wait for the next frame with a zero-byte receive and rent the buffer only once data is there (as
+            // SignalR does): an idle session holds no receive buffer, where each held two of 32 KiB before.
+            var result = await source.ReceiveAsync(Memory<byte>.Empty, cancellationToken).ConfigureAwait(false);
+            var buffer = result.MessageType == WebSocketMessageType.Close ? null : ArrayPool<byte>.Shared.Rent(bufferSize);
+            try
             {
-                if (destination.State is WebSocketState.Open or WebSocketState.CloseReceived)
+                if (buffer is not null && !result.EndOfMessage) // EndOfMessage here: an empty message, passed on as such
                 {
-                    await destination.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "peer closed", cancellationToken).ConfigureAwait(false);
+                    result = await source.ReceiveAsync(buffer.AsMemory(0, bufferSize), cancellationToken).ConfigureAwait(false);
                 }
 
-                return true;
-            }
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    if (destination.State is WebSocketState.Open or WebSocketState.CloseReceived)
+                    {
+                        await destination.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "peer closed", cancellationToken).ConfigureAwait(false);
+                    }
 
-            var total = messageSize + result.Count;
-            messageSize = result.EndOfMessage ? 0 : total;
-            if (total > _options.MaxMessageSize)
+                    return true;
+                }
+
+                var total = messageSize + result.Count;
+                messageSize = result.EndOfMessage ? 0 : total;
+                if (total > _options.MaxMessageSize)
+                {
+                    Refused(RelayRefusal.MessageTooLarge);
+                    await source.CloseOutputAsync(WebSocketCloseStatus.MessageTooBig, "message larger than the relay's limit", CancellationToken.None).ConfigureAwait(false);
+                    return false;
+                }
+
+                idle.CancelAfter(_options.SessionIdleTimeout);
+                var chunk = buffer.AsMemory(0, result.Count);
+                SpliceTap?.Invoke(sourceId, chunk);
+                await destination.SendAsync(chunk, WebSocketMessageType.Binary, result.EndOfMessage, cancellationToken).ConfigureAwait(false);
+                _bytes.Add(result.Count);
+            }
+            finally
             {
-                Refused(RelayRefusal.MessageTooLarge);
-                await source.CloseOutputAsync(WebSocketCloseStatus.MessageTooBig, "message larger than the relay's limit", CancellationToken.None).ConfigureAwait(false);
-                return false;
+                if (buffer is not null)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
             }
-
-            idle.CancelAfter(_options.SessionIdleTimeout);
-            var chunk = buffer.AsMemory(0, result.Count);
-            SpliceTap?.Invoke(sourceId, chunk);
-            await destination.SendAsync(chunk, WebSocketMessageType.Binary, result.EndOfMessage, cancellationToken).ConfigureAwait(false);
-            _bytes.Add(result.Count);
         }
     }
 

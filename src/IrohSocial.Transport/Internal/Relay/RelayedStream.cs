@@ -1,25 +1,33 @@
+using System.Buffers;
 using System.Net.WebSockets;
 using IrohSocial.Crypto;
 
 namespace IrohSocial.Transport.Internal.Relay;
 
 /// <summary>
-/// The byte stream of a spliced relay session: a <see cref="WebSocketStream"/> whose writes are cut into messages
-/// of at most <see cref="MaxMessage"/> bytes (WebSocketStream makes one message per write, and the relay caps
-/// message size). <see cref="PeerId"/> is the id the relay says is at the other end; the TLS handshake over this
-/// stream is what proves it.
+/// The byte stream of a spliced relay session over a <see cref="WebSocketStream"/> (one message per write). Writes are
+/// buffered and go out as messages of at most <see cref="MaxMessage"/> bytes when the buffer is full or on
+/// <see cref="FlushAsync(CancellationToken)"/> (SslStream flushes after its handshake messages, the multiplexer after
+/// each batch it writes), so the end-to-end TLS records (16 KiB + 22 bytes each) travel two per message instead of
+/// one. <see cref="PeerId"/> is the id the relay says is at the other end; the TLS handshake over this stream is what
+/// proves it.
 /// </summary>
 internal sealed class RelayedStream : Stream
 {
     /// <summary>
-    /// Largest WebSocket message written; half the relay's default limit. It must exceed a whole TLS record (16 KiB of
-    /// data plus up to 256 bytes of header and tag): at 16 KiB every full record was cut into two messages, the second
-    /// a few dozen bytes, doubling the frames, relay reads, relay writes and TLS records on both relay hops.
+    /// Largest WebSocket message written; about half the relay's default limit (64 KiB). 32 KiB less the 8 bytes of a
+    /// client frame header (2 + 2-byte length + 4-byte mask): a full message is then exactly two 16 KiB records of the
+    /// TLS to the relay, where a one-record message (16,406 bytes + 8) took a full record and a second one for its last 30 bytes, so each
+    /// end-to-end record cost two records, two AEAD calls and two socket writes on each relay hop.
     /// </summary>
-    public const int MaxMessage = 32 * 1024;
+    public const int MaxMessage = (32 * 1024) - 8;
 
     private readonly WebSocket _socket;
     private readonly WebSocketStream _inner;
+
+    // Pending bytes of the next message; rented on first write, returned on dispose.
+    private byte[]? _pending;
+    private int _pendingLength;
 
     public RelayedStream(WebSocket socket, EndpointId peerId)
     {
@@ -52,9 +60,23 @@ internal sealed class RelayedStream : Stream
     {
         while (buffer.Length > 0)
         {
-            var slice = buffer[..Math.Min(buffer.Length, MaxMessage)];
-            await _inner.WriteAsync(slice, cancellationToken).ConfigureAwait(false);
-            buffer = buffer[slice.Length..];
+            if (_pendingLength == 0 && buffer.Length >= MaxMessage)
+            {
+                // A whole message from the caller's memory: no copy.
+                await _inner.WriteAsync(buffer[..MaxMessage], cancellationToken).ConfigureAwait(false);
+                buffer = buffer[MaxMessage..];
+                continue;
+            }
+
+            _pending ??= ArrayPool<byte>.Shared.Rent(MaxMessage);
+            var take = Math.Min(buffer.Length, MaxMessage - _pendingLength);
+            buffer.Span[..take].CopyTo(_pending.AsSpan(_pendingLength));
+            _pendingLength += take;
+            buffer = buffer[take..];
+            if (_pendingLength == MaxMessage)
+            {
+                await SendPendingAsync(cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 
@@ -64,11 +86,18 @@ internal sealed class RelayedStream : Stream
     public override void Write(byte[] buffer, int offset, int count) =>
         WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
 
-    public override void Flush()
-    {
-    }
+    public override void Flush() => FlushAsync(CancellationToken.None).GetAwaiter().GetResult();
 
-    public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <summary>Sends the buffered bytes as one message (nothing when the buffer is empty).</summary>
+    public override Task FlushAsync(CancellationToken cancellationToken) =>
+        _pendingLength == 0 ? Task.CompletedTask : SendPendingAsync(cancellationToken).AsTask();
+
+    private async ValueTask SendPendingAsync(CancellationToken cancellationToken)
+    {
+        var length = _pendingLength;
+        _pendingLength = 0;
+        await _inner.WriteAsync(_pending.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
+    }
 
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
 
@@ -82,6 +111,7 @@ internal sealed class RelayedStream : Stream
         if (disposing)
         {
             _inner.Dispose();
+            ReturnPending();
         }
 
         base.Dispose(disposing);
@@ -90,6 +120,16 @@ internal sealed class RelayedStream : Stream
     public override async ValueTask DisposeAsync()
     {
         await _inner.DisposeAsync().ConfigureAwait(false);
+        ReturnPending();
         await base.DisposeAsync().ConfigureAwait(false);
+    }
+
+    // Unflushed bytes are dropped, as a socket drops what was never sent: SslStream flushes what it must deliver.
+    private void ReturnPending()
+    {
+        if (Interlocked.Exchange(ref _pending, null) is { } pending)
+        {
+            ArrayPool<byte>.Shared.Return(pending);
+        }
     }
 }
