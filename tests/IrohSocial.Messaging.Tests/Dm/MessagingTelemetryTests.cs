@@ -18,8 +18,11 @@ public sealed class MessagingTelemetryTests
         await alice.StartAsync();
         await bob.StartAsync();
 
-        await alice.C.SendMessageAsync(bob.Address, "before");
+        var before = await alice.C.SendMessageAsync(bob.Address, "before");
         await bob.Events.WaitUntilAsync(e => e.Of<MessageReceivedEvent>().Count == 1, what: "first message");
+        // Bob's acknowledgement is his first reply: until Alice has it her envelopes still carry the session setup, and a
+        // reinstalled Bob would start over from the next one instead of failing to decrypt it (flaked in a parallel run).
+        await alice.Events.WaitUntilAsync(e => e.Of<MessageDeliveredEvent>().Any(d => d.MessageId == before), what: "alice sees delivered");
         Assert.Contains(aliceMeters.Measurements("irohsocial.dm.envelopes.sent"), m => m.Value >= 1);
         Assert.Contains(bobMeters.Measurements("irohsocial.dm.envelopes.received"), m => Equals(m.Tags["irohsocial.dm.source"], "stream"));
         aliceMeters.ObserveNow();
