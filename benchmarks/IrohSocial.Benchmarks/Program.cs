@@ -7,6 +7,12 @@ if (args is ["--transport-paired", .. var pairedArgs])
     return;
 }
 
+if (args is ["--quic-paired", .. var quicPairedArgs] && (OperatingSystem.IsLinux() || OperatingSystem.IsWindows() || OperatingSystem.IsMacOS()))
+{
+    await IrohSocial.Benchmarks.Transport.TransportPairedRun.RunQuicAsync(quicPairedArgs);
+    return;
+}
+
 if (args is ["--search-harness", .. var searchArgs])
 {
     await IrohSocial.Benchmarks.Messaging.SearchHarness.RunAsync(searchArgs);

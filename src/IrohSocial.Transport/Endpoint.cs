@@ -229,7 +229,7 @@ public sealed class Endpoint : IAsyncDisposable
         catch (TransportException) when (discovery is not null && lanHit is null && !cancellationToken.IsCancellationRequested)
         {
             // The miss above sent a LAN query; its answer may arrive just after a stale address failed (a fresh
-            // process dials at once). Wait briefly for it and dial there before giving up.
+            // process dials at once), or only to a second query. Wait briefly for it and dial there before giving up.
             if (await WaitForLanHitAsync(discovery, addr.Id, cancellationToken).ConfigureAwait(false) is not { } late)
             {
                 throw;
@@ -240,8 +240,12 @@ public sealed class Endpoint : IAsyncDisposable
         }
     }
 
-    /// <summary>How long a failed dial waits for a LAN answer to the query its miss sent.</summary>
-    private static readonly TimeSpan LanAnswerWait = TimeSpan.FromSeconds(1);
+    /// <summary>
+    /// How long a failed dial waits for a LAN answer to the queries its misses send: long enough for a second query
+    /// (mDNS queriers wait a second between the first two, and a responder that just answered someone else stays quiet
+    /// for a second).
+    /// </summary>
+    private static readonly TimeSpan LanAnswerWait = TimeSpan.FromSeconds(2.5);
 
     private async Task<LocalPeer?> WaitForLanHitAsync(ILocalDiscovery discovery, EndpointId id, CancellationToken cancellationToken)
     {

@@ -39,6 +39,37 @@ public static class TransportPairedRun
         }
     }
 
+    /// <summary>
+    /// The same pairing for <see cref="QuicTransportBenchmarks"/>: the endpoint over QUIC (and over TCP) against raw
+    /// System.Net.Quic streams, per round. Run: <c>... -- --quic-paired [rounds] [streams...]</c> (needs libmsquic).
+    /// </summary>
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    [System.Runtime.Versioning.SupportedOSPlatform("windows")]
+    [System.Runtime.Versioning.SupportedOSPlatform("macos")]
+    public static async Task RunQuicAsync(string[] args)
+    {
+        var rounds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 200;
+        var streamCounts = args.Length > 1 ? args[1..].Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToArray() : [1, 8];
+        foreach (var streams in streamCounts)
+        {
+            var suite = new QuicTransportBenchmarks { Streams = streams };
+            await suite.SetupAsync();
+            try
+            {
+                await RunRoundsAsync(rounds, streams, new Dictionary<string, Func<Task>>
+                {
+                    ["RawQuicThroughput"] = suite.RawQuicThroughput,
+                    ["EndpointQuicThroughput"] = suite.EndpointQuicThroughput,
+                    ["EndpointTcpThroughput"] = suite.EndpointTcpThroughput,
+                });
+            }
+            finally
+            {
+                await suite.CleanupAsync();
+            }
+        }
+    }
+
     private static async Task RunRoundsAsync(int rounds, int streams, Dictionary<string, Func<Task>> operations)
     {
         var names = operations.Keys.ToArray();

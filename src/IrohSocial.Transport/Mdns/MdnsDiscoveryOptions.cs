@@ -23,8 +23,12 @@ public sealed record MdnsDiscoveryOptions
     /// <summary>Most peers remembered (a full cache forgets the one that expires first). Default 256.</summary>
     public int MaxPeers { get; init; } = 256;
 
-    /// <summary>Shortest time between two queries this endpoint sends (a miss in <see cref="MdnsLocalDiscovery.Find"/> asks again). Default 5 s.</summary>
-    public TimeSpan MinQueryInterval { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// Shortest time between two queries this endpoint sends (a miss in <see cref="MdnsLocalDiscovery.Find"/> asks again).
+    /// Default 1 s, the least RFC 6762 (5.2) allows: responders answer a record at most once a second, so a query that
+    /// came right after another querier's is not answered and the next must follow soon (a dial waits for it).
+    /// </summary>
+    public TimeSpan MinQueryInterval { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Clock for TTLs and re-announcements.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
