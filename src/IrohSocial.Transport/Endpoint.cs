@@ -211,11 +211,6 @@ public sealed class Endpoint : IAsyncDisposable
             addr = addr with { DirectAddresses = [.. lanHit.Addresses, .. addr.DirectAddresses.Except(lanHit.Addresses)] };
         }
 
-        if (addr.DirectAddresses.Count == 0 && addr.RelayUrl is null && RelayPath is null && discovery is null)
-        {
-            throw new TransportException(TransportError.ConnectionRefused, $"No direct address is known for {addr.Id.ToShortString()}.");
-        }
-
         try
         {
             if (addr.DirectAddresses.Count == 0 && addr.RelayUrl is null && RelayPath is null)
