@@ -192,7 +192,8 @@ public sealed class LimitsTests
         await using var server = await TestEndpoints.BindAsync(TransportProvider.TcpTls, o => o with { IdleTimeout = TimeSpan.Zero, KeepAliveInterval = TimeSpan.Zero });
         using var key = SecretKey.Generate();
         using var certificate = IdentityCertificate.Create(key, DateTimeOffset.UtcNow);
-        await using var raw = await RawPeers.ConnectTlsAsync(server.LocalEndPoint, certificate, TestEndpoints.TestAlpn);
+        // Writes take turns: the multiplexer below writes acknowledgements on the same SslStream whenever the server writes.
+        await using var raw = new SerializedWriteStream(await RawPeers.ConnectTlsAsync(server.LocalEndPoint, certificate, TestEndpoints.TestAlpn));
 
         // The server hands a connection out once the dialer's first MAX_STREAMS shows it accepted the server's identity;
         // a hand-driven multiplexer sends it, then the test writes raw frames beneath that multiplexer.
