@@ -92,34 +92,8 @@ internal static class RelayCpuHarness
     }
 
     /// <summary>Writes <paramref name="mebibytes"/> MiB on a new stream and reads the echo back.</summary>
-    private static async Task EchoAsync(Connection connection, int mebibytes)
-    {
-        var total = mebibytes * 1024L * 1024;
-        var chunk = new byte[64 * 1024];
-        await using var stream = await connection.OpenBidirectionalStreamAsync();
-        var reader = Task.Run(async () =>
-        {
-            var buffer = new byte[64 * 1024];
-            long got = 0;
-            int read;
-            while ((read = await stream.ReadAsync(buffer)) > 0)
-            {
-                got += read;
-            }
-
-            return got;
-        });
-        for (long sent = 0; sent < total; sent += chunk.Length)
-        {
-            await stream.WriteAsync(chunk);
-        }
-
-        stream.CompleteWrites();
-        if (await reader != total)
-        {
-            throw new InvalidOperationException("The echo came back short.");
-        }
-    }
+    private static Task EchoAsync(Connection connection, int mebibytes) =>
+        EchoClient.RoundTripAsync(connection, mebibytes * 1024L * 1024, new byte[64 * 1024]);
 
     private static async Task EchoAsync(Endpoint server)
     {
