@@ -396,8 +396,8 @@ internal sealed class CallCore
         }
     }
 
-    /// <summary>Appends a received frame to the call's IVF output (<see cref="CallMedia.ReceivedVideoIvf"/>), if any.</summary>
-    public ValueTask WriteReceivedVideoAsync(VideoFrameHeader header, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken) =>
+    /// <summary>Appends a received frame to the call's IVF output (<see cref="CallMedia.ReceivedVideoIvf"/>), if any; false once the call ended (drop the frame).</summary>
+    public ValueTask<bool> WriteReceivedVideoAsync(VideoFrameHeader header, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken) =>
         _receivedVideo.WriteAsync(Media.ReceivedVideoIvf, header, payload, () => State == CallState.Ended, cancellationToken);
 
     /// <summary>Finishes the IVF output (its header gets the frame count); the stream stays open for the app.</summary>

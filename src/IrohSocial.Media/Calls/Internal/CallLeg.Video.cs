@@ -285,7 +285,10 @@ internal sealed partial class CallLeg
                     _receivedVideo.Record(VideoFrameHeader.Size + payload.Length, header.Width, header.Height);
                 }
 
-                await _call.WriteReceivedVideoAsync(header, payload, cancellationToken).ConfigureAwait(false);
+                if (!await _call.WriteReceivedVideoAsync(header, payload, cancellationToken).ConfigureAwait(false))
+                {
+                    break; // the call ended: a frame decoded now would be counted but never reach the file
+                }
 
                 var result = receiver.Receive(header, payload.Span);
                 assembly.Clear();

@@ -7,25 +7,31 @@ internal sealed class ReceivedVideoFile
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private IvfWriter? _ivf;
+    private bool _closed;
 
-    /// <summary>Appends a frame to <paramref name="stream"/> (nothing when null, or once <paramref name="ended"/> says so).</summary>
-    public async ValueTask WriteAsync(Stream? stream, VideoFrameHeader header, ReadOnlyMemory<byte> payload, Func<bool> ended, CancellationToken cancellationToken)
+    /// <summary>
+    /// Appends a frame to <paramref name="stream"/> (nothing to write when null). Returns false once the call has ended or
+    /// the file was closed: the caller must then drop the frame instead of decoding it, so the frames the call reports as
+    /// decoded are always in the file.
+    /// </summary>
+    public async ValueTask<bool> WriteAsync(Stream? stream, VideoFrameHeader header, ReadOnlyMemory<byte> payload, Func<bool> ended, CancellationToken cancellationToken)
     {
-        if (stream is null)
-        {
-            return;
-        }
-
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (ended())
+            if (_closed || ended())
             {
-                return;
+                return false;
+            }
+
+            if (stream is null)
+            {
+                return true;
             }
 
             _ivf ??= new IvfWriter(stream, header.Width, header.Height, leaveOpen: true);
             await _ivf.WriteFrameAsync(payload, (long)header.TimestampUs, cancellationToken).ConfigureAwait(false);
+            return true;
         }
         finally
         {
@@ -39,6 +45,7 @@ internal sealed class ReceivedVideoFile
         await _gate.WaitAsync().ConfigureAwait(false);
         try
         {
+            _closed = true;
             if (_ivf is not null)
             {
                 await _ivf.DisposeAsync().ConfigureAwait(false);
