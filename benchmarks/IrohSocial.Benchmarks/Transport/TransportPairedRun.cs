@@ -41,36 +41,70 @@ public static class TransportPairedRun
 
     /// <summary>
     /// The same pairing for <see cref="QuicTransportBenchmarks"/>: the endpoint over QUIC (and over TCP) against raw
-    /// System.Net.Quic streams, per round. Run: <c>... -- --quic-paired [rounds] [streams...]</c> (needs libmsquic).
+    /// System.Net.Quic streams, per round. Run: <c>... -- --quic-paired [rounds] [streams...] [--setups K]</c> (needs libmsquic).
     /// </summary>
+    /// <remarks>
+    /// One QUIC connection's throughput on this machine depends on where msquic put it (which worker thread serves the
+    /// client and which the server side, and whether that worker is starved): two setups of the same code gave 0.28x and
+    /// 1.14x. So a setup is one sample, not the answer: <c>--setups K</c> repeats the whole setup (fresh listeners and
+    /// connections, raw and endpoint alike) K times and reports the median of the per-setup ratios beside their range.
+    /// </remarks>
     [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     [System.Runtime.Versioning.SupportedOSPlatform("windows")]
     [System.Runtime.Versioning.SupportedOSPlatform("macos")]
     public static async Task RunQuicAsync(string[] args)
     {
+        var setups = 1;
+        var setupsAt = Array.IndexOf(args, "--setups");
+        if (setupsAt >= 0)
+        {
+            setups = int.Parse(args[setupsAt + 1], CultureInfo.InvariantCulture);
+            args = [.. args[..setupsAt], .. args[(setupsAt + 2)..]];
+        }
+
         var rounds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 200;
         var streamCounts = args.Length > 1 ? args[1..].Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToArray() : [1, 8];
         foreach (var streams in streamCounts)
         {
-            var suite = new QuicTransportBenchmarks { Streams = streams };
-            await suite.SetupAsync();
-            try
+            var perSetup = new List<Dictionary<string, (double Throughput, double Cpu)>>();
+            for (var setup = 0; setup < setups; setup++)
             {
-                await RunRoundsAsync(rounds, streams, new Dictionary<string, Func<Task>>
+                var suite = new QuicTransportBenchmarks { Streams = streams };
+                await suite.SetupAsync();
+                try
                 {
-                    ["RawQuicThroughput"] = suite.RawQuicThroughput,
-                    ["EndpointQuicThroughput"] = suite.EndpointQuicThroughput,
-                    ["EndpointTcpThroughput"] = suite.EndpointTcpThroughput,
-                });
+                    perSetup.Add(await RunRoundsAsync(rounds, streams, new Dictionary<string, Func<Task>>
+                    {
+                        ["RawQuicThroughput"] = suite.RawQuicThroughput,
+                        ["EndpointQuicThroughput"] = suite.EndpointQuicThroughput,
+                        ["EndpointTcpThroughput"] = suite.EndpointTcpThroughput,
+                    }));
+                }
+                finally
+                {
+                    await suite.CleanupAsync();
+                }
             }
-            finally
+
+            if (setups > 1)
             {
-                await suite.CleanupAsync();
+                Console.WriteLine($"Streams={streams}: {setups} setups x {rounds} rounds; per-setup median ratios, then their median");
+                Console.WriteLine("| Method | Throughput ratio per setup | Median of setups (min-max) | CPU ratio median of setups |");
+                Console.WriteLine("| --- | --- | --- | --- |");
+                foreach (var name in perSetup[0].Keys)
+                {
+                    var throughput = perSetup.Select(s => s[name].Throughput).ToArray();
+                    var cpu = perSetup.Select(s => s[name].Cpu).ToArray();
+                    Console.WriteLine(string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"| {name} | {string.Join(" ", throughput.Select(t => t.ToString("F2", CultureInfo.InvariantCulture)))} | {Quantile(throughput, 0.5):F2} ({throughput.Min():F2}-{throughput.Max():F2}) | {Quantile(cpu, 0.5):F2} |"));
+                }
             }
         }
     }
 
-    private static async Task RunRoundsAsync(int rounds, int streams, Dictionary<string, Func<Task>> operations)
+    /// <summary>Runs the rounds, prints the table and returns each method's median throughput and CPU ratio to the baseline.</summary>
+    private static async Task<Dictionary<string, (double Throughput, double Cpu)>> RunRoundsAsync(int rounds, int streams, Dictionary<string, Func<Task>> operations)
     {
         var names = operations.Keys.ToArray();
         var baseline = names[0];
@@ -99,6 +133,7 @@ public static class TransportPairedRun
         Console.WriteLine($"Streams={streams}, rounds={rounds}, load average at the end: {LoadAverage()}");
         Console.WriteLine("| Method | Wall median (p25-p75) | CPU median | Throughput ratio, median of rounds (95% CI) | CPU ratio |");
         Console.WriteLine("| --- | --- | --- | --- | --- |");
+        var medians = new Dictionary<string, (double Throughput, double Cpu)>();
         foreach (var name in names)
         {
             // Throughput ratio = baseline time / this time in the same round (1.0 = as fast as the raw SslStream).
@@ -108,7 +143,10 @@ public static class TransportPairedRun
             Console.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
                 $"| {name} | {Quantile(wall[name], 0.5):F1} ms ({Quantile(wall[name], 0.25):F1}-{Quantile(wall[name], 0.75):F1}) | {Quantile(cpu[name], 0.5):F1} ms | {Quantile(ratios, 0.5):F2} ({low:F2}-{high:F2}) | {Quantile(cpuRatios, 0.5):F2} |"));
+            medians[name] = (Quantile(ratios, 0.5), Quantile(cpuRatios, 0.5));
         }
+
+        return medians;
     }
 
     private static (double Low, double High) BootstrapMedian(double[] values)
