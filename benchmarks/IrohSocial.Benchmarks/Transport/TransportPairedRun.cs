@@ -67,6 +67,8 @@ public static class TransportPairedRun
         foreach (var streams in streamCounts)
         {
             var perSetup = new List<Dictionary<string, (double Throughput, double Cpu)>>();
+            var perSetupConnect = new List<Dictionary<string, (double Throughput, double Cpu)>>();
+            var measureConnect = streams == streamCounts[0]; // a connect does not depend on the stream count
             for (var setup = 0; setup < setups; setup++)
             {
                 var suite = new QuicTransportBenchmarks { Streams = streams };
@@ -79,6 +81,15 @@ public static class TransportPairedRun
                         ["EndpointQuicThroughput"] = suite.EndpointQuicThroughput,
                         ["EndpointTcpThroughput"] = suite.EndpointTcpThroughput,
                     }));
+                    if (measureConnect)
+                    {
+                        perSetupConnect.Add(await RunRoundsAsync(rounds, streams, new Dictionary<string, Func<Task>>
+                        {
+                            ["RawQuicConnect"] = suite.RawQuicConnect,
+                            ["EndpointQuicConnect"] = suite.EndpointQuicConnect,
+                            ["EndpointTcpConnect"] = suite.EndpointTcpConnect,
+                        }));
+                    }
                 }
                 finally
                 {
@@ -88,18 +99,28 @@ public static class TransportPairedRun
 
             if (setups > 1)
             {
-                Console.WriteLine($"Streams={streams}: {setups} setups x {rounds} rounds; per-setup median ratios, then their median");
-                Console.WriteLine("| Method | Throughput ratio per setup | Median of setups (min-max) | CPU ratio median of setups |");
-                Console.WriteLine("| --- | --- | --- | --- |");
-                foreach (var name in perSetup[0].Keys)
+                PrintAcrossSetups($"Streams={streams}: {setups} setups x {rounds} rounds", perSetup, timeRatio: false);
+                if (measureConnect)
                 {
-                    var throughput = perSetup.Select(s => s[name].Throughput).ToArray();
-                    var cpu = perSetup.Select(s => s[name].Cpu).ToArray();
-                    Console.WriteLine(string.Create(
-                        CultureInfo.InvariantCulture,
-                        $"| {name} | {string.Join(" ", throughput.Select(t => t.ToString("F2", CultureInfo.InvariantCulture)))} | {Quantile(throughput, 0.5):F2} ({throughput.Min():F2}-{throughput.Max():F2}) | {Quantile(cpu, 0.5):F2} |"));
+                    PrintAcrossSetups($"Connect: {setups} setups x {rounds} rounds", perSetupConnect, timeRatio: true);
                 }
             }
+        }
+    }
+
+    /// <summary>Prints each method's per-setup median ratio and the median across setups (time ratio = 1 / throughput ratio).</summary>
+    private static void PrintAcrossSetups(string title, List<Dictionary<string, (double Throughput, double Cpu)>> perSetup, bool timeRatio)
+    {
+        Console.WriteLine($"{title}; per-setup median {(timeRatio ? "time" : "throughput")} ratios, then their median");
+        Console.WriteLine($"| Method | {(timeRatio ? "Time" : "Throughput")} ratio per setup | Median of setups (min-max) | CPU ratio median of setups |");
+        Console.WriteLine("| --- | --- | --- | --- |");
+        foreach (var name in perSetup[0].Keys)
+        {
+            var ratios = perSetup.Select(s => timeRatio ? 1 / s[name].Throughput : s[name].Throughput).ToArray();
+            var cpu = perSetup.Select(s => s[name].Cpu).ToArray();
+            Console.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"| {name} | {string.Join(" ", ratios.Select(t => t.ToString("F2", CultureInfo.InvariantCulture)))} | {Quantile(ratios, 0.5):F2} ({ratios.Min():F2}-{ratios.Max():F2}) | {Quantile(cpu, 0.5):F2} |"));
         }
     }
 
