@@ -55,4 +55,16 @@ if (args is ["--dm-harness", .. var dmArgs])
     return;
 }
 
+if (args is ["--many-peers", .. var manyPeersArgs])
+{
+    await IrohSocial.Benchmarks.Messaging.ManyPeersHarness.RunAsync(manyPeersArgs);
+    return;
+}
+
+if (args is ["--many-peers-clients", .. var manyClientsArgs])
+{
+    await IrohSocial.Benchmarks.Messaging.ManyPeersClients.RunAsync(manyClientsArgs);
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

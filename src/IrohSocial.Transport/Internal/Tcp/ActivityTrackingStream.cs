@@ -15,13 +15,16 @@ namespace IrohSocial.Transport.Internal.Tcp;
 /// background sender that hands the whole backlog to the SslStream in one write, so frames produced while the
 /// previous batch is on the wire leave together. A flush waits only while the backlog exceeds
 /// <see cref="MaxBacklog"/>, which bounds memory; a send failure surfaces on the next write or flush.
+/// The buffers are rented on the first write and given back when the backlog is sent, so an idle connection holds
+/// none (two eager 64 KiB buffers were 128 KiB per connection, most of a hub's memory with 1,000 idle peers).
 /// </remarks>
 internal sealed class ActivityTrackingStream(Stream inner, TimeProvider time) : Stream
 {
     /// <summary>Backlog at which a flush waits for the sender (bounds buffered bytes per connection).</summary>
     internal const int MaxBacklog = 256 * 1024;
 
-    private const int InitialBuffer = 64 * 1024;
+    // A multiplexer frame is at most ~20 KiB; a bigger backlog grows the buffer by doubling.
+    private const int InitialBuffer = 16 * 1024;
 
     /// <summary>How long dispose waits for the backlog to reach the SslStream before cutting it off.</summary>
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(2);
@@ -29,15 +32,27 @@ internal sealed class ActivityTrackingStream(Stream inner, TimeProvider time) : 
     private readonly object _writeGate = new();
     private long _lastReceived = time.GetTimestamp();
     private volatile bool _ended;
-    private byte[] _pending = ArrayPool<byte>.Shared.Rent(InitialBuffer);
+    private byte[] _pending = [];
     private int _pendingLength;
-    private byte[]? _spare = ArrayPool<byte>.Shared.Rent(InitialBuffer);
+    private byte[]? _spare;
     private bool _sending;
     private TaskCompletionSource? _batchSent;
     private ExceptionDispatchInfo? _sendFailure;
     private bool _disposed;
 
     public bool Ended => _ended;
+
+    /// <summary>Bytes of write buffer this stream holds from the pool right now (0 when idle); for tests.</summary>
+    internal int RentedBytes
+    {
+        get
+        {
+            lock (_writeGate)
+            {
+                return _pending.Length + (_spare?.Length ?? 0);
+            }
+        }
+    }
 
     public TimeSpan SinceLastReceive => time.GetElapsedTime(Interlocked.Read(ref _lastReceived));
 
@@ -138,9 +153,9 @@ internal sealed class ActivityTrackingStream(Stream inner, TimeProvider time) : 
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (_pending.Length - _pendingLength < data.Length)
             {
-                var grown = ArrayPool<byte>.Shared.Rent(Math.Max(_pending.Length * 2, _pendingLength + data.Length));
+                var grown = ArrayPool<byte>.Shared.Rent(Math.Max(Math.Max(_pending.Length * 2, InitialBuffer), _pendingLength + data.Length));
                 _pending.AsSpan(0, _pendingLength).CopyTo(grown);
-                ArrayPool<byte>.Shared.Return(_pending);
+                ReturnToPool(_pending);
                 _pending = grown;
             }
 
@@ -177,14 +192,15 @@ internal sealed class ActivityTrackingStream(Stream inner, TimeProvider time) : 
                 {
                     _sending = false;
                     _batchSent = null;
+                    ReleaseIdleBuffers();
                     picked?.TrySetResult();
                     return;
                 }
 
-                // Swap buffers: writers keep appending to the spare while this batch is sent.
+                // Swap buffers: writers keep appending to the spare (rented on demand) while this batch is sent.
                 batch = _pending;
                 length = _pendingLength;
-                _pending = _spare ?? ArrayPool<byte>.Shared.Rent(InitialBuffer);
+                _pending = _spare ?? [];
                 _spare = null;
                 _pendingLength = 0;
                 _batchSent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -206,7 +222,7 @@ internal sealed class ActivityTrackingStream(Stream inner, TimeProvider time) : 
                     _batchSent = null;
                 }
 
-                ArrayPool<byte>.Shared.Return(batch);
+                ReturnToPool(batch);
                 picked?.TrySetResult();
                 return;
             }
@@ -222,8 +238,28 @@ internal sealed class ActivityTrackingStream(Stream inner, TimeProvider time) : 
 
             if (batch is not null)
             {
-                ArrayPool<byte>.Shared.Return(batch);
+                ReturnToPool(batch);
             }
+        }
+    }
+
+    /// <summary>Under the gate, with nothing pending: gives both buffers back to the pool until the next write.</summary>
+    private void ReleaseIdleBuffers()
+    {
+        ReturnToPool(_pending);
+        _pending = [];
+        if (_spare is not null)
+        {
+            ReturnToPool(_spare);
+            _spare = null;
+        }
+    }
+
+    private static void ReturnToPool(byte[] buffer)
+    {
+        if (buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
@@ -276,14 +312,8 @@ internal sealed class ActivityTrackingStream(Stream inner, TimeProvider time) : 
             }
 
             _disposed = true;
-            ArrayPool<byte>.Shared.Return(_pending);
-            _pending = [];
             _pendingLength = 0;
-            if (_spare is not null)
-            {
-                ArrayPool<byte>.Shared.Return(_spare);
-                _spare = null;
-            }
+            ReleaseIdleBuffers();
         }
     }
 
