@@ -269,6 +269,19 @@ public sealed partial class DmClient : IAsyncDisposable
     private async Task StoreOutgoingAsync(
         EndpointId peer, EndpointAddr? address, string id, DateTimeOffset now, string content, IReadOnlyList<AttachmentDescriptor>? descriptors, string? replyTo, CancellationToken cancellationToken)
     {
+        var operations = Outgoing(peer, address, id, now, content, descriptors, replyTo);
+        if (descriptors is not null)
+        {
+            await Channel(peer).EnsureReachableAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await _options.Store.ApplyAsync(operations, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The store operations of one outgoing message (message, outbox entry, a new address); refuses one that would not fit in a frame.</summary>
+    private List<StoreOperation> Outgoing(
+        EndpointId peer, EndpointAddr? address, string id, DateTimeOffset now, string content, IReadOnlyList<AttachmentDescriptor>? descriptors, string? replyTo)
+    {
         var control = new MessageControl(id, content, now.ToUnixTimeMilliseconds(), descriptors, replyTo);
         var payload = control.ToJson();
         // Envelope = base64 of ciphertext (4/3) plus header fields; refuse what the peer would refuse.
@@ -277,15 +290,9 @@ public sealed partial class DmClient : IAsyncDisposable
             throw new MessagingException(MessagingError.TooLarge, "The message does not fit in one frame.");
         }
 
-        var channel = Channel(peer);
-        if (descriptors is not null)
-        {
-            await channel.EnsureReachableAsync(cancellationToken).ConfigureAwait(false);
-        }
-
         var message = new StoredMessage(id, peer, MessageDirection.Outgoing, content, DateTimeOffset.FromUnixTimeMilliseconds(control.TimestampMs), replyTo,
             descriptors?.Select(d => new MediaAttachment(d.Id, d.Name, d.MimeType, d.Size, d.Sha256)).ToList() ?? [], MessageStatus.Pending);
-        var operations = new List<StoreOperation>(3) { new InsertMessage(message), new EnqueueOutbox(new OutboxEntry(id, peer, payload, now, 0, now)) };
+        var operations = new List<StoreOperation>(4) { new InsertMessage(message), new EnqueueOutbox(new OutboxEntry(id, peer, payload, now, 0, now)) };
         if (address is not null)
         {
             operations.Insert(0, new SavePeerAddress(peer, address.ToTicket()));
@@ -296,7 +303,7 @@ public sealed partial class DmClient : IAsyncDisposable
             }
         }
 
-        await _options.Store.ApplyAsync(operations, cancellationToken).ConfigureAwait(false);
+        return operations;
     }
 
     /// <summary>

@@ -74,9 +74,43 @@ public sealed partial class CrashingStore(IMessagingStore inner, int crashAtWrit
         }
     }
 
+    private Func<IReadOnlyList<StoreOperation>, bool>? _crashWhen;
+    private bool _crashAfterApplying;
+    private readonly List<StoreOperation[]> _batches = [];
+
+    /// <summary>
+    /// The process dies at the next write that <paramref name="when"/> picks: before it is applied, or with
+    /// <paramref name="afterApplying"/> right after it committed (nothing the client meant to do after the commit happens).
+    /// </summary>
+    public void CrashAt(Func<IReadOnlyList<StoreOperation>, bool> when, bool afterApplying) =>
+        (_crashAfterApplying, _crashWhen) = (afterApplying, when);
+
+    /// <summary>Every batch handed to the store so far, in order (the operations, as given).</summary>
+    public IReadOnlyList<StoreOperation[]> Batches
+    {
+        get
+        {
+            lock (_batches)
+            {
+                return [.. _batches];
+            }
+        }
+    }
+
     public ValueTask ApplyAsync(IReadOnlyList<StoreOperation> operations, CancellationToken cancellationToken = default)
     {
         Check();
+        lock (_batches)
+        {
+            _batches.Add([.. operations]);
+        }
+
+        if (_crashWhen is { } when && when(operations))
+        {
+            _crashWhen = null;
+            return CrashAsync(operations, _crashAfterApplying, cancellationToken);
+        }
+
         foreach (var save in operations.OfType<SaveSession>())
         {
             Observe(save.State);
@@ -94,6 +128,17 @@ public sealed partial class CrashingStore(IMessagingStore inner, int crashAtWrit
         }
 
         return inner.ApplyAsync(operations, cancellationToken);
+    }
+
+    private async ValueTask CrashAsync(IReadOnlyList<StoreOperation> operations, bool afterApplying, CancellationToken cancellationToken)
+    {
+        if (afterApplying)
+        {
+            await inner.ApplyAsync(operations, cancellationToken);
+        }
+
+        _crashed.TrySetResult();
+        throw new SimulatedCrashException();
     }
 
     public ValueTask<IReadOnlyList<ConversationSummary>> GetConversationsAsync(CancellationToken cancellationToken = default) { Check(); return inner.GetConversationsAsync(cancellationToken); }
