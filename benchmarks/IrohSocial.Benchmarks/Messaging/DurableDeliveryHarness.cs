@@ -14,7 +14,8 @@ namespace IrohSocial.Benchmarks.Messaging;
 /// each on its own SQLite file (WAL, synchronous=FULL: every acknowledged message was fsynced first), in one process.
 /// Per round, in a random order: the baseline (raw SQLite single-row insert + commit, synchronous=FULL, one fsync
 /// per row), acked throughput with the app awaiting each send ("sequential"), and with the sends issued together
-/// ("concurrent", as an app with many conversations or a paste of many lines does). Then latency at a paced
+/// ("concurrent", as an app with many conversations or a paste of many lines does), and with SendMessagesAsync, 100
+/// messages per awaited call ("batched"). Then latency at a paced
 /// 100 msgs/s: send call to the Delivered event. Reports medians over the rounds and the ratio to the baseline.
 /// Run: <c>dotnet run -c Release --project benchmarks/IrohSocial.Benchmarks -- --dm-harness [tcp|quic] [rounds] [messages]</c>.
 /// </summary>
@@ -32,12 +33,12 @@ internal static class DurableDeliveryHarness
         {
             await using var pair = await Pair.StartAsync(folder, provider, window);
             using var raw = new RawSqlite(Path.Combine(folder, "raw.db"));
-            await pair.SendAsync(50, concurrent: false); // session, connection, JIT
+            await pair.SendAsync(50, "sequential"); // session, connection, JIT
             Console.WriteLine($"send window={window} provider={provider} rounds={rounds} messages/round={batch} cores={Environment.ProcessorCount} load={LoadAverage()}");
-            var results = new Dictionary<string, List<double>> { ["raw"] = [], ["sequential"] = [], ["concurrent"] = [] };
+            var results = new Dictionary<string, List<double>> { ["raw"] = [], ["sequential"] = [], ["concurrent"] = [], ["batched"] = [] };
             // Commits (each one fsync) per acknowledged message, per side: where the durable steps go.
-            var commits = new Dictionary<string, (long Alice, long Bob)> { ["raw"] = (0, 0), ["sequential"] = (0, 0), ["concurrent"] = (0, 0) };
-            var order = new[] { "raw", "sequential", "concurrent" };
+            var commits = new Dictionary<string, (long Alice, long Bob)> { ["raw"] = (0, 0), ["sequential"] = (0, 0), ["concurrent"] = (0, 0), ["batched"] = (0, 0) };
+            var order = new[] { "raw", "sequential", "concurrent", "batched" };
             for (var round = 0; round < rounds; round++)
             {
                 foreach (var kind in order.OrderBy(_ => Random.Shared.Next()))
@@ -50,7 +51,7 @@ internal static class DurableDeliveryHarness
                     }
                     else
                     {
-                        await pair.SendAsync(batch, concurrent: kind == "concurrent");
+                        await pair.SendAsync(batch, kind);
                     }
 
                     results[kind].Add(batch / timer.Elapsed.TotalSeconds);
@@ -172,10 +173,18 @@ internal static class DurableDeliveryHarness
             return (client, store);
         }
 
-        public async Task SendAsync(int count, bool concurrent)
+        public async Task SendAsync(int count, string kind)
         {
             var target = Volatile.Read(ref _delivered) + count;
-            if (concurrent)
+            if (kind == "batched")
+            {
+                // SendMessagesAsync, 100 messages per call, the app awaiting each call.
+                for (var sent = 0; sent < count; sent += 100)
+                {
+                    await _alice.SendMessagesAsync(_bob.LocalAddress, Enumerable.Repeat("benchmark message of a typical length, about sixty characters", Math.Min(100, count - sent)));
+                }
+            }
+            else if (kind == "concurrent")
             {
                 await Task.WhenAll(Enumerable.Range(0, count).Select(_ => _alice.SendMessageAsync(_bob.LocalAddress, "benchmark message of a typical length, about sixty characters")));
             }
