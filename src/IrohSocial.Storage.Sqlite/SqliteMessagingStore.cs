@@ -120,6 +120,11 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
                 await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
+            if (v + 1 == ConversationSchema.Version)
+            {
+                BuildConversations(transaction); // needs the key, so it runs here rather than in SQL, in the same transaction
+            }
+
             transaction.Commit();
         }
 
@@ -317,6 +322,7 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
                         Apply(operation, transaction);
                     }
 
+                    FlushConversations(transaction);
                     transaction.Release(savepoint);
                     applied.Add(batch);
                 }
@@ -325,6 +331,7 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
                     transaction.Rollback(savepoint);
                     transaction.Release(savepoint);
                     _orders.Clear(); // the batch's inserts were noted in the orders: forget them all
+                    _conversationChanges.Clear();
                     batch.Done.TrySetException(ex);
                 }
             }
@@ -335,6 +342,7 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
         catch (Exception ex)
         {
             _orders.Clear();
+            _conversationChanges.Clear();
             applied.ForEach(b => b.Done.TrySetException(ex));
             return;
         }
@@ -393,20 +401,27 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
                     [("$id", msg.Id), ("$p", tag), ("$d", (int)msg.Direction), ("$s", (int)msg.Status),
                     ("$t", _sealer.Seal(RowCodec.EncodeTime(sentMs), RowCodec.MessageTimeBinding(msg.Id, msg.Peer))),
                     ("$b", _sealer.Seal(body, MessageBinding(msg.Id, msg.Peer, (int)msg.Direction, sentMs)))]).ExecuteScalar();
-                if (inserted is long seq && _orders.TryGetValue(OrderKey(tag), out var order))
+                if (inserted is long seq)
                 {
-                    var key = new MessageKey(seq, msg.Id, sentMs);
-                    var at = order.BinarySearch(key, MessageKey.Order);
-                    order.Insert(at < 0 ? ~at : at, key);
+                    if (_orders.TryGetValue(OrderKey(tag), out var order))
+                    {
+                        var key = new MessageKey(seq, msg.Id, sentMs);
+                        var at = order.BinarySearch(key, MessageKey.Order);
+                        order.Insert(at < 0 ? ~at : at, key);
+                    }
+
+                    NoteInserted(tag, seq, msg, transaction);
                 }
 
                 break;
             case SetMessageStatus s:
+                var statusTag = _directory.Tag(s.Peer);
+                NoteStatusChange(statusTag, s.Peer, s.MessageId, s.Status, transaction);
                 Run(transaction, "UPDATE messages SET status = $s WHERE id = $id AND peer_tag = $p AND deleted = 0;",
-                    ("$s", (int)s.Status), ("$id", s.MessageId), ("$p", _directory.Tag(s.Peer)));
+                    ("$s", (int)s.Status), ("$id", s.MessageId), ("$p", statusTag));
                 break;
             case RemoveMessage r:
-                _orders.Remove(OrderKey(_directory.Tag(r.Peer)));
+                NoteRemoval(_directory.Tag(r.Peer), r.Peer, r.MessageId, transaction);
                 // Keep a tombstone row (no body; its sealed time keeps a paging cursor on it valid) so a late duplicate is still
                 // recognised; another peer's row is left alone.
                 Run(transaction, "INSERT INTO messages(id, peer_tag, direction, status, deleted, sent, body) VALUES($id, $p, 0, 0, 1, NULL, NULL) " +
@@ -548,28 +563,6 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
         ReadAsync<IReadOnlyList<string>>(() => MessageOrder(peer, unreadOnly: true).Select(k => k.Id).ToList(), cancellationToken);
 
     /// <inheritdoc />
-    public ValueTask<IReadOnlyList<ConversationSummary>> GetConversationsAsync(CancellationToken cancellationToken = default) =>
-        ReadAsync<IReadOnlyList<ConversationSummary>>(() =>
-        {
-            var conversations = new List<(byte[] Tag, int Unread)>();
-            using (var reader = Query("SELECT peer_tag, SUM(direction = 1 AND status <> 2) FROM messages WHERE deleted = 0 GROUP BY peer_tag;"))
-            {
-                while (reader.Read())
-                {
-                    conversations.Add(((byte[])reader.GetValue(0), (int)reader.GetInt64(1)));
-                }
-            }
-
-            // The last message of each by (sealed) time: from the kept per-peer order, built on first use.
-            var latest = conversations.Select(c => (Last: MessageOrder(PeerOf(c.Tag, null), unreadOnly: false)[^1], c.Unread)).ToList();
-            return latest.OrderByDescending(l => l.Last, MessageKey.Order).Select(l =>
-            {
-                var message = QueryMessages($"SELECT {MessageColumns} FROM messages WHERE seq = $s;", ("$s", l.Last.Seq)).Single();
-                return new ConversationSummary(message.Peer, message, l.Unread);
-            }).ToList();
-        }, cancellationToken);
-
-    /// <inheritdoc />
     public ValueTask<string?> GetPeerAddressAsync(EndpointId peer, CancellationToken cancellationToken = default) =>
         ReadAsync(() =>
         {
@@ -658,10 +651,12 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
 
     private const string MessageColumns = "id, peer_tag, direction, status, sent, body, seal_version";
 
-    private List<StoredMessage> QueryMessages(string sql, params (string Name, object Value)[] parameters)
+    private List<StoredMessage> QueryMessages(string sql, params (string Name, object Value)[] parameters) => QueryMessages(null, sql, parameters);
+
+    private List<StoredMessage> QueryMessages(SqliteTransaction? transaction, string sql, params (string Name, object Value)[] parameters)
     {
         var rows = new List<(string Id, byte[] Tag, int Direction, int Status, byte[] Sent, byte[] Body, int SealVersion)>();
-        using (var reader = Query(sql, parameters))
+        using (var reader = Prepare(sql, transaction, parameters).ExecuteReader())
         {
             while (reader.Read())
             {
@@ -673,7 +668,7 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
         var result = new List<StoredMessage>(rows.Count);
         foreach (var row in rows)
         {
-            var peer = PeerOf(row.Tag, null);
+            var peer = PeerOf(row.Tag, transaction);
             var sentMs = OpenTime(row.Id, peer, row.Sent);
             var binding = row.SealVersion == 1 ? MessageBindingV1(row.Id) : MessageBinding(row.Id, peer, row.Direction, sentMs);
             var body = JsonSerializer.Deserialize(_sealer.Open(row.Body, binding), StorageJsonContext.Default.MessageBody)
@@ -694,10 +689,10 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
 
     /// <summary>
     /// The peer's live messages (or only the unread incoming ones), oldest first; opens only their times. The full
-    /// order is kept per peer after the first read (an insert adds its key, a delete drops the peer's order, any rolled
-    /// back batch drops them all), so paging an active conversation does not reopen every time.
+    /// order is kept per peer after the first read (an insert adds its key, a delete removes it, any rolled back batch
+    /// drops them all), so paging an active conversation does not reopen every time.
     /// </summary>
-    private List<MessageKey> MessageOrder(EndpointId peer, bool unreadOnly)
+    private List<MessageKey> MessageOrder(EndpointId peer, bool unreadOnly, SqliteTransaction? transaction = null)
     {
         var tag = _directory.Tag(peer);
         if (!unreadOnly && _orders.TryGetValue(OrderKey(tag), out var known))
@@ -709,7 +704,7 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
         var sql = unreadOnly
             ? "SELECT seq, id, sent FROM messages WHERE peer_tag = $p AND deleted = 0 AND direction = 1 AND status <> 2;"
             : "SELECT seq, id, sent FROM messages WHERE peer_tag = $p AND deleted = 0;";
-        using (var reader = Query(sql, ("$p", tag)))
+        using (var reader = Prepare(sql, transaction, [("$p", tag)]).ExecuteReader())
         {
             while (reader.Read())
             {
