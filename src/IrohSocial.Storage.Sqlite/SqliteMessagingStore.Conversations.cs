@@ -82,14 +82,13 @@ public sealed partial class SqliteMessagingStore
         }
     }
 
-    /// <summary>Before a live message of the peer is deleted: it leaves the unread count, the kept order and maybe the summary.</summary>
+    /// <summary>Before a live message of the peer is deleted: it leaves the unread count and maybe the summary.</summary>
     private void NoteRemoval(byte[] tag, EndpointId peer, string messageId, SqliteTransaction transaction)
     {
         long seq;
         MessageDirection direction;
         MessageStatus status;
-        byte[] sent;
-        using (var reader = Prepare("SELECT seq, direction, status, sent FROM messages WHERE id = $id AND peer_tag = $p AND deleted = 0;", transaction,
+        using (var reader = Prepare("SELECT seq, direction, status FROM messages WHERE id = $id AND peer_tag = $p AND deleted = 0;", transaction,
             [("$id", messageId), ("$p", tag)]).ExecuteReader())
         {
             if (!reader.Read())
@@ -97,20 +96,7 @@ public sealed partial class SqliteMessagingStore
                 return;
             }
 
-            (seq, direction, status, sent) = (reader.GetInt64(0), (MessageDirection)reader.GetInt32(1), (MessageStatus)reader.GetInt32(2), (byte[])reader.GetValue(3));
-        }
-
-        if (_orders.TryGetValue(OrderKey(tag), out var order))
-        {
-            var at = order.BinarySearch(new MessageKey(seq, messageId, OpenTime(messageId, peer, sent)), MessageKey.Order);
-            if (at >= 0)
-            {
-                order.RemoveAt(at);
-            }
-            else
-            {
-                _orders.Remove(OrderKey(tag));
-            }
+            (seq, direction, status) = (reader.GetInt64(0), (MessageDirection)reader.GetInt32(1), (MessageStatus)reader.GetInt32(2));
         }
 
         var change = ConversationOf(tag, peer, transaction);
@@ -130,8 +116,7 @@ public sealed partial class SqliteMessagingStore
         {
             if (change.LastUnknown)
             {
-                var order = MessageOrder(change.Peer, unreadOnly: false, transaction);
-                change.Last = order.Count == 0 ? null : LastMessageRow.From(order[^1].Seq, MessageAt(order[^1].Seq, transaction));
+                change.Last = NewestLiveSeq(change.Tag, transaction) is { } seq ? LastMessageRow.From(seq, MessageAt(seq, transaction)) : null;
             }
 
             if (change.Last is null)
@@ -150,48 +135,27 @@ public sealed partial class SqliteMessagingStore
     }
 
     /// <summary>
-    /// Migration 6 -> 7: a summary row for every conversation with live messages, from one pass over the messages
-    /// (opening every sealed time once), inside the migration's transaction.
+    /// Migration 6 -> 7, after <see cref="BuildOrder"/>: a summary row for every conversation with live messages, its
+    /// newest message found by position, inside the migration's transaction.
     /// </summary>
     private void BuildConversations(SqliteTransaction transaction)
     {
-        var conversations = new Dictionary<UInt128, (byte[] Tag, EndpointId Peer, MessageKey Last, int Unread)>();
-        using (var reader = Prepare("SELECT DISTINCT peer_tag FROM messages WHERE deleted = 0;", transaction, []).ExecuteReader())
+        var conversations = new List<(byte[] Tag, int Unread)>();
+        using (var reader = Prepare("SELECT peer_tag, SUM(direction = 1 AND status <> 2) FROM messages WHERE deleted = 0 GROUP BY peer_tag;", transaction, [])
+            .ExecuteReader())
         {
             while (reader.Read())
             {
-                var tag = (byte[])reader.GetValue(0);
-                conversations[OrderKey(tag)] = (tag, default, new MessageKey(long.MinValue, "", long.MinValue), 0);
+                conversations.Add(((byte[])reader.GetValue(0), (int)reader.GetInt64(1)));
             }
         }
 
-        foreach (var (key, value) in conversations.ToList())
+        foreach (var (tag, unread) in conversations)
         {
-            conversations[key] = value with { Peer = PeerOf(value.Tag, transaction) };
-        }
-
-        using (var reader = Prepare("SELECT peer_tag, seq, id, direction, status, sent FROM messages WHERE deleted = 0;", transaction, []).ExecuteReader())
-        {
-            while (reader.Read())
-            {
-                var key = OrderKey((byte[])reader.GetValue(0));
-                var conversation = conversations[key];
-                var id = reader.GetString(2);
-                var message = new MessageKey(reader.GetInt64(1), id, OpenTime(id, conversation.Peer, (byte[])reader.GetValue(5)));
-                var unread = IsUnread((MessageDirection)reader.GetInt32(3), (MessageStatus)reader.GetInt32(4)) ? 1 : 0;
-                conversations[key] = conversation with
-                {
-                    Last = MessageKey.Order.Compare(message, conversation.Last) > 0 ? message : conversation.Last,
-                    Unread = conversation.Unread + unread,
-                };
-            }
-        }
-
-        foreach (var conversation in conversations.Values)
-        {
-            var last = LastMessageRow.From(conversation.Last.Seq, MessageAt(conversation.Last.Seq, transaction));
-            Run(transaction, "INSERT INTO conversations(peer_tag, summary) VALUES($p, $s);", ("$p", conversation.Tag),
-                ("$s", ConversationSchema.Seal(_sealer, conversation.Tag, new ConversationRow(ConversationRow.CurrentVersion, conversation.Unread, last))));
+            var seq = NewestLiveSeq(tag, transaction) ?? throw new InvalidDataException("A conversation has no newest message.");
+            var last = LastMessageRow.From(seq, MessageAt(seq, transaction));
+            Run(transaction, "INSERT INTO conversations(peer_tag, summary) VALUES($p, $s);", ("$p", tag),
+                ("$s", ConversationSchema.Seal(_sealer, tag, new ConversationRow(ConversationRow.CurrentVersion, unread, last))));
         }
     }
 

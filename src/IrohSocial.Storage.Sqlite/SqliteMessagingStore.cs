@@ -25,7 +25,6 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
     private readonly SqliteConnection _connection;
     private readonly AtRestSealer _sealer;
     private readonly PeerDirectory _directory;
-    private readonly Dictionary<UInt128, List<MessageKey>> _orders = []; // per peer tag, see MessageOrder
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
     private readonly Lock _queueGate = new();
@@ -122,7 +121,9 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
 
             if (v + 1 == ConversationSchema.Version)
             {
-                BuildConversations(transaction); // needs the key, so it runs here rather than in SQL, in the same transaction
+                // These need the key, so they run here rather than in SQL, in the same transaction.
+                BuildOrder(transaction);
+                BuildConversations(transaction);
             }
 
             transaction.Commit();
@@ -330,7 +331,7 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
                 {
                     transaction.Rollback(savepoint);
                     transaction.Release(savepoint);
-                    _orders.Clear(); // the batch's inserts were noted in the orders: forget them all
+                    _tails.Clear(); // the batch's inserts may be noted there: forget them all
                     _conversationChanges.Clear();
                     batch.Done.TrySetException(ex);
                 }
@@ -341,7 +342,7 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
         }
         catch (Exception ex)
         {
-            _orders.Clear();
+            _tails.Clear();
             _conversationChanges.Clear();
             applied.ForEach(b => b.Done.TrySetException(ex));
             return;
@@ -395,7 +396,11 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
                 var sentMs = msg.Timestamp.ToUnixTimeMilliseconds();
                 var body = JsonSerializer.SerializeToUtf8Bytes(new MessageBody(msg.Content, msg.ReplyTo, msg.Attachments), StorageJsonContext.Default.MessageBody);
                 // Another peer's tombstone (a delete, possibly of an id it never had) never blocks this peer's message.
-                Run(transaction, "DELETE FROM messages WHERE id = $id AND deleted = 1 AND peer_tag <> $p;", ("$id", msg.Id), ("$p", tag));
+                if (Prepare("DELETE FROM messages WHERE id = $id AND deleted = 1 AND peer_tag <> $p;", transaction, [("$id", msg.Id), ("$p", tag)]).ExecuteNonQuery() > 0)
+                {
+                    _tails.Clear(); // that tombstone may have been its conversation's newest row
+                }
+
                 var inserted = Prepare("INSERT OR IGNORE INTO messages(id, peer_tag, direction, status, sent, body, seal_version) VALUES($id, $p, $d, $s, $t, $b, 2) RETURNING seq;",
                     transaction,
                     [("$id", msg.Id), ("$p", tag), ("$d", (int)msg.Direction), ("$s", (int)msg.Status),
@@ -403,13 +408,7 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
                     ("$b", _sealer.Seal(body, MessageBinding(msg.Id, msg.Peer, (int)msg.Direction, sentMs)))]).ExecuteScalar();
                 if (inserted is long seq)
                 {
-                    if (_orders.TryGetValue(OrderKey(tag), out var order))
-                    {
-                        var key = new MessageKey(seq, msg.Id, sentMs);
-                        var at = order.BinarySearch(key, MessageKey.Order);
-                        order.Insert(at < 0 ? ~at : at, key);
-                    }
-
+                    Place(tag, msg.Peer, new MessageKey(seq, msg.Id, sentMs), transaction);
                     NoteInserted(tag, seq, msg, transaction);
                 }
 
@@ -519,48 +518,6 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
             using var reader = Query("SELECT 1 FROM messages WHERE id = $id;", ("$id", messageId));
             return reader.Read();
         }, cancellationToken);
-
-    /// <inheritdoc />
-    public ValueTask<IReadOnlyList<StoredMessage>> GetMessagesAsync(EndpointId peer, int limit, string? beforeMessageId, CancellationToken cancellationToken = default)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(limit);
-        return ReadAsync<IReadOnlyList<StoredMessage>>(() =>
-        {
-            var cursor = new MessageKey(long.MaxValue, "", long.MaxValue);
-            if (beforeMessageId is not null)
-            {
-                // Deleted rows stay as tombstones (with their sealed time), so a cursor on a message deleted since its
-                // page was read still works; a tombstone of an id never stored here (a delete that came first) has no
-                // position and is refused like an unknown id, as the in-memory store does.
-                long seq;
-                byte[]? sent;
-                using (var at = Query("SELECT seq, sent FROM messages WHERE id = $id AND peer_tag = $p;", ("$id", beforeMessageId), ("$p", _directory.Tag(peer))))
-                {
-                    if (!at.Read() || at.IsDBNull(1))
-                    {
-                        throw new ArgumentException("No message with this id was stored in this conversation.", nameof(beforeMessageId));
-                    }
-
-                    (seq, sent) = (at.GetInt64(0), (byte[])at.GetValue(1));
-                }
-
-                cursor = new MessageKey(seq, beforeMessageId, OpenTime(beforeMessageId, peer, sent));
-            }
-
-            // Times are sealed, so the order is found after opening them (a small blob per row, no bodies).
-            var keys = MessageOrder(peer, unreadOnly: false);
-            var end = keys.BinarySearch(cursor, MessageKey.Order); // the keys before the cursor end here
-            end = end < 0 ? ~end : end;
-            var start = Math.Max(0, end - limit);
-            return keys.GetRange(start, end - start)
-                .Select(k => QueryMessages($"SELECT {MessageColumns} FROM messages WHERE seq = $s;", ("$s", k.Seq)).Single())
-                .ToList();
-        }, cancellationToken);
-    }
-
-    /// <inheritdoc />
-    public ValueTask<IReadOnlyList<string>> GetUnreadMessageIdsAsync(EndpointId peer, CancellationToken cancellationToken = default) =>
-        ReadAsync<IReadOnlyList<string>>(() => MessageOrder(peer, unreadOnly: true).Select(k => k.Id).ToList(), cancellationToken);
 
     /// <inheritdoc />
     public ValueTask<string?> GetPeerAddressAsync(EndpointId peer, CancellationToken cancellationToken = default) =>
@@ -685,41 +642,6 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
     {
         public static readonly IComparer<MessageKey> Order = Comparer<MessageKey>.Create((a, b) =>
             a.SentMs != b.SentMs ? a.SentMs.CompareTo(b.SentMs) : a.Seq.CompareTo(b.Seq));
-    }
-
-    /// <summary>
-    /// The peer's live messages (or only the unread incoming ones), oldest first; opens only their times. The full
-    /// order is kept per peer after the first read (an insert adds its key, a delete removes it, any rolled back batch
-    /// drops them all), so paging an active conversation does not reopen every time.
-    /// </summary>
-    private List<MessageKey> MessageOrder(EndpointId peer, bool unreadOnly, SqliteTransaction? transaction = null)
-    {
-        var tag = _directory.Tag(peer);
-        if (!unreadOnly && _orders.TryGetValue(OrderKey(tag), out var known))
-        {
-            return known;
-        }
-
-        var keys = new List<MessageKey>();
-        var sql = unreadOnly
-            ? "SELECT seq, id, sent FROM messages WHERE peer_tag = $p AND deleted = 0 AND direction = 1 AND status <> 2;"
-            : "SELECT seq, id, sent FROM messages WHERE peer_tag = $p AND deleted = 0;";
-        using (var reader = Prepare(sql, transaction, [("$p", tag)]).ExecuteReader())
-        {
-            while (reader.Read())
-            {
-                var id = reader.GetString(1);
-                keys.Add(new MessageKey(reader.GetInt64(0), id, OpenTime(id, peer, (byte[])reader.GetValue(2))));
-            }
-        }
-
-        keys.Sort(MessageKey.Order);
-        if (!unreadOnly)
-        {
-            _orders[OrderKey(tag)] = keys;
-        }
-
-        return keys;
     }
 
     private static UInt128 OrderKey(byte[] tag) => System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(tag);

@@ -61,6 +61,11 @@ public sealed class SqliteConversationSummaryTests : IDisposable
         Assert.Equal(Internal.Migrations.CurrentVersion, store.SchemaVersion);
         Assert.Equal(expected, Render(await store.GetConversationsAsync()));
         Assert.Equal(2L, Scalar(path, "SELECT count(*) FROM conversations;")); // Carol's only message was deleted
+        // Every message (and the tombstone of a stored one) got its position: pages and cursors work as before.
+        Assert.Equal(["b1", "b2", "b3"], (await store.GetMessagesAsync(_bob, 10, null)).Select(m => m.Id));
+        Assert.Equal(["b1"], (await store.GetMessagesAsync(_bob, 10, "b2")).Select(m => m.Id));
+        Assert.Empty(await store.GetMessagesAsync(_carol, 10, "c1"));
+        Assert.Equal(["a1", "a2"], await store.GetUnreadMessageIdsAsync(_alice));
 
         // The rows are kept by later writes as usual.
         await store.ApplyAsync([new SetMessageStatus(_bob, "b2", MessageStatus.Read), new RemoveMessage(_alice, "a2")]);
@@ -110,8 +115,10 @@ public sealed class SqliteConversationSummaryTests : IDisposable
         [.. conversations.Select(c => $"{c.Peer}/{c.UnreadCount}/{c.LastMessage.Id}/{c.LastMessage.Direction}/{c.LastMessage.Content}/" +
             $"{c.LastMessage.Timestamp:O}/{c.LastMessage.ReplyTo}/{c.LastMessage.Status}/{c.LastMessage.Attachments.Count}")];
 
-    /// <summary>Schema 6 is schema 7 without the summary table: what a file written by the previous version holds.</summary>
-    private static void DowngradeToVersion6(string path) => Exec(path, "DROP TABLE conversations; PRAGMA user_version = 6;");
+    /// <summary>Schema 6 is schema 7 without the summary table and the positions: what a file written by the previous version holds.</summary>
+    private static void DowngradeToVersion6(string path) =>
+        Exec(path, "DROP TABLE conversations; DROP INDEX ix_messages_order; ALTER TABLE messages DROP COLUMN ord; " +
+            "CREATE INDEX ix_messages_peer ON messages(peer_tag, deleted, seq); PRAGMA user_version = 6;");
 
     private static void Exec(string path, string sql)
     {

@@ -19,10 +19,17 @@ internal static class ConversationSchema
     public const int Version = 7;
 
     // WITHOUT ROWID, keyed by the tag: the rows' physical order is the tags' (random), not the order of activity.
+    // Messages get their clear position in the conversation (SqliteMessagingStore.Order.cs); the store fills it and
+    // then creates OrderIndex, which replaces schema 5's index by arrival.
     public const string Migration =
         """
         CREATE TABLE conversations (peer_tag BLOB PRIMARY KEY, summary BLOB NOT NULL) WITHOUT ROWID;
+        ALTER TABLE messages ADD COLUMN ord INTEGER NULL;
+        DROP INDEX ix_messages_peer;
         """;
+
+    /// <summary>Pages, unread ids and the newest message of a conversation come from this index in display order.</summary>
+    public const string OrderIndex = "CREATE INDEX ix_messages_order ON messages(peer_tag, deleted, ord);";
 
     /// <summary>Binds a summary to its conversation's tag, so it cannot be moved to another conversation.</summary>
     public static byte[] Binding(ReadOnlySpan<byte> tag) => Encoding.ASCII.GetBytes("conversations/1:" + Convert.ToHexStringLower(tag));
