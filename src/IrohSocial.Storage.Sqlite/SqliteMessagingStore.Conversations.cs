@@ -12,34 +12,49 @@ namespace IrohSocial.Storage.Sqlite;
 /// </summary>
 public sealed partial class SqliteMessagingStore
 {
+    internal const string ConversationListSql = "SELECT peer_tag, summary FROM conversations;";
+
     // Summaries the batch being applied changed, by peer tag; written by FlushConversations, dropped on rollback.
     private readonly Dictionary<UInt128, ConversationChange> _conversationChanges = [];
+
+    // The summary rows as committed, opened once by the first list and then kept by FlushConversations, so a list
+    // opens nothing; null until read and after any rolled-back batch.
+    private Dictionary<UInt128, (LastMessageRow Last, ConversationSummary Summary)>? _listed;
 
     /// <inheritdoc />
     /// <remarks>Reads only the summary rows: one small sealed blob per conversation, sorted here (their order is sealed).</remarks>
     public ValueTask<IReadOnlyList<ConversationSummary>> GetConversationsAsync(CancellationToken cancellationToken = default) =>
         ReadAsync<IReadOnlyList<ConversationSummary>>(() =>
         {
-            var rows = new List<(byte[] Tag, byte[] Sealed)>();
-            using (var reader = Query("SELECT peer_tag, summary FROM conversations;"))
-            {
-                while (reader.Read())
-                {
-                    rows.Add(((byte[])reader.GetValue(0), (byte[])reader.GetValue(1)));
-                }
-            }
-
-            var list = new List<(LastMessageRow Last, ConversationSummary Summary)>(rows.Count);
-            foreach (var (tag, sealedRow) in rows)
-            {
-                var row = ConversationSchema.Open(_sealer, tag, sealedRow);
-                var peer = PeerOf(tag, null);
-                list.Add((row.Last, new ConversationSummary(peer, row.Last.ToMessage(peer), row.Unread)));
-            }
-
+            _listed ??= ReadConversations();
+            var list = _listed.Values.ToList();
             list.Sort((a, b) => CompareLast(b.Last.SentMs, b.Last.Seq, a.Last)); // newest last message first
             return list.ConvertAll(l => l.Summary);
         }, cancellationToken);
+
+    private Dictionary<UInt128, (LastMessageRow Last, ConversationSummary Summary)> ReadConversations()
+    {
+        var rows = new List<(byte[] Tag, byte[] Sealed)>();
+        using (var reader = Query(ConversationListSql))
+        {
+            while (reader.Read())
+            {
+                rows.Add(((byte[])reader.GetValue(0), (byte[])reader.GetValue(1)));
+            }
+        }
+
+        var listed = new Dictionary<UInt128, (LastMessageRow Last, ConversationSummary Summary)>(rows.Count);
+        foreach (var (tag, sealedRow) in rows)
+        {
+            var row = ConversationSchema.Open(_sealer, tag, sealedRow);
+            listed[OrderKey(tag)] = Listed(PeerOf(tag, null), row.Last, row.Unread);
+        }
+
+        return listed;
+    }
+
+    private static (LastMessageRow Last, ConversationSummary Summary) Listed(EndpointId peer, LastMessageRow last, int unread) =>
+        (last, new ConversationSummary(peer, last.ToMessage(peer), unread));
 
     /// <summary>After a message was inserted (not ignored) with arrival number <paramref name="seq"/>.</summary>
     private void NoteInserted(byte[] tag, long seq, StoredMessage message, SqliteTransaction transaction)
@@ -122,9 +137,15 @@ public sealed partial class SqliteMessagingStore
             if (change.Last is null)
             {
                 Run(transaction, "DELETE FROM conversations WHERE peer_tag = $p;", ("$p", change.Tag));
+                _listed?.Remove(OrderKey(change.Tag));
             }
             else
             {
+                if (_listed is not null)
+                {
+                    _listed[OrderKey(change.Tag)] = Listed(change.Peer, change.Last, change.Unread);
+                }
+
                 var row = new ConversationRow(ConversationRow.CurrentVersion, change.Unread, change.Last);
                 Run(transaction, "INSERT INTO conversations(peer_tag, summary) VALUES($p, $s) ON CONFLICT(peer_tag) DO UPDATE SET summary = excluded.summary;",
                     ("$p", change.Tag), ("$s", ConversationSchema.Seal(_sealer, change.Tag, row)));

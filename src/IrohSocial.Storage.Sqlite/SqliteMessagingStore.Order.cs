@@ -22,6 +22,13 @@ public sealed partial class SqliteMessagingStore
 {
     internal const long OrderGap = 1L << 20;
 
+    // The reads by position (their query plans are pinned by a test: one index, no sort, no scan of other conversations).
+    internal const string PageSql =
+        $"SELECT {MessageColumns} FROM messages WHERE peer_tag = $p AND deleted = 0 AND ord < $o ORDER BY ord DESC LIMIT $n;";
+    internal const string NewestLiveSql = "SELECT seq FROM messages WHERE peer_tag = $p AND deleted = 0 ORDER BY ord DESC LIMIT 1;";
+    internal const string UnreadIdsSql = "SELECT id FROM messages WHERE peer_tag = $p AND deleted = 0 AND direction = 1 AND status <> 2 ORDER BY ord;";
+    internal const string IdsSql = "SELECT id FROM messages WHERE peer_tag = $p AND deleted = 0 ORDER BY ord;";
+
     // The newest positioned row of each conversation written so far (peer tag -> its position and key); dropped with
     // any rolled-back batch, rebuilt from the index on the next insert.
     private readonly Dictionary<UInt128, (long Ord, MessageKey Key)> _tails = [];
@@ -48,8 +55,7 @@ public sealed partial class SqliteMessagingStore
                 before = at.GetInt64(0);
             }
 
-            var page = QueryMessages($"SELECT {MessageColumns} FROM messages WHERE peer_tag = $p AND ord < $o AND deleted = 0 ORDER BY ord DESC LIMIT $n;",
-                ("$p", tag), ("$o", before), ("$n", limit));
+            var page = QueryMessages(PageSql, ("$p", tag), ("$o", before), ("$n", limit));
             page.Reverse();
             return page;
         }, cancellationToken);
@@ -57,13 +63,13 @@ public sealed partial class SqliteMessagingStore
 
     /// <inheritdoc />
     public ValueTask<IReadOnlyList<string>> GetUnreadMessageIdsAsync(EndpointId peer, CancellationToken cancellationToken = default) =>
-        ReadAsync<IReadOnlyList<string>>(() => MessageIds(peer, "AND direction = 1 AND status <> 2"), cancellationToken);
+        ReadAsync<IReadOnlyList<string>>(() => MessageIds(peer, UnreadIdsSql), cancellationToken);
 
-    /// <summary>Ids of the peer's live messages matching <paramref name="filter"/> (SQL, no parameters), oldest first.</summary>
-    private List<string> MessageIds(EndpointId peer, string filter)
+    /// <summary>Ids of the peer's live messages read by <paramref name="sql"/> (<see cref="IdsSql"/> or <see cref="UnreadIdsSql"/>), oldest first.</summary>
+    private List<string> MessageIds(EndpointId peer, string sql)
     {
         var ids = new List<string>();
-        using var reader = Query($"SELECT id FROM messages WHERE peer_tag = $p AND deleted = 0 {filter} ORDER BY ord;", ("$p", _directory.Tag(peer)));
+        using var reader = Query(sql, ("$p", _directory.Tag(peer)));
         while (reader.Read())
         {
             ids.Add(reader.GetString(0));
@@ -74,7 +80,7 @@ public sealed partial class SqliteMessagingStore
 
     /// <summary>The arrival number of the peer's newest live message, if any (no time is opened).</summary>
     private long? NewestLiveSeq(byte[] tag, SqliteTransaction transaction) =>
-        Prepare("SELECT seq FROM messages WHERE peer_tag = $p AND deleted = 0 ORDER BY ord DESC LIMIT 1;", transaction, [("$p", tag)]).ExecuteScalar() as long?;
+        Prepare(NewestLiveSql, transaction, [("$p", tag)]).ExecuteScalar() as long?;
 
     /// <summary>Gives a just-inserted message its position in the conversation.</summary>
     private void Place(byte[] tag, EndpointId peer, MessageKey key, SqliteTransaction transaction)
@@ -211,13 +217,25 @@ public sealed partial class SqliteMessagingStore
             }
         }
 
+        var positions = new Dictionary<long, long>(keys.Values.Sum(l => l.Count));
         foreach (var list in keys.Values)
         {
             list.Sort();
             for (var i = 0; i < list.Count; i++)
             {
-                Run(transaction, "UPDATE messages SET ord = $o WHERE seq = $s;", ("$o", i * OrderGap), ("$s", list[i].Seq));
+                positions[list[i].Seq] = i * OrderGap;
             }
+        }
+
+        // One pass over the table in rowid order (a statement per row would visit each page once per conversation).
+        _connection.CreateFunction("iroh_message_ord", (long seq) => positions.TryGetValue(seq, out var ord) ? ord : (long?)null);
+        try
+        {
+            Run(transaction, "UPDATE messages SET ord = iroh_message_ord(seq) WHERE sent IS NOT NULL;");
+        }
+        finally
+        {
+            _connection.CreateFunction("iroh_message_ord", (Func<long, long?>?)null);
         }
 
         Run(transaction, ConversationSchema.OrderIndex);

@@ -136,6 +136,11 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
             // The old tables' pages (clear peer ids, times, tickets) are gone from the file, the WAL emptied.
             await ExecuteAsync("VACUUM; PRAGMA wal_checkpoint(TRUNCATE);", cancellationToken).ConfigureAwait(false);
         }
+        else if (version is > 0 and < ConversationSchema.Version)
+        {
+            // The positions rewrote every message row: give the WAL's space back instead of keeping a file the table's size.
+            await ExecuteAsync("PRAGMA wal_checkpoint(TRUNCATE);", cancellationToken).ConfigureAwait(false);
+        }
 
         SchemaVersion = Migrations.CurrentVersion;
     }
@@ -333,6 +338,7 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
                     transaction.Release(savepoint);
                     _tails.Clear(); // the batch's inserts may be noted there: forget them all
                     _conversationChanges.Clear();
+                    _listed = null;
                     batch.Done.TrySetException(ex);
                 }
             }
@@ -344,6 +350,7 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
         {
             _tails.Clear();
             _conversationChanges.Clear();
+            _listed = null;
             applied.ForEach(b => b.Done.TrySetException(ex));
             return;
         }
@@ -606,7 +613,7 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
         }
     }
 
-    private const string MessageColumns = "id, peer_tag, direction, status, sent, body, seal_version";
+    internal const string MessageColumns = "id, peer_tag, direction, status, sent, body, seal_version";
 
     private List<StoredMessage> QueryMessages(string sql, params (string Name, object Value)[] parameters) => QueryMessages(null, sql, parameters);
 

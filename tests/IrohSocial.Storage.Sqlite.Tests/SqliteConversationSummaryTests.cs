@@ -86,6 +86,43 @@ public sealed class SqliteConversationSummaryTests : IDisposable
         Assert.Equal(0L, Scalar(path, "SELECT count(*) FROM sqlite_master WHERE name = 'conversations';"));
     }
 
+    [Fact]
+    public async Task BigHistoryQueries_UseTheOrderIndex_NeverSortOrScanEveryMessage()
+    {
+        var path = _folder.File("plans.db");
+        await WriteHistoryAsync(path);
+        using var raw = new SqliteConnection($"Data Source={path};Pooling=False");
+        raw.Open();
+        foreach (var sql in new[] { SqliteMessagingStore.PageSql, SqliteMessagingStore.NewestLiveSql, SqliteMessagingStore.UnreadIdsSql, SqliteMessagingStore.IdsSql })
+        {
+            var plan = Plan(raw, sql);
+            Assert.True(plan.Count == 1 && System.Text.RegularExpressions.Regex.IsMatch(plan[0], @"^SEARCH messages USING (COVERING )?INDEX ix_messages_order \(peer_tag=\? AND deleted=\?"),
+                $"{sql}: {string.Join(" | ", plan)}");
+        }
+
+        // The conversation list reads the summaries and nothing else.
+        Assert.Equal(["SCAN conversations"], Plan(raw, SqliteMessagingStore.ConversationListSql));
+    }
+
+    private static List<string> Plan(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "EXPLAIN QUERY PLAN " + sql;
+        foreach (var name in new[] { "$p", "$o", "$n" }.Where(n => sql.Contains(n, StringComparison.Ordinal)))
+        {
+            command.Parameters.AddWithValue(name, 0);
+        }
+
+        var details = new List<string>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            details.Add(reader.GetString(3));
+        }
+
+        return details;
+    }
+
     /// <summary>Bob: b1 read, b2 unread, b3 outgoing (newest); Alice: a1, a2 unread; Carol: one message, deleted. Returns the list.</summary>
     private async Task<IReadOnlyList<string>> WriteHistoryAsync(string path)
     {

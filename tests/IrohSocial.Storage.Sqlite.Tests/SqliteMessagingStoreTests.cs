@@ -85,6 +85,8 @@ public sealed class SqliteMessagingStoreTests : MessagingStoreContractTests, IDi
     public async Task ApplyAsync_FailingOperation_RollsBackWholeBatch()
     {
         await using var store = await SqliteMessagingStore.OpenAsync(_folder.File("rollback.db"), _sealer);
+        await store.ApplyAsync([new InsertMessage(Message("m0", Bob, MessageDirection.Outgoing, 0))]);
+        Assert.Equal("m0", Assert.Single(await store.GetConversationsAsync()).LastMessage.Id);
         // A second insert of the same outbox seq is ignored, but a NULL id violates NOT NULL and aborts the batch.
         await Assert.ThrowsAnyAsync<Exception>(async () => await store.ApplyAsync(
         [
@@ -94,6 +96,13 @@ public sealed class SqliteMessagingStoreTests : MessagingStoreContractTests, IDi
         ]));
         Assert.Null(await store.LoadSessionAsync(Bob));
         Assert.Null(await store.GetMessageAsync("m1"));
+
+        // Nothing of the batch is left in the kept list or the kept newest position either.
+        var conversation = Assert.Single(await store.GetConversationsAsync());
+        Assert.Equal(("m0", 0), (conversation.LastMessage.Id, conversation.UnreadCount));
+        await store.ApplyAsync([new InsertMessage(Message("m2", Bob, MessageDirection.Incoming, 2))]);
+        Assert.Equal(["m0", "m2"], (await store.GetMessagesAsync(Bob, 10, null)).Select(m => m.Id));
+        Assert.Equal(("m2", 1), (Assert.Single(await store.GetConversationsAsync()).LastMessage.Id, Assert.Single(await store.GetConversationsAsync()).UnreadCount));
     }
 
     [Fact]
