@@ -130,7 +130,13 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
         }
 
         ProbeStoreKey();
-        ResealVersion1Bodies();
+        if (version > 0 && version < Migrations.CurrentVersion)
+        {
+            // Only after a migration: finding version-1 bodies reads the whole table (no index), which an open of a
+            // big current file must not pay. A body left at version 1 still opens (by its own binding) either way.
+            ResealVersion1Bodies();
+        }
+
         if (version is > 0 and < MetadataSchema.Version)
         {
             // The old tables' pages (clear peer ids, times, tickets) are gone from the file, the WAL emptied.
