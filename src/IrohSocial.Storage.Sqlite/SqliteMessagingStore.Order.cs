@@ -26,7 +26,9 @@ public sealed partial class SqliteMessagingStore
     internal const string PageSql =
         $"SELECT {MessageColumns} FROM messages WHERE peer_tag = $p AND deleted = 0 AND ord < $o ORDER BY ord DESC LIMIT $n;";
     internal const string NewestLiveSql = "SELECT seq FROM messages WHERE peer_tag = $p AND deleted = 0 ORDER BY ord DESC LIMIT 1;";
-    internal const string UnreadIdsSql = "SELECT id FROM messages WHERE peer_tag = $p AND deleted = 0 AND direction = 1 AND status <> 2 ORDER BY ord;";
+    // INDEXED BY: without statistics SQLite prefers the order index (two equalities) and would visit every row.
+    internal const string UnreadIdsSql =
+        "SELECT id FROM messages INDEXED BY ix_messages_unread WHERE peer_tag = $p AND deleted = 0 AND direction = 1 AND status <> 2 ORDER BY ord;";
     internal const string IdsSql = "SELECT id FROM messages WHERE peer_tag = $p AND deleted = 0 ORDER BY ord;";
 
     // The newest positioned row of each conversation written so far (peer tag -> its position and key); dropped with

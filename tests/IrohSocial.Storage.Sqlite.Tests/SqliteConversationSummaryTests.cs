@@ -93,12 +93,15 @@ public sealed class SqliteConversationSummaryTests : IDisposable
         await WriteHistoryAsync(path);
         using var raw = new SqliteConnection($"Data Source={path};Pooling=False");
         raw.Open();
-        foreach (var sql in new[] { SqliteMessagingStore.PageSql, SqliteMessagingStore.NewestLiveSql, SqliteMessagingStore.UnreadIdsSql, SqliteMessagingStore.IdsSql })
+        foreach (var sql in new[] { SqliteMessagingStore.PageSql, SqliteMessagingStore.NewestLiveSql, SqliteMessagingStore.IdsSql })
         {
             var plan = Plan(raw, sql);
             Assert.True(plan.Count == 1 && System.Text.RegularExpressions.Regex.IsMatch(plan[0], @"^SEARCH messages USING (COVERING )?INDEX ix_messages_order \(peer_tag=\? AND deleted=\?"),
                 $"{sql}: {string.Join(" | ", plan)}");
         }
+
+        // Unread ids (mark-read) visit only unread rows.
+        Assert.Equal(["SEARCH messages USING INDEX ix_messages_unread (peer_tag=?)"], Plan(raw, SqliteMessagingStore.UnreadIdsSql));
 
         // The conversation list reads the summaries and nothing else.
         Assert.Equal(["SCAN conversations"], Plan(raw, SqliteMessagingStore.ConversationListSql));
@@ -154,7 +157,7 @@ public sealed class SqliteConversationSummaryTests : IDisposable
 
     /// <summary>Schema 6 is schema 7 without the summary table and the positions: what a file written by the previous version holds.</summary>
     private static void DowngradeToVersion6(string path) =>
-        Exec(path, "DROP TABLE conversations; DROP INDEX ix_messages_order; ALTER TABLE messages DROP COLUMN ord; " +
+        Exec(path, "DROP TABLE conversations; DROP INDEX ix_messages_order; DROP INDEX ix_messages_unread; ALTER TABLE messages DROP COLUMN ord; " +
             "CREATE INDEX ix_messages_peer ON messages(peer_tag, deleted, seq); PRAGMA user_version = 6;");
 
     private static void Exec(string path, string sql)

@@ -28,8 +28,15 @@ internal static class ConversationSchema
         DROP INDEX ix_messages_peer;
         """;
 
-    /// <summary>Pages, unread ids and the newest message of a conversation come from this index in display order.</summary>
-    public const string OrderIndex = "CREATE INDEX ix_messages_order ON messages(peer_tag, deleted, ord);";
+    /// <summary>
+    /// Pages and the newest message of a conversation come from the first index in display order, unread ids from the
+    /// second, which holds only unread incoming messages (mark-read reads no other row of a big conversation).
+    /// </summary>
+    public const string OrderIndex =
+        """
+        CREATE INDEX ix_messages_order ON messages(peer_tag, deleted, ord);
+        CREATE INDEX ix_messages_unread ON messages(peer_tag, ord) WHERE deleted = 0 AND direction = 1 AND status <> 2;
+        """;
 
     /// <summary>Binds a summary to its conversation's tag, so it cannot be moved to another conversation.</summary>
     public static byte[] Binding(ReadOnlySpan<byte> tag) => Encoding.ASCII.GetBytes("conversations/1:" + Convert.ToHexStringLower(tag));
