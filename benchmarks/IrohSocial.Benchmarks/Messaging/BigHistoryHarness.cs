@@ -12,9 +12,10 @@ namespace IrohSocial.Benchmarks.Messaging;
 /// (sealed rows, as a client writes them; about 70 % read, the rest unread incoming or outgoing), then measures what a
 /// user feels: open + first conversation list, the conversation list again, a page of 50 at a random position of a
 /// random conversation, and mark-read of a conversation (the store reads its unread ids and commits their status,
-/// durably); plus the file size per message against the sealed body size. Baseline in the same run: 50 raw rows read
-/// by rowid from the same file with plain SQLite (no unsealing). The file is kept between runs (the path is printed;
-/// generating 1,000,000 messages takes minutes on a loaded machine).
+/// durably), each with its wall time and the process CPU time per operation; plus the file size per message against the
+/// sealed body size. Baseline in the same run: 50 raw rows read by rowid from the same file with plain SQLite (no
+/// unsealing). The file is kept between runs (the path is printed; generating 1,000,000 messages takes minutes on a
+/// loaded machine); a file of an older schema is migrated by the first run's open (its time is in that run's open).
 /// Run: <c>dotnet run -c Release --project benchmarks/IrohSocial.Benchmarks -- --history-harness [messages] [conversations] [folder]</c>.
 /// </summary>
 internal static class BigHistoryHarness
