@@ -23,5 +23,5 @@ public sealed partial class SqliteMessagingStore
 
     /// <inheritdoc />
     public ValueTask<IReadOnlyList<string>> GetMessageIdsAsync(EndpointId peer, CancellationToken cancellationToken = default) =>
-        ReadAsync<IReadOnlyList<string>>(() => MessageOrder(peer, unreadOnly: false).Select(k => k.Id).ToList(), cancellationToken); // no body is unsealed
+        ReadAsync<IReadOnlyList<string>>(() => MessageIds(peer, IdsSql), cancellationToken); // no body or time is unsealed
 }

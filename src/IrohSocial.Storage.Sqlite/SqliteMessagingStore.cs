@@ -25,7 +25,6 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
     private readonly SqliteConnection _connection;
     private readonly AtRestSealer _sealer;
     private readonly PeerDirectory _directory;
-    private readonly Dictionary<UInt128, List<MessageKey>> _orders = []; // per peer tag, see MessageOrder
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
     private readonly Lock _queueGate = new();
@@ -120,15 +119,33 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
                 await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
+            if (v + 1 == ConversationSchema.Version)
+            {
+                // These need the key, so they run here rather than in SQL, in the same transaction.
+                BuildOrder(transaction);
+                BuildConversations(transaction);
+            }
+
             transaction.Commit();
         }
 
         ProbeStoreKey();
-        ResealVersion1Bodies();
+        if (version > 0 && version < Migrations.CurrentVersion)
+        {
+            // Only after a migration: finding version-1 bodies reads the whole table (no index), which an open of a
+            // big current file must not pay. A body left at version 1 still opens (by its own binding) either way.
+            ResealVersion1Bodies();
+        }
+
         if (version is > 0 and < MetadataSchema.Version)
         {
             // The old tables' pages (clear peer ids, times, tickets) are gone from the file, the WAL emptied.
             await ExecuteAsync("VACUUM; PRAGMA wal_checkpoint(TRUNCATE);", cancellationToken).ConfigureAwait(false);
+        }
+        else if (version is > 0 and < ConversationSchema.Version)
+        {
+            // The positions rewrote every message row: give the WAL's space back instead of keeping a file the table's size.
+            await ExecuteAsync("PRAGMA wal_checkpoint(TRUNCATE);", cancellationToken).ConfigureAwait(false);
         }
 
         SchemaVersion = Migrations.CurrentVersion;
@@ -317,6 +334,7 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
                         Apply(operation, transaction);
                     }
 
+                    FlushConversations(transaction);
                     transaction.Release(savepoint);
                     applied.Add(batch);
                 }
@@ -324,7 +342,9 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
                 {
                     transaction.Rollback(savepoint);
                     transaction.Release(savepoint);
-                    _orders.Clear(); // the batch's inserts were noted in the orders: forget them all
+                    _tails.Clear(); // the batch's inserts may be noted there: forget them all
+                    _conversationChanges.Clear();
+                    _listed = null;
                     batch.Done.TrySetException(ex);
                 }
             }
@@ -334,7 +354,9 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
         }
         catch (Exception ex)
         {
-            _orders.Clear();
+            _tails.Clear();
+            _conversationChanges.Clear();
+            _listed = null;
             applied.ForEach(b => b.Done.TrySetException(ex));
             return;
         }
@@ -387,26 +409,31 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
                 var sentMs = msg.Timestamp.ToUnixTimeMilliseconds();
                 var body = JsonSerializer.SerializeToUtf8Bytes(new MessageBody(msg.Content, msg.ReplyTo, msg.Attachments), StorageJsonContext.Default.MessageBody);
                 // Another peer's tombstone (a delete, possibly of an id it never had) never blocks this peer's message.
-                Run(transaction, "DELETE FROM messages WHERE id = $id AND deleted = 1 AND peer_tag <> $p;", ("$id", msg.Id), ("$p", tag));
+                if (Prepare("DELETE FROM messages WHERE id = $id AND deleted = 1 AND peer_tag <> $p;", transaction, [("$id", msg.Id), ("$p", tag)]).ExecuteNonQuery() > 0)
+                {
+                    _tails.Clear(); // that tombstone may have been its conversation's newest row
+                }
+
                 var inserted = Prepare("INSERT OR IGNORE INTO messages(id, peer_tag, direction, status, sent, body, seal_version) VALUES($id, $p, $d, $s, $t, $b, 2) RETURNING seq;",
                     transaction,
                     [("$id", msg.Id), ("$p", tag), ("$d", (int)msg.Direction), ("$s", (int)msg.Status),
                     ("$t", _sealer.Seal(RowCodec.EncodeTime(sentMs), RowCodec.MessageTimeBinding(msg.Id, msg.Peer))),
                     ("$b", _sealer.Seal(body, MessageBinding(msg.Id, msg.Peer, (int)msg.Direction, sentMs)))]).ExecuteScalar();
-                if (inserted is long seq && _orders.TryGetValue(OrderKey(tag), out var order))
+                if (inserted is long seq)
                 {
-                    var key = new MessageKey(seq, msg.Id, sentMs);
-                    var at = order.BinarySearch(key, MessageKey.Order);
-                    order.Insert(at < 0 ? ~at : at, key);
+                    Place(tag, msg.Peer, new MessageKey(seq, msg.Id, sentMs), transaction);
+                    NoteInserted(tag, seq, msg, transaction);
                 }
 
                 break;
             case SetMessageStatus s:
+                var statusTag = _directory.Tag(s.Peer);
+                NoteStatusChange(statusTag, s.Peer, s.MessageId, s.Status, transaction);
                 Run(transaction, "UPDATE messages SET status = $s WHERE id = $id AND peer_tag = $p AND deleted = 0;",
-                    ("$s", (int)s.Status), ("$id", s.MessageId), ("$p", _directory.Tag(s.Peer)));
+                    ("$s", (int)s.Status), ("$id", s.MessageId), ("$p", statusTag));
                 break;
             case RemoveMessage r:
-                _orders.Remove(OrderKey(_directory.Tag(r.Peer)));
+                NoteRemoval(_directory.Tag(r.Peer), r.Peer, r.MessageId, transaction);
                 // Keep a tombstone row (no body; its sealed time keeps a paging cursor on it valid) so a late duplicate is still
                 // recognised; another peer's row is left alone.
                 Run(transaction, "INSERT INTO messages(id, peer_tag, direction, status, deleted, sent, body) VALUES($id, $p, 0, 0, 1, NULL, NULL) " +
@@ -506,70 +533,6 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
         }, cancellationToken);
 
     /// <inheritdoc />
-    public ValueTask<IReadOnlyList<StoredMessage>> GetMessagesAsync(EndpointId peer, int limit, string? beforeMessageId, CancellationToken cancellationToken = default)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(limit);
-        return ReadAsync<IReadOnlyList<StoredMessage>>(() =>
-        {
-            var cursor = new MessageKey(long.MaxValue, "", long.MaxValue);
-            if (beforeMessageId is not null)
-            {
-                // Deleted rows stay as tombstones (with their sealed time), so a cursor on a message deleted since its
-                // page was read still works; a tombstone of an id never stored here (a delete that came first) has no
-                // position and is refused like an unknown id, as the in-memory store does.
-                long seq;
-                byte[]? sent;
-                using (var at = Query("SELECT seq, sent FROM messages WHERE id = $id AND peer_tag = $p;", ("$id", beforeMessageId), ("$p", _directory.Tag(peer))))
-                {
-                    if (!at.Read() || at.IsDBNull(1))
-                    {
-                        throw new ArgumentException("No message with this id was stored in this conversation.", nameof(beforeMessageId));
-                    }
-
-                    (seq, sent) = (at.GetInt64(0), (byte[])at.GetValue(1));
-                }
-
-                cursor = new MessageKey(seq, beforeMessageId, OpenTime(beforeMessageId, peer, sent));
-            }
-
-            // Times are sealed, so the order is found after opening them (a small blob per row, no bodies).
-            var keys = MessageOrder(peer, unreadOnly: false);
-            var end = keys.BinarySearch(cursor, MessageKey.Order); // the keys before the cursor end here
-            end = end < 0 ? ~end : end;
-            var start = Math.Max(0, end - limit);
-            return keys.GetRange(start, end - start)
-                .Select(k => QueryMessages($"SELECT {MessageColumns} FROM messages WHERE seq = $s;", ("$s", k.Seq)).Single())
-                .ToList();
-        }, cancellationToken);
-    }
-
-    /// <inheritdoc />
-    public ValueTask<IReadOnlyList<string>> GetUnreadMessageIdsAsync(EndpointId peer, CancellationToken cancellationToken = default) =>
-        ReadAsync<IReadOnlyList<string>>(() => MessageOrder(peer, unreadOnly: true).Select(k => k.Id).ToList(), cancellationToken);
-
-    /// <inheritdoc />
-    public ValueTask<IReadOnlyList<ConversationSummary>> GetConversationsAsync(CancellationToken cancellationToken = default) =>
-        ReadAsync<IReadOnlyList<ConversationSummary>>(() =>
-        {
-            var conversations = new List<(byte[] Tag, int Unread)>();
-            using (var reader = Query("SELECT peer_tag, SUM(direction = 1 AND status <> 2) FROM messages WHERE deleted = 0 GROUP BY peer_tag;"))
-            {
-                while (reader.Read())
-                {
-                    conversations.Add(((byte[])reader.GetValue(0), (int)reader.GetInt64(1)));
-                }
-            }
-
-            // The last message of each by (sealed) time: from the kept per-peer order, built on first use.
-            var latest = conversations.Select(c => (Last: MessageOrder(PeerOf(c.Tag, null), unreadOnly: false)[^1], c.Unread)).ToList();
-            return latest.OrderByDescending(l => l.Last, MessageKey.Order).Select(l =>
-            {
-                var message = QueryMessages($"SELECT {MessageColumns} FROM messages WHERE seq = $s;", ("$s", l.Last.Seq)).Single();
-                return new ConversationSummary(message.Peer, message, l.Unread);
-            }).ToList();
-        }, cancellationToken);
-
-    /// <inheritdoc />
     public ValueTask<string?> GetPeerAddressAsync(EndpointId peer, CancellationToken cancellationToken = default) =>
         ReadAsync(() =>
         {
@@ -656,12 +619,14 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
         }
     }
 
-    private const string MessageColumns = "id, peer_tag, direction, status, sent, body, seal_version";
+    internal const string MessageColumns = "id, peer_tag, direction, status, sent, body, seal_version";
 
-    private List<StoredMessage> QueryMessages(string sql, params (string Name, object Value)[] parameters)
+    private List<StoredMessage> QueryMessages(string sql, params (string Name, object Value)[] parameters) => QueryMessages(null, sql, parameters);
+
+    private List<StoredMessage> QueryMessages(SqliteTransaction? transaction, string sql, params (string Name, object Value)[] parameters)
     {
         var rows = new List<(string Id, byte[] Tag, int Direction, int Status, byte[] Sent, byte[] Body, int SealVersion)>();
-        using (var reader = Query(sql, parameters))
+        using (var reader = Prepare(sql, transaction, parameters).ExecuteReader())
         {
             while (reader.Read())
             {
@@ -673,7 +638,7 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
         var result = new List<StoredMessage>(rows.Count);
         foreach (var row in rows)
         {
-            var peer = PeerOf(row.Tag, null);
+            var peer = PeerOf(row.Tag, transaction);
             var sentMs = OpenTime(row.Id, peer, row.Sent);
             var binding = row.SealVersion == 1 ? MessageBindingV1(row.Id) : MessageBinding(row.Id, peer, row.Direction, sentMs);
             var body = JsonSerializer.Deserialize(_sealer.Open(row.Body, binding), StorageJsonContext.Default.MessageBody)
@@ -690,41 +655,6 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
     {
         public static readonly IComparer<MessageKey> Order = Comparer<MessageKey>.Create((a, b) =>
             a.SentMs != b.SentMs ? a.SentMs.CompareTo(b.SentMs) : a.Seq.CompareTo(b.Seq));
-    }
-
-    /// <summary>
-    /// The peer's live messages (or only the unread incoming ones), oldest first; opens only their times. The full
-    /// order is kept per peer after the first read (an insert adds its key, a delete drops the peer's order, any rolled
-    /// back batch drops them all), so paging an active conversation does not reopen every time.
-    /// </summary>
-    private List<MessageKey> MessageOrder(EndpointId peer, bool unreadOnly)
-    {
-        var tag = _directory.Tag(peer);
-        if (!unreadOnly && _orders.TryGetValue(OrderKey(tag), out var known))
-        {
-            return known;
-        }
-
-        var keys = new List<MessageKey>();
-        var sql = unreadOnly
-            ? "SELECT seq, id, sent FROM messages WHERE peer_tag = $p AND deleted = 0 AND direction = 1 AND status <> 2;"
-            : "SELECT seq, id, sent FROM messages WHERE peer_tag = $p AND deleted = 0;";
-        using (var reader = Query(sql, ("$p", tag)))
-        {
-            while (reader.Read())
-            {
-                var id = reader.GetString(1);
-                keys.Add(new MessageKey(reader.GetInt64(0), id, OpenTime(id, peer, (byte[])reader.GetValue(2))));
-            }
-        }
-
-        keys.Sort(MessageKey.Order);
-        if (!unreadOnly)
-        {
-            _orders[OrderKey(tag)] = keys;
-        }
-
-        return keys;
     }
 
     private static UInt128 OrderKey(byte[] tag) => System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(tag);

@@ -41,6 +41,32 @@ public sealed class SqliteMessagingStoreTests : MessagingStoreContractTests, IDi
     }
 
     [Fact]
+    public async Task GetMessages_ManyLateMessagesIntoOneGap_RenumbersAndKeepsTimeOrder()
+    {
+        const string name = nameof(GetMessages_ManyLateMessagesIntoOneGap_RenumbersAndKeepsTimeOrder);
+        var store = await CreateAsync(name);
+        await store.ApplyAsync([new InsertMessage(Message("first", Bob, MessageDirection.Incoming, 0)), new InsertMessage(Message("last", Bob, MessageDirection.Incoming, 10_000))]);
+        // Each late message sorts right after "first": the gap there halves every time until the conversation is renumbered.
+        for (var i = 1; i <= 45; i++)
+        {
+            await store.ApplyAsync([new InsertMessage(Message("m" + i, Bob, MessageDirection.Incoming, 1_000 - i))]);
+        }
+
+        string[] expected = ["first", .. Enumerable.Range(1, 45).Reverse().Select(i => "m" + i), "last"];
+        for (var round = 0; round < 2; round++)
+        {
+            Assert.Equal(expected, (await store.GetMessagesAsync(Bob, 100, null)).Select(m => m.Id));
+            Assert.Equal(["m22", "m21"], (await store.GetMessagesAsync(Bob, 2, "m20")).Select(m => m.Id));
+            Assert.Equal(expected, await ((IStoreMaintenance)store).GetMessageIdsAsync(Bob));
+            store = await ReopenAsync(store, name);
+            await store.ApplyAsync([new InsertMessage(Message("x" + round, Bob, MessageDirection.Outgoing, 999))]); // between m1 and "last"
+            expected = [.. expected[..^1], "x" + round, "last"];
+        }
+
+        await store.DisposeAsync();
+    }
+
+    [Fact]
     public async Task OpenAsync_NewerSchema_Throws()
     {
         var path = _folder.File("future.db");
@@ -59,6 +85,8 @@ public sealed class SqliteMessagingStoreTests : MessagingStoreContractTests, IDi
     public async Task ApplyAsync_FailingOperation_RollsBackWholeBatch()
     {
         await using var store = await SqliteMessagingStore.OpenAsync(_folder.File("rollback.db"), _sealer);
+        await store.ApplyAsync([new InsertMessage(Message("m0", Bob, MessageDirection.Outgoing, 0))]);
+        Assert.Equal("m0", Assert.Single(await store.GetConversationsAsync()).LastMessage.Id);
         // A second insert of the same outbox seq is ignored, but a NULL id violates NOT NULL and aborts the batch.
         await Assert.ThrowsAnyAsync<Exception>(async () => await store.ApplyAsync(
         [
@@ -68,6 +96,13 @@ public sealed class SqliteMessagingStoreTests : MessagingStoreContractTests, IDi
         ]));
         Assert.Null(await store.LoadSessionAsync(Bob));
         Assert.Null(await store.GetMessageAsync("m1"));
+
+        // Nothing of the batch is left in the kept list or the kept newest position either.
+        var conversation = Assert.Single(await store.GetConversationsAsync());
+        Assert.Equal(("m0", 0), (conversation.LastMessage.Id, conversation.UnreadCount));
+        await store.ApplyAsync([new InsertMessage(Message("m2", Bob, MessageDirection.Incoming, 2))]);
+        Assert.Equal(["m0", "m2"], (await store.GetMessagesAsync(Bob, 10, null)).Select(m => m.Id));
+        Assert.Equal(("m2", 1), (Assert.Single(await store.GetConversationsAsync()).LastMessage.Id, Assert.Single(await store.GetConversationsAsync()).UnreadCount));
     }
 
     [Fact]

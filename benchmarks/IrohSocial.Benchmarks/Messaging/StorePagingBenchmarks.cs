@@ -10,9 +10,10 @@ using IrohSocial.Storage.Sqlite;
 namespace IrohSocial.Benchmarks.Messaging;
 
 /// <summary>
-/// What sealed times (schema 5) cost a page: the newest 50 messages of one conversation of 1,000 or 10,000, found by
-/// opening every row's sealed time and sorting (<c>LatestPage</c>), against the baseline of reading the same 50
-/// messages by id (the unavoidable part of a page: 50 rows and 50 sealed bodies opened).
+/// What a page costs with sealed times: the newest 50 messages of one conversation of 1,000 or 10,000
+/// (<c>LatestPage</c>) and the 50 before its middle message (<c>MiddlePage</c>), found through the clear per-conversation
+/// position of schema 7 (schema 5 and 6 opened every row's sealed time and sorted), against the baseline of reading the
+/// same 50 messages by id (the unavoidable part of a page: 50 rows and 50 sealed bodies opened).
 /// Run: <c>dotnet run -c Release --project benchmarks/IrohSocial.Benchmarks -- --filter '*StorePagingBenchmarks*'</c>.
 /// </summary>
 [Config(typeof(InProcessConfig))]
@@ -64,6 +65,9 @@ public class StorePagingBenchmarks
 
     [Benchmark]
     public async Task<int> LatestPage() => (await _store.GetMessagesAsync(_peer, Limit, null)).Count;
+
+    [Benchmark]
+    public async Task<int> MiddlePage() => (await _store.GetMessagesAsync(_peer, Limit, $"m{Messages / 2}")).Count;
 
     [GlobalCleanup]
     public void Cleanup()

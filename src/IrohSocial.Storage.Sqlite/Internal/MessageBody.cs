@@ -10,5 +10,6 @@ internal sealed record MessageBody(
     [property: JsonPropertyName("attachments")] IReadOnlyList<MediaAttachment> Attachments);
 
 [JsonSerializable(typeof(MessageBody))]
+[JsonSerializable(typeof(ConversationRow))]
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 internal sealed partial class StorageJsonContext : JsonSerializerContext;

@@ -56,6 +56,8 @@ internal static class Migrations
         MetadataSchema.Migration,
         // 5 -> 6: extension records (call rows become records of kind "call.record").
         RecordSchema.Migration,
+        // 6 -> 7: a sealed summary row per conversation (the store fills it in the same transaction: it needs the key).
+        ConversationSchema.Migration,
     ];
 
     /// <summary>The schema version this build writes.</summary>

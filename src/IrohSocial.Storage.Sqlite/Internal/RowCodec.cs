@@ -34,8 +34,11 @@ internal static class RowCodec
         }
 
         unixMs = BinaryPrimitives.ReadInt64BigEndian(data);
-        return unixMs is >= -62135596800000 and <= 253402300799999; // DateTimeOffset's range
+        return IsValidTime(unixMs);
     }
+
+    /// <summary>Whether <paramref name="unixMs"/> is in <see cref="DateTimeOffset"/>'s range.</summary>
+    public static bool IsValidTime(long unixMs) => unixMs is >= -62135596800000 and <= 253402300799999;
 
     public static byte[] EncodeSchedule(long createdMs, int attempts, long nextAttemptMs)
     {

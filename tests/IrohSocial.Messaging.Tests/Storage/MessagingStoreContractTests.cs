@@ -1,4 +1,5 @@
 using System.Text;
+using CsCheck;
 using IrohSocial.Crypto;
 using IrohSocial.Messaging.Storage;
 
@@ -186,6 +187,63 @@ public abstract class MessagingStoreContractTests
         Assert.Equal("b3", conversations[1].LastMessage.Id);
         Assert.Equal(["b2"], await store.GetUnreadMessageIdsAsync(Bob));
     }
+
+    private static readonly EndpointId[] SummaryPeers = [Alice, Bob, SecretKey.Generate().PublicKey];
+
+    // Writes that change a conversation's summary; times are 3 * t + peer index, so two conversations never tie (their
+    // order is then fully given by the messages) while messages of one conversation often do (ties go by arrival).
+    private static readonly Gen<StoreOperation> SummaryWrite = Gen.OneOf<StoreOperation>(
+        Gen.Select(Gen.Int[0, 7], Gen.Int[0, 2], Gen.Bool, Gen.Int[0, 4], Gen.Int[0, 3]).Select((i, p, incoming, t, st) => (StoreOperation)new InsertMessage(
+            new StoredMessage("s" + i, SummaryPeers[p], incoming ? MessageDirection.Incoming : MessageDirection.Outgoing, $"text {i}/{p}/{t}",
+                T0.AddSeconds(3 * t + p), i % 3 == 0 ? "s0" : null,
+                i % 4 == 0 ? [new MediaAttachment("a" + i, "f.png", "image/png", i, new string('a', 64))] : [], (MessageStatus)st))),
+        Gen.Select(Gen.Int[0, 7], Gen.Int[0, 2], Gen.Int[0, 3]).Select((i, p, st) => (StoreOperation)new SetMessageStatus(SummaryPeers[p], "s" + i, (MessageStatus)st)),
+        Gen.Select(Gen.Int[0, 7], Gen.Int[0, 2]).Select((i, p) => (StoreOperation)new RemoveMessage(SummaryPeers[p], "s" + i)));
+
+    [Fact]
+    public void Conversations_AfterRandomWrites_EqualAReferenceComputedFromAllMessages() =>
+        Gen.Select(SummaryWrite.Array[1, 5], Gen.Int[0, 3]).Array[1, 10].Sample(batches =>
+        {
+            CheckSummariesAsync(batches).GetAwaiter().GetResult();
+        }, iter: 30);
+
+    private async Task CheckSummariesAsync((StoreOperation[] Batch, int Reopen)[] batches)
+    {
+        var name = "summary-" + Guid.NewGuid().ToString("N");
+        var store = await CreateAsync(name);
+        try
+        {
+            foreach (var (batch, reopen) in batches)
+            {
+                await store.ApplyAsync(batch);
+                if (reopen == 0)
+                {
+                    store = await ReopenAsync(store, name); // the summary is persisted, not rebuilt on open
+                }
+
+                var expected = new List<(DateTimeOffset Time, string Summary)>();
+                foreach (var peer in SummaryPeers)
+                {
+                    var messages = await store.GetMessagesAsync(peer, int.MaxValue, null);
+                    if (messages.Count > 0)
+                    {
+                        var unread = messages.Count(m => m.Direction == MessageDirection.Incoming && m.Status != MessageStatus.Read);
+                        expected.Add((messages[^1].Timestamp, RenderSummary(new ConversationSummary(peer, messages[^1], unread))));
+                    }
+                }
+
+                Assert.Equal(expected.OrderByDescending(e => e.Time).Select(e => e.Summary), (await store.GetConversationsAsync()).Select(RenderSummary));
+            }
+        }
+        finally
+        {
+            await store.DisposeAsync();
+        }
+    }
+
+    private static string RenderSummary(ConversationSummary c) =>
+        $"{c.Peer}/{c.UnreadCount}/{c.LastMessage.Id}/{c.LastMessage.Peer}/{c.LastMessage.Direction}/{c.LastMessage.Content}/{c.LastMessage.Timestamp:O}/" +
+        $"{c.LastMessage.ReplyTo}/{c.LastMessage.Status}/{string.Join(",", c.LastMessage.Attachments)}";
 
     [Fact]
     public async Task RemoveMessage_LeavesTombstone_ThatBlocksReinsertion()
