@@ -103,7 +103,8 @@ internal sealed class AudioReceiver : IAsyncDisposable
         }
 
         receiver._ingest = Task.Run(() => receiver.IngestLoopAsync(receiver._stop.Token));
-        receiver._playout = Task.Run(() => receiver.PlayoutLoopAsync(receiver._stop.Token));
+        CancellationToken stop = receiver._stop.Token;
+        receiver._playout = MediaThread.Start("irohsocial-audio-playout", urgent: true, () => receiver.PlayoutLoop(stop));
         receiver.Completion = Task.WhenAll(receiver._ingest, receiver._playout);
         if (reports is not null)
         {
@@ -215,7 +216,11 @@ internal sealed class AudioReceiver : IAsyncDisposable
         }
     }
 
-    private async Task PlayoutLoopAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs on its own thread (<see cref="MediaThread"/>): the 20 ms playout tick is woken by the kernel, not by a
+    /// thread-pool timer callback that waits for a free worker, and decoding and the sink write happen right there.
+    /// </summary>
+    private void PlayoutLoop(CancellationToken cancellationToken)
     {
         var pcm = new short[AudioFormat.SamplesPerFrame];
         int statsFrames = _options.StatsIntervalFrames;
@@ -223,7 +228,7 @@ internal sealed class AudioReceiver : IAsyncDisposable
         {
             while (true)
             {
-                long frame = await _clock.WaitForNextFrameAsync(cancellationToken).ConfigureAwait(false);
+                long frame = _clock.WaitForNextFrame(cancellationToken);
                 // Sampled before playing: a stream that ended is played out until its last buffered frame.
                 bool ended = _ingestEnded;
                 long tick = Interlocked.Read(ref _ticks) + 1;
@@ -242,7 +247,7 @@ internal sealed class AudioReceiver : IAsyncDisposable
                         _stats.RecordPlayoutLatency(TimeSpan.FromTicks(latencyTicks));
                     }
 
-                    await _sink.WriteFrameAsync(pcm, cancellationToken).ConfigureAwait(false);
+                    MediaThread.Wait(_sink.WriteFrameAsync(pcm, cancellationToken));
                     Interlocked.Increment(ref _playedFrames);
                 }
 
