@@ -46,7 +46,7 @@ internal static class CallLatencyHarness
         {
             var result = await RunCallAsync(provider, TimeSpan.FromSeconds(seconds), video);
             results.Add(result);
-            Console.WriteLine($"run {run + 1}: p50 {result.P50:0.0} ms p95 {result.P95:0.0} ms p99 {result.P99:0.0} ms, concealed {result.Concealed:P2} ({result.ConcealedFrames}/{result.Played}), "
+            Console.WriteLine($"run {run + 1}: p50 {result.P50:0.0} ms p95 {result.P95:0.0} ms p99 {result.P99:0.0} ms, concealed {result.Concealed:P2} ({result.ConcealedFrames}/{result.Played}, late {result.Late}), "
                 + $"video decoded {result.VideoDecoded}, CPU {result.CpuPerSecond * 1000:0} ms per call second ({result.CpuPerSecond / baseline:0.00}x baseline), gen2 GCs {result.Gen2}, load {LoadAverage()}");
         }
 
@@ -102,6 +102,7 @@ internal static class CallLatencyHarness
             stats?.LatencyP99?.TotalMilliseconds ?? double.NaN,
             counters.AudioFramesPlayed == 0 ? 1 : (double)counters.ConcealedFrames / counters.AudioFramesPlayed,
             counters.ConcealedFrames,
+            counters.LateFrames,
             counters.AudioFramesPlayed,
             counters.VideoFramesDecoded,
             cpu / clock.Elapsed.TotalSeconds,
@@ -131,5 +132,5 @@ internal static class CallLatencyHarness
         }
     }
 
-    private sealed record RunResult(double P50, double P95, double P99, double Concealed, long ConcealedFrames, long Played, long VideoDecoded, double CpuPerSecond, int Gen2);
+    private sealed record RunResult(double P50, double P95, double P99, double Concealed, long ConcealedFrames, long Late, long Played, long VideoDecoded, double CpuPerSecond, int Gen2);
 }

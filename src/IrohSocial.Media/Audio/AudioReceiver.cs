@@ -102,8 +102,8 @@ internal sealed class AudioReceiver : IAsyncDisposable
                 receiver, new MediaStreamPreamble(callId, MediaStreamKind.AudioReport), reports, cancellationToken).ConfigureAwait(false);
         }
 
-        receiver._ingest = Task.Run(() => receiver.IngestLoopAsync(receiver._stop.Token));
         CancellationToken stop = receiver._stop.Token;
+        receiver._ingest = MediaThread.Start("irohsocial-audio-ingest", urgent: true, () => receiver.IngestLoop(stop));
         receiver._playout = MediaThread.Start("irohsocial-audio-playout", urgent: true, () => receiver.PlayoutLoop(stop));
         receiver.Completion = Task.WhenAll(receiver._ingest, receiver._playout);
         if (reports is not null)
@@ -174,13 +174,17 @@ internal sealed class AudioReceiver : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private async Task IngestLoopAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs on its own thread (<see cref="MediaThread"/>) and blocks on each read: a frame the transport hands over
+    /// wakes this thread directly, instead of queueing the loop's continuation behind thread-pool work.
+    /// </summary>
+    private void IngestLoop(CancellationToken cancellationToken)
     {
         try
         {
             if (_options.ReadPreamble)
             {
-                MediaStreamPreamble preamble = await MediaStreamPreamble.ReadAsync(_media, cancellationToken).ConfigureAwait(false);
+                MediaStreamPreamble preamble = MediaThread.Wait(MediaStreamPreamble.ReadAsync(_media, cancellationToken));
                 if (preamble.CallId != _callId || preamble.Kind != MediaStreamKind.Audio)
                 {
                     Log.StreamRefused(_logger, "audio stream for another call or of another kind");
@@ -189,7 +193,7 @@ internal sealed class AudioReceiver : IAsyncDisposable
             }
 
             var reader = new MediaFrameReader(_media, OpusAudioEncoder.MaxPacketSize + MediaFrameCipher.TagSize);
-            while (await reader.ReadFrameAsync(cancellationToken).ConfigureAwait(false) is { } frame)
+            while (MediaThread.Wait(reader.ReadFrameAsync(cancellationToken)) is { } frame)
             {
                 _stats.RecordBytesReceived(MediaFrameHeader.Size + frame.Data.Length);
                 if (_opener.TryOpen(frame, out byte[] packet) != MediaFrameOpenResult.Opened)

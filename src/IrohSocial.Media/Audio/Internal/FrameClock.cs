@@ -48,7 +48,8 @@ internal sealed class FrameClock
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            TimeSpan remaining = due - _time.GetElapsedTime(_start);
+            TimeSpan elapsed = _time.GetElapsedTime(_start);
+            TimeSpan remaining = due - elapsed;
             if (remaining <= TimeSpan.Zero)
             {
                 break;
@@ -61,7 +62,7 @@ internal sealed class FrameClock
             }
             else
             {
-                WaitForProviderTimer(remaining, cancellationToken);
+                WaitForProviderTimer(elapsed, remaining, cancellationToken);
             }
         }
 
@@ -69,12 +70,12 @@ internal sealed class FrameClock
         return frame;
     }
 
-    private void WaitForProviderTimer(TimeSpan remaining, CancellationToken cancellationToken)
+    private void WaitForProviderTimer(TimeSpan elapsed, TimeSpan remaining, CancellationToken cancellationToken)
     {
-        long before = _time.GetTimestamp();
+        // TimeProvider timers are relative to when they are created: if the clock moved between reading it and arming
+        // the timer (a test stepping a fake clock), the timer would fire past the deadline, so the caller re-arms.
         Task delay = Task.Delay(remaining, _time, cancellationToken);
-        // As in the async wait: a clock that moved while the timer was armed gets a fresh timer.
-        if (_time.GetElapsedTime(before) < RearmThreshold)
+        if (_time.GetElapsedTime(_start) - elapsed < RearmThreshold)
         {
             try
             {
