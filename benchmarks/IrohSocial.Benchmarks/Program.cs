@@ -49,6 +49,18 @@ if (args is ["--history-harness", .. var historyArgs])
     return;
 }
 
+if (args is ["--call-harness", .. var callArgs])
+{
+    await IrohSocial.Benchmarks.Calls.CallLatencyHarness.RunAsync(callArgs);
+    return;
+}
+
+if (args is ["--busy-spin", var spinSeconds])
+{
+    IrohSocial.Benchmarks.Calls.BusySpinner.Spin(int.Parse(spinSeconds, System.Globalization.CultureInfo.InvariantCulture));
+    return;
+}
+
 if (args is ["--dm-harness", .. var dmArgs])
 {
     await IrohSocial.Benchmarks.Messaging.DurableDeliveryHarness.RunAsync(dmArgs);

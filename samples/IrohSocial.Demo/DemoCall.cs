@@ -6,7 +6,7 @@ using IrohSocial.Messaging.Storage;
 namespace IrohSocial.Demo;
 
 /// <summary>
-/// The demo's call: Alice calls Bob (her WAV file or a tone, plus her Y4M file or a test pattern), Bob answers
+/// The demo's call: Alice calls Bob (her WAV file, a synthetic talker or a tone, plus her Y4M file or a test pattern), Bob answers
 /// and records what he plays out (received.wav) and the VP9 bitstream he receives (received.ivf); live stats
 /// are printed every second; Alice hangs up after the requested time.
 /// </summary>
@@ -18,7 +18,7 @@ internal static class DemoCall
         progress.Step($"call (Alice calls Bob: Opus audio{(video ? " + VP9 video" : "")}, {options.CallDuration.TotalSeconds:0.#}s)");
         await using var audioSource = options.AudioInput is { } wav
             ? (IAudioSource)await WavFileSource.OpenAsync(wav, cancellationToken)
-            : new ToneSource(frequencyHz: 440, amplitude: 0.3);
+            : options.Speech ? new SpeechLikeSource() : new ToneSource(frequencyHz: 440, amplitude: 0.3);
         await using var videoSource = !video ? null
             : options.VideoInput is { } y4m
                 ? (IVideoSource)await Y4mFileSource.OpenAsync(y4m, loop: true, cancellationToken)

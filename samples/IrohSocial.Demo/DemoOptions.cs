@@ -15,6 +15,9 @@ public sealed record DemoOptions
     /// <summary>WAV file Alice speaks into the call; null = a generated signal.</summary>
     public string? AudioInput { get; init; }
 
+    /// <summary>Without a WAV file: a synthetic talker (<c>--speech</c>) instead of a 440 Hz tone, for realistic latency figures.</summary>
+    public bool Speech { get; init; }
+
     /// <summary>Y4M file Alice shows in the call; null = a generated test pattern.</summary>
     public string? VideoInput { get; init; }
 

@@ -38,6 +38,11 @@ internal sealed class AdaptiveJitterBuffer
     private long _highestSequence = -1;
     private int _consecutiveLate;
     private int _sinceDrain;
+    // Fast attack: the delay a late frame would have needed, held for one window of arrivals. The percentile alone
+    // moves only once 2 % of the window is late, so a step up in the path's delay (a queue filling on a throttled
+    // link) used to cost several frames before the target followed; now it costs the first one.
+    private double _lateHoldMs;
+    private long _lateHoldUntil;
 
     private long _received, _late, _duplicate, _discarded, _decoded, _fec, _concealed, _stretched, _drained, _idle;
 
@@ -102,6 +107,7 @@ internal sealed class AdaptiveJitterBuffer
             if (_started && sequence < _nextSequence)
             {
                 _late++;
+                HoldDelayFor(sequence, now);
                 if (++_consecutiveLate < _options.ResyncAfterLateFrames)
                 {
                     return JitterBufferInsertResult.Late;
@@ -245,10 +251,24 @@ internal sealed class AdaptiveJitterBuffer
         _minTransitMs = transits[0];
         int index = (int)Math.Ceiling(_options.JitterPercentile * transits.Length) - 1;
         double jitter = transits[Math.Clamp(index, 0, transits.Length - 1)] - _minTransitMs;
+        if (_received >= _lateHoldUntil)
+        {
+            _lateHoldMs = 0;
+        }
+
         _targetMs = Math.Clamp(
-            jitter + _options.SafetyMargin.TotalMilliseconds,
+            Math.Max(jitter + _options.SafetyMargin.TotalMilliseconds, _lateHoldMs),
             _options.MinDelay.TotalMilliseconds,
             _options.MaxDelay.TotalMilliseconds);
+    }
+
+    /// <summary>A frame came after its playout time: aim at once for the delay it needed, for the next window of arrivals.</summary>
+    private void HoldDelayFor(long sequence, double now)
+    {
+        double needed = now - (sequence * FrameMs) - _minTransitMs + _options.SafetyMargin.TotalMilliseconds;
+        _lateHoldMs = Math.Max(_lateHoldMs, needed);
+        _lateHoldUntil = _received + _options.WindowFrames;
+        RecomputeTarget();
     }
 
     private bool TryStart(double now)
@@ -279,6 +299,7 @@ internal sealed class AdaptiveJitterBuffer
         _transits.Clear();
         _lastArrivalSequence = -1;
         _consecutiveLate = 0;
+        _lateHoldMs = 0;
         _transits.Enqueue(now - (sequence * FrameMs));
         RecomputeTarget();
     }

@@ -102,8 +102,9 @@ internal sealed class AudioReceiver : IAsyncDisposable
                 receiver, new MediaStreamPreamble(callId, MediaStreamKind.AudioReport), reports, cancellationToken).ConfigureAwait(false);
         }
 
-        receiver._ingest = Task.Run(() => receiver.IngestLoopAsync(receiver._stop.Token));
-        receiver._playout = Task.Run(() => receiver.PlayoutLoopAsync(receiver._stop.Token));
+        CancellationToken stop = receiver._stop.Token;
+        receiver._ingest = MediaThread.Start("irohsocial-audio-ingest", urgent: true, () => receiver.IngestLoop(stop));
+        receiver._playout = MediaThread.Start("irohsocial-audio-playout", urgent: true, () => receiver.PlayoutLoop(stop));
         receiver.Completion = Task.WhenAll(receiver._ingest, receiver._playout);
         if (reports is not null)
         {
@@ -173,13 +174,17 @@ internal sealed class AudioReceiver : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private async Task IngestLoopAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs on its own thread (<see cref="MediaThread"/>) and blocks on each read: a frame the transport hands over
+    /// wakes this thread directly, instead of queueing the loop's continuation behind thread-pool work.
+    /// </summary>
+    private void IngestLoop(CancellationToken cancellationToken)
     {
         try
         {
             if (_options.ReadPreamble)
             {
-                MediaStreamPreamble preamble = await MediaStreamPreamble.ReadAsync(_media, cancellationToken).ConfigureAwait(false);
+                MediaStreamPreamble preamble = MediaThread.Wait(MediaStreamPreamble.ReadAsync(_media, cancellationToken));
                 if (preamble.CallId != _callId || preamble.Kind != MediaStreamKind.Audio)
                 {
                     Log.StreamRefused(_logger, "audio stream for another call or of another kind");
@@ -188,7 +193,7 @@ internal sealed class AudioReceiver : IAsyncDisposable
             }
 
             var reader = new MediaFrameReader(_media, OpusAudioEncoder.MaxPacketSize + MediaFrameCipher.TagSize);
-            while (await reader.ReadFrameAsync(cancellationToken).ConfigureAwait(false) is { } frame)
+            while (MediaThread.Wait(reader.ReadFrameAsync(cancellationToken)) is { } frame)
             {
                 _stats.RecordBytesReceived(MediaFrameHeader.Size + frame.Data.Length);
                 if (_opener.TryOpen(frame, out byte[] packet) != MediaFrameOpenResult.Opened)
@@ -215,7 +220,11 @@ internal sealed class AudioReceiver : IAsyncDisposable
         }
     }
 
-    private async Task PlayoutLoopAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs on its own thread (<see cref="MediaThread"/>): the 20 ms playout tick is woken by the kernel, not by a
+    /// thread-pool timer callback that waits for a free worker, and decoding and the sink write happen right there.
+    /// </summary>
+    private void PlayoutLoop(CancellationToken cancellationToken)
     {
         var pcm = new short[AudioFormat.SamplesPerFrame];
         int statsFrames = _options.StatsIntervalFrames;
@@ -223,7 +232,7 @@ internal sealed class AudioReceiver : IAsyncDisposable
         {
             while (true)
             {
-                long frame = await _clock.WaitForNextFrameAsync(cancellationToken).ConfigureAwait(false);
+                long frame = _clock.WaitForNextFrame(cancellationToken);
                 // Sampled before playing: a stream that ended is played out until its last buffered frame.
                 bool ended = _ingestEnded;
                 long tick = Interlocked.Read(ref _ticks) + 1;
@@ -242,7 +251,7 @@ internal sealed class AudioReceiver : IAsyncDisposable
                         _stats.RecordPlayoutLatency(TimeSpan.FromTicks(latencyTicks));
                     }
 
-                    await _sink.WriteFrameAsync(pcm, cancellationToken).ConfigureAwait(false);
+                    MediaThread.Wait(_sink.WriteFrameAsync(pcm, cancellationToken));
                     Interlocked.Increment(ref _playedFrames);
                 }
 

@@ -86,7 +86,8 @@ internal sealed class AudioSender : IAsyncDisposable
         await AudioStreamLifetime.WritePreambleOrDisposeAsync(
             sender, new MediaStreamPreamble(callId, MediaStreamKind.Audio), media, cancellationToken).ConfigureAwait(false);
 
-        sender._sendLoop = Task.Run(() => sender.SendLoopAsync(sender._stop.Token));
+        CancellationToken stop = sender._stop.Token;
+        sender._sendLoop = MediaThread.Start("irohsocial-audio-send", urgent: true, () => sender.SendLoop(stop));
         if (reports is not null)
         {
             sender._reportLoop = Task.Run(() => sender.ReportLoopAsync(reports, sender._stop.Token));
@@ -166,7 +167,11 @@ internal sealed class AudioSender : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private async Task SendLoopAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs on its own thread (<see cref="MediaThread"/>): pacing, encoding and handing the frame to the transport
+    /// never wait for a thread-pool worker, so a busy pool (video, TLS) does not delay audio.
+    /// </summary>
+    private void SendLoop(CancellationToken cancellationToken)
     {
         var pcm = new short[AudioFormat.SamplesPerFrame];
         var packet = new byte[OpusAudioEncoder.MaxPacketSize];
@@ -181,10 +186,10 @@ internal sealed class AudioSender : IAsyncDisposable
                 ulong timestamp = 0;
                 if (_clock is not null)
                 {
-                    timestamp = _clock.ScheduledUnixMicroseconds(await _clock.WaitForNextFrameAsync(cancellationToken).ConfigureAwait(false));
+                    timestamp = _clock.ScheduledUnixMicroseconds(_clock.WaitForNextFrame(cancellationToken));
                 }
 
-                if (!await _source.ReadFrameAsync(pcm, cancellationToken).ConfigureAwait(false))
+                if (!MediaThread.Wait(_source.ReadFrameAsync(pcm, cancellationToken)))
                 {
                     break;
                 }
@@ -204,14 +209,14 @@ internal sealed class AudioSender : IAsyncDisposable
                 int size = _sealer.Seal(timestamp, packet.AsSpan(0, length), wire);
                 Volatile.Write(ref _sendTimes[sequence % SendTimeSlots].SentAt, _time.GetTimestamp());
                 Volatile.Write(ref _sendTimes[sequence % SendTimeSlots].Sequence, sequence);
-                await _media.WriteAsync(wire.AsMemory(0, size), cancellationToken).ConfigureAwait(false);
-                await _media.FlushAsync(cancellationToken).ConfigureAwait(false);
+                MediaThread.Wait(_media.WriteAsync(wire.AsMemory(0, size), cancellationToken));
+                MediaThread.Wait(new ValueTask(_media.FlushAsync(cancellationToken)));
                 _stats.RecordBytesSent(size);
                 Interlocked.Increment(ref _framesSent);
             }
 
             // End of source: closing the stream tells the receiver to play out what it has and stop.
-            await _media.DisposeAsync().ConfigureAwait(false);
+            MediaThread.Wait(_media.DisposeAsync());
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -52,6 +52,9 @@ public sealed record CallStats
     /// <summary>95th percentile capture-to-playout latency over recent frames; null before playout.</summary>
     public TimeSpan? LatencyP95 { get; init; }
 
+    /// <summary>99th percentile capture-to-playout latency over recent frames (the tail a listener notices); null before playout.</summary>
+    public TimeSpan? LatencyP99 { get; init; }
+
     /// <summary>
     /// Share of played audio that was concealment over the last interval (0-1). Set in a call's statistics
     /// (<see cref="Calls.Call.LatestStats"/>, <see cref="Calls.CallStatsEvent"/>); 0 from a bare calculator.

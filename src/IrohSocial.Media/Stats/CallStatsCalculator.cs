@@ -126,6 +126,7 @@ internal sealed class CallStatsCalculator
                 },
                 LatencyP50 = latencies.Length == 0 ? null : TimeSpan.FromMilliseconds(Percentile(latencies, 0.50)),
                 LatencyP95 = latencies.Length == 0 ? null : TimeSpan.FromMilliseconds(Percentile(latencies, 0.95)),
+                LatencyP99 = latencies.Length == 0 ? null : TimeSpan.FromMilliseconds(Percentile(latencies, 0.99)),
                 Quality = Classify(Math.Max(intervalLoss, _remoteLoss ?? 0), jitter, _rttMs is double r ? TimeSpan.FromMilliseconds(r) : null),
             };
 

@@ -66,6 +66,34 @@ public sealed class AdaptiveJitterBufferTests
     }
 
     [Fact]
+    public void DelayStep_TheFirstLateArrivalRaisesTheTarget_SoOnlyFramesDueBeforeItAreLost()
+    {
+        // The path's delay steps up by 80 ms at frame 100 (a queue filling on a throttled link) and stays there. Frames
+        // 100-102 are due before frame 100 arrives, so nothing can save those three; the 98th percentile of the window
+        // would follow only after more late frames (5 in all), the first late arrival must be enough.
+        var harness = new Harness();
+        harness.Run(Schedule(300, i => i < 100 ? 5 : 85), durationMs: 6500);
+
+        JitterBufferSnapshot s = harness.Buffer.GetSnapshot();
+        Assert.Equal(3, s.LateFrames);
+        Assert.True(s.TargetDelay.TotalMilliseconds >= 80, $"target {s.TargetDelay.TotalMilliseconds} ms");
+        Assert.Equal(297, s.DecodedFrames);
+    }
+
+    [Fact]
+    public void DelayStep_Held_ThenReleasedOnceTheWindowForgetsIt()
+    {
+        // One late frame alone (a spike, not a step) raises the target for one window of arrivals, then it falls back.
+        var harness = new Harness();
+        harness.Run(Schedule(700, i => i == 100 ? 120 : 5), durationMs: 14_500);
+
+        JitterBufferSnapshot s = harness.Buffer.GetSnapshot();
+        Assert.Equal(1, s.LateFrames);
+        Assert.Equal(JitterBufferOptions.Default.MinDelay, s.TargetDelay);
+        Assert.True(s.StretchedFrames > 0 && s.DrainedFrames > 0, $"stretched {s.StretchedFrames}, drained {s.DrainedFrames}");
+    }
+
+    [Fact]
     public void ReadFrameDueAt_PlayoutLoopStalled100Ms_CatchesUpWithoutDrainingOrStretching()
     {
         // Frames arrive every 20 ms; the playout loop stalls for 100 ms and then plays the 6 ticks that fell due at

@@ -68,6 +68,7 @@ public sealed class CallStatsCalculatorTests
         CallStats stats = calculator.Compute(null);
         Assert.Equal(TimeSpan.FromMilliseconds(50), stats.LatencyP50);
         Assert.Equal(TimeSpan.FromMilliseconds(95), stats.LatencyP95);
+        Assert.Equal(TimeSpan.FromMilliseconds(99), stats.LatencyP99);
 
         // Older samples fall out of the window.
         for (int i = 0; i < CallStatsCalculator.LatencyWindow; i++)

@@ -35,32 +35,56 @@ internal sealed class FrameClock
     public long DueTimestamp(long frame) =>
         _start + (long)(AudioFormat.FrameDuration.TotalSeconds * frame * _time.TimestampFrequency);
 
-    /// <summary>Waits until the next frame's deadline (returns at once when it has passed) and returns its index.</summary>
-    public async ValueTask<long> WaitForNextFrameAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Blocks the calling (dedicated, see <see cref="MediaThread"/>) thread until the next frame's deadline and returns its
+    /// index. On the system clock it sleeps on the cancellation token's wait handle, so the kernel wakes it at the deadline
+    /// and no thread-pool worker is involved (a pool timer's callback waits for a free worker under load); on any other
+    /// <see cref="TimeProvider"/> (tests) it waits for that provider's timer.
+    /// </summary>
+    public long WaitForNextFrame(CancellationToken cancellationToken)
     {
         long frame = _frames + 1;
         var due = TimeSpan.FromTicks(AudioFormat.FrameDuration.Ticks * frame);
         while (true)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             TimeSpan elapsed = _time.GetElapsedTime(_start);
-            if (elapsed >= due)
+            TimeSpan remaining = due - elapsed;
+            if (remaining <= TimeSpan.Zero)
             {
                 break;
             }
 
-            // TimeProvider timers are relative to when they are created: if the clock moved between reading it and
-            // arming the timer (a test stepping a fake clock, a preempted thread), the timer would fire past the
-            // deadline, so arm again from the new reading. Loops also cover timers that fire a little early.
-            Task delay = Task.Delay(due - elapsed, _time, cancellationToken);
-            if (_time.GetElapsedTime(_start) - elapsed >= RearmThreshold)
+            if (_time == TimeProvider.System)
             {
-                continue;
+                // Rounded up to whole milliseconds (the wait's resolution): waking early would only loop once more.
+                cancellationToken.WaitHandle.WaitOne((int)Math.Ceiling(remaining.TotalMilliseconds));
             }
-
-            await delay.ConfigureAwait(false);
+            else
+            {
+                WaitForProviderTimer(elapsed, remaining, cancellationToken);
+            }
         }
 
         Volatile.Write(ref _frames, frame);
         return frame;
+    }
+
+    private void WaitForProviderTimer(TimeSpan elapsed, TimeSpan remaining, CancellationToken cancellationToken)
+    {
+        // TimeProvider timers are relative to when they are created: if the clock moved between reading it and arming
+        // the timer (a test stepping a fake clock), the timer would fire past the deadline, so the caller re-arms.
+        Task delay = Task.Delay(remaining, _time, cancellationToken);
+        if (_time.GetElapsedTime(_start) - elapsed < RearmThreshold)
+        {
+            try
+            {
+                delay.Wait(cancellationToken);
+            }
+            catch (AggregateException ex) when (ex.InnerException is OperationCanceledException inner)
+            {
+                throw inner;
+            }
+        }
     }
 }

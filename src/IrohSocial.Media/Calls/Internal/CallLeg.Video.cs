@@ -113,6 +113,7 @@ internal sealed partial class CallLeg
         TransportStream? stream = null;
         Connection? connection = null;
         Task write = Task.CompletedTask;
+        using var encoder = new CodecWorker("irohsocial-video-encode");
         try
         {
             connection = await VideoConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -151,7 +152,7 @@ internal sealed partial class CallLeg
                 }
 
                 await write.ConfigureAwait(false); // surfaces a failed write
-                var packets = sender.Send(frame);
+                var packets = await encoder.RunAsync(() => sender.Send(frame)).ConfigureAwait(false);
                 if (packets.Count == 0)
                 {
                     continue;
@@ -253,6 +254,7 @@ internal sealed partial class CallLeg
         var opener = _videoOpener;
         var reader = new MediaFrameReader(stream);
         using var receiver = new VideoReceiver(timeProvider: _time, logger: _logger);
+        using var decoder = new CodecWorker("irohsocial-video-decode");
         var assembly = new ArrayBufferWriter<byte>();
         Volatile.Write(ref _peerVideoOn, 1);
         try
@@ -290,7 +292,7 @@ internal sealed partial class CallLeg
                     break; // the call ended: a frame decoded now would be counted but never reach the file
                 }
 
-                var result = receiver.Receive(header, payload.Span);
+                var result = await decoder.RunAsync(() => receiver.Receive(header, payload.Span)).ConfigureAwait(false);
                 assembly.Clear();
                 if (result.RequestKeyframe)
                 {
