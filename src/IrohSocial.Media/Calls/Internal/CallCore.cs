@@ -37,6 +37,9 @@ internal sealed class CallCore
     public int LegsStarted;
     public System.Diagnostics.Activity? SetupActivity;
 
+    /// <summary>Keep-alives, dead-path detection and the audio gap of restores; set when the first leg starts.</summary>
+    public CallWatchdog? Watchdog { get; set; }
+
     public CallCore(CallRuntime runtime, Guid callId, EndpointId peer, CallDirection direction, CallMedia media, bool offeredVideo, byte[] callerSecret, TimeProvider time)
     {
         _runtime = runtime;
@@ -359,7 +362,14 @@ internal sealed class CallCore
         {
             stats = stats with { Counters = CountersLocked() };
             (var concealment, qualityWas) = _quality.Update(stats);
-            stats = stats with { ConcealmentFraction = concealment, Quality = _quality.Level, Path = Leg?.Connection.Path };
+            stats = stats with
+            {
+                ConcealmentFraction = concealment,
+                Quality = _quality.Level,
+                Path = Leg?.Connection.Path,
+                Reconnections = Math.Max(0, Volatile.Read(ref LegsStarted) - 1),
+                LastReconnectionGap = Watchdog?.LastGap,
+            };
         }
 
         Volatile.Write(ref _latestStats, stats);
