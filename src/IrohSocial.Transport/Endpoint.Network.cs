@@ -5,7 +5,7 @@ namespace IrohSocial.Transport;
 /// <summary>Network changes: the endpoint's part (see <see cref="INetworkMonitor"/>).</summary>
 public sealed partial class Endpoint
 {
-    private readonly INetworkMonitor _network;
+    private readonly INetworkMonitor? _network;
     private readonly bool _ownsNetwork;
     private EndpointAddr _addr;
 
@@ -16,8 +16,9 @@ public sealed partial class Endpoint
     /// </summary>
     public event EventHandler<NetworkChangedEventArgs>? NetworkChanged;
 
-    private IPEndPoint[] DirectAddressesNow() =>
-        [.. _network.GetDirectAddresses(LocalEndPoint).Take(Internal.TicketCodec.MaxAddresses)];
+    private IPEndPoint[] DirectAddressesNow() => _network is null
+        ? SystemNetworkMonitor.DialableAddresses(LocalEndPoint)
+        : [.. _network.GetDirectAddresses(LocalEndPoint).Take(Internal.TicketCodec.MaxAddresses)];
 
     private void OnNetworkChanged(object? sender, EventArgs e)
     {
@@ -58,6 +59,11 @@ public sealed partial class Endpoint
 
     private void StopWatchingNetwork()
     {
+        if (_network is null)
+        {
+            return;
+        }
+
         _network.Changed -= OnNetworkChanged;
         if (_ownsNetwork && _network is IDisposable owned)
         {

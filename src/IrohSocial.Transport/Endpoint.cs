@@ -34,10 +34,15 @@ public sealed partial class Endpoint : IAsyncDisposable
         LocalEndPoint = paths[0].LocalEndPoint!;
         Paths = paths.Select(p => p.Kind).ToArray();
         RelayPath = paths.OfType<RelayPath>().FirstOrDefault();
-        (_network, _ownsNetwork) = ctx.Options.NetworkMonitor is { } given ? (given, false) : (new SystemNetworkMonitor(), true);
+        // A loopback endpoint never leaves the host: no network change reaches its paths, so none is watched.
+        _ownsNetwork = ctx.Options.NetworkMonitor is null && !System.Net.IPAddress.IsLoopback(LocalEndPoint.Address);
+        _network = ctx.Options.NetworkMonitor ?? (_ownsNetwork ? new SystemNetworkMonitor() : null);
         _addr = new EndpointAddr(Id, DirectAddressesNow(), ctx.Options.RelayUrls.FirstOrDefault()?.ToUri()) { Mailbox = ctx.Options.Mailbox };
         _acceptPumps = Task.WhenAll(paths.Select(PumpAcceptsAsync));
-        _network.Changed += OnNetworkChanged;
+        if (_network is not null)
+        {
+            _network.Changed += OnNetworkChanged;
+        }
     }
 
     /// <summary>This endpoint's identity (the public key of <see cref="EndpointOptions.SecretKey"/>).</summary>

@@ -101,7 +101,8 @@ public sealed record EndpointOptions
 
     /// <summary>
     /// Watches the network for changes and lists the addresses that reach this endpoint (see <see cref="INetworkMonitor"/>);
-    /// not owned. Null (default): a <see cref="SystemNetworkMonitor"/> the endpoint owns.
+    /// not owned. Null (default): a <see cref="SystemNetworkMonitor"/> the endpoint owns, except on a loopback bind address
+    /// (nothing there leaves the host, so no network change reaches its paths: none is watched).
     /// </summary>
     public INetworkMonitor? NetworkMonitor { get; init; }
 

@@ -79,6 +79,50 @@ public sealed class CallNetworkChangeTests
         }
     }
 
+    // The caller's own network changes: its call restores at once on the OS event, with no silence to wait for (the
+    // dead-path watch is set far beyond the test, so only the change can restore the call in time).
+    [Fact]
+    public async Task CallerNetworkChanges_CallIsRestoredAtOnceOverTheOtherPath_WithTheSameId()
+    {
+        var options = CallNodes.FastOptions with { ReconnectWindow = TimeSpan.FromSeconds(15), DeadPathTimeout = TimeSpan.FromMinutes(10) };
+        var log = new TestLog();
+        var aliceNetwork = new ManualNetworkMonitor();
+        try
+        {
+            await using var alice = await CallNodes.StartNodeAsync(options, log.Factory("alice"), provider: TransportProvider.TcpTls, network: aliceNetwork);
+            await using var bob = await CallNodes.StartNodeAsync(options, log.Factory("bob"), provider: TransportProvider.TcpTls);
+            await using var oldPath = FaultProxy.Start(bob.Endpoint());
+            await using var otherPath = FaultProxy.Start(bob.Endpoint());
+            var reconnected = new TaskCompletionSource<CallReconnectedEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
+            alice.Calls.Reconnected += (_, e) => reconnected.TrySetResult(e);
+            var answered = CallNodes.AutoAnswer(bob, () => new CallMedia());
+            Call outgoing = await alice.Calls.StartCallAsync(new EndpointAddr(bob.Id, [oldPath.EndPoint, otherPath.EndPoint]), new CallMedia(), Ct);
+            Call incoming = await answered.Task.WaitAsync(Wait, Ct);
+            await WaitUntilAsync(() => Task.FromResult(incoming.Counters.AudioFramesPlayed >= 25 && outgoing.Counters.AudioFramesPlayed >= 25));
+            Assert.Equal(0, otherPath.AcceptedConnections);
+
+            // Alice's interface towards the old path is gone: what was open there goes silent, new dials are refused.
+            oldPath.Plan = FaultPlan.None with { BlackHole = true, Refuse = true };
+            aliceNetwork.Change();
+
+            var restored = await reconnected.Task.WaitAsync(Wait, Ct);
+            long heard = outgoing.Counters.AudioFramesPlayed;
+            await WaitUntilAsync(() => Task.FromResult(outgoing.Counters.AudioFramesPlayed >= heard + 50));
+            Assert.Equal(outgoing.Id, restored.CallId);
+            Assert.Equal(outgoing.Id, incoming.Id);
+            Assert.Equal(CallState.Active, outgoing.State);
+            Assert.True(otherPath.AcceptedConnections > 0, "the restored call runs over the other path");
+            TestContext.Current.TestOutputHelper?.WriteLine($"audio gap at alice (caller's network changed): {restored.AudioGap.TotalMilliseconds:0} ms");
+
+            await alice.Calls.EndAsync(outgoing.Id, Ct);
+            Assert.Equal(CallEndReason.Completed, await outgoing.Completion.WaitAsync(Wait, Ct));
+        }
+        finally
+        {
+            log.Dump();
+        }
+    }
+
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)
     {
         var deadline = DateTime.UtcNow + Wait;

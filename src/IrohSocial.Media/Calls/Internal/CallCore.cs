@@ -358,6 +358,7 @@ internal sealed class CallCore
         // The counters are the call's running totals over every connection so far (the same as Counters), not the
         // current connection's own counts, which restart with each connection.
         CallQuality? qualityWas;
+        var lastGap = Watchdog?.LastGap; // outside the lock: the watchdog reads this call's counters under it
         lock (_gate)
         {
             stats = stats with { Counters = CountersLocked() };
@@ -368,7 +369,7 @@ internal sealed class CallCore
                 Quality = _quality.Level,
                 Path = Leg?.Connection.Path,
                 Reconnections = Math.Max(0, Volatile.Read(ref LegsStarted) - 1),
-                LastReconnectionGap = Watchdog?.LastGap,
+                LastReconnectionGap = lastGap,
             };
         }
 

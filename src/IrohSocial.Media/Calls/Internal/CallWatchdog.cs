@@ -19,8 +19,8 @@ internal sealed class CallWatchdog : IDisposable
     private readonly Action<CallLeg> _onDeadPath;
     private readonly Action<TimeSpan> _onAudioRestored;
     private readonly ITimer _timer;
-    private readonly Lock _gate = new();
 
+    // Touched by ticks only (one at a time, see _ticking).
     private CallLeg? _leg;
     private long _legActivity;
     private long _legActiveAt;
@@ -29,9 +29,12 @@ internal sealed class CallWatchdog : IDisposable
     private bool _legReportedDead;
     private long _audioPlayed;
     private long _audioPlayedAt;
-    private bool _restoring;
-    private TimeSpan? _lastGap;
-    private bool _disposed;
+
+    // Shared with other threads.
+    private int _ticking;
+    private int _restoring;
+    private long _lastGapTicks = -1;
+    private int _disposed;
 
     public CallWatchdog(CallCore call, TimeSpan deadPathTimeout, TimeProvider time, Action<CallLeg> onDeadPath, Action<TimeSpan> onAudioRestored)
     {
@@ -46,104 +49,87 @@ internal sealed class CallWatchdog : IDisposable
     }
 
     /// <summary>The audio gap of the last restore that brought audio back, or null.</summary>
-    public TimeSpan? LastGap
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _lastGap;
-            }
-        }
-    }
+    public TimeSpan? LastGap => Interlocked.Read(ref _lastGapTicks) is var ticks and >= 0 ? TimeSpan.FromTicks(ticks) : null;
 
     /// <summary>The current leg was lost (dropped, dead or replaced on a network change): the next audio closes a gap.</summary>
-    public void OnLegLost()
+    public void OnLegLost() => Volatile.Write(ref _restoring, 1);
+
+    // No lock is held while reading the call (its lock is taken by statistics that read LastGap: nesting the two
+    // deadlocked); ticks that would overlap (a slow one) are skipped instead.
+    private void OnTick()
     {
-        lock (_gate)
+        if (Volatile.Read(ref _disposed) != 0 || Interlocked.Exchange(ref _ticking, 1) == 1)
         {
-            _restoring = true;
+            return;
+        }
+
+        try
+        {
+            Check();
+        }
+        finally
+        {
+            Volatile.Write(ref _ticking, 0);
         }
     }
 
-    private void OnTick()
+    private void Check()
     {
-        CallLeg? dead = null;
-        TimeSpan? restoredAfter = null;
-        lock (_gate)
+        var now = _time.GetTimestamp();
+        var counters = _call.Counters;
+        var played = counters.AudioFramesPlayed - counters.ConcealedFrames; // decoded from the peer's packets (or FEC)
+        var leg = _call.Leg;
+        if (played > _audioPlayed)
         {
-            if (_disposed)
+            if (leg is not null && Interlocked.Exchange(ref _restoring, 0) == 1)
             {
-                return;
+                var gap = _time.GetElapsedTime(_audioPlayedAt, now);
+                Interlocked.Exchange(ref _lastGapTicks, gap.Ticks);
+                _onAudioRestored(gap);
             }
 
-            var now = _time.GetTimestamp();
-            var counters = _call.Counters;
-            var played = counters.AudioFramesPlayed - counters.ConcealedFrames; // decoded from the peer's packets (or FEC)
-            if (played > _audioPlayed)
-            {
-                if (_restoring && _call.Leg is not null)
-                {
-                    _restoring = false;
-                    _lastGap = _time.GetElapsedTime(_audioPlayedAt, now);
-                    restoredAfter = _lastGap;
-                }
-
-                _audioPlayed = played;
-                _audioPlayedAt = now;
-            }
-
-            var leg = _call.Leg;
-            if (!ReferenceEquals(leg, _leg))
-            {
-                _leg = leg;
-                _legActivity = leg?.ActivityCount ?? 0;
-                _legActiveAt = now;
-                _keepAliveAt = 0;
-                _legReportedDead = false;
-            }
-
-            if (leg is not null)
-            {
-                var activity = leg.ActivityCount;
-                if (activity != _legActivity)
-                {
-                    _legActivity = activity;
-                    _legActiveAt = now;
-                }
-                else if (_deadAfter > TimeSpan.Zero && !_legReportedDead && _time.GetElapsedTime(_legActiveAt, now) >= _deadAfter)
-                {
-                    _legReportedDead = true;
-                    dead = leg;
-                }
-
-                // One keep-alive in flight at most: on a dead path a write may block until the leg is closed.
-                if (_keepAlive.IsCompleted && (_keepAliveAt == 0 || _time.GetElapsedTime(_keepAliveAt, now) >= _keepAliveEvery))
-                {
-                    _keepAliveAt = now;
-                    _keepAlive = leg.SendKeepAliveAsync();
-                }
-            }
+            _audioPlayed = played;
+            _audioPlayedAt = now;
         }
 
-        if (dead is not null)
+        if (!ReferenceEquals(leg, _leg))
         {
-            _onDeadPath(dead);
+            _leg = leg;
+            _legActivity = leg?.ActivityCount ?? 0;
+            _legActiveAt = now;
+            _keepAliveAt = 0;
+            _legReportedDead = false;
         }
 
-        if (restoredAfter is { } gap)
+        if (leg is null)
         {
-            _onAudioRestored(gap);
+            return;
+        }
+
+        var activity = leg.ActivityCount;
+        if (activity != _legActivity)
+        {
+            _legActivity = activity;
+            _legActiveAt = now;
+        }
+        else if (_deadAfter > TimeSpan.Zero && !_legReportedDead && _time.GetElapsedTime(_legActiveAt, now) >= _deadAfter)
+        {
+            _legReportedDead = true;
+            _onDeadPath(leg);
+            return;
+        }
+
+        // One keep-alive in flight at most: on a dead path a write may block until the leg is closed.
+        if (_keepAlive.IsCompleted && (_keepAliveAt == 0 || _time.GetElapsedTime(_keepAliveAt, now) >= _keepAliveEvery))
+        {
+            _keepAliveAt = now;
+            _keepAlive = leg.SendKeepAliveAsync();
         }
     }
 
     public void Dispose()
     {
-        lock (_gate)
-        {
-            _disposed = true;
-        }
-
+        Volatile.Write(ref _disposed, 1);
         _timer.Dispose();
     }
 }
