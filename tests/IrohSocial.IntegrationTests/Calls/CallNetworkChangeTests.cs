@@ -112,6 +112,8 @@ public sealed class CallNetworkChangeTests
             Assert.Equal(outgoing.Id, incoming.Id);
             Assert.Equal(CallState.Active, outgoing.State);
             Assert.True(otherPath.AcceptedConnections > 0, "the restored call runs over the other path");
+            // Generous, yet far below the transport's idle timeout (30 s), the only other thing that would end the old leg.
+            Assert.InRange(restored.AudioGap, TimeSpan.Zero, TimeSpan.FromSeconds(10));
             TestContext.Current.TestOutputHelper?.WriteLine($"audio gap at alice (caller's network changed): {restored.AudioGap.TotalMilliseconds:0} ms");
 
             await alice.Calls.EndAsync(outgoing.Id, Ct);
