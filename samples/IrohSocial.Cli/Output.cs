@@ -175,6 +175,14 @@ public sealed class Output(TextWriter writer, bool json, Func<EndpointId, string
                 Write($"  call quality {q.Previous.ToString().ToLowerInvariant()} -> {q.Quality.ToString().ToLowerInvariant()}",
                     new JsonObject { ["type"] = "call_quality", ["call_id"] = e.CallId, ["peer"] = e.Peer.ToString(), ["quality"] = q.Quality.ToString().ToLowerInvariant(), ["previous"] = q.Previous.ToString().ToLowerInvariant() });
                 break;
+            case CallReconnectedEvent r:
+                Write($"  call reconnected over {PathName(r.Path)}: audio gap {r.AudioGap.TotalMilliseconds:0}ms",
+                    new JsonObject
+                    {
+                        ["type"] = "call_reconnected", ["call_id"] = e.CallId, ["peer"] = e.Peer.ToString(),
+                        ["audio_gap_ms"] = r.AudioGap.TotalMilliseconds, ["path"] = PathJson(r.Path),
+                    });
+                break;
         }
     }
 
@@ -184,7 +192,8 @@ public sealed class Output(TextWriter writer, bool json, Func<EndpointId, string
         var s = e.Stats;
         var line = $"{s.Elapsed.TotalSeconds,5:0.0}s  {s.Quality.ToString().ToLowerInvariant()}  rtt {(s.RoundTripTime is { } rtt ? $"{rtt.TotalMilliseconds:0}ms" : "-")}"
             + $"  loss {s.LossFraction:P0}  jitter {s.Jitter.TotalMilliseconds:0}ms  audio {s.SendBitrate / 1000:0}/{s.ReceiveBitrate / 1000:0} kbps"
-            + (s.Path is { } path ? $"  path {PathName(path)}" : "");
+            + (s.Path is { } path ? $"  path {PathName(path)}" : "")
+            + (s.Reconnections > 0 ? $"  reconnected {s.Reconnections}x (last gap {(s.LastReconnectionGap is { } gap ? $"{gap.TotalMilliseconds:0}ms" : "-")})" : "");
         if (e.Video is { } v)
         {
             line += $"  video {v.SendWidth}x{v.SendHeight}@{v.SendFramesPerSecond:0} {v.SendBitrateKbps:0}kbps, in {v.ReceiveWidth}x{v.ReceiveHeight}@{v.ReceiveFramesPerSecond:0}";
@@ -211,6 +220,8 @@ public sealed class Output(TextWriter writer, bool json, Func<EndpointId, string
             ["concealed_frames"] = s.Counters.ConcealedFrames,
             ["concealment"] = s.ConcealmentFraction,
             ["path"] = PathJson(s.Path),
+            ["reconnections"] = s.Reconnections,
+            ["last_reconnection_gap_ms"] = s.LastReconnectionGap?.TotalMilliseconds,
         };
         if (e.Video is { } v)
         {

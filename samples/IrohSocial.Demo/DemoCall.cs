@@ -150,6 +150,11 @@ internal static class DemoCall
             {
                 line += $" rtt {rtt.TotalMilliseconds:0}ms";
             }
+
+            if (stats.Reconnections > 0)
+            {
+                line += $"  reconnected {stats.Reconnections}x, last audio gap {(stats.LastReconnectionGap is { } gap ? $"{gap.TotalMilliseconds:0}ms" : "-")}";
+            }
         }
 
         return line;

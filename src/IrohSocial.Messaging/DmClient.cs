@@ -61,6 +61,7 @@ public sealed partial class DmClient : IAsyncDisposable
         ProtocolHandler = new DmProtocolHandler(this);
         _groups = Indexing.Inner is IGroupStore groupStore ? new GroupService(this, _runtime, groupStore) : null;
         RegisterAddressControl();
+        _endpoint.NetworkChanged += OnNetworkChanged;
     }
 
     /// <summary>The local identity.</summary>
@@ -498,6 +499,7 @@ public sealed partial class DmClient : IAsyncDisposable
             return;
         }
 
+        _endpoint.NetworkChanged -= OnNetworkChanged;
         await _shutdown.CancelAsync().ConfigureAwait(false);
         if (_ownRouter is not null)
         {

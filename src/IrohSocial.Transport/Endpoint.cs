@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.NetworkInformation;
-using System.Net.Sockets;
 using System.Threading.Channels;
 using IrohSocial.Crypto;
 using IrohSocial.Transport.Internal;
@@ -15,7 +13,7 @@ namespace IrohSocial.Transport;
 /// <see cref="EndpointAddr"/>, racing its paths, and accepts connections from all of them; every connection's identity
 /// is proven by mutual TLS 1.3. Create with <see cref="BindAsync"/>; dispose to close the listeners and every connection.
 /// </summary>
-public sealed class Endpoint : IAsyncDisposable
+public sealed partial class Endpoint : IAsyncDisposable
 {
     // When port 0 was asked for, TCP picks a port and QUIC takes the same number on UDP; if that UDP port is taken
     // by someone else, try a fresh pair a few times before giving up on the shared number.
@@ -36,15 +34,25 @@ public sealed class Endpoint : IAsyncDisposable
         LocalEndPoint = paths[0].LocalEndPoint!;
         Paths = paths.Select(p => p.Kind).ToArray();
         RelayPath = paths.OfType<RelayPath>().FirstOrDefault();
-        Addr = new EndpointAddr(Id, DialableAddresses(LocalEndPoint), ctx.Options.RelayUrls.FirstOrDefault()?.ToUri()) { Mailbox = ctx.Options.Mailbox };
+        // A loopback endpoint never leaves the host: no network change reaches its paths, so none is watched.
+        _ownsNetwork = ctx.Options.NetworkMonitor is null && !System.Net.IPAddress.IsLoopback(LocalEndPoint.Address);
+        _network = ctx.Options.NetworkMonitor ?? (_ownsNetwork ? new SystemNetworkMonitor() : null);
+        _addr = new EndpointAddr(Id, DirectAddressesNow(), ctx.Options.RelayUrls.FirstOrDefault()?.ToUri()) { Mailbox = ctx.Options.Mailbox };
         _acceptPumps = Task.WhenAll(paths.Select(PumpAcceptsAsync));
+        if (_network is not null)
+        {
+            _network.Changed += OnNetworkChanged;
+        }
     }
 
     /// <summary>This endpoint's identity (the public key of <see cref="EndpointOptions.SecretKey"/>).</summary>
     public EndpointId Id { get; }
 
-    /// <summary>How peers reach this endpoint (share it with <see cref="EndpointAddr.ToTicket"/>).</summary>
-    public EndpointAddr Addr { get; }
+    /// <summary>
+    /// How peers reach this endpoint (share it with <see cref="EndpointAddr.ToTicket"/>). Its direct addresses are
+    /// refreshed when the network changes (see <see cref="NetworkChanged"/>).
+    /// </summary>
+    public EndpointAddr Addr => Volatile.Read(ref _addr);
 
     /// <summary>
     /// The preferred network stack in use, never <see cref="TransportProvider.Auto"/>: <see cref="TransportProvider.Quic"/>
@@ -307,6 +315,7 @@ public sealed class Endpoint : IAsyncDisposable
             return;
         }
 
+        StopWatchingNetwork();
         _accepted.Writer.TryComplete();
         await _shutdown.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(_paths.Select(p => p.DisposeAsync().AsTask())).ConfigureAwait(false);
@@ -349,51 +358,5 @@ public sealed class Endpoint : IAsyncDisposable
         {
             throw new TransportException(TransportError.EndpointClosed, "The endpoint was disposed.");
         }
-    }
-
-    // A wildcard bind is reachable on every local address of its family; list them so the ticket is dialable.
-    private static IPEndPoint[] DialableAddresses(IPEndPoint local)
-    {
-        if (!local.Address.Equals(IPAddress.Any) && !local.Address.Equals(IPAddress.IPv6Any))
-        {
-            return [local];
-        }
-
-        var families = local.Address.Equals(IPAddress.Any)
-            ? new[] { AddressFamily.InterNetwork }
-            : new[] { AddressFamily.InterNetworkV6, AddressFamily.InterNetwork };
-        var result = new List<IPEndPoint>();
-        try
-        {
-            foreach (var nic in NetworkInterface.GetAllNetworkInterfaces())
-            {
-                if (nic.OperationalStatus != OperationalStatus.Up)
-                {
-                    continue;
-                }
-
-                foreach (var unicast in nic.GetIPProperties().UnicastAddresses)
-                {
-                    var ip = unicast.Address;
-                    // ScopeId throws for IPv4; a scoped IPv6 address (link-local) is useless to a remote peer
-                    if (families.Contains(ip.AddressFamily) && (ip.AddressFamily == AddressFamily.InterNetwork || (!ip.IsIPv6LinkLocal && ip.ScopeId == 0)))
-                    {
-                        result.Add(new IPEndPoint(ip, local.Port));
-                    }
-                }
-            }
-        }
-        catch (Exception ex) when (ex is NetworkInformationException or SocketException or PlatformNotSupportedException)
-        {
-            // some sandboxes forbid interface enumeration; fall back to loopback below
-        }
-
-        if (result.Count == 0)
-        {
-            result.Add(new IPEndPoint(local.AddressFamily == AddressFamily.InterNetwork ? IPAddress.Loopback : IPAddress.IPv6Loopback, local.Port));
-        }
-
-        // Non-loopback first: a ticket is usually for another machine.
-        return result.OrderBy(e => IPAddress.IsLoopback(e.Address) ? 1 : 0).Take(TicketCodec.MaxAddresses).ToArray();
     }
 }

@@ -99,6 +99,13 @@ public sealed record EndpointOptions
     /// <summary>How old a LAN hit may be to be dialed. Default 2 minutes.</summary>
     public TimeSpan LocalDiscoveryMaxAge { get; init; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// Watches the network for changes and lists the addresses that reach this endpoint (see <see cref="INetworkMonitor"/>);
+    /// not owned. Null (default): a <see cref="SystemNetworkMonitor"/> the endpoint owns, except on a loopback bind address
+    /// (nothing there leaves the host, so no network change reaches its paths: none is watched).
+    /// </summary>
+    public INetworkMonitor? NetworkMonitor { get; init; }
+
     /// <summary>First delay before registering again on a relay; doubles per failure, with jitter.</summary>
     internal TimeSpan RelayMinBackoff { get; init; } = TimeSpan.FromMilliseconds(500);
 

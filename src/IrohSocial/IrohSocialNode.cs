@@ -83,6 +83,7 @@ public sealed partial class IrohSocialNode : IAsyncDisposable
                     MeterFactory = options.MeterFactory,
                     LocalDiscovery = discovery,
                     AnnounceOnLocalNetwork = options.AnnounceOnLocalNetwork,
+                    NetworkMonitor = options.NetworkMonitor,
                 },
                 cancellationToken).ConfigureAwait(false);
         }

@@ -46,6 +46,13 @@ public sealed record IrohSocialNodeOptions
     /// </summary>
     public ILocalDiscovery? LocalDiscovery { get; init; }
 
+    /// <summary>
+    /// Watches the network for changes (see <see cref="INetworkMonitor"/>); not owned. Null (default): the endpoint watches
+    /// the operating system. On a change the node re-registers on its relays, redials its DM connections, tells its
+    /// contacts a new address and restores an active call's connection.
+    /// </summary>
+    public INetworkMonitor? NetworkMonitor { get; init; }
+
     /// <summary>Whether the node browses the LAN with mDNS when no <see cref="LocalDiscovery"/> is given. Default true (it only listens and asks).</summary>
     public bool BrowseLocalNetwork { get; init; } = true;
 

@@ -66,6 +66,7 @@ internal static class CallCommand
             var calls = node.Node!.Calls;
             calls.StatsUpdated += (_, e) => output.CallEvent(e);
             calls.QualityChanged += (_, e) => output.CallEvent(e);
+            calls.Reconnected += (_, e) => output.CallEvent(e);
             calls.CallAnswered += (_, e) => output.CallEvent(e);
             var call = await calls.StartCallAsync(peer, new CallMedia { AudioSource = audio, VideoSource = video, Video = video is not null }, ct);
             output.Write($"calling {resolved.Display} ({call.Id})…", new JsonObject { ["type"] = "calling", ["call_id"] = call.Id, ["peer"] = peer.Id.ToString() });

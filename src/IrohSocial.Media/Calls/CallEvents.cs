@@ -44,6 +44,16 @@ public sealed record CallStatsEvent(string CallId, EndpointId Peer, CallStats St
 /// <param name="Stats">The figures that changed it.</param>
 public sealed record CallQualityChangedEvent(string CallId, EndpointId Peer, CallQuality Previous, CallQuality Quality, CallStats Stats) : CallEvent(CallId, Peer);
 
+/// <summary>
+/// The call's connection was restored (after a drop, a dead path or a network change) and the peer's audio plays again,
+/// with the same call id.
+/// </summary>
+/// <param name="CallId">The call.</param>
+/// <param name="Peer">The other side.</param>
+/// <param name="AudioGap">From the last audio frame played before the loss to the first after the restore.</param>
+/// <param name="Path">The path of the restored connection.</param>
+public sealed record CallReconnectedEvent(string CallId, EndpointId Peer, TimeSpan AudioGap, Transport.ConnectionPath Path) : CallEvent(CallId, Peer);
+
 /// <summary>Video statistics of a call.</summary>
 /// <param name="SendFramesPerSecond">Frames per second sent.</param>
 /// <param name="SendWidth">Width of sent frames.</param>

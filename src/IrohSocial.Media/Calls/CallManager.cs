@@ -38,6 +38,7 @@ public sealed class CallManager : IAsyncDisposable
         _logger = loggerFactory?.CreateLogger<CallManager>() ?? NullLogger<CallManager>.Instance;
         _runtime = new CallRuntime(dm, endpoint, options, time, _logger, Raise, meterFactory);
         ProtocolHandler = new CallProtocolHandler(_runtime.Streams);
+        endpoint.NetworkChanged += OnNetworkChanged;
     }
 
     /// <summary>The <c>iroh-social/call/1</c> handler (registered by the node's router).</summary>
@@ -63,6 +64,9 @@ public sealed class CallManager : IAsyncDisposable
 
     /// <summary>The active call's quality level changed (good / fair / poor).</summary>
     public event EventHandler<CallQualityChangedEvent>? QualityChanged;
+
+    /// <summary>The active call's connection was restored and audio plays again (with the audio gap it cost).</summary>
+    public event EventHandler<CallReconnectedEvent>? Reconnected;
 
     /// <summary>Adds <c>iroh-social/call/1</c> to a router the app owns (call before the router starts).</summary>
     public Router Register(Router router)
@@ -277,6 +281,7 @@ public sealed class CallManager : IAsyncDisposable
             return;
         }
 
+        _runtime.Endpoint.NetworkChanged -= OnNetworkChanged;
         await _runtime.Stop.CancelAsync().ConfigureAwait(false);
         foreach (var call in _runtime.Calls.Values)
         {
@@ -290,6 +295,15 @@ public sealed class CallManager : IAsyncDisposable
 
         _runtime.Stop.Dispose();
         _runtime.Telemetry.Dispose();
+    }
+
+    // The path under an active call may have died with the change: restore its leg now rather than wait for silence.
+    private void OnNetworkChanged(object? sender, NetworkChangedEventArgs e)
+    {
+        if (_runtime.CurrentCall is { State: CallState.Active } call && !_runtime.Disposed)
+        {
+            _runtime.Legs.RestoreNow(call, e.AddressChanged ? "network changed, new address" : "network changed");
+        }
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_runtime.Disposed, this);
@@ -319,6 +333,9 @@ public sealed class CallManager : IAsyncDisposable
                     break;
                 case CallQualityChangedEvent e:
                     QualityChanged?.Invoke(this, e);
+                    break;
+                case CallReconnectedEvent e:
+                    Reconnected?.Invoke(this, e);
                     break;
             }
         }

@@ -5,7 +5,7 @@ namespace IrohSocial.Media.Calls;
 /// <summary>Timing and media settings of the call service.</summary>
 public sealed record CallOptions
 {
-    /// <summary>The defaults: 30 s ring timeout, 5 s reconnect window, stats every second.</summary>
+    /// <summary>The defaults: 30 s ring timeout, 5 s reconnect window, a silent connection dead after 2 s, stats every second.</summary>
     public static CallOptions Default { get; } = new();
 
     /// <summary>How long an unanswered call rings before it ends as missed (on both sides).</summary>
@@ -13,6 +13,14 @@ public sealed record CallOptions
 
     /// <summary>How long both sides try to restore a dropped call connection before the call ends as failed.</summary>
     public TimeSpan ReconnectWindow { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// A call connection that brings nothing from the peer (no audio, video or control message; each side sends a
+    /// keep-alive control message every quarter of this) for this long is treated as dead and restored at once, within
+    /// <see cref="ReconnectWindow"/>: a path that died silently (a Wi-Fi gone, a NAT that dropped its mapping) is noticed
+    /// long before the transport's idle timeout. Default 2 s. <see cref="TimeSpan.Zero"/> turns the watch off.
+    /// </summary>
+    public TimeSpan DeadPathTimeout { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>How often statistics are computed and raised as events.</summary>
     public TimeSpan StatsInterval { get; init; } = TimeSpan.FromSeconds(1);
@@ -44,6 +52,7 @@ public sealed record CallOptions
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(RingTimeout, TimeSpan.Zero, nameof(RingTimeout));
         ArgumentOutOfRangeException.ThrowIfLessThan(ReconnectWindow, TimeSpan.Zero, nameof(ReconnectWindow));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(StatsInterval, TimeSpan.Zero, nameof(StatsInterval));
+        ArgumentOutOfRangeException.ThrowIfLessThan(DeadPathTimeout, TimeSpan.Zero, nameof(DeadPathTimeout));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ConnectTimeout, TimeSpan.Zero, nameof(ConnectTimeout));
         ArgumentNullException.ThrowIfNull(AudioSender);
         ArgumentNullException.ThrowIfNull(AudioReceiver);

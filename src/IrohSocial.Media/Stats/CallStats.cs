@@ -74,4 +74,17 @@ public sealed record CallStats
     /// or through a relay (<see cref="ConnectionPath.Relay"/>). Set in a call's statistics; null from a bare calculator.
     /// </summary>
     public ConnectionPath? Path { get; init; }
+
+    /// <summary>
+    /// How many times the call's connection was restored so far (after it dropped, went silent past
+    /// <see cref="Calls.CallOptions.DeadPathTimeout"/>, or the network changed). Set in a call's statistics.
+    /// </summary>
+    public int Reconnections { get; init; }
+
+    /// <summary>
+    /// The audio gap of the last restore: from the last frame decoded from the peer's audio before the connection was
+    /// lost to the first one after it was restored (at the resolution of the call's watchdog, 50 ms). Null until a
+    /// restore brought audio back; also raised as <see cref="Calls.CallReconnectedEvent"/>.
+    /// </summary>
+    public TimeSpan? LastReconnectionGap { get; init; }
 }

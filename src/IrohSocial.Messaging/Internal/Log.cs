@@ -72,4 +72,13 @@ internal static partial class Log
 
     [LoggerMessage(4075, LogLevel.Warning, "Left out a stored '{Kind}' record whose body no longer decodes ({Error})")]
     public static partial void UnreadableRecord(ILogger logger, string kind, string error);
+
+    [LoggerMessage(4076, LogLevel.Information, "Network changed: dropped {Connections} DM connections; redialling {Peers} outboxes now (address announced: {Announced})")]
+    public static partial void NetworkRecovery(ILogger logger, int connections, int peers, bool announced);
+
+    [LoggerMessage(4077, LogLevel.Warning, "Recovering from a network change failed")]
+    public static partial void NetworkRecoveryFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(4078, LogLevel.Information, "The path to {Peer} was reported dead; DM connection dropped: {Dropped}; retrying its outbox now")]
+    public static partial void PathDeadReported(ILogger logger, EndpointId peer, bool dropped);
 }

@@ -274,6 +274,12 @@ internal sealed partial class PeerChannel : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The path under the link may have died silently (a network change): fail the link now, and with it whatever waits
+    /// for an acknowledgement on it, so the next outbox round opens a new one instead of waiting for the ack timeout.
+    /// </summary>
+    public void DropLink(Exception reason) => Volatile.Read(ref _link)?.Fail(reason);
+
     /// <summary>Opens (or reuses) the outbound link, so a caller can fail fast when the peer is away.</summary>
     public Task EnsureReachableAsync(CancellationToken cancellationToken) => GetLinkAsync(cancellationToken);
 

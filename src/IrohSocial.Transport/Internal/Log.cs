@@ -56,4 +56,10 @@ internal static partial class Log
 
     [LoggerMessage(3015, LogLevel.Warning, "Protocol handler for {Alpn} failed to shut down")]
     public static partial void HandlerShutdownFailed(ILogger logger, Exception exception, string alpn);
+
+    [LoggerMessage(3017, LogLevel.Information, "Network changed: direct addresses {Addresses} ({Change}); registering on relays again")]
+    public static partial void NetworkChanged(ILogger logger, string addresses, string change);
+
+    [LoggerMessage(3018, LogLevel.Warning, "A NetworkChanged handler failed")]
+    public static partial void NetworkChangedHandlerFailed(ILogger logger, Exception exception);
 }

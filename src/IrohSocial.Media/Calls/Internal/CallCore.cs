@@ -37,6 +37,9 @@ internal sealed class CallCore
     public int LegsStarted;
     public System.Diagnostics.Activity? SetupActivity;
 
+    /// <summary>Keep-alives, dead-path detection and the audio gap of restores; set when the first leg starts.</summary>
+    public CallWatchdog? Watchdog { get; set; }
+
     public CallCore(CallRuntime runtime, Guid callId, EndpointId peer, CallDirection direction, CallMedia media, bool offeredVideo, byte[] callerSecret, TimeProvider time)
     {
         _runtime = runtime;
@@ -355,11 +358,19 @@ internal sealed class CallCore
         // The counters are the call's running totals over every connection so far (the same as Counters), not the
         // current connection's own counts, which restart with each connection.
         CallQuality? qualityWas;
+        var lastGap = Watchdog?.LastGap; // outside the lock: the watchdog reads this call's counters under it
         lock (_gate)
         {
             stats = stats with { Counters = CountersLocked() };
             (var concealment, qualityWas) = _quality.Update(stats);
-            stats = stats with { ConcealmentFraction = concealment, Quality = _quality.Level, Path = Leg?.Connection.Path };
+            stats = stats with
+            {
+                ConcealmentFraction = concealment,
+                Quality = _quality.Level,
+                Path = Leg?.Connection.Path,
+                Reconnections = Math.Max(0, Volatile.Read(ref LegsStarted) - 1),
+                LastReconnectionGap = lastGap,
+            };
         }
 
         Volatile.Write(ref _latestStats, stats);

@@ -29,6 +29,7 @@ internal sealed partial class CallLeg : IAsyncDisposable
     private AudioReceiver? _audioReceiver;
     private TransportStream? _control;
     private readonly SemaphoreSlim _controlWrite = new(1, 1);
+    private long _controlsReceived;
     private bool _disposed;
 
     public CallLeg(CallCore call, Connection connection, uint epoch, CallKeys keys, CallOptions options, TimeProvider time, ILogger logger)
@@ -60,6 +61,23 @@ internal sealed partial class CallLeg : IAsyncDisposable
     public long FecRecoveredFrames => _audioReceiver?.JitterBuffer.FecRecoveredFrames ?? 0;
 
     public long RejectedAudioFrames => _audioReceiver?.RejectedFrames ?? 0;
+
+    /// <summary>Grows with everything that arrives from the peer on this leg (audio, video, control messages): the watchdog's sign of life.</summary>
+    public long ActivityCount =>
+        Interlocked.Read(ref _controlsReceived) + (_audioReceiver?.JitterBuffer.ReceivedFrames ?? 0) + VideoFramesDecoded;
+
+    /// <summary>Tells the peer this connection still works (see <see cref="ControlMessage.KeepAlive"/>).</summary>
+    public async Task SendKeepAliveAsync()
+    {
+        try
+        {
+            await SendControlAsync(ControlMessage.KeepAlive, 0).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // the leg was closed while the keep-alive waited for the control stream
+        }
+    }
 
     /// <summary>Derives the keys of a leg: epoch 0 uses the 16 call id bytes, later epochs append the epoch (u32, big-endian).</summary>
     public static CallKeys DeriveKeys(byte[] callerSecret, byte[] calleeSecret, Guid callId, uint epoch, bool isCaller)
@@ -218,6 +236,7 @@ internal sealed partial class CallLeg : IAsyncDisposable
                 while (true)
                 {
                     await stream.ReadExactlyAsync(message, cancellationToken).ConfigureAwait(false);
+                    Interlocked.Increment(ref _controlsReceived);
                     OnControl((ControlMessage)message[0], message[1]);
                 }
             }

@@ -176,6 +176,7 @@ internal sealed class CallLegs(CallRuntime runtime)
         }
 
         Log.LegUp(_runtime.Logger, call.Id, leg.Epoch);
+        StartWatchdog(call);
         _runtime.Telemetry.LegStarted(restored: Interlocked.Increment(ref call.LegsStarted) > 1);
         MediaTelemetry.EndSetupActivity(call, failure: null);
         WatchLegConnection(call, leg, leg.Connection);
@@ -219,12 +220,62 @@ internal sealed class CallLegs(CallRuntime runtime)
         }
     }
 
+    /// <summary>
+    /// The network changed: the current leg's path may be dead without anyone knowing yet, so it is restored now (the
+    /// caller dials the peer's freshest address, the callee closes its side so the caller notices at once and waits).
+    /// </summary>
+    public void RestoreNow(CallCore call, string why)
+    {
+        if (call.State == CallState.Active && call.Leg is { } leg)
+        {
+            Log.LegDeclaredLost(_runtime.Logger, call.Id, leg.Epoch, why);
+            _ = Task.Run(() => OnLegLostAsync(call, leg));
+        }
+    }
+
+    /// <summary>The call's watchdog (one per call, from its first leg to its end).</summary>
+    private void StartWatchdog(CallCore call)
+    {
+        if (call.Watchdog is not null)
+        {
+            return;
+        }
+
+        var watchdog = new CallWatchdog(
+            call, _runtime.Options.DeadPathTimeout, _runtime.Time,
+            onDeadPath: dead =>
+            {
+                Log.LegDeclaredLost(_runtime.Logger, call.Id, dead.Epoch, $"nothing received for {_runtime.Options.DeadPathTimeout.TotalSeconds:0.#} s");
+                _runtime.Dm.ReportPathDead(call.Peer); // the DM connection most likely ran the same dead path: signals must not wait on it
+                _ = Task.Run(() => OnLegLostAsync(call, dead));
+            },
+            onAudioRestored: gap => OnAudioRestored(call, gap));
+        call.Watchdog = watchdog;
+        if (call.State == CallState.Ended)
+        {
+            watchdog.Dispose(); // ended while the leg started: FinishAsync may have looked before it was set
+        }
+    }
+
+    private void OnAudioRestored(CallCore call, TimeSpan gap)
+    {
+        if (call.Leg is not { } leg)
+        {
+            return;
+        }
+
+        Log.AudioRestored(_runtime.Logger, call.Id, gap.TotalMilliseconds, leg.Connection.Path);
+        _runtime.Raise(new CallReconnectedEvent(call.Id, call.Peer, gap, leg.Connection.Path));
+    }
+
     private async Task OnLegLostAsync(CallCore call, CallLeg leg)
     {
         if (!call.TryDetachLeg(leg))
         {
             return; // ended or replaced already
         }
+
+        call.Watchdog?.OnLegLost();
 
         await CloseLegAsync(leg).ConfigureAwait(false);
         if (call.State != CallState.Active || call.Ending || _runtime.Stop.IsCancellationRequested)

@@ -105,6 +105,7 @@ internal sealed class CallRuntime
         }
 
         StopRingTimer(call);
+        call.Watchdog?.Dispose();
         MediaTelemetry.EndSetupActivity(call, reason.ToString());
         Log.CallState(Logger, call.Id, call.Peer.ToShortString(), "ended " + reason + (detail is null ? string.Empty : ": " + detail));
         if (leg is not null)

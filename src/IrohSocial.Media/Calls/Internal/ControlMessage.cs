@@ -14,4 +14,11 @@ internal enum ControlMessage : byte
     /// video in flight short (see <c>VideoSendWindow</c>); a peer that does not send it only loses that.
     /// </summary>
     VideoReceived = 3,
+
+    /// <summary>
+    /// Nothing but "this connection still works" (value unused), sent every quarter of
+    /// <see cref="CallOptions.DeadPathTimeout"/> so a muted or video-only side still shows the path is alive. Peers that
+    /// do not know it ignore it, as every unknown type.
+    /// </summary>
+    KeepAlive = 4,
 }

@@ -36,4 +36,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 5107, Level = LogLevel.Warning, Message = "An event handler threw")]
     public static partial void HandlerThrew(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 5111, Level = LogLevel.Information, Message = "Call {CallId}: leg {Epoch} declared lost ({Why}); restoring")]
+    public static partial void LegDeclaredLost(ILogger logger, string callId, uint epoch, string why);
+
+    [LoggerMessage(EventId = 5112, Level = LogLevel.Information, Message = "Call {CallId}: audio back after a {GapMs:0} ms gap over {Path}")]
+    public static partial void AudioRestored(ILogger logger, string callId, double gapMs, IrohSocial.Transport.ConnectionPath path);
 }

@@ -17,6 +17,8 @@ internal sealed class RelayListener : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly object _gate = new();
     private TaskCompletionSource _registered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Cancelled (and replaced) by RenewNow: ends the current registration or backoff so the loop registers at once.
+    private CancellationTokenSource _renew = new();
     private Task? _loop;
 
     public RelayListener(RelayClient client, Func<RelayedStream, CancellationToken, Task> onAccepted, ILogger logger, TimeProvider time)
@@ -47,6 +49,33 @@ internal sealed class RelayListener : IAsyncDisposable
 
     public void Start() => _loop ??= Task.Run(RunAsync);
 
+    /// <summary>
+    /// Drops the current registration (after a network change its socket may be dead without knowing it) and registers
+    /// again at once, skipping any backoff. The relay hands the id to the newest registration.
+    /// </summary>
+    public void RenewNow()
+    {
+        CancellationTokenSource renew;
+        lock (_gate)
+        {
+            renew = _renew;
+            _renew = new CancellationTokenSource();
+        }
+
+        renew.Cancel(); // not disposed: the loop may still be linking its token (a source without timers holds nothing)
+    }
+
+    private CancellationToken RenewToken
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _renew.Token;
+            }
+        }
+    }
+
     /// <summary>Completes once a registration is live (now or the next one).</summary>
     public Task WaitRegisteredAsync(CancellationToken cancellationToken)
     {
@@ -61,9 +90,11 @@ internal sealed class RelayListener : IAsyncDisposable
         var attempt = 0;
         while (!_stop.IsCancellationRequested)
         {
+            var renew = RenewToken;
+            using var current = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, renew);
             try
             {
-                await using var registration = await _client.RegisterAsync(_stop.Token).ConfigureAwait(false);
+                await using var registration = await _client.RegisterAsync(current.Token).ConfigureAwait(false);
                 attempt = 0;
                 lock (_gate)
                 {
@@ -75,13 +106,19 @@ internal sealed class RelayListener : IAsyncDisposable
                 RelayLog.Registered(_logger, _client.Relay.Url);
                 while (true)
                 {
-                    var incoming = await registration.ReadIncomingAsync(_stop.Token).ConfigureAwait(false);
+                    var incoming = await registration.ReadIncomingAsync(current.Token).ConfigureAwait(false);
                     _ = AcceptAsync(incoming);
                 }
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested)
             {
                 return;
+            }
+            catch (OperationCanceledException) when (renew.IsCancellationRequested)
+            {
+                RelayLog.Renewing(_logger, _client.Relay.Url);
+                attempt = 0;
+                continue; // the finally below marks the registration gone; register again without a backoff
             }
             catch (TransportException ex) when (ex.ApplicationErrorCode == (long)RelayRefusal.Replaced)
             {
@@ -109,9 +146,14 @@ internal sealed class RelayListener : IAsyncDisposable
             }
 
             var delay = Backoff(attempt++);
+            using var waiting = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, RenewToken);
             try
             {
-                await Task.Delay(delay, _time, _stop.Token).ConfigureAwait(false);
+                await Task.Delay(delay, _time, waiting.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!_stop.IsCancellationRequested)
+            {
+                attempt = 0; // renewed during the backoff: register now
             }
             catch (OperationCanceledException)
             {
@@ -185,6 +227,9 @@ internal static partial class RelayLog
 
     [LoggerMessage(3054, LogLevel.Debug, "Connected to {RemoteId} through relay {Relay} with ALPN {Alpn}")]
     public static partial void RelayedConnected(ILogger logger, string remoteId, Uri relay, string alpn);
+
+    [LoggerMessage(3056, LogLevel.Information, "Registering on relay {Relay} again at once after a network change")]
+    public static partial void Renewing(ILogger logger, Uri relay);
 
     [LoggerMessage(3055, LogLevel.Debug, "Accepted {RemoteId} through a relay with ALPN {Alpn}")]
     public static partial void RelayedAccepted(ILogger logger, string remoteId, string alpn);

@@ -50,6 +50,18 @@ internal sealed class RelayPath : IEndpointPath
     public Task WaitRegisteredAsync(CancellationToken cancellationToken) =>
         _listeners.Length == 0 ? Task.CompletedTask : _listeners[0].WaitRegisteredAsync(cancellationToken);
 
+    /// <summary>How many registrations the home relays accepted so far (tests watch renewals).</summary>
+    public int Registrations => _listeners.Sum(l => l.Registrations);
+
+    /// <summary>The network changed: each registration may be dead without knowing it, so every listener registers anew now.</summary>
+    public void RenewRegistrations()
+    {
+        foreach (var listener in _listeners)
+        {
+            listener.RenewNow();
+        }
+    }
+
     /// <summary>The peer's relay when its address names one, else this endpoint's preferred home relay (peers often share one).</summary>
     public IReadOnlyList<DialCandidate> CandidatesFor(EndpointAddr addr)
     {

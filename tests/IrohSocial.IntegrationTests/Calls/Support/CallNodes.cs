@@ -44,7 +44,8 @@ internal sealed class CallNodes : IAsyncDisposable
 
     /// <summary>A node on loopback; <paramref name="provider"/> defaults to this run's transport (<see cref="TestTransport"/>).</summary>
     public static Task<IrohSocialNode> StartNodeAsync(
-        CallOptions options, ILoggerFactory? loggerFactory = null, IMessagingStore? store = null, SecretKey? secretKey = null, TransportProvider? provider = null) =>
+        CallOptions options, ILoggerFactory? loggerFactory = null, IMessagingStore? store = null, SecretKey? secretKey = null, TransportProvider? provider = null,
+        INetworkMonitor? network = null) =>
         IrohSocialNode.StartAsync(new IrohSocialNodeOptions
         {
             SecretKey = secretKey ?? SecretKey.Generate(),
@@ -53,6 +54,7 @@ internal sealed class CallNodes : IAsyncDisposable
             Extensions = [new CallsExtension(options)],
             Store = store,
             LoggerFactory = loggerFactory,
+            NetworkMonitor = network,
         });
 
     /// <summary>
