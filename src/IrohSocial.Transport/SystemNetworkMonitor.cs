@@ -9,8 +9,11 @@ namespace IrohSocial.Transport;
 /// The default <see cref="INetworkMonitor"/>: the operating system's <see cref="NetworkChange.NetworkAddressChanged"/>
 /// and <see cref="NetworkChange.NetworkAvailabilityChanged"/> notifications, debounced (an interface going down and a
 /// new one coming up arrive as a burst of notifications and are raised as one change), and the addresses of the
-/// interfaces that are up. Where the platform cannot report changes (some sandboxes), it never raises
-/// <see cref="Changed"/>; dead paths are still found by the layers above (calls watch their media).
+/// interfaces that are up. A burst is raised only when the interfaces' state (which are up, with which addresses)
+/// differs from the last one seen: busy hosts report notifications for changes that touch no address of theirs
+/// (containers, VPN routes), and each raised change costs every active call a leg restore. Where the platform cannot
+/// report changes (some sandboxes), it never raises <see cref="Changed"/>; dead paths are still found by the layers
+/// above (calls watch their media).
 /// </summary>
 public sealed class SystemNetworkMonitor : INetworkMonitor, IDisposable
 {
@@ -18,7 +21,9 @@ public sealed class SystemNetworkMonitor : INetworkMonitor, IDisposable
     public static readonly TimeSpan DefaultDebounce = TimeSpan.FromMilliseconds(500);
 
     private readonly Debouncer _debouncer;
+    private readonly Func<string> _interfaceState;
     private readonly bool _subscribed;
+    private string _lastState;
     private int _disposed;
 
     /// <summary>Watches the OS with <see cref="DefaultDebounce"/>.</summary>
@@ -29,10 +34,18 @@ public sealed class SystemNetworkMonitor : INetworkMonitor, IDisposable
 
     /// <summary>Watches the OS; a burst of notifications is raised once it has been quiet for <paramref name="debounce"/> (at most four times that after its start).</summary>
     public SystemNetworkMonitor(TimeSpan debounce, TimeProvider timeProvider)
+        : this(debounce, timeProvider, InterfaceState)
+    {
+    }
+
+    /// <summary>Tests: <paramref name="interfaceState"/> stands in for reading the interfaces.</summary>
+    internal SystemNetworkMonitor(TimeSpan debounce, TimeProvider timeProvider, Func<string> interfaceState)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(debounce, TimeSpan.Zero);
         ArgumentNullException.ThrowIfNull(timeProvider);
-        _debouncer = new Debouncer(debounce, debounce * 4, timeProvider, () => Changed?.Invoke(this, EventArgs.Empty));
+        _interfaceState = interfaceState;
+        _lastState = interfaceState();
+        _debouncer = new Debouncer(debounce, debounce * 4, timeProvider, RaiseIfInterfacesChanged);
         try
         {
             NetworkChange.NetworkAddressChanged += OnAddressChanged;
@@ -57,6 +70,34 @@ public sealed class SystemNetworkMonitor : INetworkMonitor, IDisposable
     {
         ArgumentNullException.ThrowIfNull(localEndPoint);
         return DialableAddresses(localEndPoint);
+    }
+
+    private void RaiseIfInterfacesChanged()
+    {
+        var state = _interfaceState();
+        if (Interlocked.Exchange(ref _lastState, state) != state)
+        {
+            Changed?.Invoke(this, EventArgs.Empty);
+        }
+    }
+
+    /// <summary>
+    /// Which interfaces are up, with which addresses, as one comparable string. Where the interfaces cannot be listed,
+    /// a fresh value each time: every notification then counts as a change.
+    /// </summary>
+    private static string InterfaceState()
+    {
+        try
+        {
+            return string.Join('\n', NetworkInterface.GetAllNetworkInterfaces()
+                .Where(nic => nic.OperationalStatus == OperationalStatus.Up)
+                .Select(nic => nic.Id + "=" + string.Join(',', nic.GetIPProperties().UnicastAddresses.Select(a => a.Address.ToString()).Order(StringComparer.Ordinal)))
+                .Order(StringComparer.Ordinal));
+        }
+        catch (Exception ex) when (ex is NetworkInformationException or SocketException or PlatformNotSupportedException)
+        {
+            return Guid.NewGuid().ToString();
+        }
     }
 
     /// <summary>One OS notification (tests call it to stand in for the OS).</summary>

@@ -13,7 +13,7 @@ public sealed class NetworkMonitorTests
     public void SystemMonitor_BurstOfOsNotifications_IsRaisedOnceAfterTheQuietTime()
     {
         var time = new FakeTimeProvider();
-        using var monitor = new SystemNetworkMonitor(TimeSpan.FromMilliseconds(500), time);
+        using var monitor = new SystemNetworkMonitor(TimeSpan.FromMilliseconds(500), time, EveryReadDiffers());
         var raised = 0;
         monitor.Changed += (_, _) => Interlocked.Increment(ref raised);
 
@@ -42,7 +42,7 @@ public sealed class NetworkMonitorTests
     public void SystemMonitor_NotificationsThatNeverStop_AreRaisedByFourTimesTheQuietTime()
     {
         var time = new FakeTimeProvider();
-        using var monitor = new SystemNetworkMonitor(TimeSpan.FromMilliseconds(500), time);
+        using var monitor = new SystemNetworkMonitor(TimeSpan.FromMilliseconds(500), time, EveryReadDiffers());
         var raised = 0;
         monitor.Changed += (_, _) => Interlocked.Increment(ref raised);
 
@@ -59,13 +59,45 @@ public sealed class NetworkMonitorTests
     public void SystemMonitor_DisposedWhileABurstWaits_RaisesNothing()
     {
         var time = new FakeTimeProvider();
-        var monitor = new SystemNetworkMonitor(TimeSpan.FromMilliseconds(500), time);
+        var monitor = new SystemNetworkMonitor(TimeSpan.FromMilliseconds(500), time, EveryReadDiffers());
         var raised = 0;
         monitor.Changed += (_, _) => raised++;
         monitor.OnOsNotification();
         monitor.Dispose();
         time.Advance(TimeSpan.FromSeconds(5));
         Assert.Equal(0, raised);
+    }
+
+    [Fact]
+    public void SystemMonitor_NotificationsThatChangeNoInterface_RaiseNothing()
+    {
+        // Busy hosts report notifications that touch no address of theirs; each raised change would restore every
+        // active call's leg, so only a change of the interfaces' state counts.
+        var time = new FakeTimeProvider();
+        var state = "eth0=192.0.2.1";
+        using var monitor = new SystemNetworkMonitor(TimeSpan.FromMilliseconds(500), time, () => state);
+        var raised = 0;
+        monitor.Changed += (_, _) => raised++;
+
+        monitor.OnOsNotification();
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(0, raised);
+
+        state = "wlan0=198.51.100.4";
+        monitor.OnOsNotification();
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(1, raised);
+
+        monitor.OnOsNotification();
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(1, raised);
+    }
+
+    /// <summary>An interface state that differs at every read: every burst is a change.</summary>
+    private static Func<string> EveryReadDiffers()
+    {
+        var reads = 0;
+        return () => Interlocked.Increment(ref reads).ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
     [Fact]
