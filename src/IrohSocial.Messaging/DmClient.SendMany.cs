@@ -30,10 +30,7 @@ public sealed partial class DmClient
         foreach (var content in contents)
         {
             ArgumentNullException.ThrowIfNull(content, nameof(contents));
-            if (content.Length > _options.MaxMessageLength)
-            {
-                throw new MessagingException(MessagingError.TooLarge, $"Message text is over {_options.MaxMessageLength} characters.");
-            }
+            ThrowIfTooLong(content);
 
             var id = _runtime.NewId();
             // The address rides with the first message only (the store keeps the last one).

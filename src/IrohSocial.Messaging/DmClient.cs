@@ -199,11 +199,7 @@ public sealed partial class DmClient : IAsyncDisposable
                 throw new ArgumentException("Cannot message yourself.", nameof(peer));
             }
 
-            if (content.Length > _options.MaxMessageLength)
-            {
-                throw new MessagingException(MessagingError.TooLarge, $"Message text is over {_options.MaxMessageLength} characters.");
-            }
-
+            ThrowIfTooLong(content);
             if (replyTo is { Length: > Control.MaxIdLength })
             {
                 throw new ArgumentException("replyTo is not a message id.", nameof(replyTo));
@@ -255,6 +251,14 @@ public sealed partial class DmClient : IAsyncDisposable
             activity.SetStatus(ActivityStatusCode.Error);
             activity.SetTag("error.type", ex is MessagingException me ? me.Error.ToString() : ex.GetType().Name);
             throw;
+        }
+    }
+
+    private void ThrowIfTooLong(string content)
+    {
+        if (content.Length > _options.MaxMessageLength)
+        {
+            throw new MessagingException(MessagingError.TooLarge, $"Message text is over {_options.MaxMessageLength} characters.");
         }
     }
 

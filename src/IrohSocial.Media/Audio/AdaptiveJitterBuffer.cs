@@ -268,7 +268,8 @@ internal sealed class AdaptiveJitterBuffer
         double needed = now - (sequence * FrameMs) - _minTransitMs + _options.SafetyMargin.TotalMilliseconds;
         _lateHoldMs = Math.Max(_lateHoldMs, needed);
         _lateHoldUntil = _received + _options.WindowFrames;
-        RecomputeTarget();
+        // The arrival already recomputed the window's target: raising it to the hold is what a second sort would give.
+        _targetMs = Math.Max(_targetMs, Math.Clamp(_lateHoldMs, _options.MinDelay.TotalMilliseconds, _options.MaxDelay.TotalMilliseconds));
     }
 
     private bool TryStart(double now)
