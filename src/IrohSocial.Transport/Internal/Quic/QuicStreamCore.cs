@@ -100,7 +100,39 @@ internal sealed class QuicStreamCore(QuicStream stream) : StreamCore
         stream.Abort(direction, errorCode);
     }
 
-    public override ValueTask DisposeAsync() => stream.DisposeAsync();
+    /// <summary>
+    /// Completes writes (FIN) and stops reading at once, like a TCP stream, without waiting for the peer. System.Net.Quic's
+    /// DisposeAsync returns only when msquic reports the stream's shutdown complete, i.e. when the peer acknowledged
+    /// everything up to the FIN; on a path that died without a word that is the connection's idle timeout, tens of
+    /// seconds, and a call's leg restore or a DM link's failure waited for it. msquic keeps sending the FIN while the
+    /// connection lives and the handle is released when the shutdown completes or the connection closes.
+    /// </summary>
+    public override ValueTask DisposeAsync()
+    {
+        var disposal = stream.DisposeAsync(); // the FIN and the read abort happen before its first await
+        if (!disposal.IsCompleted)
+        {
+            _ = ObserveAsync(disposal);
+        }
+        else
+        {
+            disposal.GetAwaiter().GetResult();
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private static async Task ObserveAsync(ValueTask disposal)
+    {
+        try
+        {
+            await disposal.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is QuicException or ObjectDisposedException or OperationCanceledException)
+        {
+            // the connection went away first: nothing is left to release
+        }
+    }
 
     private void ThrowIfAbortedLocally()
     {

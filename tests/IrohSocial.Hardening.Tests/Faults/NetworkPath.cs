@@ -1,0 +1,74 @@
+using System.Net;
+using IrohSocial.Transport;
+
+namespace IrohSocial.Hardening.Tests.Faults;
+
+/// <summary>A network path to a node: a TCP fault proxy for TLS over TCP, a UDP one for QUIC, driven the same way.</summary>
+internal sealed class NetworkPath : IAsyncDisposable
+{
+    private readonly FaultProxy? _tcp;
+    private readonly UdpFaultProxy? _udp;
+
+    private NetworkPath(FaultProxy? tcp, UdpFaultProxy? udp) => (_tcp, _udp) = (tcp, udp);
+
+    public IPEndPoint EndPoint => _tcp?.EndPoint ?? _udp!.EndPoint;
+
+    /// <summary>What went through: connections accepted (TCP), datagrams forwarded (UDP).</summary>
+    public long Carried => _tcp is not null ? _tcp.AcceptedConnections : _udp!.DatagramsForwarded;
+
+    /// <summary>A path that is not up yet refuses TCP connections; UDP has no refusal, so its datagrams vanish.</summary>
+    public static NetworkPath Start(TransportProvider provider, IPEndPoint target, bool up) => provider == TransportProvider.Quic
+        ? new NetworkPath(null, UdpFaultProxy.Start(target, up ? UdpFaultPlan.None : UdpFaultPlan.None with { BlackHole = true }))
+        : new NetworkPath(FaultProxy.Start(target, up ? FaultPlan.None : FaultPlan.None with { Refuse = true }), null);
+
+    /// <summary>Everything sent either way vanishes: no FIN, no RST, no ICMP.</summary>
+    public void BlackHole()
+    {
+        if (_tcp is not null)
+        {
+            _tcp.Plan = FaultPlan.None with { BlackHole = true };
+        }
+        else
+        {
+            _udp!.Plan = UdpFaultPlan.None with { BlackHole = true };
+        }
+    }
+
+    /// <summary>The interface towards this path is gone: what was open goes silent and new dials are refused.</summary>
+    public void Cut()
+    {
+        if (_tcp is not null)
+        {
+            _tcp.Plan = FaultPlan.None with { BlackHole = true, Refuse = true };
+        }
+        else
+        {
+            _udp!.Plan = UdpFaultPlan.None with { BlackHole = true }; // UDP has no refusal: a dial's datagrams vanish too
+        }
+    }
+
+    public void BringUp()
+    {
+        if (_tcp is not null)
+        {
+            _tcp.Plan = FaultPlan.None;
+        }
+        else
+        {
+            _udp!.Plan = UdpFaultPlan.None;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_tcp is not null)
+        {
+            await _tcp.DisposeAsync();
+        }
+
+        if (_udp is not null)
+        {
+            await _udp.DisposeAsync();
+        }
+    }
+}
