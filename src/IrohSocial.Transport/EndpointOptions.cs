@@ -118,6 +118,9 @@ public sealed record EndpointOptions
     /// </summary>
     internal IReadOnlyDictionary<ConnectionPath, TimeSpan> PathHeadStarts { get; init; } = Internal.DialPolicy.DefaultHeadStarts;
 
+    /// <summary>How long one address of a path is tried alone before the next joins the dial (tests shorten or lengthen it).</summary>
+    internal TimeSpan CandidateStagger { get; init; } = Internal.DialPolicy.DefaultCandidateStagger;
+
     /// <summary>Logging; null for none.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 

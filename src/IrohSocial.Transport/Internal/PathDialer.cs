@@ -5,8 +5,8 @@ using Microsoft.Extensions.Logging;
 namespace IrohSocial.Transport.Internal;
 
 /// <summary>
-/// Races a dial across an endpoint's paths. Each path tries its candidates in order (the next after a failure that
-/// says "not here": refused, timed out, lost); a path starts after its head start (<see cref="DialPolicy"/>) or as soon as
+/// Races a dial across an endpoint's paths. Each path tries its candidates in order, staggered (the next joins after a
+/// failure that says "not here": refused, timed out, lost, or after a short delay); a path starts after its head start (<see cref="DialPolicy"/>) or as soon as
 /// every path with a shorter head start has failed. The first connection that proves the expected id wins; the others
 /// are cancelled, and one that completes anyway is closed.
 /// </summary>
@@ -100,21 +100,73 @@ internal static class PathDialer
             cancellationToken.ThrowIfCancellationRequested();
         }
 
+        return await RaceCandidatesAsync(path, candidates, expected, alpn, ctx, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A path's candidates, staggered (RFC 8305's "connection attempt delay"): the first starts at once, each next one
+    /// when the one before it failed with "not here" or after <see cref="DialPolicy.DefaultCandidateStagger"/>, whichever comes
+    /// first; earlier attempts keep running, and the first handshake that completes wins. Trying them strictly one
+    /// after the other let an address that swallows packets (a dead interface, a stale NAT mapping) hold the dial for
+    /// its whole handshake timeout; over QUIC nothing refuses, so the addresses behind it were never reached.
+    /// </summary>
+    private static async Task<ConnectionCore> RaceCandidatesAsync(
+        IEndpointPath path, IReadOnlyList<DialCandidate> candidates, EndpointId expected, string alpn, EndpointContext ctx, CancellationToken cancellationToken)
+    {
+        using var race = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var running = new Dictionary<Task<ConnectionCore>, DialCandidate>();
         TransportException? last = null;
-        foreach (var candidate in candidates)
+        Task? stagger = null;
+        var next = 0;
+        try
         {
-            try
+            while (true)
             {
-                return await HandshakeAsync(path, candidate, expected, alpn, ctx, cancellationToken).ConfigureAwait(false);
-            }
-            catch (TransportException ex) when (IsNotHere(ex.Error))
-            {
-                Log.DialAttemptFailed(ctx.Logger, path.Kind, candidate.ToString(), ex.Message);
-                last = ex;
+                if (next < candidates.Count && stagger is null or { IsCompleted: true })
+                {
+                    var candidate = candidates[next++];
+                    running.Add(HandshakeAsync(path, candidate, expected, alpn, ctx, race.Token), candidate);
+                    stagger = next < candidates.Count ? Task.Delay(ctx.Options.CandidateStagger, ctx.Time, race.Token) : null;
+                }
+
+                if (running.Count == 0)
+                {
+                    throw last!;
+                }
+
+                var done = stagger is null
+                    ? await Task.WhenAny(running.Keys).ConfigureAwait(false)
+                    : await Task.WhenAny(running.Keys.Append(stagger)).ConfigureAwait(false);
+                if (done == stagger)
+                {
+                    continue; // the stagger is over: the next candidate joins
+                }
+
+                var attempt = (Task<ConnectionCore>)done;
+                running.Remove(attempt, out var tried);
+                try
+                {
+                    return await attempt.ConfigureAwait(false);
+                }
+                catch (TransportException ex) when (IsNotHere(ex.Error))
+                {
+                    Log.DialAttemptFailed(ctx.Logger, path.Kind, tried!.ToString(), ex.Message);
+                    last = ex;
+                    stagger = null; // nothing is running for this slot any more: the next candidate starts now
+                }
             }
         }
-
-        throw last!;
+        finally
+        {
+            if (running.Count > 0)
+            {
+                await race.CancelAsync().ConfigureAwait(false);
+                foreach (var loser in running.Keys)
+                {
+                    _ = CloseIfConnectedAsync(loser);
+                }
+            }
+        }
     }
 
     // One candidate of one path: its own activity (a child of the dial), its duration and its failure counted.
@@ -188,4 +240,10 @@ internal static class DialPolicy
         [ConnectionPath.Tcp] = TimeSpan.FromMilliseconds(250),
         [ConnectionPath.Relay] = TimeSpan.FromMilliseconds(500),
     };
+
+    /// <summary>
+    /// How long a path's candidate (one address) runs alone before the next one joins: RFC 8305's recommended connection
+    /// attempt delay; a handshake on a working link usually completes well within it.
+    /// </summary>
+    public static readonly TimeSpan DefaultCandidateStagger = TimeSpan.FromMilliseconds(250);
 }
