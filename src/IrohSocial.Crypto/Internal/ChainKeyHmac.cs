@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Security.Cryptography;
 using IrohSocial.Crypto.Internal.Interop;
 
@@ -34,32 +35,37 @@ internal static unsafe class ChainKeyHmac
         }
     }
 
-    /// <summary>RFC 2104 on OpenSSL's SHA-256: hash the key blocks once, fork the two states for each input.</summary>
+    /// <summary>
+    /// RFC 2104 on OpenSSL's SHA-256 compression function: hash the key blocks once, then each tag is one inner and one
+    /// outer block, padded here (the message lengths are fixed: 64 + 1 and 64 + 32 bytes), so no SHA256_Update or
+    /// SHA256_Final bookkeeping (buffering, padding, cleansing) runs per call; the six blocks are the whole cost.
+    /// </summary>
     internal static void ComputeWithOpenSsl(ReadOnlySpan<byte> key, byte first, Span<byte> firstTag, byte second, Span<byte> secondTag)
     {
         CheckSizes(key, firstTag, secondTag);
         var inner = stackalloc byte[ContextSize];
         var outer = stackalloc byte[ContextSize];
         var work = stackalloc byte[ContextSize];
-        var pad = stackalloc byte[BlockSize];
-        var innerDigest = stackalloc byte[DigestSize];
+        var block = stackalloc byte[BlockSize];
         try
         {
             fixed (byte* k = key)
             {
-                KeyBlock(k, pad, 0x36);
+                KeyBlock(k, block, 0x36);
                 LibCrypto.Sha256Init(inner);
-                LibCrypto.Sha256Update(inner, pad, BlockSize);
-                KeyBlock(k, pad, 0x5c);
+                LibCrypto.Sha256Transform(inner, block);
+                KeyBlock(k, block, 0x5c);
                 LibCrypto.Sha256Init(outer);
-                LibCrypto.Sha256Update(outer, pad, BlockSize);
+                LibCrypto.Sha256Transform(outer, block);
             }
 
+            // Init also sets work's length fields, which Transform never reads; only h[] is copied in per block.
+            LibCrypto.Sha256Init(work);
             fixed (byte* t1 = firstTag)
             fixed (byte* t2 = secondTag)
             {
-                Finish(inner, outer, work, innerDigest, first, t1);
-                Finish(inner, outer, work, innerDigest, second, t2);
+                Finish(inner, outer, work, block, first, t1);
+                Finish(inner, outer, work, block, second, t2);
             }
         }
         finally
@@ -67,19 +73,38 @@ internal static unsafe class ChainKeyHmac
             new Span<byte>(inner, ContextSize).Clear();
             new Span<byte>(outer, ContextSize).Clear();
             new Span<byte>(work, ContextSize).Clear();
-            new Span<byte>(pad, BlockSize).Clear();
-            new Span<byte>(innerDigest, DigestSize).Clear();
+            new Span<byte>(block, BlockSize).Clear();
         }
     }
 
-    private static void Finish(byte* inner, byte* outer, byte* work, byte* innerDigest, byte input, byte* tag)
+    private static void Finish(byte* inner, byte* outer, byte* work, byte* block, byte input, byte* tag)
     {
-        Buffer.MemoryCopy(inner, work, ContextSize, ContextSize);
-        LibCrypto.Sha256Update(work, &input, 1);
-        LibCrypto.Sha256Final(innerDigest, work);
-        Buffer.MemoryCopy(outer, work, ContextSize, ContextSize);
-        LibCrypto.Sha256Update(work, innerDigest, DigestSize);
-        LibCrypto.Sha256Final(tag, work);
+        // Inner hash, last block: input || 0x80 || zeros || bit length of ipad block + 1 byte, big-endian.
+        new Span<byte>(block, BlockSize).Clear();
+        block[0] = input;
+        block[1] = 0x80;
+        BinaryPrimitives.WriteUInt16BigEndian(new Span<byte>(block + BlockSize - 2, 2), (BlockSize + 1) * 8);
+        Buffer.MemoryCopy(inner, work, LibCrypto.Sha256StateSize, LibCrypto.Sha256StateSize);
+        LibCrypto.Sha256Transform(work, block);
+
+        // Outer hash, last block: inner digest || 0x80 || zeros || bit length of opad block + 32 bytes.
+        new Span<byte>(block + DigestSize, BlockSize - DigestSize).Clear();
+        WriteDigest(work, block);
+        block[DigestSize] = 0x80;
+        BinaryPrimitives.WriteUInt16BigEndian(new Span<byte>(block + BlockSize - 2, 2), (BlockSize + DigestSize) * 8);
+        Buffer.MemoryCopy(outer, work, LibCrypto.Sha256StateSize, LibCrypto.Sha256StateSize);
+        LibCrypto.Sha256Transform(work, block);
+        WriteDigest(work, tag);
+    }
+
+    /// <summary>The digest is h[0..7] of the state, each word big-endian (the state holds them in host order).</summary>
+    private static void WriteDigest(byte* context, byte* digest)
+    {
+        var h = (uint*)context;
+        for (var i = 0; i < DigestSize / 4; i++)
+        {
+            BinaryPrimitives.WriteUInt32BigEndian(new Span<byte>(digest + (4 * i), 4), h[i]);
+        }
     }
 
     private static void KeyBlock(byte* key, byte* pad, byte padByte)
