@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using System.Security.Cryptography;
 using IrohSocial.Crypto.Internal.Interop;
 
@@ -16,8 +18,12 @@ internal static unsafe class ChainKeyHmac
     private const int BlockSize = 64;
     private const int DigestSize = 32;
     private const int ContextSize = LibCrypto.Sha256ContextSize;
+    private const int StateSize = LibCrypto.Sha256StateSize;
 
     private static readonly int SodiumStateSize = (int)Libsodium.crypto_auth_hmacsha256_statebytes();
+
+    private static ReadOnlySpan<uint> InitialState =>
+        [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
 
     /// <summary>Whether the chain step runs on OpenSSL's SHA-256 here (otherwise on libsodium's portable one).</summary>
     public static bool UsesOpenSsl => LibCrypto.IsAvailable;
@@ -39,10 +45,14 @@ internal static unsafe class ChainKeyHmac
     /// RFC 2104 on OpenSSL's SHA-256 compression function: hash the key blocks once, then each tag is one inner and one
     /// outer block, padded here (the message lengths are fixed: 64 + 1 and 64 + 32 bytes), so no SHA256_Update or
     /// SHA256_Final bookkeeping (buffering, padding, cleansing) runs per call; the six blocks are the whole cost.
+    /// Every buffer is written before it is read, hence no zero-initialisation; all are wiped on the way out.
     /// </summary>
+    [SkipLocalsInit]
     internal static void ComputeWithOpenSsl(ReadOnlySpan<byte> key, byte first, Span<byte> firstTag, byte second, Span<byte> secondTag)
     {
         CheckSizes(key, firstTag, secondTag);
+
+        // SHA256_CTX-sized, although SHA256_Transform only reads and writes h[] (the first 32 bytes).
         var inner = stackalloc byte[ContextSize];
         var outer = stackalloc byte[ContextSize];
         var work = stackalloc byte[ContextSize];
@@ -52,15 +62,13 @@ internal static unsafe class ChainKeyHmac
             fixed (byte* k = key)
             {
                 KeyBlock(k, block, 0x36);
-                LibCrypto.Sha256Init(inner);
+                SetInitialState(inner);
                 LibCrypto.Sha256Transform(inner, block);
                 KeyBlock(k, block, 0x5c);
-                LibCrypto.Sha256Init(outer);
+                SetInitialState(outer);
                 LibCrypto.Sha256Transform(outer, block);
             }
 
-            // Init also sets work's length fields, which Transform never reads; only h[] is copied in per block.
-            LibCrypto.Sha256Init(work);
             fixed (byte* t1 = firstTag)
             fixed (byte* t2 = secondTag)
             {
@@ -84,37 +92,42 @@ internal static unsafe class ChainKeyHmac
         block[0] = input;
         block[1] = 0x80;
         BinaryPrimitives.WriteUInt16BigEndian(new Span<byte>(block + BlockSize - 2, 2), (BlockSize + 1) * 8);
-        Buffer.MemoryCopy(inner, work, LibCrypto.Sha256StateSize, LibCrypto.Sha256StateSize);
+        Buffer.MemoryCopy(inner, work, StateSize, StateSize);
         LibCrypto.Sha256Transform(work, block);
 
         // Outer hash, last block: inner digest || 0x80 || zeros || bit length of opad block + 32 bytes.
-        new Span<byte>(block + DigestSize, BlockSize - DigestSize).Clear();
         WriteDigest(work, block);
+        new Span<byte>(block + DigestSize, BlockSize - DigestSize).Clear();
         block[DigestSize] = 0x80;
         BinaryPrimitives.WriteUInt16BigEndian(new Span<byte>(block + BlockSize - 2, 2), (BlockSize + DigestSize) * 8);
-        Buffer.MemoryCopy(outer, work, LibCrypto.Sha256StateSize, LibCrypto.Sha256StateSize);
+        Buffer.MemoryCopy(outer, work, StateSize, StateSize);
         LibCrypto.Sha256Transform(work, block);
         WriteDigest(work, tag);
     }
 
-    /// <summary>The digest is h[0..7] of the state, each word big-endian (the state holds them in host order).</summary>
+    /// <summary>h[] = the SHA-256 initial hash value (FIPS 180-4, 5.3.3), what SHA256_Init writes there.</summary>
+    private static void SetInitialState(byte* context) => InitialState.CopyTo(new Span<uint>(context, StateSize / 4));
+
+    /// <summary>The digest is h[0..7], each word big-endian (the state holds them in host order).</summary>
     private static void WriteDigest(byte* context, byte* digest)
     {
-        var h = (uint*)context;
-        for (var i = 0; i < DigestSize / 4; i++)
+        var h = new ReadOnlySpan<uint>(context, StateSize / 4);
+        var destination = new Span<uint>(digest, DigestSize / 4);
+        if (BitConverter.IsLittleEndian)
         {
-            BinaryPrimitives.WriteUInt32BigEndian(new Span<byte>(digest + (4 * i), 4), h[i]);
+            BinaryPrimitives.ReverseEndianness(h, destination);
+        }
+        else
+        {
+            h.CopyTo(destination);
         }
     }
 
     private static void KeyBlock(byte* key, byte* pad, byte padByte)
     {
-        for (var i = 0; i < KeySize; i++)
-        {
-            pad[i] = (byte)(key[i] ^ padByte);
-        }
-
-        new Span<byte>(pad + KeySize, BlockSize - KeySize).Fill(padByte);
+        var padding = Vector256.Create(padByte);
+        (Vector256.Load(key) ^ padding).Store(pad);
+        padding.Store(pad + KeySize);
     }
 
     /// <summary>The same on libsodium's HMAC state (portable SHA-256): initialise once, copy the state for the second input.</summary>

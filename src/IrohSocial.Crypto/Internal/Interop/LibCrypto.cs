@@ -11,10 +11,11 @@ namespace IrohSocial.Crypto.Internal.Interop;
 /// <remarks>
 /// Function pointers are looked up once (<see cref="IsAvailable"/> is false where no libcrypto with these exports
 /// loads: Windows, macOS, OpenSSL built without deprecated APIs); <see cref="ChainKeyHmac"/> then uses libsodium.
-/// SHA256_Init and SHA256_Transform are deprecated in OpenSSL 3 in favour of EVP but still exported by every
-/// distribution build; SHA256_CTX is a plain struct of 112 bytes since OpenSSL 0.9.8 whose first 32 bytes are the
-/// chaining state h[0..7], and SHA256_Transform hashes one block into h[] and touches nothing else (it is the block
-/// function itself), so the caller pads the last block and reads the digest from h[].
+/// Only the block function is used: SHA256_Transform is deprecated in OpenSSL 3 in favour of EVP but still exported by
+/// every distribution build (1.1 and 3); SHA256_CTX is a plain struct of 112 bytes since OpenSSL 0.9.8 whose first
+/// 32 bytes are the chaining state h[0..7] in host order, and SHA256_Transform hashes one block into h[] and touches
+/// nothing else (it is the block function itself), so the caller sets the initial h[], pads the last block and reads
+/// the digest from h[].
 /// The calls skip the GC transition: each hashes at most 64 bytes (well under a microsecond), never blocks and never
 /// calls back, which is what SuppressGCTransition requires; the transition would otherwise cost as much as the hash.
 /// </remarks>
@@ -26,9 +27,6 @@ internal static unsafe class LibCrypto
     /// <summary>The chaining state h[0..7] (host-order words) at the start of SHA256_CTX.</summary>
     public const int Sha256StateSize = 32;
 
-    // int SHA256_Init(SHA256_CTX *c);
-    private static readonly delegate* unmanaged[SuppressGCTransition]<byte*, int> s_init;
-
     // void SHA256_Transform(SHA256_CTX *c, const unsigned char *data);
     private static readonly delegate* unmanaged[SuppressGCTransition]<byte*, byte*, void> s_transform;
 
@@ -38,27 +36,16 @@ internal static unsafe class LibCrypto
         foreach (var name in (ReadOnlySpan<string>)["libcrypto.so.3", "libcrypto.so.1.1"])
         {
             if (NativeLibrary.TryLoad(name, out var handle)
-                && NativeLibrary.TryGetExport(handle, "SHA256_Init", out var init)
                 && NativeLibrary.TryGetExport(handle, "SHA256_Transform", out var transform))
             {
-                s_init = (delegate* unmanaged[SuppressGCTransition]<byte*, int>)init;
                 s_transform = (delegate* unmanaged[SuppressGCTransition]<byte*, byte*, void>)transform;
                 return;
             }
         }
     }
 
-    /// <summary>Whether OpenSSL's SHA-256 is usable in this process.</summary>
-    public static bool IsAvailable => s_init != null;
-
-    /// <summary>Sets the initial state (h[] = the SHA-256 IV, lengths zero).</summary>
-    public static void Sha256Init(byte* context)
-    {
-        if (s_init(context) != 1)
-        {
-            throw new System.Security.Cryptography.CryptographicException("OpenSSL SHA-256 failed.");
-        }
-    }
+    /// <summary>Whether OpenSSL's SHA-256 block function is usable in this process.</summary>
+    public static bool IsAvailable => s_transform != null;
 
     /// <summary>Hashes one 64-byte block into the state's h[] (the caller pads the last block itself).</summary>
     public static void Sha256Transform(byte* context, byte* block) => s_transform(context, block);
