@@ -310,7 +310,7 @@ internal sealed partial class RatchetState : IDisposable
 
             StoreSkipped(newChain, 0, skipped);
             newRoot.CopyTo(RootKey);
-            _remoteRatchetKey = (byte[])header.RatchetKey.Clone();
+            _remoteRatchetKey = header.RatchetKey.AsSpan().ToArray();
             _sendRatchetPending = true;
 
             // This key pair is done (the next sending step makes a new one): wipe it now rather than at our reply, so
