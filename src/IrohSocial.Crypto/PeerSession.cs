@@ -74,9 +74,10 @@ public sealed class PeerSession : IDisposable
 
         _local = local.PublicKey;
         _random = random;
-        // Production nonces come from a per-session pool (one getrandom per 20 messages); an injected test
-        // source is used as it is, so known answers keep drawing key pairs and nonces in one order.
-        _nonces = random is SodiumRandom ? new NoncePool(random) : random;
+        // Production nonces come from the encrypting thread's pool (one getrandom per 85 messages, whichever
+        // sessions send them); an injected test source is used as it is, so known answers keep drawing key pairs and
+        // nonces in one order.
+        _nonces = random is SodiumRandom ? NoncePool.PerThread : random;
         Remote = remote;
     }
 

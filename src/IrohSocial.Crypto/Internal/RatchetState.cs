@@ -192,11 +192,12 @@ internal sealed partial class RatchetState : IDisposable
             var sendChainKey = SendChainKey;
             RatchetKdf.ChainStep(sendChainKey, messageKey, sendChainKey);
             ChainStepCount++;
+            // Copies the caller may keep or change (ToArray: Clone would take the runtime's slower generic path).
             var header = new RatchetHeader(
-                (byte[])_sendPublic.Clone(),
+                _sendPublic.AsSpan().ToArray(),
                 _sendNumber,
                 _previousSendCount,
-                IsInitiator && !HasReceived ? (byte[])SetupKey.Clone() : null);
+                IsInitiator && !HasReceived ? SetupKey.AsSpan().ToArray() : null);
             _sendNumber++;
 
             var nonce = new byte[RatchetMessage.NonceSize];
@@ -309,7 +310,7 @@ internal sealed partial class RatchetState : IDisposable
 
             StoreSkipped(newChain, 0, skipped);
             newRoot.CopyTo(RootKey);
-            _remoteRatchetKey = (byte[])header.RatchetKey.Clone();
+            _remoteRatchetKey = header.RatchetKey.AsSpan().ToArray();
             _sendRatchetPending = true;
 
             // This key pair is done (the next sending step makes a new one): wipe it now rather than at our reply, so
