@@ -57,7 +57,7 @@ public sealed class ThrottledVideoCallTests
         var log = new TestLog();
         await using var alice = await CallNodes.StartNodeAsync(options, log.Factory("alice"), provider: provider);
         await using var bob = await CallNodes.StartNodeAsync(options, log.Factory("bob"), provider: provider);
-        await using var proxy = Link.Start(provider, bob.Endpoint());
+        await using var proxy = NetworkPath.Start(provider, bob.Endpoint(), queueLimitBytes: QueueLimitBytes);
         await using var audio = await WavFileSource.OpenAsync(inputWav, cancellationToken: Ct);
         await using var camera = new TestPatternSource(new VideoFormat(640, 480, 15)); // the controller starts at 1000 kbit/s
         var audioSink = WavFileSink.Create(receivedWav, leaveOpen: true);
@@ -107,7 +107,7 @@ public sealed class ThrottledVideoCallTests
             // Stay throttled a little longer so the audio crosses the congested phase, then lift.
             await Task.Delay(throttledAt + TimeSpan.FromSeconds(7) - clock.Elapsed is { Ticks: > 0 } rest ? rest : TimeSpan.Zero, Ct);
             long skippedWhileThrottled = outgoing.Counters.VideoFramesSkipped - skippedBefore;
-            proxy.Open();
+            proxy.Unthrottle();
             TimeSpan liftedAt = clock.Elapsed;
             TimeSpan high = await WaitForStatsAsync(sent, liftedAt, v => v.SendWidth >= 640);
             TimeSpan timeBackUp = high - liftedAt;
@@ -187,7 +187,7 @@ public sealed class ThrottledVideoCallTests
             {
                 // QUIC: video is a stream of the call connection, which went through the UDP bottleneck.
                 Assert.False(log.Contains("video connection of leg 0 up"), "a second connection was opened for video over QUIC");
-                Assert.True(proxy.DatagramsForwarded > 1000, $"only {proxy.DatagramsForwarded} datagrams went through the UDP bottleneck");
+                Assert.True(proxy.Carried > 1000, $"only {proxy.Carried} datagrams went through the UDP bottleneck");
             }
 
             if (provider == TransportProvider.Quic)
@@ -212,66 +212,6 @@ public sealed class ThrottledVideoCallTests
         finally
         {
             log.Dump();
-        }
-    }
-
-    /// <summary>The bottleneck in front of the callee: the TCP fault proxy or the UDP one, same capacity and queue.</summary>
-    private sealed class Link : IAsyncDisposable
-    {
-        private readonly FaultProxy? _tcp;
-        private readonly UdpFaultProxy? _udp;
-
-        private Link(FaultProxy? tcp, UdpFaultProxy? udp)
-        {
-            _tcp = tcp;
-            _udp = udp;
-        }
-
-        public System.Net.IPEndPoint EndPoint => _tcp?.EndPoint ?? _udp!.EndPoint;
-
-        public long MaxQueuedBytes => _tcp?.MaxQueuedBytes ?? _udp!.MaxQueuedBytes;
-
-        public long DatagramsForwarded => _udp?.DatagramsForwarded ?? 0;
-
-        public static Link Start(TransportProvider provider, System.Net.IPEndPoint target) => provider == TransportProvider.Quic
-            ? new Link(null, UdpFaultProxy.Start(target))
-            : new Link(FaultProxy.Start(target, new FaultPlan { QueueLimitBytes = QueueLimitBytes, SharedLink = true }), null);
-
-        public void Throttle(long bytesPerSecond)
-        {
-            if (_tcp is not null)
-            {
-                _tcp.Plan = _tcp.Plan with { BytesPerSecond = bytesPerSecond };
-            }
-            else
-            {
-                _udp!.Plan = new UdpFaultPlan { BytesPerSecond = bytesPerSecond, QueueLimitBytes = QueueLimitBytes };
-            }
-        }
-
-        public void Open()
-        {
-            if (_tcp is not null)
-            {
-                _tcp.Plan = _tcp.Plan with { BytesPerSecond = null };
-            }
-            else
-            {
-                _udp!.Plan = UdpFaultPlan.None;
-            }
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            if (_tcp is not null)
-            {
-                await _tcp.DisposeAsync();
-            }
-
-            if (_udp is not null)
-            {
-                await _udp.DisposeAsync();
-            }
         }
     }
 
