@@ -130,6 +130,28 @@ public sealed partial class DmClient
         {
             _ = Task.Run(() => MoveOffRelayAsync(peer, replaced, connection));
         }
+        else if (replaced is not null && !replaced.Closed.IsCompleted)
+        {
+            LeaveReplacedDirectConnection(peer, replaced);
+        }
+    }
+
+    /// <summary>
+    /// A second direct connection with the peer replaced a first one that looks alive. A peer dials again only when it
+    /// lost ours (its network changed, or it saw the path die) or when both sides dialled at once; either way the first
+    /// connection may run over a path that died without a word, and our envelope link on it would wait for
+    /// acknowledgements until the transport's idle timeout. So the link is failed now: what waited on it is resent over
+    /// the new connection (the peer drops duplicates by id), and the old connection is left to close when idle.
+    /// </summary>
+    private void LeaveReplacedDirectConnection(EndpointId peer, Connection replaced)
+    {
+        if (_channels.TryGetValue(peer, out var channel))
+        {
+            channel.DropLink(new MessagingException(MessagingError.PeerUnreachable, "A new connection with the peer replaced this one."));
+            channel.Wake();
+        }
+
+        Log.DirectConnectionReplaced(_logger, peer, replaced.Path);
     }
 
     /// <summary>
