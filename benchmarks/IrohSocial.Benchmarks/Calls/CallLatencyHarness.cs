@@ -17,8 +17,9 @@ namespace IrohSocial.Benchmarks.Calls;
 /// playout tick, over the whole run when it is at most 10 s: <see cref="Media.Stats.CallStatsCalculator.LatencyWindow"/>),
 /// concealed share of played audio, and process CPU per call second. CPU is compared in the steady window (from media
 /// flowing both ways to hang-up) with <see cref="RawCodecBaseline"/>, run after each call on exactly the media work of
-/// that window: the frames each stream sent and the video bitrate the call's controller chose at each frame. The whole
-/// call's CPU (set-up and teardown included) is printed as well. <c>--busy</c> keeps both cores busy from a child
+/// that window: the frames each stream sent and the video bitrate the call's controller chose at each frame; and again
+/// with the test sources' own cost (<see cref="TestSourceCost"/>, in both sides) taken out of both. The whole call's CPU
+/// (set-up and teardown included) is printed as well. <c>--busy</c> keeps both cores busy from a child
 /// process at normal priority while calls run.
 /// Run: <c>dotnet run -c Release --project benchmarks/IrohSocial.Benchmarks -- --call-harness [tcp|quic] [seconds] [runs] [--busy] [--no-video]</c>.
 /// </summary>
@@ -52,7 +53,7 @@ internal static class CallLatencyHarness
             Console.WriteLine($"  media: {w.SpeechFrames}+{w.SilenceFrames} audio frames, {w.VideoFrames} video frames sent ({result.VideoDecodedSteady} decoded) at {string.Join(' ', w.VideoTargets.Select(t => $"{t.BitrateKbps}k@{t.FromFrame}"))}; "
                 + $"pool work items {result.PoolItemsPerSecond:0}/s, context switches {result.ContextSwitchesPerSecond:0}/s");
             Console.WriteLine($"  CPU: steady {result.SteadyCpuPerSecond * 1000:0} ms per call second = {result.Ratio:0.00}x raw codecs on the same media ({result.BaselinePerSecond * 1000:0} ms); "
-                + $"whole call incl. setup and teardown {result.CpuPerSecond * 1000:0} ms per call second");
+                + $"without the test sources ({result.SourcesPerSecond * 1000:0} ms) {result.RatioWithoutSources:0.00}x; whole call incl. setup and teardown {result.CpuPerSecond * 1000:0} ms per call second");
         }
 
         static double Median(IEnumerable<double> values)
@@ -64,7 +65,7 @@ internal static class CallLatencyHarness
         Console.WriteLine($"median of {runs}: p50 {Median(results.Select(r => r.P50)):0.0} ms p95 {Median(results.Select(r => r.P95)):0.0} ms p99 {Median(results.Select(r => r.P99)):0.0} ms "
             + $"(worst p95 {results.Max(r => r.P95):0.0} ms), concealed {Median(results.Select(r => r.Concealed)):P2}, "
             + $"CPU {Median(results.Select(r => r.SteadyCpuPerSecond)) * 1000:0} ms per call second = {Median(results.Select(r => r.Ratio)):0.00}x raw codecs "
-            + $"({Median(results.Select(r => r.BaselinePerSecond)) * 1000:0} ms; whole call {Median(results.Select(r => r.CpuPerSecond)) * 1000:0} ms)");
+            + $"({Median(results.Select(r => r.BaselinePerSecond)) * 1000:0} ms; {Median(results.Select(r => r.RatioWithoutSources)):0.00}x without the test sources; whole call {Median(results.Select(r => r.CpuPerSecond)) * 1000:0} ms)");
     }
 
     private static async Task<RunResult> RunCallAsync(TransportProvider provider, TimeSpan duration, bool video)
@@ -139,6 +140,7 @@ internal static class CallLatencyHarness
             aliceEnd.VideoFramesSent - aliceStart.VideoFramesSent,
             targets);
         double baseline = RawCodecBaseline.Measure(work, Video).TotalSeconds;
+        double sources = TestSourceCost.Measure(work, Video).TotalSeconds;
         return new RunResult(
             stats?.LatencyP50?.TotalMilliseconds ?? double.NaN,
             stats?.LatencyP95?.TotalMilliseconds ?? double.NaN,
@@ -153,6 +155,8 @@ internal static class CallLatencyHarness
             steady / steadySeconds,
             baseline / steadySeconds,
             steady / baseline,
+            (steady - sources) / (baseline - sources),
+            sources / steadySeconds,
             poolPerSecond,
             switchesPerSecond,
             work,
@@ -209,6 +213,6 @@ internal static class CallLatencyHarness
 
     private sealed record RunResult(
         double P50, double P95, double P99, double Concealed, long ConcealedFrames, long Late, long Played, long VideoDecoded, long VideoDecodedSteady,
-        double CpuPerSecond, double SteadyCpuPerSecond, double BaselinePerSecond, double Ratio, double PoolItemsPerSecond, double ContextSwitchesPerSecond,
+        double CpuPerSecond, double SteadyCpuPerSecond, double BaselinePerSecond, double Ratio, double RatioWithoutSources, double SourcesPerSecond, double PoolItemsPerSecond, double ContextSwitchesPerSecond,
         MediaWork Work, int Gen2);
 }
