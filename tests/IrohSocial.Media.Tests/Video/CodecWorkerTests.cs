@@ -28,6 +28,22 @@ public sealed class CodecWorkerTests
     }
 
     [Fact]
+    public async Task Dispose_WithWorkQueued_RunsItBeforeEnding()
+    {
+        var worker = new CodecWorker("test-codec");
+        using var gate = new ManualResetEventSlim();
+        var first = worker.RunAsync(() => gate.Wait(TimeSpan.FromSeconds(30)));
+        var queued = Enumerable.Range(0, 5).Select(i => worker.RunAsync(() => i)).ToArray();
+        worker.Dispose();
+        gate.Set();
+
+        var ct = TestContext.Current.CancellationToken;
+        await worker.Completion.WaitAsync(TimeSpan.FromSeconds(30), ct);
+        Assert.True(await first.WaitAsync(TimeSpan.FromSeconds(30), ct));
+        Assert.Equal(Enumerable.Range(0, 5), await Task.WhenAll(queued).WaitAsync(TimeSpan.FromSeconds(30), ct));
+    }
+
+    [Fact]
     public async Task RunAsync_AfterDispose_ThrowsObjectDisposed()
     {
         var worker = new CodecWorker("test-codec");

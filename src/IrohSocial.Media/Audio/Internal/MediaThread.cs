@@ -49,19 +49,48 @@ internal static partial class MediaThread
         return completion.Task;
     }
 
+    // One event per media thread for Wait: it sleeps on it without spinning (spinCount 0). Task.Wait would spin with
+    // sched_yield first, which on two cores hands the CPU back and forth with the thread pool's own spinning; the
+    // transport's reply is milliseconds away, never a few microseconds.
+    [ThreadStatic]
+    private static ManualResetEventSlim? t_signal;
+
+    [ThreadStatic]
+    private static Action? t_set;
+
     /// <summary>Waits for <paramref name="task"/> on this (dedicated) thread without going through the thread pool when it already completed.</summary>
     public static void Wait(ValueTask task)
     {
-        if (task.IsCompletedSuccessfully)
+        var awaiter = task.ConfigureAwait(false).GetAwaiter();
+        if (!awaiter.IsCompleted)
         {
-            return;
+            awaiter.UnsafeOnCompleted(ArmSignal());
+            t_signal!.Wait();
         }
 
-        task.AsTask().GetAwaiter().GetResult();
+        awaiter.GetResult();
     }
 
     /// <inheritdoc cref="Wait(ValueTask)"/>
-    public static T Wait<T>(ValueTask<T> task) => task.IsCompletedSuccessfully ? task.Result : task.AsTask().GetAwaiter().GetResult();
+    public static T Wait<T>(ValueTask<T> task)
+    {
+        var awaiter = task.ConfigureAwait(false).GetAwaiter();
+        if (!awaiter.IsCompleted)
+        {
+            awaiter.UnsafeOnCompleted(ArmSignal());
+            t_signal!.Wait();
+        }
+
+        return awaiter.GetResult();
+    }
+
+    /// <summary>Resets this thread's event and returns the continuation that sets it.</summary>
+    private static Action ArmSignal()
+    {
+        var signal = t_signal ??= new ManualResetEventSlim(false, spinCount: 0);
+        signal.Reset();
+        return t_set ??= signal.Set;
+    }
 
     private static void SetCurrentPriority(bool urgent)
     {
