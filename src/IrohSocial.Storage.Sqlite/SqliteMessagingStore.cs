@@ -89,7 +89,9 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
     private async Task InitializeAsync(CancellationToken cancellationToken)
     {
         // secure_delete: a deleted message (or a table the migration replaced) is overwritten, not left in free pages.
-        await ExecuteAsync("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=4096; PRAGMA secure_delete=ON;",
+        // temp_store=MEMORY: each batch runs in a savepoint, whose sub-journal (the original of every page the batch
+        // changes) SQLite otherwise writes to a temporary file: marking 200 scattered messages read took twice as long.
+        await ExecuteAsync("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=4096; PRAGMA secure_delete=ON; PRAGMA temp_store=MEMORY;",
             cancellationToken).ConfigureAwait(false);
         var version = Convert.ToInt32(await ScalarAsync("PRAGMA user_version;", cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
         if (version > Migrations.CurrentVersion)
@@ -329,10 +331,7 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
                 transaction.Save(savepoint);
                 try
                 {
-                    foreach (var operation in batch.Operations)
-                    {
-                        Apply(operation, transaction);
-                    }
+                    ApplyAll(batch.Operations, transaction);
 
                     FlushConversations(transaction);
                     transaction.Release(savepoint);
@@ -393,6 +392,35 @@ public sealed partial class SqliteMessagingStore : IMessagingStore
         public IReadOnlyList<StoreOperation> Operations { get; } = operations;
 
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    /// <summary>
+    /// Applies a batch's operations in order; a run of read marks for one conversation (what marking a conversation read
+    /// writes) is applied as one statement instead of a lookup and an update per message.
+    /// </summary>
+    private void ApplyAll(IReadOnlyList<StoreOperation> operations, SqliteTransaction transaction)
+    {
+        for (var i = 0; i < operations.Count;)
+        {
+            if (operations[i] is SetMessageStatus { Status: MessageStatus.Read } first)
+            {
+                var end = i + 1;
+                while (end < operations.Count && operations[end] is SetMessageStatus { Status: MessageStatus.Read } next && next.Peer == first.Peer)
+                {
+                    end++;
+                }
+
+                if (end - i > 1)
+                {
+                    MarkRead(first.Peer, [.. Enumerable.Range(i, end - i).Select(k => ((SetMessageStatus)operations[k]).MessageId)], transaction);
+                    i = end;
+                    continue;
+                }
+            }
+
+            Apply(operations[i], transaction);
+            i++;
+        }
     }
 
     private void Apply(StoreOperation operation, SqliteTransaction transaction)

@@ -103,6 +103,11 @@ public sealed class SqliteConversationSummaryTests : IDisposable
         // Unread ids (mark-read) visit only unread rows.
         Assert.Equal(["SEARCH messages USING INDEX ix_messages_unread (peer_tag=?)"], Plan(raw, SqliteMessagingStore.UnreadIdsSql));
 
+        // Mark-read of many messages looks each one up by id, never walks the conversation.
+        Assert.Equal(
+            ["SEARCH messages USING INDEX sqlite_autoindex_messages_1 (id=?)", "LIST SUBQUERY 1", "SCAN json_each VIRTUAL TABLE INDEX 1:"],
+            Plan(raw, SqliteMessagingStore.MarkReadSql));
+
         // The conversation list reads the summaries and nothing else.
         Assert.Equal(["SCAN conversations"], Plan(raw, SqliteMessagingStore.ConversationListSql));
     }
@@ -111,7 +116,7 @@ public sealed class SqliteConversationSummaryTests : IDisposable
     {
         using var command = connection.CreateCommand();
         command.CommandText = "EXPLAIN QUERY PLAN " + sql;
-        foreach (var name in new[] { "$p", "$o", "$n" }.Where(n => sql.Contains(n, StringComparison.Ordinal)))
+        foreach (var name in new[] { "$p", "$o", "$n", "$ids" }.Where(n => sql.Contains(n, StringComparison.Ordinal)))
         {
             command.Parameters.AddWithValue(name, 0);
         }

@@ -114,6 +114,14 @@ public sealed class SqliteMessagingStoreTests : MessagingStoreContractTests, IDi
     }
 
     [Fact]
+    public async Task OpenAsync_SavepointJournalsStayInMemory_NoTemporaryFiles()
+    {
+        await using var store = await SqliteMessagingStore.OpenAsync(_folder.File("temp.db"), _sealer);
+        // 2 = MEMORY: a batch's savepoint journal (the originals of the pages it changes) is not written to a temporary file.
+        Assert.Equal(2L, await store.ReadPragmaAsync("temp_store"));
+    }
+
+    [Fact]
     public async Task ApplyAsync_ConcurrentBatches_OneTransactionAndAFailingBatchRollsBackAlone()
     {
         await using var store = await SqliteMessagingStore.OpenAsync(_folder.File("group.db"), _sealer);

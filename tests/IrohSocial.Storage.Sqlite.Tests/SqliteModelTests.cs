@@ -35,9 +35,13 @@ public sealed class SqliteModelTests : IDisposable
             k == 0 ? "call.record" : "test.other", "c" + c, Peers[p], T0.AddMinutes(c).AddSeconds(k), body))),
         Gen.Select(Gen.Int[0, 2], Gen.Int[0, 3]).Select((p, k) => (StoreOperation)new RememberControl(Peers[p], "k" + k)));
 
+    // What marking a conversation read writes: read marks for several ids of one peer (any state, repeats included).
+    private static readonly Gen<StoreOperation[]> MarkReadRun = Gen.Select(Gen.Int[0, 2], Gen.Int[0, 5].Array[2, 6]).Select((p, ids) =>
+        ids.Select(i => (StoreOperation)new SetMessageStatus(Peers[p], Ids[i], MessageStatus.Read)).ToArray());
+
     [Fact]
     public void RandomBatches_SqliteAnswersLikeTheModel_AlsoAfterReopen() =>
-        Operation.Array[1, 4].Array[1, 12].Sample(batches =>
+        Gen.Frequency((3, Operation.Array[1, 4]), (1, MarkReadRun)).Array[1, 12].Sample(batches =>
         {
             RunAsync(batches).GetAwaiter().GetResult();
         }, iter: 40);

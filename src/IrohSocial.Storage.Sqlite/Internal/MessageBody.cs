@@ -11,5 +11,6 @@ internal sealed record MessageBody(
 
 [JsonSerializable(typeof(MessageBody))]
 [JsonSerializable(typeof(ConversationRow))]
+[JsonSerializable(typeof(string[]))]
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 internal sealed partial class StorageJsonContext : JsonSerializerContext;
