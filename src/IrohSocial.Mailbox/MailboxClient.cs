@@ -9,7 +9,9 @@ namespace IrohSocial.Mailbox;
 /// Talks <c>iroh-social/mailbox/1</c> to one mailbox host through a local <see cref="Endpoint"/> (not owned): as a
 /// depositor (<see cref="DepositAsync"/>) for any owner, and as the owner of the mailbox that belongs to the endpoint's
 /// identity (list, get, acknowledge, watch, allowed depositors, stats). One connection is kept and redialed when it
-/// drops; every request runs on its own stream.
+/// drops; every request runs on its own stream. When the endpoint reports a network change
+/// (<see cref="Endpoint.NetworkChanged"/>) the connection is dropped, since it may run over a path that died without a
+/// word: the next request redials, and a running <see cref="WatchAsync"/> ends (watch again).
 /// </summary>
 public sealed class MailboxClient : IAsyncDisposable
 {
@@ -25,6 +27,7 @@ public sealed class MailboxClient : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(mailbox);
         _endpoint = endpoint;
         Address = mailbox;
+        _endpoint.NetworkChanged += OnNetworkChanged;
     }
 
     /// <summary>The mailbox host this client talks to.</summary>
@@ -222,6 +225,34 @@ public sealed class MailboxClient : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Forgets the connection (the next request redials) and closes it in the background: after a network change it may
+    /// be on a dead path, where closing waits for a peer that never answers. Streams on it fail once it is closed.
+    /// </summary>
+    internal void DropConnection()
+    {
+        if (Interlocked.Exchange(ref _connection, null) is { } connection)
+        {
+            _ = CloseQuietlyAsync(connection, "network changed");
+        }
+    }
+
+    private void OnNetworkChanged(object? sender, NetworkChangedEventArgs e) => DropConnection();
+
+    private static async Task CloseQuietlyAsync(Connection connection, string reason)
+    {
+        try
+        {
+            await connection.CloseAsync(0, reason).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TransportException or IOException or ObjectDisposedException or OperationCanceledException)
+        {
+            // Already gone.
+        }
+
+        await connection.DisposeAsync().ConfigureAwait(false);
+    }
+
     private async Task<Connection> ConnectAsync(CancellationToken cancellationToken)
     {
         var current = Volatile.Read(ref _connection);
@@ -262,18 +293,10 @@ public sealed class MailboxClient : IAsyncDisposable
             return;
         }
 
+        _endpoint.NetworkChanged -= OnNetworkChanged;
         if (Interlocked.Exchange(ref _connection, null) is { } connection)
         {
-            try
-            {
-                await connection.CloseAsync(0, "mailbox client closing").ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is TransportException or IOException or ObjectDisposedException or OperationCanceledException)
-            {
-                // Already gone.
-            }
-
-            await connection.DisposeAsync().ConfigureAwait(false);
+            await CloseQuietlyAsync(connection, "mailbox client closing").ConfigureAwait(false);
         }
 
         _connectLock.Dispose();
