@@ -40,10 +40,12 @@ public sealed class MailboxNetworkChangeTests
 
         // Bob's interface towards the old path is gone: his watch connection goes silent, new dials there are refused.
         oldPath.Plan = FaultPlan.None with { BlackHole = true, Refuse = true };
+        var changedAt = System.Diagnostics.Stopwatch.GetTimestamp();
         network.Change();
         var after = await alice.C.SendMessageAsync(bobByMailbox, "after", cancellationToken: Ct);
 
         await WaitUntilAsync(() => bob.Events.OfType<MessageReceivedEvent>().Any(e => e.Message.Id == after), Bound, "bob fetches the deposit made after the change");
+        TestContext.Current.TestOutputHelper?.WriteLine($"from the change to the deposit received: {System.Diagnostics.Stopwatch.GetElapsedTime(changedAt).TotalMilliseconds:0} ms");
         Assert.True(otherPath.AcceptedConnections > 0, "the watch was renewed over the other path");
         Assert.Equal(["before", "after"], (await bob.C.GetMessagesAsync(alice.Id, cancellationToken: Ct)).Select(m => m.Content));
     }
