@@ -52,7 +52,7 @@ public sealed partial class Endpoint
         RelayPath?.RenewRegistrations();
         if (LocalDiscovery is { } discovery)
         {
-            _ = RenewDiscoveryAsync(discovery, Addr);
+            _ = Task.Run(() => RenewDiscoveryAsync(discovery)); // listing interfaces must not delay NetworkChanged
         }
 
         try
@@ -66,11 +66,12 @@ public sealed partial class Endpoint
         }
     }
 
-    private async Task RenewDiscoveryAsync(ILocalDiscovery discovery, EndpointAddr self)
+    private async Task RenewDiscoveryAsync(ILocalDiscovery discovery)
     {
         try
         {
-            await discovery.RenewAsync(self, _shutdown.Token).ConfigureAwait(false);
+            // The address as it is now: after two quick changes, the later one's.
+            await discovery.RenewAsync(Addr, _shutdown.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException && _shutdown.IsCancellationRequested)
         {
