@@ -23,16 +23,21 @@ public sealed class MailboxNetworkChangeTests
         await using var host = await MailboxHost.StartAsync(sqlite: false);
         await using var oldPath = FaultProxy.Start(host.Address.DirectAddresses[0]);
         await using var otherPath = FaultProxy.Start(host.Address.DirectAddresses[0]);
-        var network = new ManualNetworkMonitor();
+        // Neither can reach the other directly (each says it is at a port where nothing listens): everything between
+        // them goes through the mailbox, so what Bob receives after the change came through his renewed watch.
+        var network = Unreachable();
         await using var bob = new DmPeer("bob", host.Address with { DirectAddresses = [oldPath.EndPoint, otherPath.EndPoint] })
         {
             ConfigureEndpoint = o => o with { Provider = TransportProvider.TcpTls, NetworkMonitor = network, IdleTimeout = TimeSpan.FromMinutes(10) },
         };
-        await using var alice = new DmPeer("alice", host.Address);
+        var aliceNetwork = Unreachable();
+        await using var alice = new DmPeer("alice", host.Address)
+        {
+            ConfigureEndpoint = o => o with { Provider = TransportProvider.TcpTls, NetworkMonitor = aliceNetwork },
+        };
         await bob.StartAsync();
         await alice.StartAsync();
 
-        // Alice cannot reach Bob himself (no address but his mailbox): what she sends is deposited, and his watch reports it.
         var bobByMailbox = new EndpointAddr(bob.Id, []) { Mailbox = host.Address };
         await alice.C.SendMessageAsync(bobByMailbox, "before", cancellationToken: Ct);
         await WaitUntilAsync(() => bob.Events.OfType<MessageReceivedEvent>().Any(), Bound, "bob fetches the first deposit");
@@ -47,7 +52,61 @@ public sealed class MailboxNetworkChangeTests
         await WaitUntilAsync(() => bob.Events.OfType<MessageReceivedEvent>().Any(e => e.Message.Id == after), Bound, "bob fetches the deposit made after the change");
         TestContext.Current.TestOutputHelper?.WriteLine($"from the change to the deposit received: {System.Diagnostics.Stopwatch.GetElapsedTime(changedAt).TotalMilliseconds:0} ms");
         Assert.True(otherPath.AcceptedConnections > 0, "the watch was renewed over the other path");
+        await WaitUntilAsync(() => alice.Events.OfType<MessageDepositedEvent>().Any(e => e.MessageId == after), Bound, "alice sees it deposited (not delivered directly)");
         Assert.Equal(["before", "after"], (await bob.C.GetMessagesAsync(alice.Id, cancellationToken: Ct)).Select(m => m.Content));
+    }
+
+    // The same for any MailboxClient: its connection is dropped on the change, so a watch on a dead path ends (the
+    // caller watches again) and the next request redials instead of waiting on the dead connection.
+    [Fact]
+    public async Task MailboxClient_NetworkChanges_AWatchOnADeadPathEnds_AndTheNextRequestRedials()
+    {
+        await using var host = await MailboxHost.StartAsync(sqlite: false);
+        await using var oldPath = FaultProxy.Start(host.Address.DirectAddresses[0]);
+        await using var otherPath = FaultProxy.Start(host.Address.DirectAddresses[0]);
+        var network = new ManualNetworkMonitor();
+        using var key = Crypto.SecretKey.Generate();
+        await using var endpoint = await Endpoint.BindAsync(new EndpointOptions
+        {
+            SecretKey = key,
+            BindAddress = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0),
+            Provider = TransportProvider.TcpTls,
+            Alpns = [Alpns.DirectMessages],
+            NetworkMonitor = network,
+            IdleTimeout = TimeSpan.FromMinutes(10),
+        }, Ct);
+        await using var client = new MailboxClient(endpoint, host.Address with { DirectAddresses = [oldPath.EndPoint, otherPath.EndPoint] });
+        using var stopWatching = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var watch = client.WatchAsync(stopWatching.Token).GetAsyncEnumerator(stopWatching.Token);
+        var next = watch.MoveNextAsync().AsTask();
+        try
+        {
+            await WaitUntilAsync(() => oldPath.AcceptedConnections > 0, Bound, "the watch is open over the old path");
+            Assert.Equal(0, (await client.GetStatsAsync(Ct)).Count);
+
+            oldPath.Plan = FaultPlan.None with { BlackHole = true, Refuse = true };
+            network.Change();
+
+            var ended = await Assert.ThrowsAsync<MailboxException>(() => next.WaitAsync(Bound, Ct));
+            Assert.Equal(MailboxError.Unreachable, ended.Error);
+            Assert.Equal(0, (await client.GetStatsAsync(Ct).WaitAsync(Bound, Ct)).Count);
+            Assert.True(otherPath.AcceptedConnections > 0, "the client redialled over the other path");
+        }
+        finally
+        {
+            // An enumerator cannot be disposed while a MoveNextAsync is pending: end that first.
+            await stopWatching.CancelAsync();
+            await next.ContinueWith(_ => { }, TaskScheduler.Default);
+            await watch.DisposeAsync();
+        }
+    }
+
+    /// <summary>A network that reports this endpoint at a loopback port where nothing listens (dials there are refused).</summary>
+    private static ManualNetworkMonitor Unreachable()
+    {
+        var network = new ManualNetworkMonitor();
+        network.Change(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, TestTransport.FreePort()));
+        return network;
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan bound, string what)
