@@ -11,9 +11,10 @@ public sealed partial class Endpoint
 
     /// <summary>
     /// Raised, on a thread-pool thread, after the network changed (see <see cref="EndpointOptions.NetworkMonitor"/>):
-    /// <see cref="Addr"/> is already refreshed, the relay registrations are being renewed and the local discovery has been
-    /// told (it re-announces the new addresses at once, see <see cref="ILocalDiscovery.RenewAsync"/>). Connections opened before
-    /// may be dead without knowing it: <c>DmClient</c> drops its connections and redials, and calls restore their legs.
+    /// <see cref="Addr"/> is already refreshed; the relay registrations are being renewed and the local discovery is
+    /// being told (it re-announces the new addresses at once, see <see cref="ILocalDiscovery.RenewAsync"/>). Connections
+    /// opened before may be dead without knowing it: <c>DmClient</c> drops its connections and redials (and renews its
+    /// mailbox watch), <c>MailboxClient</c> drops its connection, and calls restore their legs.
     /// </summary>
     public event EventHandler<NetworkChangedEventArgs>? NetworkChanged;
 

@@ -15,8 +15,7 @@ namespace IrohSocial.Transport;
 /// <see cref="Find"/> misses; announcing (opt-in: it tells everyone on the LAN that this id is here) answers queries
 /// and re-announces every half TTL, and says goodbye on dispose. After a network change (<see cref="RenewAsync"/>) it
 /// re-opens its socket when the interfaces changed, asks again, and announces the new addresses at once. Best effort:
-/// where no interface can carry multicast
-/// or the socket cannot be opened, it logs why and finds nothing. Anything heard is only a dial candidate; the TLS
+/// where no interface can carry multicast or the socket cannot be opened, it logs why and finds nothing. Anything heard is only a dial candidate; the TLS
 /// handshake proves the id.
 /// </summary>
 public sealed class MdnsLocalDiscovery : ILocalDiscovery
