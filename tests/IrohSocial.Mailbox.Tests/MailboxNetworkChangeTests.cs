@@ -85,10 +85,14 @@ public sealed class MailboxNetworkChangeTests
             Assert.Equal(0, (await client.GetStatsAsync(Ct)).Count);
 
             oldPath.Plan = FaultPlan.None with { BlackHole = true, Refuse = true };
+            var stuck = client.GetStatsAsync(Ct); // waits on the dead path
+            var changedAt = System.Diagnostics.Stopwatch.GetTimestamp();
             network.Change();
 
             var ended = await Assert.ThrowsAsync<MailboxException>(() => next.WaitAsync(Bound, Ct));
             Assert.Equal(MailboxError.Unreachable, ended.Error);
+            TestContext.Current.TestOutputHelper?.WriteLine($"the watch ended {System.Diagnostics.Stopwatch.GetElapsedTime(changedAt).TotalMilliseconds:0} ms after the change");
+            Assert.Equal(MailboxError.Unreachable, (await Assert.ThrowsAsync<MailboxException>(() => stuck.WaitAsync(Bound, Ct))).Error);
             Assert.Equal(0, (await client.GetStatsAsync(Ct).WaitAsync(Bound, Ct)).Count);
             Assert.True(otherPath.AcceptedConnections > 0, "the client redialled over the other path");
         }
