@@ -16,11 +16,11 @@ public sealed class MailboxNetworkChangeTests
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    // Both proxies stand for network paths to the mailbox, so Bob dials TLS over TCP whatever this run's transport.
+    // Both proxies stand for network paths to the mailbox, so everyone uses TLS over TCP whatever this run's transport.
     [Fact]
     public async Task WatchPathBlackHoled_NetworkChanges_ADepositAfterwardsIsFetchedOverTheOtherPath()
     {
-        await using var host = await MailboxHost.StartAsync(sqlite: false);
+        await using var host = await MailboxHost.StartAsync(sqlite: false, provider: TransportProvider.TcpTls);
         await using var oldPath = FaultProxy.Start(host.Address.DirectAddresses[0]);
         await using var otherPath = FaultProxy.Start(host.Address.DirectAddresses[0]);
         // Neither can reach the other directly (each says it is at a port where nothing listens): everything between
@@ -61,7 +61,7 @@ public sealed class MailboxNetworkChangeTests
     [Fact]
     public async Task MailboxClient_NetworkChanges_AWatchOnADeadPathEnds_AndTheNextRequestRedials()
     {
-        await using var host = await MailboxHost.StartAsync(sqlite: false);
+        await using var host = await MailboxHost.StartAsync(sqlite: false, provider: TransportProvider.TcpTls);
         await using var oldPath = FaultProxy.Start(host.Address.DirectAddresses[0]);
         await using var otherPath = FaultProxy.Start(host.Address.DirectAddresses[0]);
         var network = new ManualNetworkMonitor();
