@@ -9,13 +9,20 @@ namespace IrohSocial.Mailbox;
 /// Talks <c>iroh-social/mailbox/1</c> to one mailbox host through a local <see cref="Endpoint"/> (not owned): as a
 /// depositor (<see cref="DepositAsync"/>) for any owner, and as the owner of the mailbox that belongs to the endpoint's
 /// identity (list, get, acknowledge, watch, allowed depositors, stats). One connection is kept and redialed when it
-/// drops; every request runs on its own stream.
+/// drops; every request runs on its own stream. When the endpoint reports a network change
+/// (<see cref="Endpoint.NetworkChanged"/>) the connection is dropped, since it may run over a path that died without a
+/// word: requests waiting on it fail at once with <see cref="MailboxError.Unreachable"/>, a running
+/// <see cref="WatchAsync"/> ends the same way (watch again), and the next request redials.
 /// </summary>
 public sealed class MailboxClient : IAsyncDisposable
 {
     private readonly Endpoint _endpoint;
     private readonly SemaphoreSlim _connectLock = new(1, 1);
     private Connection? _connection;
+
+    // Cancelled and replaced when the connection is dropped on a network change: what waits on the old connection gives
+    // up at once instead of when its close gives up (a close on a dead path waits for the peer, 5 s over TCP).
+    private CancellationTokenSource _generation = new();
     private int _disposed;
 
     /// <summary>Creates a client of the mailbox at <paramref name="mailbox"/>; nothing is dialed until the first request.</summary>
@@ -25,6 +32,7 @@ public sealed class MailboxClient : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(mailbox);
         _endpoint = endpoint;
         Address = mailbox;
+        _endpoint.NetworkChanged += OnNetworkChanged;
     }
 
     /// <summary>The mailbox host this client talks to.</summary>
@@ -133,26 +141,54 @@ public sealed class MailboxClient : IAsyncDisposable
     /// <summary>Starts watching and returns once the host confirmed it: every deposit after this point is reported.</summary>
     internal async Task<MailboxWatch> OpenWatchAsync(CancellationToken cancellationToken)
     {
-        var stream = await OpenAsync(MailboxWire.Watch(), cancellationToken).ConfigureAwait(false);
+        var dropped = CurrentGeneration();
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, dropped);
+        TransportStream? stream = null;
         try
         {
+            stream = await OpenAsync(MailboxWire.Watch(), linked.Token).ConfigureAwait(false);
             var reader = new FrameReader(stream, MailboxWire.MaxFrameSize);
-            ExpectOk(await ReadAnswerAsync(reader, cancellationToken).ConfigureAwait(false));
-            return new MailboxWatch(stream, reader);
+            ExpectOk(await ReadAnswerAsync(reader, linked.Token).ConfigureAwait(false));
+            return new MailboxWatch(stream, reader, dropped);
+        }
+        catch (OperationCanceledException ex) when (dropped.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            if (stream is not null)
+            {
+                await stream.DisposeAsync().ConfigureAwait(false);
+            }
+
+            throw Dropped(ex);
         }
         catch
         {
-            await stream.DisposeAsync().ConfigureAwait(false);
+            if (stream is not null)
+            {
+                await stream.DisposeAsync().ConfigureAwait(false);
+            }
+
             throw;
         }
     }
 
-    /// <summary>A confirmed watch: reads the keys the host pushes.</summary>
-    internal sealed class MailboxWatch(TransportStream stream, FrameReader reader) : IAsyncDisposable
+    /// <summary>A confirmed watch: reads the keys the host pushes; ends when the connection is dropped.</summary>
+    internal sealed class MailboxWatch(TransportStream stream, FrameReader reader, CancellationToken dropped) : IAsyncDisposable
     {
         public async Task<MailboxItemKey> ReadAsync(CancellationToken cancellationToken)
         {
-            var frame = await ReadAnswerAsync(reader, cancellationToken).ConfigureAwait(false);
+            byte[] frame;
+            using (var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, dropped))
+            {
+                try
+                {
+                    frame = await ReadAnswerAsync(reader, linked.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException ex) when (dropped.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                {
+                    throw Dropped(ex);
+                }
+            }
+
             var r = MailboxWire.ReadAnswer(frame, out var status);
             return status == MailboxStatus.Deposited && r.TryKey(out var key) && r.AtEnd ? key : throw MailboxWire.Violation("a malformed watch event");
         }
@@ -168,12 +204,30 @@ public sealed class MailboxClient : IAsyncDisposable
 
     private async Task<byte[]> RequestAsync(byte[] request, CancellationToken cancellationToken)
     {
-        var stream = await OpenAsync(request, cancellationToken).ConfigureAwait(false);
-        await using (stream.ConfigureAwait(false))
+        var dropped = CurrentGeneration();
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, dropped);
+        try
         {
-            return await ReadAnswerAsync(new FrameReader(stream, MailboxWire.MaxFrameSize), cancellationToken).ConfigureAwait(false);
+            var stream = await OpenAsync(request, linked.Token).ConfigureAwait(false);
+            await using (stream.ConfigureAwait(false))
+            {
+                return await ReadAnswerAsync(new FrameReader(stream, MailboxWire.MaxFrameSize), linked.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException ex) when (dropped.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw Dropped(ex);
         }
     }
+
+    private CancellationToken CurrentGeneration()
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        return Volatile.Read(ref _generation).Token;
+    }
+
+    private static MailboxException Dropped(Exception inner) =>
+        new(MailboxError.Unreachable, "The network changed: the connection to the mailbox was dropped (try again).", inner);
 
     private static async Task<byte[]> ReadAnswerAsync(FrameReader reader, CancellationToken cancellationToken)
     {
@@ -222,6 +276,44 @@ public sealed class MailboxClient : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Forgets the connection (the next request redials), fails what waits on it, and closes it in the background: after
+    /// a network change it may be on a dead path, where closing waits for a peer that never answers.
+    /// </summary>
+    internal void DropConnection()
+    {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return;
+        }
+
+        var connection = Interlocked.Exchange(ref _connection, null);
+        var old = Interlocked.Exchange(ref _generation, new CancellationTokenSource());
+        // Off this thread: the cancelled requests' continuations must not run inside the endpoint's event. Not disposed:
+        // a request may still link to its token (it has no timer to release).
+        _ = Task.Run(old.Cancel);
+        if (connection is not null)
+        {
+            _ = CloseQuietlyAsync(connection, "network changed");
+        }
+    }
+
+    private void OnNetworkChanged(object? sender, NetworkChangedEventArgs e) => DropConnection();
+
+    private static async Task CloseQuietlyAsync(Connection connection, string reason)
+    {
+        try
+        {
+            await connection.CloseAsync(0, reason).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TransportException or IOException or ObjectDisposedException or OperationCanceledException)
+        {
+            // Already gone.
+        }
+
+        await connection.DisposeAsync().ConfigureAwait(false);
+    }
+
     private async Task<Connection> ConnectAsync(CancellationToken cancellationToken)
     {
         var current = Volatile.Read(ref _connection);
@@ -262,19 +354,13 @@ public sealed class MailboxClient : IAsyncDisposable
             return;
         }
 
+        _endpoint.NetworkChanged -= OnNetworkChanged;
         if (Interlocked.Exchange(ref _connection, null) is { } connection)
         {
-            try
-            {
-                await connection.CloseAsync(0, "mailbox client closing").ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is TransportException or IOException or ObjectDisposedException or OperationCanceledException)
-            {
-                // Already gone.
-            }
-
-            await connection.DisposeAsync().ConfigureAwait(false);
+            await CloseQuietlyAsync(connection, "mailbox client closing").ConfigureAwait(false);
         }
+
+        Volatile.Read(ref _generation).Dispose();
 
         _connectLock.Dispose();
     }

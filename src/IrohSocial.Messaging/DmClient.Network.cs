@@ -8,7 +8,10 @@ namespace IrohSocial.Messaging;
 /// Network changes (<see cref="Endpoint.NetworkChanged"/>): every DM connection may now run over a path that died
 /// without a word (no FIN, no RST; the transport would notice only at its idle timeout), so they are all dropped, the
 /// outbound envelope links on them are failed (what waited for an acknowledgement is resent), the contacts are told the
-/// new address when it changed, and every outbox with something queued retries at once instead of after its backoff. A connection that was in fact healthy costs one redial; anything unacknowledged is resent.
+/// new address when it changed, and every outbox with something queued retries at once instead of after its backoff.
+/// The own mailbox is watched and fetched again over a new connection (the old one may be just as dead); the mailbox
+/// clients that deposits go through drop their connections themselves. A connection that was in fact healthy costs one
+/// redial; anything unacknowledged is resent.
 /// </summary>
 public sealed partial class DmClient
 {
@@ -51,6 +54,7 @@ public sealed partial class DmClient
     {
         try
         {
+            Volatile.Read(ref _inbox)?.Renew();
             var dropped = 0;
             foreach (var (peer, connection) in _connections.ToArray())
             {

@@ -14,6 +14,13 @@ public interface ILocalDiscovery : IAsyncDisposable
     /// <summary>Starts browsing, and announces <paramref name="self"/> when <paramref name="announce"/> is true. Called once by the endpoint.</summary>
     ValueTask StartAsync(EndpointAddr self, bool announce, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Called by the endpoint after the network changed (<see cref="Endpoint.NetworkChanged"/>), with its refreshed
+    /// address: re-announce <paramref name="self"/> at once when announcing (peers would otherwise keep the old addresses
+    /// until the next periodic announcement), and pick up interfaces that came or went. Does nothing before start.
+    /// </summary>
+    ValueTask RenewAsync(EndpointAddr self, CancellationToken cancellationToken = default);
+
     /// <summary>The addresses a peer was seen at on the LAN within <paramref name="maxAge"/>, or null.</summary>
     LocalPeer? Find(EndpointId id, TimeSpan maxAge);
 }

@@ -46,6 +46,18 @@ public sealed class InMemoryLocalDiscovery : ILocalDiscovery
     }
 
     /// <inheritdoc />
+    public ValueTask RenewAsync(EndpointAddr self, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(self);
+        if (_announced == self.Id)
+        {
+            _network.Announce(self);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
     public LocalPeer? Find(EndpointId id, TimeSpan maxAge) =>
         _network.Find(id) is { } peer && _network.Time.GetUtcNow() - peer.SeenAt <= maxAge ? peer : null;
 

@@ -38,6 +38,9 @@ internal sealed class DmPeer : IAsyncDisposable
 
     public IMessagingStore Store { get; } = new InMemoryMessagingStore();
 
+    /// <summary>Adjusts the endpoint's options at every start (a transport, a network monitor, timeouts).</summary>
+    public Func<EndpointOptions, EndpointOptions>? ConfigureEndpoint { get; init; }
+
     public DmClient? Client { get; private set; }
 
     public DmClient C => Client ?? throw new InvalidOperationException($"{Name} is offline.");
@@ -51,7 +54,7 @@ internal sealed class DmPeer : IAsyncDisposable
     public async Task StartAsync(Func<DmClientOptions, DmClientOptions>? configure = null, bool useMailbox = true)
     {
         Events = new ConcurrentQueue<DmEvent>();
-        _endpoint = await Endpoint.BindAsync(new EndpointOptions
+        var endpointOptions = new EndpointOptions
         {
             SecretKey = Key,
             BindAddress = new IPEndPoint(IPAddress.Loopback, Port),
@@ -59,7 +62,8 @@ internal sealed class DmPeer : IAsyncDisposable
             Alpns = [Alpns.DirectMessages],
             RelayUrls = Relays,
             Mailbox = useMailbox ? Mailbox : null,
-        });
+        };
+        _endpoint = await Endpoint.BindAsync(ConfigureEndpoint?.Invoke(endpointOptions) ?? endpointOptions);
         var options = new DmClientOptions
         {
             SecretKey = Key,

@@ -79,6 +79,8 @@ public sealed class LocalDiscoveryTests
 
         public ValueTask StartAsync(EndpointAddr self, bool announce, CancellationToken cancellationToken = default) => inner.StartAsync(self, announce, cancellationToken);
 
+        public ValueTask RenewAsync(EndpointAddr self, CancellationToken cancellationToken = default) => inner.RenewAsync(self, cancellationToken);
+
         public LocalPeer? Find(EndpointId id, TimeSpan maxAge) => Interlocked.Increment(ref _lookups) <= misses ? null : inner.Find(id, maxAge);
 
         public ValueTask DisposeAsync() => inner.DisposeAsync();

@@ -13,8 +13,9 @@ internal sealed class MailboxHost : IAsyncDisposable
     private Endpoint? _endpoint;
     private Router? _router;
 
-    private MailboxHost(string folder, SecretKey key, int port, Func<MailboxServiceOptions, MailboxServiceOptions>? configure, bool sqlite, IReadOnlyList<RelayAddress> relays)
+    private MailboxHost(string folder, SecretKey key, int port, Func<MailboxServiceOptions, MailboxServiceOptions>? configure, bool sqlite, IReadOnlyList<RelayAddress> relays, TransportProvider? provider)
     {
+        Provider = provider;
         Folder = folder;
         Key = key;
         Port = port;
@@ -33,6 +34,9 @@ internal sealed class MailboxHost : IAsyncDisposable
 
     public IReadOnlyList<RelayAddress> Relays { get; }
 
+    /// <summary>The transport, when a test needs a particular one (a TCP fault proxy in front); else this run's.</summary>
+    public TransportProvider? Provider { get; }
+
     public Func<MailboxServiceOptions, MailboxServiceOptions>? Configure { get; }
 
     public IMailboxStore Store { get; private set; } = null!;
@@ -43,11 +47,12 @@ internal sealed class MailboxHost : IAsyncDisposable
 
     public string DatabasePath => Path.Combine(Folder, "mailbox.db");
 
-    public static async Task<MailboxHost> StartAsync(Func<MailboxServiceOptions, MailboxServiceOptions>? configure = null, bool sqlite = true, IReadOnlyList<RelayAddress>? relays = null)
+    public static async Task<MailboxHost> StartAsync(
+        Func<MailboxServiceOptions, MailboxServiceOptions>? configure = null, bool sqlite = true, IReadOnlyList<RelayAddress>? relays = null, TransportProvider? provider = null)
     {
         var folder = Path.Combine(Path.GetTempPath(), "irohsocial-mailbox-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
-        var host = new MailboxHost(folder, SecretKey.Generate(), TestTransport.FreePort(), configure, sqlite, relays ?? []);
+        var host = new MailboxHost(folder, SecretKey.Generate(), TestTransport.FreePort(), configure, sqlite, relays ?? [], provider);
         await host.StartAsync();
         return host;
     }
@@ -62,7 +67,7 @@ internal sealed class MailboxHost : IAsyncDisposable
         {
             SecretKey = Key,
             BindAddress = new IPEndPoint(IPAddress.Loopback, Port),
-            Provider = TestTransport.Require(),
+            Provider = Provider ?? TestTransport.Require(),
             Alpns = [Alpns.Mailbox],
             RelayUrls = Relays,
         });

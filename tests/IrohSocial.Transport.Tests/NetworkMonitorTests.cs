@@ -135,6 +135,47 @@ public sealed class NetworkMonitorTests
     }
 
     [Fact]
+    public async Task Endpoint_NetworkChange_AnnouncesTheNewAddressOnTheLocalNetworkAtOnce()
+    {
+        // The in-memory LAN has no periodic re-announcement at all: only the change can carry the new address.
+        var lan = new InMemoryLocalNetwork();
+        var network = new ManualNetworkMonitor();
+        await using var discovery = lan.CreateDiscovery();
+        await using var observer = lan.CreateDiscovery();
+        await using var endpoint = await TestEndpoints.BindAsync(
+            TransportProvider.TcpTls, o => o with { NetworkMonitor = network, LocalDiscovery = discovery, AnnounceOnLocalNetwork = true });
+        Assert.Equal([endpoint.LocalEndPoint], observer.Find(endpoint.Id, TimeSpan.FromMinutes(1))!.Addresses);
+
+        var moved = new IPEndPoint(IPAddress.Parse("192.0.2.7"), 4433);
+        network.Change(moved);
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (observer.Find(endpoint.Id, TimeSpan.FromMinutes(1)) is not { } seen || !seen.Addresses.SequenceEqual([moved]))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the new address was not announced");
+            await Task.Delay(20, Ct);
+        }
+    }
+
+    [Fact]
+    public async Task Endpoint_NetworkChange_DoesNotAnnounceAnEndpointThatDoesNotAnnounce()
+    {
+        var lan = new InMemoryLocalNetwork();
+        var network = new ManualNetworkMonitor();
+        await using var discovery = lan.CreateDiscovery();
+        await using var observer = lan.CreateDiscovery();
+        await using var endpoint = await TestEndpoints.BindAsync(TransportProvider.TcpTls, o => o with { NetworkMonitor = network, LocalDiscovery = discovery });
+        var changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        endpoint.NetworkChanged += (_, _) => changed.TrySetResult();
+
+        network.Change(new IPEndPoint(IPAddress.Parse("192.0.2.7"), 4433));
+        await changed.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        await discovery.RenewAsync(endpoint.Addr, Ct); // as the endpoint did: still nothing to see
+
+        Assert.Null(observer.Find(endpoint.Id, TimeSpan.FromMinutes(1)));
+    }
+
+    [Fact]
     public async Task Endpoint_AfterDispose_IgnoresChanges()
     {
         var network = new ManualNetworkMonitor();

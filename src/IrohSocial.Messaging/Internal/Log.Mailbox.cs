@@ -20,4 +20,7 @@ internal static partial class Log
 
     [LoggerMessage(4064, LogLevel.Information, "The own mailbox is unreachable; trying again in {Delay}")]
     public static partial void MailboxUnreachable(ILogger logger, TimeSpan delay, Exception exception);
+
+    [LoggerMessage(4079, LogLevel.Information, "The network changed: watching the own mailbox {Mailbox} again over a new connection")]
+    public static partial void MailboxWatchRenewed(ILogger logger, EndpointId mailbox);
 }

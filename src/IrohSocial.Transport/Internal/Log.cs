@@ -62,4 +62,7 @@ internal static partial class Log
 
     [LoggerMessage(3018, LogLevel.Warning, "A NetworkChanged handler failed")]
     public static partial void NetworkChangedHandlerFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(3019, LogLevel.Warning, "Telling the local discovery about a network change failed")]
+    public static partial void LocalDiscoveryRenewFailed(ILogger logger, Exception exception);
 }

@@ -13,8 +13,9 @@ namespace IrohSocial.Transport;
 /// one instance per announcing endpoint named by a random tag, its TXT record holding the endpoint id and direct
 /// addresses (docs/protocol.md section 13). Browsing listens, asks once at start and again (rate-limited) when
 /// <see cref="Find"/> misses; announcing (opt-in: it tells everyone on the LAN that this id is here) answers queries
-/// and re-announces every half TTL, and says goodbye on dispose. Best effort: where no interface can carry multicast
-/// or the socket cannot be opened, it logs why and finds nothing. Anything heard is only a dial candidate; the TLS
+/// and re-announces every half TTL, and says goodbye on dispose. After a network change (<see cref="RenewAsync"/>) it
+/// re-opens its socket when the interfaces changed, asks again, and announces the new addresses at once. Best effort:
+/// where no interface can carry multicast or the socket cannot be opened, it logs why and finds nothing. Anything heard is only a dial candidate; the TLS
 /// handshake proves the id.
 /// </summary>
 public sealed class MdnsLocalDiscovery : ILocalDiscovery
@@ -29,9 +30,12 @@ public sealed class MdnsLocalDiscovery : ILocalDiscovery
     // the one-answer-a-second limit, which would then swallow a real query).
     private readonly ushort _queryId = (ushort)RandomNumberGenerator.GetInt32(1, ushort.MaxValue + 1);
     private readonly List<Task> _loops = [];
+    private readonly SemaphoreSlim _gate = new(1, 1); // start, renew and dispose, one at a time
     private MdnsSocket? _socket;
     private byte[]? _announcement;
+    private TaskCompletionSource _announceNow = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private EndpointId? _self;
+    private bool _announce;
     private long _lastQuery = long.MinValue;
     private long _lastAnswer = long.MinValue;
     private int _started;
@@ -63,38 +67,116 @@ public sealed class MdnsLocalDiscovery : ILocalDiscovery
             throw new InvalidOperationException("This discovery was already started (one endpoint per discovery).");
         }
 
-        _self = self.Id;
-        var interfaces = MdnsSocket.SelectInterfaces(_options.InterfaceNames);
-        if (interfaces.Count == 0)
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            MdnsLog.Unavailable(_logger, _options.InterfaceNames.Count == 0 ? "no multicast-capable interface" : "none of the named interfaces is up with IPv4 and multicast");
+            _self = self.Id;
+            _announce = announce;
+            var interfaces = MdnsSocket.SelectInterfaces(_options.InterfaceNames);
+            if (Open(interfaces))
+            {
+                Volatile.Write(ref _announcement, AnnouncementOf(self));
+                MdnsLog.Started(_logger, string.Join(", ", interfaces.Select(i => i.Name)), _announcement is not null);
+                await AskAsync().ConfigureAwait(false);
+            }
+
+            if (announce)
+            {
+                // Even with no interface up: a network change may bring one (RenewAsync).
+                _loops.Add(Task.Run(AnnounceLoopAsync, CancellationToken.None));
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// After a network change: re-opens the socket when the usable interfaces changed (one went, one came, or its address
+    /// changed), asks the LAN again (it may be another LAN), and when announcing announces <paramref name="self"/>'s new
+    /// addresses at once, twice a second apart, instead of at the next half TTL. Does nothing before start or after dispose.
+    /// </summary>
+    public async ValueTask RenewAsync(EndpointAddr self, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(self);
+        if (Volatile.Read(ref _started) == 0 || Volatile.Read(ref _disposed) == 1)
+        {
             return;
         }
 
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            _socket = MdnsSocket.Open(interfaces, _options.Port);
+            if (Volatile.Read(ref _disposed) == 1)
+            {
+                return;
+            }
+
+            var interfaces = MdnsSocket.SelectInterfaces(_options.InterfaceNames);
+            var current = _socket?.Interfaces ?? [];
+            var reopened = !interfaces.OrderBy(i => i.Index).SequenceEqual(current.OrderBy(i => i.Index));
+            if (reopened)
+            {
+                // The receive loop of the old socket ends when it is closed.
+                var old = _socket;
+                Volatile.Write(ref _socket, null);
+                old?.Dispose();
+                Open(interfaces);
+            }
+
+            Volatile.Write(ref _announcement, AnnouncementOf(self));
+            MdnsLog.Renewed(_logger, string.Join(", ", interfaces.Select(i => i.Name)), reopened, _announcement is not null);
+            await AskAsync().ConfigureAwait(false);
+            Volatile.Read(ref _announceNow).TrySetResult();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Opens the socket on <paramref name="interfaces"/> and starts receiving; false (logged) when it cannot.</summary>
+    private bool Open(IReadOnlyList<MdnsInterface> interfaces)
+    {
+        if (interfaces.Count == 0)
+        {
+            MdnsLog.Unavailable(_logger, _options.InterfaceNames.Count == 0 ? "no multicast-capable interface" : "none of the named interfaces is up with IPv4 and multicast");
+            return false;
+        }
+
+        MdnsSocket socket;
+        try
+        {
+            socket = MdnsSocket.Open(interfaces, _options.Port);
         }
         catch (SocketException ex)
         {
             MdnsLog.Unavailable(_logger, $"cannot open UDP port {_options.Port}: {ex.SocketErrorCode}");
-            return;
+            return false;
         }
 
-        if (announce && self.DirectAddresses.FirstOrDefault() is { Port: > 0 } first)
+        Volatile.Write(ref _socket, socket);
+        _loops.RemoveAll(t => t.IsCompleted); // receive loops of sockets replaced before
+        _loops.Add(Task.Run(() => ReceiveLoopAsync(socket), CancellationToken.None));
+        return true;
+    }
+
+    private byte[]? AnnouncementOf(EndpointAddr self)
+    {
+        if (!_announce || self.DirectAddresses.FirstOrDefault() is not { Port: > 0 } first)
         {
-            var addresses = self.DirectAddresses.Where(a => !IPAddress.IsLoopback(a.Address) && MdnsCodec.IsDialable(a.Address)).ToArray();
-            _announcement = MdnsCodec.Announcement(_tag, self.Id, first.Port, addresses, _options.RecordTimeToLive);
+            return null;
         }
 
-        MdnsLog.Started(_logger, string.Join(", ", interfaces.Select(i => i.Name)), _announcement is not null);
-        _loops.Add(Task.Run(ReceiveLoopAsync, CancellationToken.None));
+        var addresses = self.DirectAddresses.Where(a => !IPAddress.IsLoopback(a.Address) && MdnsCodec.IsDialable(a.Address)).ToArray();
+        return MdnsCodec.Announcement(_tag, self.Id, first.Port, addresses, _options.RecordTimeToLive);
+    }
+
+    private async Task AskAsync()
+    {
         await SendQuietlyAsync(MdnsCodec.Query(_queryId), null).ConfigureAwait(false);
-        _lastQuery = _options.TimeProvider.GetTimestamp();
-        if (_announcement is not null)
-        {
-            _loops.Add(Task.Run(AnnounceLoopAsync, CancellationToken.None));
-        }
+        Interlocked.Exchange(ref _lastQuery, _options.TimeProvider.GetTimestamp());
     }
 
     /// <summary>
@@ -141,7 +223,8 @@ public sealed class MdnsLocalDiscovery : ILocalDiscovery
             return;
         }
 
-        if (_announcement is not null && _self is { } self)
+        await _gate.WaitAsync().ConfigureAwait(false);
+        if (Volatile.Read(ref _announcement) is not null && _self is { } self)
         {
             await SendQuietlyAsync(MdnsCodec.Announcement(_tag, self, 0, [], TimeSpan.Zero), null).ConfigureAwait(false);
         }
@@ -150,6 +233,7 @@ public sealed class MdnsLocalDiscovery : ILocalDiscovery
         _socket?.Dispose();
         await Task.WhenAll(_loops).ConfigureAwait(false);
         _stop.Dispose();
+        _gate.Release();
     }
 
     /// <summary>
@@ -174,7 +258,7 @@ public sealed class MdnsLocalDiscovery : ILocalDiscovery
         }
 
         var time = _options.TimeProvider;
-        if (parsed.AsksForService && parsed.QueryId != _queryId && _announcement is { } answer && _socket is not null
+        if (parsed.AsksForService && parsed.QueryId != _queryId && Volatile.Read(ref _announcement) is { } answer && _socket is not null
             && (_lastAnswer == long.MinValue || time.GetElapsedTime(_lastAnswer) >= TimeSpan.FromSeconds(1)))
         {
             _lastAnswer = time.GetTimestamp();
@@ -185,22 +269,24 @@ public sealed class MdnsLocalDiscovery : ILocalDiscovery
     /// <summary>How many peers are remembered (tests).</summary>
     internal int CachedPeers => _cache.Count;
 
-    private async Task ReceiveLoopAsync()
+    private async Task ReceiveLoopAsync(MdnsSocket socket)
     {
         var buffer = new byte[MdnsCodec.MaxPacketSize + 1];
         try
         {
             while (!_stop.IsCancellationRequested)
             {
-                var (length, source, arrival) = await _socket!.ReceiveAsync(buffer, _stop.Token).ConfigureAwait(false);
+                var (length, source, arrival) = await socket.ReceiveAsync(buffer, _stop.Token).ConfigureAwait(false);
                 if (arrival is not null)
                 {
                     Handle(buffer.AsSpan(0, length), source, arrival);
                 }
             }
         }
-        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException || _stop.IsCancellationRequested)
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException || _stop.IsCancellationRequested
+            || !ReferenceEquals(Volatile.Read(ref _socket), socket))
         {
+            // stopped, or this socket was replaced after a network change
         }
         catch (SocketException ex)
         {
@@ -208,17 +294,35 @@ public sealed class MdnsLocalDiscovery : ILocalDiscovery
         }
     }
 
-    // RFC 6762 section 8.3: announce at least twice, a second apart; then again every half TTL so passive browsers stay fresh.
+    // RFC 6762 section 8.3: announce at least twice, a second apart; then again every half TTL so passive browsers stay
+    // fresh. Section 8.4: new data (a network change) is announced the same way, at once.
     private async Task AnnounceLoopAsync()
     {
+        var sent = 0;
         try
         {
-            await SendQuietlyAsync(_announcement!, null).ConfigureAwait(false);
-            await Task.Delay(TimeSpan.FromSeconds(1), _options.TimeProvider, _stop.Token).ConfigureAwait(false);
             while (!_stop.IsCancellationRequested)
             {
-                await SendQuietlyAsync(_announcement!, null).ConfigureAwait(false);
-                await Task.Delay(_options.RecordTimeToLive / 2, _options.TimeProvider, _stop.Token).ConfigureAwait(false);
+                var now = Volatile.Read(ref _announceNow).Task;
+                if (now.IsCompleted)
+                {
+                    Volatile.Write(ref _announceNow, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+                    sent = 0;
+                    continue;
+                }
+
+                if (Volatile.Read(ref _announcement) is not { } packet)
+                {
+                    await now.WaitAsync(_stop.Token).ConfigureAwait(false); // nothing to announce until the network changes
+                    continue;
+                }
+
+                await SendQuietlyAsync(packet, null).ConfigureAwait(false);
+                sent++;
+                using var timer = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+                await Task.WhenAny(Task.Delay(sent == 1 ? TimeSpan.FromSeconds(1) : _options.RecordTimeToLive / 2, _options.TimeProvider, timer.Token), now)
+                    .ConfigureAwait(false);
+                await timer.CancelAsync().ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException)
@@ -228,7 +332,7 @@ public sealed class MdnsLocalDiscovery : ILocalDiscovery
 
     private async Task SendQuietlyAsync(byte[] packet, int? only)
     {
-        if (_socket is not { } socket)
+        if (Volatile.Read(ref _socket) is not { } socket)
         {
             return;
         }
@@ -239,7 +343,7 @@ public sealed class MdnsLocalDiscovery : ILocalDiscovery
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
-            if (!_stop.IsCancellationRequested)
+            if (!_stop.IsCancellationRequested && ReferenceEquals(Volatile.Read(ref _socket), socket))
             {
                 MdnsLog.SendFailed(_logger, ex);
             }

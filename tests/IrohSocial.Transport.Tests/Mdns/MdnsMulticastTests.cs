@@ -62,6 +62,50 @@ public sealed class MdnsMulticastTests
         Assert.Contains(new IPEndPoint(link.Address, 4433), hit.Addresses);
     }
 
+    [Fact]
+    public async Task AnnouncerNetworkChanges_TheNewAddressIsHeardAtOnce_NotAtTheNextHalfTtl()
+    {
+        await using var link = await VethLink.CreateOrSkipAsync();
+        var port = FreeUdpPort();
+        // Bob's clock is frozen: after his first announcement nothing periodic is ever sent, only what the change sends.
+        var frozen = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var bobDiscovery = new MdnsLocalDiscovery(new MdnsDiscoveryOptions { InterfaceNames = [link.Name], Port = port, TimeProvider = frozen });
+        await using var aliceDiscovery = new MdnsLocalDiscovery(new MdnsDiscoveryOptions { InterfaceNames = [link.Name], Port = port });
+        await aliceDiscovery.StartAsync(new EndpointAddr(SecretKey.Generate().PublicKey, []), announce: false, Ct);
+        var network = new Testing.ManualNetworkMonitor();
+        await using var bob = await Endpoint.BindAsync(Options(SecretKey.Generate(), link.Address, bobDiscovery, announce: true) with { NetworkMonitor = network }, Ct);
+        var before = await WaitForAsync(() => aliceDiscovery.Find(bob.Id, TimeSpan.FromMinutes(1)));
+        Assert.Contains(new IPEndPoint(link.Address, bob.LocalEndPoint.Port), before.Addresses);
+
+        // Bob's network changes: he is now reached at another port (a NAT mapping, say).
+        var moved = new IPEndPoint(link.Address, FreeUdpPort());
+        network.Change(moved);
+
+        await WaitForAsync(() => aliceDiscovery.Find(bob.Id, TimeSpan.FromMinutes(1)) is { } hit && hit.Addresses.Contains(moved) ? hit : null);
+        Assert.Equal([link.Name], bobDiscovery.Interfaces);
+    }
+
+    [Fact]
+    public async Task NoInterfaceAtStart_OneComesUp_RenewOpensTheSocketAndAnnounces()
+    {
+        var tag = VethLink.NewTag();
+        var port = FreeUdpPort();
+        await using var bobDiscovery = new MdnsLocalDiscovery(new MdnsDiscoveryOptions { InterfaceNames = [VethLink.NameOf(tag)], Port = port });
+        var bobId = SecretKey.Generate().PublicKey;
+        await bobDiscovery.StartAsync(new EndpointAddr(bobId, [new IPEndPoint(IPAddress.Parse("10.253.0.9"), 4433)]), announce: true, Ct);
+        Assert.Empty(bobDiscovery.Interfaces);
+
+        // The interface Bob was told to use comes up, with an address; his endpoint reports the change.
+        await using var link = await VethLink.CreateOrSkipAsync(tag);
+        await using var aliceDiscovery = new MdnsLocalDiscovery(new MdnsDiscoveryOptions { InterfaceNames = [link.Name], Port = port });
+        await aliceDiscovery.StartAsync(new EndpointAddr(SecretKey.Generate().PublicKey, []), announce: false, Ct);
+        await bobDiscovery.RenewAsync(new EndpointAddr(bobId, [new IPEndPoint(link.Address, 4433)]), Ct);
+
+        Assert.Equal([link.Name], bobDiscovery.Interfaces);
+        var hit = await WaitForAsync(() => aliceDiscovery.Find(bobId, TimeSpan.FromMinutes(1)));
+        Assert.Contains(new IPEndPoint(link.Address, 4433), hit.Addresses);
+    }
+
     private static EndpointOptions Options(SecretKey key, IPAddress address, ILocalDiscovery discovery, bool announce) => new()
     {
         SecretKey = key,
@@ -109,15 +153,21 @@ internal sealed class VethLink : IAsyncDisposable
 
     public IPAddress Address { get; }
 
-    public static async Task<VethLink> CreateOrSkipAsync()
+    /// <summary>A tag for <see cref="CreateOrSkipAsync"/>, so a test can name the interface before it exists.</summary>
+    public static string NewTag() => $"{Environment.ProcessId % 10000}{Random.Shared.Next(100)}";
+
+    /// <summary>The name of the end with the address of the link made with <paramref name="tag"/>.</summary>
+    public static string NameOf(string tag) => $"irsm{tag}a";
+
+    public static async Task<VethLink> CreateOrSkipAsync(string? tag = null)
     {
         if (!OperatingSystem.IsLinux() || Environment.UserName != "root" || (await RunAsync("ip", "-V")).Code != 0)
         {
             Assert.Skip("Needs Linux, root and iproute2 to make a multicast-capable veth pair (loopback carries no multicast here).");
         }
 
-        var tag = $"{Environment.ProcessId % 10000}{Random.Shared.Next(100)}";
-        var name = $"irsm{tag}a";
+        tag ??= NewTag();
+        var name = NameOf(tag);
         var address = IPAddress.Parse($"10.253.{Random.Shared.Next(1, 250)}.1");
         var link = new VethLink(name, address);
         foreach (var command in new[]
@@ -134,10 +184,19 @@ internal sealed class VethLink : IAsyncDisposable
             }
         }
 
+        // The kernel reports the link up (carrier on both ends) a moment after 'ip link set up' returns.
+        for (var i = 0; i < 100 && !IsUp(name); i++)
+        {
+            await Task.Delay(50);
+        }
+
         return link;
     }
 
     public async ValueTask DisposeAsync() => await RunAsync("ip", "link", "del", Name); // deletes both ends
+
+    private static bool IsUp(string name) => System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
+        .Any(n => n.Name == name && n.OperationalStatus == System.Net.NetworkInformation.OperationalStatus.Up);
 
     private static async Task<(int Code, string Output)> RunAsync(string file, params string[] args)
     {

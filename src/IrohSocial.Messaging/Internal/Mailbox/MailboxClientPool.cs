@@ -13,7 +13,21 @@ internal sealed class MailboxClientPool(Endpoint endpoint) : IAsyncDisposable
     public MailboxClient Get(EndpointAddr mailbox)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        return _clients.GetOrAdd(mailbox, static (address, ep) => new MailboxClient(ep, address), endpoint);
+        if (_clients.TryGetValue(mailbox, out var existing))
+        {
+            return existing;
+        }
+
+        // Not GetOrAdd's factory: a client that loses the race must be disposed, since it listens to the endpoint's
+        // network changes. It never connected, so disposing it only unsubscribes.
+        var created = new MailboxClient(endpoint, mailbox);
+        var winner = _clients.GetOrAdd(mailbox, created);
+        if (!ReferenceEquals(winner, created))
+        {
+            _ = created.DisposeAsync();
+        }
+
+        return winner;
     }
 
     public async ValueTask DisposeAsync()

@@ -5,7 +5,8 @@ using IrohSocial.Transport;
 namespace IrohSocial.Messaging.Internal.Mailbox;
 
 /// <summary>
-/// Fetches from the client's own mailbox: at start, whenever the host reports a deposit, and every poll interval.
+/// Fetches from the client's own mailbox: at start, whenever the host reports a deposit, every poll interval, and at
+/// once after a network change (<see cref="Renew"/>).
 /// Blobs are handed, grouped by sender in deposit order, to the sender's <see cref="PeerChannel"/>; a blob is
 /// acknowledged to the host (deleted there) only after the batch that applied it committed, so a crash fetches it
 /// again and the receiver drops the duplicate by id.
@@ -19,6 +20,9 @@ internal sealed class MailboxInbox : IAsyncDisposable
     private readonly Func<EndpointAddr, CancellationToken, Task> _learnAddress;
     private readonly SemaphoreSlim _drainLock = new(1, 1);
     private readonly CancellationTokenSource _shutdown = new();
+    private readonly Lock _gate = new();
+    private CancellationTokenSource? _cycle; // the running watch cycle; Renew cancels it
+    private bool _disposed;
     private Task? _loop;
 
     public MailboxInbox(DmRuntime runtime, Endpoint endpoint, EndpointAddr mailbox, Func<EndpointId, PeerChannel> channel, Func<EndpointAddr, CancellationToken, Task> learnAddress)
@@ -33,11 +37,50 @@ internal sealed class MailboxInbox : IAsyncDisposable
 
     public void Start() => _loop ??= Task.Run(() => RunAsync(_shutdown.Token));
 
-    private async Task RunAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// After a network change: drops the connection to the mailbox (it may run over a dead path, noticed only at the
+    /// transport's idle timeout), abandons the watch and any fetch waiting on it, and watches and fetches again at once
+    /// over a new connection, so a deposit made meanwhile or afterwards does not wait.
+    /// </summary>
+    public void Renew()
+    {
+        // Drop first: a watch cycle that starts after this read of _cycle dials afresh.
+        _client.DropConnection();
+        CancellationTokenSource? cycle;
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            cycle = _cycle;
+        }
+
+        try
+        {
+            cycle?.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // That cycle just ended; the next one dials afresh.
+        }
+
+        Log.MailboxWatchRenewed(_rt.Logger, _client.Address.Id);
+    }
+
+    private async Task RunAsync(CancellationToken shutdown)
     {
         var delay = TimeSpan.FromSeconds(1);
-        while (!cancellationToken.IsCancellationRequested)
+        while (!shutdown.IsCancellationRequested)
         {
+            using var cycle = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
+            lock (_gate)
+            {
+                _cycle = cycle;
+            }
+
+            var cancellationToken = cycle.Token;
             try
             {
                 // Watch first, then list: a deposit between the two is both listed and reported, never missed.
@@ -62,9 +105,14 @@ internal sealed class MailboxInbox : IAsyncDisposable
                     }
                 }
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
             {
                 return;
+            }
+            catch (Exception) when (cycle.IsCancellationRequested)
+            {
+                // Renewed after a network change: watch again at once, without backoff.
+                delay = TimeSpan.FromSeconds(1);
             }
             catch (Exception ex)
             {
@@ -72,13 +120,24 @@ internal sealed class MailboxInbox : IAsyncDisposable
                 try
                 {
                     await Task.Delay(delay, _rt.Time, cancellationToken).ConfigureAwait(false);
+                    delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
+                }
+                catch (OperationCanceledException) when (!shutdown.IsCancellationRequested)
+                {
+                    // Renewed while waiting: the network changed, so the mailbox may answer now.
+                    delay = TimeSpan.FromSeconds(1);
                 }
                 catch (OperationCanceledException)
                 {
                     return;
                 }
-
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
+            }
+            finally
+            {
+                lock (_gate)
+                {
+                    _cycle = null;
+                }
             }
         }
     }
@@ -198,6 +257,11 @@ internal sealed class MailboxInbox : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        lock (_gate)
+        {
+            _disposed = true;
+        }
+
         await _shutdown.CancelAsync().ConfigureAwait(false);
         if (_loop is not null)
         {

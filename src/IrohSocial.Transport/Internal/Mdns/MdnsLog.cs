@@ -22,4 +22,7 @@ internal static partial class MdnsLog
 
     [LoggerMessage(3085, LogLevel.Warning, "mDNS receive loop stopped")]
     public static partial void ReceiveFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(3086, LogLevel.Information, "Local discovery (mDNS) renewed after a network change on {Interfaces} (socket reopened: {Reopened}; announcing: {Announce})")]
+    public static partial void Renewed(ILogger logger, string interfaces, bool reopened, bool announce);
 }
