@@ -82,6 +82,6 @@ internal static partial class Log
     [LoggerMessage(4078, LogLevel.Information, "The path to {Peer} was reported dead; DM connection dropped: {Dropped}; retrying its outbox now")]
     public static partial void PathDeadReported(ILogger logger, EndpointId peer, bool dropped);
 
-    [LoggerMessage(4079, LogLevel.Debug, "A new direct connection with {Peer} replaced one over {Path}; our envelope link on the old one was failed, its sends are retried on the new one")]
+    [LoggerMessage(4092, LogLevel.Debug, "A new direct connection with {Peer} replaced one over {Path}; our envelope link on the old one was failed, its sends are retried on the new one")]
     public static partial void DirectConnectionReplaced(ILogger logger, EndpointId peer, ConnectionPath path);
 }
