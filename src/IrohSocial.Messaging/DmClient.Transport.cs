@@ -132,26 +132,55 @@ public sealed partial class DmClient
         }
         else if (replaced is not null && !replaced.Closed.IsCompleted)
         {
-            LeaveReplacedDirectConnection(peer, replaced);
+            _ = Task.Run(() => LeaveReplacedDirectConnectionAsync(peer, replaced, connection));
         }
     }
 
-    /// <summary>
-    /// A second direct connection with the peer replaced a first one that looks alive. A peer dials again only when it
-    /// lost ours (its network changed, or it saw the path die) or when both sides dialled at once; either way the first
-    /// connection may run over a path that died without a word, and our envelope link on it would wait for
-    /// acknowledgements until the transport's idle timeout. So the link is failed now: what waited on it is resent over
-    /// the new connection (the peer drops duplicates by id), and the old connection is left to close when idle.
-    /// </summary>
-    private void LeaveReplacedDirectConnection(EndpointId peer, Connection replaced)
-    {
-        if (_channels.TryGetValue(peer, out var channel))
-        {
-            channel.DropLink(new MessagingException(MessagingError.PeerUnreachable, "A new connection with the peer replaced this one."));
-            channel.Wake();
-        }
+    /// <summary>How long a replacing connection must stay open before the one it replaced is given up.</summary>
+    private static readonly TimeSpan ReplacedGrace = TimeSpan.FromSeconds(1);
 
-        Log.DirectConnectionReplaced(_logger, peer, replaced.Path);
+    /// <summary>
+    /// A second direct connection with the peer replaced a first one that looks alive. Either the peer dialled again
+    /// because it lost ours (its network changed, or it saw the path die), and the first connection may run over a path
+    /// that died without a word, where our envelope link would wait for acknowledgements until the transport's idle
+    /// timeout; or the new one is the loser of the peer's dial race (two of its addresses or paths both completed), which
+    /// the peer closes at once. So: if the new connection closes within <see cref="ReplacedGrace"/>, the first one is
+    /// current again; if it stays, the link on the first one is failed, what waited on it is resent over the new
+    /// connection (the peer drops duplicates by id), and the first connection is left to close when idle.
+    /// </summary>
+    private async Task LeaveReplacedDirectConnectionAsync(EndpointId peer, Connection replaced, Connection replacement)
+    {
+        try
+        {
+            var grace = Task.Delay(ReplacedGrace, _options.TimeProvider, _shutdown.Token);
+            if (await Task.WhenAny(replacement.Closed, grace).ConfigureAwait(false) == replacement.Closed)
+            {
+                if (!replaced.Closed.IsCompleted && (_connections.TryUpdate(peer, replaced, replacement) || _connections.TryAdd(peer, replaced)))
+                {
+                    Log.ReplacementClosedAtOnce(_logger, peer);
+                }
+
+                return;
+            }
+
+            if (_shutdown.IsCancellationRequested || replaced.Closed.IsCompleted
+                || !_connections.TryGetValue(peer, out var current) || !ReferenceEquals(current, replacement))
+            {
+                return;
+            }
+
+            if (_channels.TryGetValue(peer, out var channel))
+            {
+                channel.DropLink(new MessagingException(MessagingError.PeerUnreachable, "A new connection with the peer replaced this one."));
+                channel.Wake();
+            }
+
+            Log.DirectConnectionReplaced(_logger, peer, replaced.Path);
+        }
+        catch (ObjectDisposedException) when (_shutdown.IsCancellationRequested)
+        {
+            // shutting down
+        }
     }
 
     /// <summary>

@@ -84,4 +84,7 @@ internal static partial class Log
 
     [LoggerMessage(4092, LogLevel.Debug, "A new direct connection with {Peer} replaced one over {Path}; our envelope link on the old one was failed, its sends are retried on the new one")]
     public static partial void DirectConnectionReplaced(ILogger logger, EndpointId peer, ConnectionPath path);
+
+    [LoggerMessage(4098, LogLevel.Debug, "A new direct connection with {Peer} closed at once (a dial race's loser): the one it replaced is current again")]
+    public static partial void ReplacementClosedAtOnce(ILogger logger, EndpointId peer);
 }
