@@ -6,9 +6,9 @@ namespace IrohSocial.Transport.Internal;
 
 /// <summary>
 /// Races a dial across an endpoint's paths. Each path tries its candidates in order, staggered (the next joins after a
-/// failure that says "not here": refused, timed out, lost, or after a short delay); a path starts after its head start (<see cref="DialPolicy"/>) or as soon as
-/// every path with a shorter head start has failed. The first connection that proves the expected id wins; the others
-/// are cancelled, and one that completes anyway is closed.
+/// failure that says "not here": refused, timed out, lost, or after a short delay); a path starts after its head start
+/// (<see cref="DialPolicy"/>) or as soon as every path with a shorter head start has failed. The first connection that
+/// proves the expected id wins; the others are cancelled, and one that completes anyway is closed.
 /// </summary>
 internal static class PathDialer
 {
@@ -122,6 +122,7 @@ internal static class PathDialer
         {
             while (true)
             {
+                race.Token.ThrowIfCancellationRequested(); // the caller gave up (a cancelled stagger ends here too)
                 if (next < candidates.Count && stagger is null or { IsCompleted: true })
                 {
                     var candidate = candidates[next++];
