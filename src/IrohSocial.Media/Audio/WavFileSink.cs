@@ -5,7 +5,9 @@ namespace IrohSocial.Media.Audio;
 
 /// <summary>
 /// Writes received audio to a 16-bit PCM WAV file (48 kHz mono). The RIFF and data sizes are filled in on
-/// dispose when the stream can seek; otherwise they stay at the streaming marker 0xFFFFFFFF.
+/// dispose when the stream can seek; otherwise they stay at the streaming marker 0xFFFFFFFF. Writes and dispose may come
+/// from different threads (a call's playout thread writes until the call has ended; the app disposes): they take turns,
+/// so the sizes are filled in after the last frame is written, never while a write is moving the stream's position.
 /// </summary>
 public sealed class WavFileSink : IAudioSink
 {
@@ -13,6 +15,7 @@ public sealed class WavFileSink : IAudioSink
     private readonly bool _leaveOpen;
     private readonly long _headerPosition;
     private readonly byte[] _buffer = new byte[AudioFormat.SamplesPerFrame * 2];
+    private readonly SemaphoreSlim _turn = new(1, 1);
     private uint _dataBytes;
     private bool _disposed;
 
@@ -60,46 +63,62 @@ public sealed class WavFileSink : IAudioSink
     /// <inheritdoc />
     public async ValueTask WriteFrameAsync(ReadOnlyMemory<short> frame, CancellationToken cancellationToken = default)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
         FrameCheck.ThrowIfNotFrame(frame.Length, nameof(frame));
-        if (_dataBytes > uint.MaxValue - 36 - (uint)_buffer.Length)
+        await _turn.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            throw new InvalidOperationException("A WAV file holds at most 4 GiB (about 12 hours of 48 kHz mono).");
-        }
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_dataBytes > uint.MaxValue - 36 - (uint)_buffer.Length)
+            {
+                throw new InvalidOperationException("A WAV file holds at most 4 GiB (about 12 hours of 48 kHz mono).");
+            }
 
-        ReadOnlySpan<short> pcm = frame.Span;
-        for (int i = 0; i < pcm.Length; i++)
+            ReadOnlySpan<short> pcm = frame.Span;
+            for (int i = 0; i < pcm.Length; i++)
+            {
+                BinaryPrimitives.WriteInt16LittleEndian(_buffer.AsSpan(i * 2), pcm[i]);
+            }
+
+            await _stream.WriteAsync(_buffer, cancellationToken).ConfigureAwait(false);
+            _dataBytes += (uint)_buffer.Length;
+        }
+        finally
         {
-            BinaryPrimitives.WriteInt16LittleEndian(_buffer.AsSpan(i * 2), pcm[i]);
+            _turn.Release();
         }
-
-        await _stream.WriteAsync(_buffer, cancellationToken).ConfigureAwait(false);
-        _dataBytes += (uint)_buffer.Length;
     }
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        if (_disposed)
+        await _turn.WaitAsync().ConfigureAwait(false);
+        try
         {
-            return;
-        }
+            if (_disposed)
+            {
+                return;
+            }
 
-        _disposed = true;
-        if (_stream.CanSeek)
-        {
-            long end = _stream.Position;
-            var header = new byte[WavHeader.CanonicalSize];
-            WavHeader.WriteCanonical(header, AudioFormat.SampleRate, AudioFormat.Channels, _dataBytes);
-            _stream.Position = _headerPosition;
-            await _stream.WriteAsync(header).ConfigureAwait(false);
-            _stream.Position = end;
-        }
+            _disposed = true;
+            if (_stream.CanSeek)
+            {
+                long end = _stream.Position;
+                var header = new byte[WavHeader.CanonicalSize];
+                WavHeader.WriteCanonical(header, AudioFormat.SampleRate, AudioFormat.Channels, _dataBytes);
+                _stream.Position = _headerPosition;
+                await _stream.WriteAsync(header).ConfigureAwait(false);
+                _stream.Position = end;
+            }
 
-        await _stream.FlushAsync().ConfigureAwait(false);
-        if (!_leaveOpen)
+            await _stream.FlushAsync().ConfigureAwait(false);
+            if (!_leaveOpen)
+            {
+                await _stream.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+        finally
         {
-            await _stream.DisposeAsync().ConfigureAwait(false);
+            _turn.Release();
         }
     }
 }
