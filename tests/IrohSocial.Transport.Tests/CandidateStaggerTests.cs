@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using IrohSocial.Testing;
@@ -18,26 +17,25 @@ public sealed class CandidateStaggerTests
     // The old, one-after-the-other dial waited this long on the silent address; the test's wait is far shorter.
     private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromMinutes(2);
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
+    private const int DialAttemptFailed = 3007; // "Dial over {Path} to {Candidate} failed"
 
     [Theory]
     [InlineData(TransportProvider.TcpTls)]
     [InlineData(TransportProvider.Quic)]
     public async Task FirstAddressSilent_DialReachesTheSecond(TransportProvider provider)
     {
-        if (provider == TransportProvider.Quic)
-        {
-            TestTransport.RequireQuic();
-        }
+        TestTransport.Require(provider);
 
         await using var server = await TestEndpoints.BindAsync(provider);
         using var silent = SilentAddress(provider);
-        var log = new DialLog();
-        await using var client = await TestEndpoints.BindAsync(provider, o => o with { HandshakeTimeout = HandshakeTimeout, LoggerFactory = log });
+        var log = new ListLoggerProvider();
+        using var loggers = LoggerFactory.Create(b => b.AddProvider(log));
+        await using var client = await TestEndpoints.BindAsync(provider, o => o with { HandshakeTimeout = HandshakeTimeout, LoggerFactory = loggers });
 
         var addr = new EndpointAddr(server.Id, [(IPEndPoint)silent.LocalEndPoint!, server.LocalEndPoint]);
         var accept = server.AcceptAsync(Ct).AsTask();
         await using var connection = await client.ConnectAsync(addr, TestEndpoints.TestAlpn, Ct).AsTask().WaitAsync(Wait, Ct);
-        var failedBeforeTheWin = log.Messages.ToArray();
+        var failedBeforeTheWin = log.Lines.Where(l => l.Id.Id == DialAttemptFailed).Select(l => l.Text).ToArray();
         await using var accepted = await accept.WaitAsync(Wait, Ct);
 
         Assert.Equal(server.LocalEndPoint, connection.RemoteAddress);
@@ -53,10 +51,7 @@ public sealed class CandidateStaggerTests
     [InlineData(TransportProvider.Quic)]
     public async Task FirstAddressAnswers_WinsBeforeTheSecondJoins(TransportProvider provider)
     {
-        if (provider == TransportProvider.Quic)
-        {
-            TestTransport.RequireQuic();
-        }
+        TestTransport.Require(provider);
 
         // A stagger longer than the test: the second (silent) address may only be tried if the first failed.
         await using var server = await TestEndpoints.BindAsync(provider);
@@ -101,34 +96,6 @@ public sealed class CandidateStaggerTests
         catch (SocketException ex) when (ex.SocketErrorCode == SocketError.WouldBlock)
         {
             return 0;
-        }
-    }
-
-    /// <summary>Records the dialer's "attempt failed" lines (event 3007).</summary>
-    private sealed class DialLog : ILoggerFactory, ILogger
-    {
-        public ConcurrentQueue<string> Messages { get; } = new();
-
-        public ILogger CreateLogger(string categoryName) => this;
-
-        public void AddProvider(ILoggerProvider provider)
-        {
-        }
-
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            if (eventId.Id == 3007)
-            {
-                Messages.Enqueue(formatter(state, exception));
-            }
-        }
-
-        public void Dispose()
-        {
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 
@@ -40,9 +39,10 @@ public sealed class QuicLibraryTests
     [Fact]
     public async Task Bind_LogsPathsAndMsquicVersion()
     {
-        var logs = new ConcurrentQueue<string>();
-        using var factory = LoggerFactory.Create(b => b.AddProvider(new ListLoggerProvider(logs)));
+        var log = new ListLoggerProvider();
+        using var factory = LoggerFactory.Create(b => b.AddProvider(log));
         await using var endpoint = await TestEndpoints.BindAsync(TransportProvider.Auto, o => o with { LoggerFactory = factory });
+        var logs = log.Lines.Select(l => l.Text).ToArray();
 
         var bound = Assert.Single(logs, l => l.Contains("listening on", StringComparison.Ordinal));
         Assert.Contains($"tcp {endpoint.LocalEndPoint}", bound, StringComparison.Ordinal);
@@ -55,25 +55,5 @@ public sealed class QuicLibraryTests
         {
             Assert.Contains("QUIC is not supported here", bound, StringComparison.Ordinal);
         }
-    }
-
-    private sealed class ListLoggerProvider(ConcurrentQueue<string> lines) : ILoggerProvider
-    {
-        public ILogger CreateLogger(string categoryName) => new ListLogger(lines);
-
-        public void Dispose()
-        {
-        }
-    }
-
-    private sealed class ListLogger(ConcurrentQueue<string> lines) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            lines.Enqueue(formatter(state, exception));
     }
 }

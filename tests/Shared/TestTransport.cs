@@ -53,14 +53,17 @@ internal static class TestTransport
     }
 
     /// <summary>Returns <see cref="Provider"/>, skipping the test (or failing it in CI) when QUIC is asked for and missing.</summary>
-    public static TransportProvider Require()
+    public static TransportProvider Require() => Require(Provider);
+
+    /// <summary>Returns <paramref name="provider"/>, skipping the test (or failing it in CI) when it is QUIC and QUIC is missing.</summary>
+    public static TransportProvider Require(TransportProvider provider)
     {
-        if (Provider == TransportProvider.Quic)
+        if (provider == TransportProvider.Quic)
         {
             RequireQuic();
         }
 
-        return Provider;
+        return provider;
     }
 
     /// <summary>

@@ -26,10 +26,7 @@ public sealed class DeadPathDisposalTests
     [InlineData(TransportProvider.Quic, false)]
     public async Task StreamWithUnacknowledgedData_OnABlackHoledPath_DisposesAtOnce(TransportProvider provider, bool async)
     {
-        if (provider == TransportProvider.Quic)
-        {
-            TestTransport.RequireQuic();
-        }
+        TestTransport.Require(provider);
 
         using var serverKey = SecretKey.Generate();
         await using var server = await Endpoint.BindAsync(Options(serverKey, provider), Ct);

@@ -25,10 +25,7 @@ public sealed class CallNetworkChangeTests
     [InlineData(TransportProvider.Quic)]
     public async Task PathBlackHoled_CalleeMovesToANewAddress_CallContinuesWithTheSameId_AndReportsTheAudioGap(TransportProvider provider)
     {
-        if (provider == TransportProvider.Quic)
-        {
-            TestTransport.RequireQuic();
-        }
+        TestTransport.Require(provider);
 
         var options = CallNodes.FastOptions with { ReconnectWindow = TimeSpan.FromSeconds(15), DeadPathTimeout = TimeSpan.FromSeconds(2) };
         var log = new TestLog();
@@ -94,10 +91,7 @@ public sealed class CallNetworkChangeTests
     [InlineData(TransportProvider.Quic)]
     public async Task CallerNetworkChanges_CallIsRestoredAtOnceOverTheOtherPath_WithTheSameId(TransportProvider provider)
     {
-        if (provider == TransportProvider.Quic)
-        {
-            TestTransport.RequireQuic();
-        }
+        TestTransport.Require(provider);
 
         var options = CallNodes.FastOptions with { ReconnectWindow = TimeSpan.FromSeconds(15), DeadPathTimeout = TimeSpan.FromMinutes(10) };
         var log = new TestLog();

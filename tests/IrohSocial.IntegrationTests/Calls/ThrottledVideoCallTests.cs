@@ -37,10 +37,7 @@ public sealed class ThrottledVideoCallTests
     [InlineData(TransportProvider.Quic)]
     public async Task ThrottledLink_VideoDropsTo320x240AndRecovers_WhileAudioHolds(TransportProvider provider)
     {
-        if (provider == TransportProvider.Quic)
-        {
-            TestTransport.RequireQuic();
-        }
+        TestTransport.Require(provider);
 
         // Lead-in silence as in the voice tests (cold code paths), then speech covering warm-up, throttle and lift.
         (short[] input, MemoryStream inputWav) = await CallNodes.SpeechWavAsync(TimeSpan.FromSeconds(16));

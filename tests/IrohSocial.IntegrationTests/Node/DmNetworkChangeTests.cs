@@ -21,10 +21,7 @@ public sealed class DmNetworkChangeTests
     [InlineData(TransportProvider.Quic)]
     public async Task PathBlackHoled_PeerMovesToANewAddress_MessagesFlowBothWaysAgain(TransportProvider provider)
     {
-        if (provider == TransportProvider.Quic)
-        {
-            TestTransport.RequireQuic();
-        }
+        TestTransport.Require(provider);
 
         var log = new TestLog();
         var bobNetwork = new ManualNetworkMonitor();

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using CsCheck;
 using IrohSocial.Crypto;
@@ -141,31 +140,11 @@ public sealed class MdnsCodecTests
     [Fact]
     public void MalformedPacket_IsLogged_AndIgnored()
     {
-        var lines = new ConcurrentQueue<(EventId Id, string Text)>();
-        using var loggers = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Debug).AddProvider(new ListLoggerProvider(lines)));
+        var log = new ListLoggerProvider();
+        using var loggers = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Debug).AddProvider(log));
         var discovery = new MdnsLocalDiscovery(new MdnsDiscoveryOptions { LoggerFactory = loggers });
         discovery.Handle([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13], Source, 1);
-        Assert.Contains(lines, l => l.Id.Id == 3082 && l.Text.Contains("192.0.2.50"));
+        Assert.Contains(log.Lines, l => l.Id.Id == 3082 && l.Text.Contains("192.0.2.50"));
         Assert.Equal(0, discovery.CachedPeers);
-    }
-
-    private sealed class ListLoggerProvider(ConcurrentQueue<(EventId, string)> lines) : ILoggerProvider
-    {
-        public ILogger CreateLogger(string categoryName) => new ListLogger(lines);
-
-        public void Dispose()
-        {
-        }
-    }
-
-    private sealed class ListLogger(ConcurrentQueue<(EventId, string)> lines) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            lines.Enqueue((eventId, formatter(state, exception)));
     }
 }
