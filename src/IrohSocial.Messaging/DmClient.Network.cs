@@ -33,13 +33,22 @@ public sealed partial class DmClient
             _ = CloseQuietlyAsync(connection, "path dead"); // closing waits for the peer: not on a dead path
         }
 
-        if (_channels.TryGetValue(peer, out var channel))
-        {
-            channel.DropLink(new MessagingException(MessagingError.PeerUnreachable, "The path to the peer died."));
-            channel.Wake();
-        }
+        ResendOverANewLink(peer, "The path to the peer died.");
 
         Log.PathDeadReported(_logger, peer, connection is not null);
+    }
+
+    /// <summary>
+    /// Fails the peer's envelope link (what waited for its acknowledgement is resent; the peer drops duplicates by id) and
+    /// has its outbox retry now, over a new link on the connection that is current by then.
+    /// </summary>
+    private void ResendOverANewLink(EndpointId peer, string why)
+    {
+        if (_channels.TryGetValue(peer, out var channel))
+        {
+            channel.DropLink(new MessagingException(MessagingError.PeerUnreachable, why));
+            channel.Wake();
+        }
     }
 
     private void OnNetworkChanged(object? sender, NetworkChangedEventArgs e)

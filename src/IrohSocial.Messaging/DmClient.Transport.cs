@@ -169,11 +169,7 @@ public sealed partial class DmClient
                 return;
             }
 
-            if (_channels.TryGetValue(peer, out var channel))
-            {
-                channel.DropLink(new MessagingException(MessagingError.PeerUnreachable, "A new connection with the peer replaced this one."));
-                channel.Wake();
-            }
+            ResendOverANewLink(peer, "A new connection with the peer replaced this one.");
 
             Log.DirectConnectionReplaced(_logger, peer, replaced.Path);
         }

@@ -76,10 +76,22 @@ public sealed class FrameWriter : IDisposable
         return frame;
     }
 
-    private static void Encode(ReadOnlySpan<byte> payload, Span<byte> destination)
+    /// <summary>
+    /// Writes the frame of <paramref name="payload"/> at the start of <paramref name="destination"/> (for callers that
+    /// join several frames into one write); returns its length.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="destination"/> is shorter than the frame.</exception>
+    public static int Encode(ReadOnlySpan<byte> payload, Span<byte> destination)
     {
+        var length = FrameReader.HeaderSize + payload.Length;
+        if (destination.Length < length)
+        {
+            throw new ArgumentException($"The frame takes {length} bytes; the destination holds {destination.Length}.", nameof(destination));
+        }
+
         BinaryPrimitives.WriteUInt32BigEndian(destination, (uint)payload.Length);
         payload.CopyTo(destination[FrameReader.HeaderSize..]);
+        return length;
     }
 
     /// <summary>Releases the write lock; does not dispose the stream.</summary>

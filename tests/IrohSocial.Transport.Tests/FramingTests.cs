@@ -27,6 +27,16 @@ public sealed class FramingTests
     }
 
     [Fact]
+    public void EncodeIntoSpan_FramesBackToBack_AndRefusesAShortDestination()
+    {
+        var joined = new byte[32];
+        var used = FrameWriter.Encode("hello"u8, joined);
+        used += FrameWriter.Encode("hi"u8, joined.AsSpan(used));
+        Assert.Equal(Convert.FromHexString("0000000568656c6c6f" + "000000026869"), joined[..used]);
+        Assert.Throws<ArgumentException>(() => FrameWriter.Encode("hello"u8, new byte[8]));
+    }
+
+    [Fact]
     public async Task StaticWriteAndRead_SameBytesAsTheInstancesAndTypedErrors()
     {
         // The DM protocol frames through these statics: one implementation for every user of the format.

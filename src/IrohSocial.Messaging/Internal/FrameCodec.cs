@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using IrohSocial.Transport;
 
 namespace IrohSocial.Messaging.Internal;
@@ -20,14 +19,6 @@ internal static class FrameCodec
     /// <summary>Writes one frame in a single write call, flushing when asked.</summary>
     public static ValueTask WriteFrameAsync(Stream stream, ReadOnlyMemory<byte> payload, bool flush, CancellationToken cancellationToken) =>
         FrameWriter.WriteFrameAsync(stream, payload, flush, cancellationToken);
-
-    /// <summary>Encodes one frame at the start of <paramref name="destination"/>; returns its length.</summary>
-    public static int EncodeInto(ReadOnlySpan<byte> payload, Span<byte> destination)
-    {
-        BinaryPrimitives.WriteUInt32BigEndian(destination, (uint)payload.Length);
-        payload.CopyTo(destination[HeaderSize..]);
-        return HeaderSize + payload.Length;
-    }
 
     /// <summary>Encodes one frame into a new array (for tests and known-answer vectors).</summary>
     public static byte[] Encode(ReadOnlySpan<byte> payload) => FrameWriter.Encode(payload);

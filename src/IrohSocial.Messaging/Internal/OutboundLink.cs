@@ -106,7 +106,7 @@ internal sealed class OutboundLink : IAsyncDisposable
                     return;
                 }
 
-                used += FrameCodec.EncodeInto(frame, buffer.AsSpan(used));
+                used += FrameWriter.Encode(frame, buffer.AsSpan(used));
             }
 
             if (used > 0)
